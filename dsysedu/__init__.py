@@ -1,0 +1,11 @@
+"""dsysedu: learn distributed systems by running, breaking and checking them.
+
+The one flow: a :class:`~dsysedu.sim.Scenario` runs (seeded, bounded) into a
+:class:`~dsysedu.sim.Trace`; views in :mod:`dsysedu.viz` draw traces; controls
+in :mod:`dsysedu.widgets` edit scenarios and scrub traces.
+"""
+from .sim import *  # noqa: F401,F403
+from .sim import __all__ as _sim_all
+
+__version__ = "0.1.0"
+__all__ = list(_sim_all)

@@ -1,0 +1,1 @@
+"""Protocols: node classes written against :class:`dsysedu.sim.Node`."""

@@ -1,0 +1,182 @@
+"""Small protocols that exercise the engine: flooding, ping/echo, request/reply.
+
+They are the first examples a learner reads, so they stay short.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..sim.node import Node
+
+__all__ = ["Rumor", "Flood", "Ping", "Pong", "PingEcho", "Request", "Reply", "Client", "Server",
+           "RequestReply"]
+
+
+@dataclass(frozen=True)
+class Rumor:
+    origin: int
+    text: str = "hello"
+
+
+class Flood(Node):
+    """Flooding broadcast: the origin tells its neighbours; whoever hears it first tells theirs.
+
+    Observes ``informed`` (True when a node first hears the rumor) and ``role``
+    (``origin``, ``informed`` or ``waiting``). Every node forwards once, so on a connected
+    graph without loss everyone hears it, with one message per link direction at most.
+    """
+
+    def __init__(self, node_id, peers=(), origin=0):
+        super().__init__(node_id, peers)
+        self.origin = origin
+        self.informed = False
+
+    def on_start(self, ctx):
+        if self.id == self.origin and not self.informed:
+            self.informed = True
+            ctx.observe("role", "origin")
+            ctx.observe("informed", True)
+            ctx.broadcast(Rumor(self.id))
+        elif not self.informed:
+            ctx.observe("role", "waiting")
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, Rumor) and not self.informed:
+            self.informed = True
+            ctx.observe("role", "informed")
+            ctx.observe("informed", True)
+            for p in self.peers:
+                if p != src:
+                    ctx.send(p, msg)
+
+
+@dataclass(frozen=True)
+class Ping:
+    seq: int
+
+
+@dataclass(frozen=True)
+class Pong:
+    seq: int
+
+
+class PingEcho(Node):
+    """Node ``pinger`` pings every peer each ``interval`` seconds; the others echo.
+
+    The pinger observes ``rtt`` (round-trip time of each answered ping) and ``alive``
+    (how many peers answered the last round).
+    """
+
+    def __init__(self, node_id, peers=(), pinger=0, interval=0.1, rounds=10):
+        super().__init__(node_id, peers)
+        self.pinger = pinger
+        self.interval = interval
+        self.rounds = rounds
+        self.seq = 0
+        self.sent_at: dict = {}
+        self.answered: set = set()
+
+    def on_start(self, ctx):
+        ctx.observe("role", "pinger" if self.id == self.pinger else "echo")
+        if self.id == self.pinger:
+            ctx.set_timer("ping", 0.0)
+
+    def on_timer(self, ctx, name):
+        if self.seq > 0:
+            ctx.observe("alive", len(self.answered))
+        if self.seq >= self.rounds:
+            return
+        self.seq += 1
+        self.answered = set()
+        self.sent_at[self.seq] = ctx.now
+        ctx.broadcast(Ping(self.seq))
+        ctx.set_timer("ping", self.interval)
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, Ping):
+            ctx.send(src, Pong(msg.seq))
+        elif isinstance(msg, Pong) and msg.seq == self.seq:
+            self.answered.add(src)
+            ctx.observe("rtt", ctx.now - self.sent_at[msg.seq])
+
+
+@dataclass(frozen=True)
+class Request:
+    req_id: int
+    amount: int = 1
+
+
+@dataclass(frozen=True)
+class Reply:
+    req_id: int
+    balance: int
+
+
+class Client(Node):
+    """Sends ``requests`` deposits to the server, one every ``interval`` s, each with a ``timeout``.
+
+    Observes ``outcome`` as ``(req_id, "ok")`` when the reply arrives in time, or
+    ``(req_id, "unknown")`` when the timeout fires first: the client cannot tell whether
+    the deposit happened.
+    """
+
+    def __init__(self, node_id, peers=(), server=1, requests=20, interval=0.1, timeout=0.05):
+        super().__init__(node_id, peers)
+        self.server = server
+        self.requests = requests
+        self.interval = interval
+        self.timeout = timeout
+        self.next_id = 0
+        self.waiting: set = set()
+
+    def on_start(self, ctx):
+        ctx.observe("role", "client")
+        ctx.set_timer("send", 0.0)
+
+    def on_timer(self, ctx, name):
+        if name == "send":
+            if self.next_id >= self.requests:
+                return
+            rid = self.next_id
+            self.next_id += 1
+            self.waiting.add(rid)
+            ctx.send(self.server, Request(rid))
+            ctx.set_timer(("timeout", rid), self.timeout)
+            ctx.set_timer("send", self.interval)
+        elif isinstance(name, tuple) and name[0] == "timeout":
+            rid = name[1]
+            if rid in self.waiting:
+                self.waiting.discard(rid)
+                ctx.observe("outcome", (rid, "unknown"))
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, Reply) and msg.req_id in self.waiting:
+            self.waiting.discard(msg.req_id)
+            ctx.cancel_timer(("timeout", msg.req_id))
+            ctx.observe("outcome", (msg.req_id, "ok"))
+
+
+class Server(Node):
+    """Applies each deposit once (by request id) and replies with the balance. ``balance`` is durable."""
+
+    durable = ("balance", "applied")
+
+    def __init__(self, node_id, peers=(), **_ignored):
+        super().__init__(node_id, peers)
+        self.balance = 0
+        self.applied: set = set()
+
+    def on_start(self, ctx):
+        ctx.observe("role", "server")
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, Request):
+            if msg.req_id not in self.applied:
+                self.applied.add(msg.req_id)
+                self.balance += msg.amount
+                ctx.observe("applied", msg.req_id)
+            ctx.send(src, Reply(msg.req_id, self.balance))
+
+
+RequestReply = {0: Client, 1: Server}
+"""Protocol mapping for a two-node request/reply scenario: node 0 is the client, node 1 the server."""

@@ -1,0 +1,366 @@
+"""Faults: what goes wrong, and when.
+
+Each fault is a frozen dataclass with a time ``at`` (seconds). Faults that last
+take an optional ``until``: ``Crash(2, at=1.5, until=4.0)`` crashes node 2 at
+1.5 s and recovers it at 4 s. A :class:`Nemesis` turns fault *rates* into a
+random schedule of such faults, from the run's ``"faults"`` stream.
+
+The primitive actions the simulator applies are the ``kind`` strings of
+:func:`expand`: ``crash``, ``recover``, ``partition``, ``heal``, ``cut``,
+``restore``, ``slow``, ``pause``, ``resume``, ``clock_jump``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Hashable
+
+from ._check import number
+
+__all__ = ["Fault", "Crash", "Recover", "Partition", "Heal", "CutLink", "RestoreLink", "Slow",
+           "Pause", "Resume", "ClockJump", "Nemesis", "expand", "validate_faults"]
+
+
+class Fault:
+    """Base class of scheduled faults."""
+
+    def actions(self) -> list[tuple[float, str, tuple]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def nodes(self) -> tuple:
+        return ()
+
+
+def _times(name: str, at, until) -> tuple[float, float | None]:
+    at = number(f"{name}.at", at, low=0.0)
+    if until is not None:
+        until = number(f"{name}.until", until, low=0.0)
+        if until < at:
+            raise ValueError(f"{name}.until must be >= {name}.at, got at={at!r}, until={until!r}")
+    return at, until
+
+
+@dataclass(frozen=True)
+class Crash(Fault):
+    """Node ``node`` stops at ``at`` (crash-stop); recovers at ``until`` if given."""
+    node: Hashable
+    at: float
+    until: float | None = None
+
+    def __post_init__(self):
+        _times("Crash", self.at, self.until)
+
+    def actions(self):
+        acts = [(self.at, "crash", (self.node,))]
+        if self.until is not None:
+            acts.append((self.until, "recover", (self.node,)))
+        return acts
+
+    def nodes(self):
+        return (self.node,)
+
+
+@dataclass(frozen=True)
+class Recover(Fault):
+    """A crashed node comes back with its durable fields."""
+    node: Hashable
+    at: float
+
+    def __post_init__(self):
+        _times("Recover", self.at, None)
+
+    def actions(self):
+        return [(self.at, "recover", (self.node,))]
+
+    def nodes(self):
+        return (self.node,)
+
+
+@dataclass(frozen=True)
+class Partition(Fault):
+    """Split the nodes into ``groups``; only nodes in the same group can talk. Heals at ``until``."""
+    groups: tuple
+    at: float
+    until: float | None = None
+
+    def __post_init__(self):
+        _times("Partition", self.at, self.until)
+        if isinstance(self.groups, (str, bytes)) or not hasattr(self.groups, "__iter__"):
+            raise TypeError(f"Partition.groups must be a list of node lists, got {self.groups!r}")
+        groups = []
+        for g in self.groups:
+            if isinstance(g, (str, bytes)) or not hasattr(g, "__iter__"):
+                raise TypeError(f"Partition.groups must be a list of node lists, got group {g!r}")
+            groups.append(tuple(sorted(g, key=repr)))
+        if len(groups) < 2:
+            raise ValueError(f"Partition.groups needs at least 2 groups, got {len(groups)}: {self.groups!r}")
+        if any(len(g) == 0 for g in groups):
+            raise ValueError(f"Partition.groups must not contain an empty group: {self.groups!r}")
+        seen = set()
+        for g in groups:
+            for n in g:
+                if n in seen:
+                    raise ValueError(f"Partition.groups: node {n!r} is in more than one group: {self.groups!r}")
+                seen.add(n)
+        object.__setattr__(self, "groups", tuple(groups))
+
+    def actions(self):
+        acts = [(self.at, "partition", (self.groups,))]
+        if self.until is not None:
+            acts.append((self.until, "heal", ()))
+        return acts
+
+    def nodes(self):
+        return tuple(n for g in self.groups for n in g)
+
+
+@dataclass(frozen=True)
+class Heal(Fault):
+    """End any partition: every node can talk to every neighbour again."""
+    at: float
+
+    def __post_init__(self):
+        _times("Heal", self.at, None)
+
+    def actions(self):
+        return [(self.at, "heal", ())]
+
+
+@dataclass(frozen=True)
+class CutLink(Fault):
+    """Cut the one-way link ``src -> dst`` (the other direction keeps working)."""
+    src: Hashable
+    dst: Hashable
+    at: float
+    until: float | None = None
+
+    def __post_init__(self):
+        _times("CutLink", self.at, self.until)
+        if self.src == self.dst:
+            raise ValueError(f"CutLink needs two different nodes, got src=dst={self.src!r}")
+
+    def actions(self):
+        acts = [(self.at, "cut", (self.src, self.dst))]
+        if self.until is not None:
+            acts.append((self.until, "restore", (self.src, self.dst)))
+        return acts
+
+    def nodes(self):
+        return (self.src, self.dst)
+
+
+@dataclass(frozen=True)
+class RestoreLink(Fault):
+    """Restore a cut link ``src -> dst``."""
+    src: Hashable
+    dst: Hashable
+    at: float
+
+    def __post_init__(self):
+        _times("RestoreLink", self.at, None)
+
+    def actions(self):
+        return [(self.at, "restore", (self.src, self.dst))]
+
+    def nodes(self):
+        return (self.src, self.dst)
+
+
+@dataclass(frozen=True)
+class Slow(Fault):
+    """Gray failure: each handler of ``node`` takes ``delay`` seconds; back to normal at ``until``."""
+    node: Hashable
+    at: float
+    delay: float = 0.1
+    until: float | None = None
+
+    def __post_init__(self):
+        _times("Slow", self.at, self.until)
+        number("Slow.delay", self.delay, low=0.0)
+
+    def actions(self):
+        acts = [(self.at, "slow", (self.node, float(self.delay)))]
+        if self.until is not None:
+            acts.append((self.until, "slow", (self.node, 0.0)))
+        return acts
+
+    def nodes(self):
+        return (self.node,)
+
+
+@dataclass(frozen=True)
+class Pause(Fault):
+    """Freeze ``node`` (a long GC pause, a stopped VM): its messages and timers wait until ``until``."""
+    node: Hashable
+    at: float
+    until: float | None = None
+
+    def __post_init__(self):
+        _times("Pause", self.at, self.until)
+
+    def actions(self):
+        acts = [(self.at, "pause", (self.node,))]
+        if self.until is not None:
+            acts.append((self.until, "resume", (self.node,)))
+        return acts
+
+    def nodes(self):
+        return (self.node,)
+
+
+@dataclass(frozen=True)
+class Resume(Fault):
+    """Unfreeze a paused node; what waited is handled now, in order."""
+    node: Hashable
+    at: float
+
+    def __post_init__(self):
+        _times("Resume", self.at, None)
+
+    def actions(self):
+        return [(self.at, "resume", (self.node,))]
+
+    def nodes(self):
+        return (self.node,)
+
+
+@dataclass(frozen=True)
+class ClockJump(Fault):
+    """The physical clock of ``node`` jumps by ``delta`` seconds (NTP step, leap second...)."""
+    node: Hashable
+    at: float
+    delta: float = 1.0
+
+    def __post_init__(self):
+        _times("ClockJump", self.at, None)
+        number("ClockJump.delta", self.delta)
+
+    def actions(self):
+        return [(self.at, "clock_jump", (self.node, float(self.delta)))]
+
+    def nodes(self):
+        return (self.node,)
+
+
+def validate_faults(faults, node_ids) -> tuple:
+    """Check a fault list against the scenario's nodes; return it as a tuple."""
+    if faults is None:
+        return ()
+    if isinstance(faults, Fault):
+        faults = [faults]
+    known = set(node_ids)
+    out = []
+    for i, f in enumerate(faults):
+        if not isinstance(f, Fault):
+            raise TypeError(f"faults[{i}] must be a Fault (Crash, Partition, ...), got {f!r}")
+        for n in f.nodes():
+            if n not in known:
+                raise ValueError(f"faults[{i}] {f!r} names unknown node {n!r}; nodes are {sorted(known, key=repr)}")
+        if isinstance(f, Partition):
+            covered = set(f.nodes())
+            if covered != known:
+                missing = sorted(known - covered, key=repr)
+                raise ValueError(
+                    f"faults[{i}] Partition must put every node in a group; missing {missing}")
+        out.append(f)
+    return tuple(out)
+
+
+def expand(faults) -> list[tuple[float, int, str, tuple]]:
+    """The primitive actions of a fault list, sorted by time (stable for equal times)."""
+    acts = []
+    for f in faults:
+        for at, kind, args in f.actions():
+            acts.append((at, len(acts), kind, args))
+    acts.sort(key=lambda a: (a[0], a[1]))
+    return acts
+
+
+@dataclass(frozen=True)
+class Nemesis:
+    """Random faults from rates, in the manner of Jepsen's nemesis.
+
+    Parameters
+    ----------
+    crash_rate : float
+        Crashes per node per second (Poisson). Each crash lasts an exponential time
+        with mean ``mean_downtime`` and ends in a recovery.
+    partition_rate : float
+        Partitions per second; each splits the nodes at random into two sides and heals
+        after an exponential time with mean ``mean_partition``.
+    pause_rate : float
+        Pauses per node per second, each lasting ``mean_downtime`` on average.
+    max_down : int or None
+        At most this many nodes crashed or paused at once (default: a minority, (n-1)//2).
+    start, stop : float
+        Faults happen only in ``[start, stop)``; everything is recovered and healed by ``stop``,
+        so that liveness can be checked after it.
+
+    Examples
+    --------
+    >>> import random
+    >>> faults = Nemesis(crash_rate=0.2, stop=5.0).schedule([0, 1, 2], random.Random(1))
+    >>> all(f.at < 5.0 for f in faults)
+    True
+    """
+    crash_rate: float = 0.0
+    mean_downtime: float = 0.5
+    partition_rate: float = 0.0
+    mean_partition: float = 1.0
+    pause_rate: float = 0.0
+    max_down: int | None = None
+    start: float = 0.0
+    stop: float = 5.0
+
+    def __post_init__(self):
+        for f in ("crash_rate", "partition_rate", "pause_rate"):
+            number(f"Nemesis.{f}", getattr(self, f), low=0.0)
+        for f in ("mean_downtime", "mean_partition"):
+            number(f"Nemesis.{f}", getattr(self, f), low=0.0, low_open=True)
+        number("Nemesis.start", self.start, low=0.0)
+        number("Nemesis.stop", self.stop, low=0.0)
+        if self.stop < self.start:
+            raise ValueError(f"Nemesis.stop must be >= Nemesis.start, got start={self.start}, stop={self.stop}")
+        if self.max_down is not None and (isinstance(self.max_down, bool) or not isinstance(self.max_down, int)
+                                          or self.max_down < 0):
+            raise ValueError(f"Nemesis.max_down must be None or an int >= 0, got {self.max_down!r}")
+
+    def schedule(self, nodes, rnd) -> list[Fault]:
+        """Draw a fault schedule for ``nodes`` from the random stream ``rnd``."""
+        nodes = list(nodes)
+        n = len(nodes)
+        max_down = (n - 1) // 2 if self.max_down is None else self.max_down
+        faults: list[Fault] = []
+        # node-level outages: crash or pause, never more than max_down at once
+        busy: list[tuple[float, float]] = []  # (start, end) of outages
+        down_until = {v: -1.0 for v in nodes}
+        total = (self.crash_rate + self.pause_rate) * n
+        t = self.start
+        while total > 0:
+            t += rnd.expovariate(total)
+            if t >= self.stop:
+                break
+            node = nodes[rnd.randrange(n)]
+            is_crash = rnd.random() * (self.crash_rate + self.pause_rate) < self.crash_rate
+            length = rnd.expovariate(1.0 / self.mean_downtime)
+            end = min(t + length, self.stop)
+            overlapping = sum(1 for s, e in busy if s <= t < e)
+            if down_until[node] > t or overlapping >= max_down or end <= t:
+                continue
+            busy.append((t, end))
+            down_until[node] = end
+            faults.append(Crash(node, at=t, until=end) if is_crash else Pause(node, at=t, until=end))
+        t = self.start
+        while self.partition_rate > 0 and n >= 2:
+            t += rnd.expovariate(self.partition_rate)
+            if t >= self.stop:
+                break
+            length = rnd.expovariate(1.0 / self.mean_partition)
+            end = min(t + length, self.stop)
+            side = [v for v in nodes if rnd.random() < 0.5]
+            if not side or len(side) == n:
+                side = [nodes[rnd.randrange(n)]]
+            other = [v for v in nodes if v not in side]
+            faults.append(Partition((tuple(side), tuple(other)), at=t, until=end))
+            t = end  # one partition at a time
+        faults.sort(key=lambda f: f.at)
+        return faults

@@ -1,0 +1,182 @@
+"""The node API that every protocol is written against.
+
+A protocol is a subclass of :class:`Node` with three handlers::
+
+    class Echo(Node):
+        def on_message(self, ctx, src, msg):
+            ctx.send(src, msg)
+
+Handlers talk to the world only through ``ctx``. ``ctx`` does not act: it
+*records* the effects (send, set a timer, cancel a timer, observe a value) and
+the driver applies them after the handler returns. The simulator applies them
+with time and faults; the model checker applies them to copies of the state.
+Handlers never sleep, never read the wall clock and never use global
+randomness (``ctx.rng`` is a seeded stream of this node's own).
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import random
+from typing import Any, ClassVar, Hashable, Iterable
+
+from ._check import number
+
+__all__ = ["Node", "Context", "SEND", "SET_TIMER", "CANCEL_TIMER", "OBSERVE", "check_message"]
+
+# Effect kinds recorded by Context (first item of each effect tuple).
+SEND = 0
+SET_TIMER = 1
+CANCEL_TIMER = 2
+OBSERVE = 3
+
+_PLAIN = (str, int, float, bool, bytes, type(None))
+_checked_types: set[type] = set()
+
+
+def check_message(msg) -> None:
+    """Raise TypeError unless ``msg`` is an immutable value (frozen dataclass, tuple, str, number)."""
+    t = type(msg)
+    if t in _checked_types:
+        return
+    if dataclasses.is_dataclass(t):
+        if not t.__dataclass_params__.frozen:
+            raise TypeError(
+                f"messages must be immutable: make {t.__name__} a @dataclass(frozen=True)")
+    elif t is tuple or t is frozenset:
+        for item in msg:
+            check_message(item)
+        return
+    elif t not in _PLAIN:
+        raise TypeError(
+            f"a message must be a frozen dataclass, a tuple, a str or a number; got {msg!r} ({t.__name__})")
+    _checked_types.add(t)
+
+
+class Context:
+    """A node's only window on the world during one handler call.
+
+    Attributes
+    ----------
+    node : hashable
+        The id of the node whose handler is running.
+    now : float
+        Simulated time in seconds (the true time; see :meth:`clock` for the node's own clock).
+    rng : random.Random
+        This node's seeded random stream.
+    effects : list
+        What the handler asked for, in order; read by the driver.
+    """
+
+    __slots__ = ("node", "now", "rng", "effects", "peers", "_known", "_clock")
+
+    def __init__(self, node, peers: Iterable, rng: random.Random | None = None, clock=None,
+                 known: Iterable | None = None):
+        self.node = node
+        self.peers = tuple(peers)
+        self._known = frozenset(self.peers) if known is None else frozenset(known)
+        self.rng = rng if rng is not None else random.Random(0)
+        self.now = 0.0
+        self.effects: list = []
+        self._clock = clock
+
+    def send(self, dst, msg) -> None:
+        """Send ``msg`` to node ``dst`` over the link between them."""
+        if dst not in self._known:
+            raise ValueError(
+                f"node {self.node!r} has no link to {dst!r}; it can send to {sorted(self._known, key=repr)}")
+        check_message(msg)
+        self.effects.append((SEND, dst, msg))
+
+    def broadcast(self, msg, include_self: bool = False) -> None:
+        """Send ``msg`` to every peer (in sorted order), and to itself if asked."""
+        check_message(msg)
+        eff = self.effects
+        for p in self.peers:
+            eff.append((SEND, p, msg))
+        if include_self:
+            eff.append((SEND, self.node, msg))
+
+    def set_timer(self, name: Hashable, delay: float) -> None:
+        """Fire ``on_timer(ctx, name)`` after ``delay`` seconds; replaces a timer of the same name."""
+        number(f"set_timer({name!r}) delay", delay, low=0.0)
+        self.effects.append((SET_TIMER, name, float(delay)))
+
+    def cancel_timer(self, name: Hashable) -> None:
+        """Cancel the timer ``name`` if it is pending (no error if it is not)."""
+        self.effects.append((CANCEL_TIMER, name, None))
+
+    def observe(self, key: str, value: Any) -> None:
+        """Record a value for the views (``role``, ``term``, ``informed``...)."""
+        self.effects.append((OBSERVE, key, value))
+
+    def clock(self) -> float:
+        """This node's own physical clock: true time with its offset, drift and jumps."""
+        return self.now if self._clock is None else self._clock(self.node, self.now)
+
+    def take_effects(self) -> list:
+        eff, self.effects = self.effects, []
+        return eff
+
+
+class Node:
+    """Base class of a protocol node.
+
+    Subclasses keep their state in plain fields and override the handlers.
+
+    Class attributes
+    ----------------
+    durable : tuple of str
+        Fields that survive a crash (written to "disk"): after recovery the node is a
+        fresh instance with these fields copied over. Everything else resets.
+    state_fields : tuple of str or None
+        Fields that make up the comparable state (for the model checker and state
+        hashes). ``None`` means every field except ``id`` and ``peers``.
+    """
+
+    durable: ClassVar[tuple[str, ...]] = ()
+    state_fields: ClassVar[tuple[str, ...] | None] = None
+
+    def __init__(self, node_id, peers: Iterable = ()):
+        self.id = node_id
+        self.peers = tuple(peers)
+
+    # -- handlers ---------------------------------------------------------
+    def on_start(self, ctx: Context) -> None:
+        """Called once when the run starts."""
+
+    def on_message(self, ctx: Context, src, msg) -> None:
+        """Called when ``msg`` from ``src`` is delivered (``src`` is None for outside input)."""
+
+    def on_timer(self, ctx: Context, name) -> None:
+        """Called when timer ``name`` fires."""
+
+    def on_recover(self, ctx: Context) -> None:
+        """Called after a crash, on the fresh instance holding the durable fields. Default: on_start."""
+        self.on_start(ctx)
+
+    # -- state ------------------------------------------------------------
+    def state(self) -> tuple:
+        """The comparable state: a tuple of ``(field, value)`` pairs, sorted by field."""
+        names = self.state_fields
+        if names is None:
+            names = sorted(k for k in vars(self) if k not in ("id", "peers"))
+        return tuple((n, _freeze(getattr(self, n))) for n in names)
+
+    def durable_state(self) -> dict:
+        return {f: copy.deepcopy(getattr(self, f)) for f in self.durable}
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.state())
+        return f"{type(self).__name__}(id={self.id!r}, {fields})"
+
+
+def _freeze(value):
+    """A hashable copy of a value built from lists, dicts and sets."""
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted(((k, _freeze(v)) for k, v in value.items()), key=repr))
+    if isinstance(value, set):
+        return frozenset(_freeze(v) for v in value)
+    return value
