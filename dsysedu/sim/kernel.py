@@ -14,13 +14,13 @@ therefore run under the model checker, which applies effects its own way.
 from __future__ import annotations
 
 import copy
+import gc
 from dataclasses import dataclass
 from heapq import heappush
 from typing import Any, Hashable, NamedTuple
 
 import simpy
 from simpy.core import NORMAL, URGENT
-from simpy.events import Event
 
 from .faults import Fault, expand
 from .network import Constant
@@ -34,6 +34,19 @@ __all__ = ["Simulation", "run", "PendingEvent"]
 # payload kinds
 _DELIVER, _TIMER, _FAULT, _EFFECTS, _START, _SKIP = range(6)
 UP, CRASHED, PAUSED = "up", "crashed", "paused"
+
+
+class _Ev:
+    """A triggered SimPy event that carries a payload: the smallest object ``Environment.step``
+    accepts (it reads ``callbacks`` and ``_ok``). Cheaper than ``simpy.Event`` + attribute sets,
+    and it shares one callbacks tuple (SimPy replaces the attribute, never mutates it)."""
+
+    __slots__ = ("_value", "callbacks")
+    _ok = True
+
+    def __init__(self, value, callbacks):
+        self._value = value
+        self.callbacks = callbacks
 
 
 class PendingEvent(NamedTuple):
@@ -103,6 +116,7 @@ class Simulation:
         self.env = env = simpy.Environment()
         self._queue = env._queue  # SimPy's heap: (time, priority, eid, event)
         self._eid = env._eid
+        self._callbacks = (self._dispatch,)
         ids = scenario.node_ids
         graph = scenario._graph
         self._net = stream(self.seed, "network")
@@ -164,11 +178,7 @@ class Simulation:
         return mid
 
     def _schedule(self, at: float, payload, priority=NORMAL) -> None:
-        ev = Event(self.env)
-        ev._ok = True
-        ev._value = payload
-        ev.callbacks.append(self._dispatch)
-        heappush(self._queue, (at, priority, next(self._eid), ev))
+        heappush(self._queue, (at, priority, next(self._eid), _Ev(payload, self._callbacks)))
 
     def _clock_of(self, node, now: float) -> float:
         return self._offset[node] + (1.0 + self._drift[node]) * now + self._jump[node]
@@ -183,15 +193,24 @@ class Simulation:
         queue = self._queue
         step = self.env.step
         limit = self.scenario.max_events
-        while queue and queue[0][0] <= t:
-            if self.handled >= limit:
-                self.ended_by = "max_events"
-                break
-            self._pops += 1
-            step()
-        else:
-            if t > self.env._now:
-                self.env._now = t
+        # The trace grows by millions of small tuples; Python's cyclic GC would rescan them
+        # again and again (it was 2/3 of the run time). Runs make no reference cycles worth
+        # collecting mid-run, so the collector waits until the loop ends.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            while queue and queue[0][0] <= t:
+                if self.handled >= limit:
+                    self.ended_by = "max_events"
+                    break
+                self._pops += 1
+                step()
+            else:
+                if t > self.env._now:
+                    self.env._now = t
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         self.trace.end_time = self.env._now
         return self.trace
 
@@ -370,7 +389,8 @@ class Simulation:
             if last is not None and arrival < last:
                 arrival = last
             self._last_arrival[key] = arrival
-        self._schedule(arrival, (_DELIVER, dst, src, mid, msg, 0))
+        heappush(self._queue, (arrival, NORMAL, next(self._eid),
+                               _Ev((_DELIVER, dst, src, mid, msg, 0), self._callbacks)))
         if dup and net.random() < dup:
             rows.append((now, "duplicate", dst, src, mid, msg, None))
             arrival2 = now + (const if const is not None else latency.sample(net))
@@ -526,9 +546,7 @@ class Simulation:
         return self.rows[start:]
 
     def _dispatch_payload(self, p) -> None:
-        holder = Event(self.env)
-        holder._value = p
-        self._dispatch(holder)
+        self._dispatch(_Ev(p, ()))
 
     def apply(self, fault: Fault) -> list[tuple]:
         """Apply a fault now, by hand (its ``at`` is ignored; ``until`` parts are scheduled)."""

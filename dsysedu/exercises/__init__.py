@@ -1,0 +1,17 @@
+"""Classroom exercises: hidden test cases and friendly feedback.
+
+>>> from dsysedu.exercises import check, EXERCISES
+>>> sorted(EXERCISES)[:1]
+['ch1-classify']
+
+A learner writes a function and calls ``check("ch1-classify", my_function)``;
+the checker runs it on cases the learner has not seen and says which input
+failed, what was expected and what came back. Exercise notebooks mark their
+solutions with nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION``;
+:func:`student_version` strips them for handing out.
+"""
+from .core import EXERCISES, Exercise, Feedback, check, register
+from .notebooks import student_version
+from . import ch1  # noqa: F401  (registers the chapter's exercises)
+
+__all__ = ["check", "EXERCISES", "Exercise", "Feedback", "register", "student_version"]

@@ -1,0 +1,54 @@
+"""Chapter 1 exercises: what a client can know over an unreliable link."""
+from __future__ import annotations
+
+from ..demos import request_reply
+from ..protocols.request_reply import outcomes
+from ..sim import Crash, run
+from .core import Exercise, register
+
+__all__ = ["classify_reference", "timeout_reference"]
+
+
+def classify_reference(trace) -> dict:
+    """Map each request id to ``ok``, ``unknown-applied``, ``unknown-not-applied`` or ``pending``."""
+    df = outcomes(trace)
+    return dict(zip(df.req_id.tolist(), df.case.tolist()))
+
+
+def _classify_cases():
+    cases = []
+    for loss, seed, faults in ((0.0, 1, ()), (0.2, 2, ()), (0.4, 3, ()), (0.3, 4, (Crash(1, at=0.5, until=1.2),)),
+                               (0.1, 5, ())):
+        tr = run(request_reply(loss=loss, requests=15, faults=faults), seed=seed)
+        cases.append((f"request/reply with loss={loss}, seed={seed}, faults={list(faults)}", (tr,)))
+    return cases
+
+
+register(Exercise(
+    id="ch1-classify",
+    title="Which requests happened?",
+    cases=_classify_cases,
+    reference=classify_reference,
+    hint="client outcomes are observe rows with key 'outcome'; the server observes 'applied'.",
+))
+
+
+def timeout_reference(max_latency: float, processing: float = 0.0) -> float:
+    """The smallest timeout that never gives up on a request that will be answered:
+    a request and its reply each take at most ``max_latency``."""
+    return 2 * max_latency + processing
+
+
+def _timeout_cases():
+    return [(f"max_latency={m}, processing={p}", (m, p)) for m, p in
+            ((0.05, 0.0), (0.01, 0.002), (0.2, 0.05), (1.0, 0.0))]
+
+
+register(Exercise(
+    id="ch1-timeout",
+    title="A timeout that never gives up too early",
+    cases=_timeout_cases,
+    reference=timeout_reference,
+    same=lambda a, b: isinstance(b, (int, float)) and abs(a - b) < 1e-9,
+    hint="a reply arrives after the request's trip, the server's work and the reply's trip.",
+))

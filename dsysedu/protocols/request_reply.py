@@ -1,0 +1,132 @@
+"""Chapter 1: a client, a server and an unreliable link between them.
+
+The client sends deposits and waits a while for each reply. When the wait runs
+out it cannot know what happened: the request may have been lost (nothing
+happened), or the reply may have been lost or late (the deposit happened).
+:func:`outcomes` lays the two views side by side.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..sim.node import Node
+
+__all__ = ["Request", "Reply", "Client", "Server", "RequestReply", "outcomes", "unknown_fraction"]
+
+
+@dataclass(frozen=True)
+class Request:
+    req_id: int
+    amount: int = 1
+
+
+@dataclass(frozen=True)
+class Reply:
+    req_id: int
+    balance: int
+
+
+class Client(Node):
+    """Sends ``requests`` deposits to the server, one every ``interval`` s, each with a ``timeout``.
+
+    Observes ``outcome`` as ``(req_id, "ok")`` when the reply arrives in time, or
+    ``(req_id, "unknown")`` when the timeout fires first: the client cannot tell whether
+    the deposit happened.
+    """
+
+    def __init__(self, node_id, peers=(), server=1, requests=20, interval=0.1, timeout=0.05):
+        super().__init__(node_id, peers)
+        self.server = server
+        self.requests = requests
+        self.interval = interval
+        self.timeout = timeout
+        self.next_id = 0
+        self.waiting: set = set()
+
+    def on_start(self, ctx):
+        ctx.observe("role", "client")
+        ctx.set_timer("send", 0.0)
+
+    def on_timer(self, ctx, name):
+        if name == "send":
+            if self.next_id >= self.requests:
+                return
+            rid = self.next_id
+            self.next_id += 1
+            self.waiting.add(rid)
+            ctx.send(self.server, Request(rid))
+            ctx.set_timer(("timeout", rid), self.timeout)
+            ctx.set_timer("send", self.interval)
+        elif isinstance(name, tuple) and name[0] == "timeout":
+            rid = name[1]
+            if rid in self.waiting:
+                self.waiting.discard(rid)
+                ctx.observe("outcome", (rid, "unknown"))
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, Reply) and msg.req_id in self.waiting:
+            self.waiting.discard(msg.req_id)
+            ctx.cancel_timer(("timeout", msg.req_id))
+            ctx.observe("outcome", (msg.req_id, "ok"))
+
+
+class Server(Node):
+    """Applies each deposit once (by request id) and replies with the balance. ``balance`` is durable."""
+
+    durable = ("balance", "applied")
+
+    def __init__(self, node_id, peers=(), **_ignored):
+        super().__init__(node_id, peers)
+        self.balance = 0
+        self.applied: set = set()
+
+    def on_start(self, ctx):
+        ctx.observe("role", "server")
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, Request):
+            if msg.req_id not in self.applied:
+                self.applied.add(msg.req_id)
+                self.balance += msg.amount
+                ctx.observe("applied", msg.req_id)
+            ctx.send(src, Reply(msg.req_id, self.balance))
+
+
+RequestReply = {0: Client, 1: Server}
+"""Protocol mapping for a two-node request/reply scenario: node 0 is the client, node 1 the server."""
+
+
+def outcomes(trace) -> pd.DataFrame:
+    """One row per request: what the client concluded and what the server did.
+
+    Columns: ``req_id``, ``client`` (``ok``, ``unknown`` or ``pending`` when the run ended
+    first), ``applied`` (did the server apply it?), ``case``: ``ok``, ``unknown-applied``
+    (the client thinks it may have failed, but it happened), ``unknown-not-applied``, or
+    ``pending``.
+    """
+    client: dict = {}
+    applied: set = set()
+    sent: set = set()
+    for time, kind, node, peer, mid, data, value in trace.rows:
+        if kind == "observe" and data == "outcome":
+            client[value[0]] = value[1]
+        elif kind == "observe" and data == "applied":
+            applied.add(value)
+        elif kind == "send" and isinstance(data, Request):
+            sent.add(data.req_id)
+    rows = []
+    for rid in sorted(sent):
+        c = client.get(rid, "pending")
+        a = rid in applied
+        case = c if c in ("ok", "pending") else ("unknown-applied" if a else "unknown-not-applied")
+        rows.append({"req_id": rid, "client": c, "applied": a, "case": case})
+    return pd.DataFrame(rows, columns=["req_id", "client", "applied", "case"])
+
+
+def unknown_fraction(trace) -> float:
+    """The share of finished requests whose outcome the client cannot know (it timed out)."""
+    df = outcomes(trace)
+    done = df[df.client != "pending"]
+    return float((done.client == "unknown").mean()) if len(done) else 0.0
