@@ -43,7 +43,7 @@ def ping(nodes: int = 4, loss: float = 0.0, faults=(), rounds: int = 10, interva
 
 
 def request_reply(loss: float = 0.1, latency=None, reorder: bool = False, requests: int = 20,
-                  interval: float = 0.1, timeout: float = 0.08, faults=(), duplicate: float = 0.0,
+                  interval: float = 0.1, timeout: float = 0.15, faults=(), duplicate: float = 0.0,
                   until: float | None = None) -> Scenario:
     """Chapter 1's two nodes: a client (0) sends deposits to a server (1) over an unreliable link."""
     positive_int("requests", requests, low=1, high=100_000)

@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..sim.node import Node
 
-__all__ = ["Request", "Reply", "Client", "Server", "RequestReply", "outcomes", "unknown_fraction"]
+__all__ = ["Request", "Reply", "Client", "Server", "RequestReply", "outcomes", "unknown_fraction", "sweep", "unknown_theory",
+           "unknown_applied_theory"]
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,56 @@ def unknown_fraction(trace) -> float:
     df = outcomes(trace)
     done = df[df.client != "pending"]
     return float((done.client == "unknown").mean()) if len(done) else 0.0
+
+
+def sweep(knob: str, values, seeds=range(5), **fixed) -> pd.DataFrame:
+    """Run the request/reply demo for each value of one knob and each seed.
+
+    Parameters
+    ----------
+    knob : str
+        A parameter of :func:`dsysedu.demos.request_reply` (``loss``, ``timeout``, ``duplicate``...).
+    values : iterable
+        The values to try.
+    seeds : iterable of int
+        One run per seed and value.
+    **fixed
+        The other knobs, held fixed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: ``knob value, seed, unknown`` (share of requests with unknown outcome),
+        ``unknown_applied`` (share of all requests that timed out although the server applied them),
+        ``ok``.
+
+    Examples
+    --------
+    >>> df = sweep("loss", [0.0, 0.5], seeds=[1])
+    >>> list(df.columns)
+    ['loss', 'seed', 'unknown', 'unknown_applied', 'ok']
+    """
+    from ..demos import request_reply
+    from ..sim import run
+    rows = []
+    for v in values:
+        for seed in seeds:
+            tr = run(request_reply(**{knob: v}, **fixed), seed=seed)
+            df = outcomes(tr)
+            done = df[df.client != "pending"]
+            n = max(len(done), 1)
+            rows.append({knob: v, "seed": seed, "unknown": float((done.client == "unknown").sum() / n),
+                         "unknown_applied": float((done.case == "unknown-applied").sum() / n),
+                         "ok": float((done.client == "ok").sum() / n)})
+    return pd.DataFrame(rows, columns=[knob, "seed", "unknown", "unknown_applied", "ok"])
+
+
+def unknown_theory(loss: float) -> float:
+    """Expected share of requests with unknown outcome when the timeout outlasts every round trip:
+    the outcome is known only if both the request and the reply get through, ``(1 - loss)**2``."""
+    return 1.0 - (1.0 - loss) ** 2
+
+
+def unknown_applied_theory(loss: float) -> float:
+    """Expected share that timed out although the server applied them: request through, reply lost."""
+    return (1.0 - loss) * loss

@@ -279,6 +279,9 @@ class Simulation:
         return False
 
     def _start(self, node) -> None:
+        if self._status[node] is PAUSED:  # a node paused before it started starts when resumed
+            self._backlog[node].append((_START, node))
+            return
         if self._status[node] != UP:
             return
         self.rows.append((self.env._now, "start", node, None, None, None, None))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Hashable, Mapping
 
 import networkx as nx
+import numpy as np
 
 from ._check import number, positive_int
 from .faults import Fault, Nemesis, validate_faults
@@ -167,7 +168,10 @@ class Scenario:
         object.__setattr__(self, "inputs", inputs)
         number("until", self.until, low=0.0, low_open=True)
         positive_int("max_events", self.max_events)
-        normalize_seed(self.seed)
+        if isinstance(self.seed, np.random.Generator):  # draw once, so every run of this scenario agrees
+            object.__setattr__(self, "seed", normalize_seed(self.seed))
+        else:
+            normalize_seed(self.seed)
         if not isinstance(self.stamp_clocks, bool):
             raise TypeError(f"stamp_clocks must be True or False, got {self.stamp_clocks!r}")
         if not isinstance(self.name, str):

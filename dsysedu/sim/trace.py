@@ -184,6 +184,30 @@ class Trace:
         df["latency"] = df["deliver_time"] - df["send_time"]
         return df[cols]
 
+    def out_of_order(self) -> int:
+        """How many deliveries overtook a message sent earlier on the same link.
+
+        Always 0 on FIFO links (``LinkModel(reorder=False)``); counts first copies only.
+        """
+        send_order: dict[int, int] = {}
+        for i, r in enumerate(self.rows):
+            if r[1] == "send":
+                send_order[r[4]] = i
+        latest: dict[tuple, int] = {}
+        seen: set = set()
+        count = 0
+        for r in self.rows:
+            if r[1] != "deliver" or r[4] in seen or r[4] not in send_order:
+                continue
+            seen.add(r[4])
+            link = (r[3], r[2])
+            pos = send_order[r[4]]
+            if pos < latest.get(link, -1):
+                count += 1
+            else:
+                latest[link] = pos
+        return count
+
     def observations(self, key: str | None = None) -> pd.DataFrame:
         """Observed values: columns ``time, node, key, value`` (only ``key`` if given)."""
         rows = [(r[0], r[2], r[5], r[6]) for r in self.rows
@@ -215,6 +239,7 @@ class Trace:
                 break
             if kind == "crash":
                 crashed.add(node)
+                paused.discard(node)  # a crash ends a pause: the node recovers up, not paused
             elif kind == "recover":
                 crashed.discard(node)
             elif kind == "pause":
@@ -251,7 +276,7 @@ class Trace:
         out = []
         for mid, src, dst, msg, st, at in sent.values():
             end = self.end_time if at is None else at
-            if end > t:
+            if at is None or at > t:  # never arrived: still on the wire at the end of the run
                 out.append({"msg_id": mid, "src": src, "dst": dst, "msg": msg, "send_time": st,
                             "arrive_time": end})
         return out

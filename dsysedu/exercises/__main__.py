@@ -1,0 +1,22 @@
+"""``python -m dsysedu.exercises student NOTEBOOK OUT_DIR``: write the student version of an exercise notebook."""
+import sys
+from pathlib import Path
+
+from .notebooks import student_version
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 3 or argv[0] != "student":
+        print("usage: python -m dsysedu.exercises student NOTEBOOK OUT_DIR", file=sys.stderr)
+        return 2
+    src = Path(argv[1])
+    if not src.exists():
+        print(f"error: no notebook at {src}", file=sys.stderr)
+        return 2
+    out = student_version(src, Path(argv[2]) / src.name)
+    print(f"wrote {out}")
+    return 0
+
+
+sys.exit(main())

@@ -1,0 +1,7 @@
+"""Controls and playgrounds (ipywidgets) that edit scenarios and scrub traces."""
+from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
+from .playground import Playground, benchmark_rerun_redraw
+from .stepper import StepExplorer
+
+__all__ = ["CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "Playground",
+           "StepExplorer", "benchmark_rerun_redraw"]
