@@ -542,7 +542,7 @@ class Simulation:
         else:
             ids = [e.id for e in self.pending(limit=20)]
             raise ValueError(f"no pending event {event_id!r}; pending: {ids}")
-        self._manual.append(("take", event_id, self._pops))
+        self._manual.append(("take", event_id, self._pops, self.env._now))
         ev._value = (_SKIP,)
         start = len(self.rows)
         self._dispatch_payload(p)
@@ -557,7 +557,7 @@ class Simulation:
             raise TypeError(f"apply() takes a Fault (Crash, Partition, ...), got {fault!r}")
         from .faults import validate_faults
         validate_faults([fault], self.scenario.node_ids)
-        self._manual.append(("apply", fault, self._pops))
+        self._manual.append(("apply", fault, self._pops, self.env._now))
         start = len(self.rows)
         acts = fault.actions()
         first = acts[0][0]
@@ -587,13 +587,17 @@ class Simulation:
                 raise TypeError(f"fork faults must be Faults, got {f!r}")
             if min(a[0] for a in f.actions()) < t:
                 raise ValueError(f"fork faults must happen at or after t={t:g}, got {f!r}")
-        kept = [_Action(at, kind, args) for at, _i, kind, args in expand(self.faults) if at < t]
+        # fault events taken by hand before t already happened, whenever they were due
+        taken = {arg for op, arg, _pops, when in self._manual if op == "take" and when <= t}
+        kept = [_Action(at, kind, args) for at, _i, kind, args in expand(self.faults)
+                if at < t or f"fault:{kind}:{args!r}@{at:.9g}" in taken]
         scenario = self.scenario.replace(faults=tuple(kept) + tuple(faults), nemesis=None)
         child = Simulation(scenario, seed=self.seed)
-        for op, arg, pops in self._manual:
-            child._advance_pops(pops)
-            if child.env._now > t:
+        for op, arg, pops, when in self._manual:
+            if when > t:
                 break
+            child._advance_pops(pops)
+            child.env._now = max(child.env._now, when)  # the step may have come after run_until moved the clock
             if op == "take":
                 child.take(arg)
             else:

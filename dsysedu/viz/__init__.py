@@ -1,1 +1,29 @@
-"""Views: functions from a Trace to a picture (placeholder while modules are written)."""
+"""Views: functions from a Trace to a picture.
+
+Every view takes a finished :class:`~dsysedu.sim.Trace` (or ``trace.to_frame()``) and
+``ax=None``, and returns the Axes (or the Figure, for several panels). Views never run
+a simulation and never touch live nodes. Colours, sizes and layouts come from
+:mod:`dsysedu.viz.style`, so a role has one colour everywhere.
+
+- :func:`topology` / :class:`TopologyView`: the network at time t.
+- :func:`spacetime` / :class:`SpacetimeView`: the space-time (Lamport) diagram.
+- :func:`timeline`: an observed value over time, per node.
+- :func:`frames`, :func:`to_html`, :func:`snapshot`: replay and stills.
+
+Examples
+--------
+>>> from dsysedu import Scenario, run, Crash
+>>> from dsysedu.protocols.toys import Flood
+>>> from dsysedu.viz import topology, spacetime
+>>> trace = run(Scenario(Flood, nodes=5, faults=[Crash(2, at=0.0)], until=1.0), seed=1)
+>>> ax = topology(trace, t=0.005)
+>>> ax = spacetime(trace)
+"""
+from .animate import AnimationHTML, frames, snapshot, to_html
+from .spacetime import SpacetimeView, spacetime
+from .style import layout, message_color, node_color
+from .timeline import timeline
+from .topology import TopologyView, topology
+
+__all__ = ["topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
+           "snapshot", "AnimationHTML", "layout", "node_color", "message_color"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..sim.trace import Trace
 
-__all__ = ["as_trace", "TraceIndex"]
+__all__ = ["as_trace", "TraceIndex", "view_end", "format_groups"]
 
 _FAULTS = ("crash", "recover", "pause", "resume", "slow", "partition", "heal", "cut", "restore")
 
@@ -53,6 +53,18 @@ def as_trace(obj) -> Trace:
         return Trace(ordered, rows, end_time=end, ended_by="time")
     raise TypeError(f"expected a Trace or the DataFrame of Trace.to_frame() (columns {cols}), "
                     f"got {type(obj).__name__}")
+
+
+def view_end(trace: Trace) -> float:
+    """The last moment worth showing: the last event of a run that went quiet, else its end time.
+
+    A run that ran out of things to do stops its clock at the scenario's bound (``until``),
+    which can be far after its last event; views and animations stop at that last event.
+    """
+    last = trace.rows[-1][0] if trace.rows else 0.0
+    if trace.ended_by == "quiescent" and last > 0:
+        return float(last)
+    return float(trace.end_time if trace.end_time > 0 else last)
 
 
 class TraceIndex:

@@ -29,7 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from . import style
-from ._index import TraceIndex, as_trace, format_groups
+from ._index import TraceIndex, as_trace, format_groups, view_end
 
 __all__ = ["spacetime", "SpacetimeView"]
 
@@ -119,7 +119,9 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
         later = [m["t0"] for m in everything[max_messages:] if m["t0"] > last]
         t_range = (0.0, later[0] if later else last)
         notes.append(f"first {max_messages} of {len(everything)} messages; pass t_range to see the rest")
-    lo, hi = (0.0, max(end, 1e-9)) if t_range is None else (float(t_range[0]), float(t_range[1]))
+    lo, hi = (0.0, max(view_end(trace), 1e-9)) if t_range is None else (float(t_range[0]), float(t_range[1]))
+    if not hi > lo:
+        raise ValueError(f"t_range must be (start, stop) with stop > start, got {t_range!r}")
     inside = lambda m: lo <= m["t0"] <= hi or lo <= m["t1"] <= hi  # noqa: E731
     chosen = [m for m in everything if inside(m)]
     if len(chosen) > max_messages:
@@ -145,27 +147,33 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
     typical = float(np.median(lat)) if lat else 0.02 * (hi - lo)
 
     # -- faults and timers: background first -----------------------------------------------
+    drawn = set()  # which kinds of thing are on the picture, for the legend
     for begin, stop, groups in idx.partitions():
         if stop < lo or begin > hi:
             continue
+        drawn.add("partition")
         ax.axvspan(begin, stop, color=style.FAULT, alpha=0.07, lw=0, zorder=0.1)
-        ax.text(max(begin, lo), -0.55, f" partition {format_groups(groups)}", color=style.FAULT,
-                fontsize=style.FONT["small"], va="bottom", ha="left", clip_on=False)
+        # named under the last lane, where no arrow goes (the top belongs to the "now" label)
+        ax.text(max(begin, lo), len(lanes) - 0.42, f" partition {format_groups(groups)}", color=style.FAULT,
+                fontsize=style.FONT["small"], va="bottom", ha="left")
     for v, begin, stop in idx.intervals("crash", "recover"):
         if v in lane and stop >= lo and begin <= hi:
             y = lane[v]
+            drawn.add("crash")
             ax.plot([begin, stop], [y, y], color=style.CRASHED, lw=7, alpha=0.75, solid_capstyle="butt",
                     zorder=1)
-            ax.plot([begin], [y], marker="X", ms=10, color=style.FAULT, mec="white", zorder=4)
+            ax.plot([begin], [y], marker="X", ms=11, color="#222222", mec="white", mew=0.8, zorder=4)
             if stop < end:
                 ax.plot([stop], [y], marker="|", ms=12, mew=2.5, color=style.CRASHED, zorder=4)
     for v, begin, stop in idx.intervals("pause", "resume"):
         if v in lane and stop >= lo and begin <= hi:
+            drawn.add("pause")
             ax.add_patch(Rectangle((begin, lane[v] - 0.16), stop - begin, 0.32, facecolor="none",
                                    edgecolor="#555555", hatch="////", lw=0.8, zorder=1))
     for (u, v), begin, stop in idx.intervals("cut", "restore"):
         if u in lane and v in lane and stop >= lo and begin <= hi:
             y = lane[u] + 0.22
+            drawn.add("cut")
             ax.plot([begin, stop], [y, y], color=style.FAULT, lw=1.2, ls=(0, (2, 2)), zorder=1)
             ax.text(begin, y + 0.04, f"{u}\u2192{v} cut", color=style.FAULT, fontsize=style.FONT["small"],
                     va="top", ha="left")
@@ -227,7 +235,8 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
     ax.dsysedu_counts = {"arrows": len(delivered), "drops": len(dropped), "unfinished": len(unfinished),
                          "timers": len(ticks), "inputs": len(ins), "t_range": (lo, hi)}
     if legend:
-        _legend(ax, idx, [m["type"] for m in chosen + unfinished], bool(dropped), bool(ticks), bool(highlight))
+        drawn.update(k for k, on in (("drop", dropped), ("timer", ticks), ("highlight", highlight)) if on)
+        _legend(ax, [m["type"] for m in chosen + unfinished], drawn)
     return ax
 
 
@@ -251,39 +260,75 @@ def _event_point(trace, seq, lane, typical):
 
 
 def _stamps(ax, trace, msgs, lane, how):
+    """Write clocks beside sends (right of the point) and deliveries (left of it).
+
+    Each label goes on the side away from its arrow. Sends at one point (a broadcast) share
+    one label whose changing parts are ranges: ``57-60`` or ``[4-7,0,0]``. Labels that would
+    overlap their neighbour on the same lane and side move one row further out (up to 3 rows).
+    """
     lam, vc = trace.clocks()
-    size = style.FONT["small"]
-    box = dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8)
+    groups: dict = {}
     for m in msgs:
+        y0, y1 = lane[m["src"]], lane[m["dst"]]
         for j, seq in enumerate(m["seqs"]):
             if trace.rows[seq][1] not in ("send", "deliver"):
                 continue
-            stamp = lam[seq] if how == "lamport" else "[" + ",".join(str(c) for c in vc[seq]) + "]"
             x = trace.rows[seq][0]
-            y = lane[m["src"] if j == 0 else m["dst"]]
-            up = (lane[m["dst"]] > lane[m["src"]]) == (j == 0)  # text on the side away from the arrow
-            ax.annotate(str(stamp), (x, y), xytext=(0, 5 if up else -5), textcoords="offset points",
-                        ha="center", va="bottom" if up else "top", fontsize=size, bbox=box, zorder=5)
+            # screen-up is a smaller lane number; the arrow leaves (send) or arrives (deliver)
+            # towards the other lane, so the label goes to the opposite side
+            if j == 0:
+                key = (x, y0, y1 > y0, "left")
+            else:
+                key = (x, y1, y0 > y1, "right")
+            groups.setdefault(key, []).append(lam[seq] if how == "lamport" else vc[seq])
+    size = style.FONT["small"]
+    x0, x1 = ax.get_xlim()
+    bbox = ax.get_position()
+    points_per_unit = bbox.width * ax.figure.get_figwidth() * 72 / max(x1 - x0, 1e-12)
+    box = dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85)
+    rows_end: dict = {}
+    for (x, y, up, ha), stamps in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+        text = _combine(stamps)
+        width = len(text) * size * 0.6 + 4
+        left = x * points_per_unit + (5 if ha == "left" else -5 - width)
+        level = 0
+        ends = rows_end.setdefault((y, up), [-np.inf, -np.inf, -np.inf])
+        while level < 2 and ends[level] > left:
+            level += 1
+        ends[level] = max(ends[level], left + width)
+        dy = (4 + 9 * level) * (1 if up else -1)
+        ax.annotate(text, (x, y), xytext=(5 if ha == "left" else -5, dy), textcoords="offset points",
+                    ha=ha, va="bottom" if up else "top", fontsize=size, bbox=box, zorder=5)
 
 
-def _legend(ax, idx, types, drops, timers, highlighted):
+def _combine(stamps) -> str:
+    """One label for several clocks at one point: ranges where they differ."""
+    def span(values):
+        a, b = min(values), max(values)
+        return str(a) if a == b else f"{a}\u2013{b}"
+    if not isinstance(stamps[0], tuple):
+        return span(stamps)
+    return "[" + ",".join(span(col) for col in zip(*stamps)) + "]"
+
+
+def _legend(ax, types, drawn):
     handles = [Line2D([], [], color=style.message_color(tn), lw=1.5, marker=">", markevery=[1], ms=5,
                       label=tn) for tn in dict.fromkeys(types)]
-    kinds = {f[1] for f in idx.faults}
-    if drops:
+    if "drop" in drawn:
         handles.append(Line2D([], [], color="#777777", lw=1.1, ls=(0, (4, 2)), marker="x", markevery=[1],
                               mec=style.FAULT, mew=2, ms=7, label="dropped"))
-    if "crash" in kinds:
-        handles.append(Line2D([], [], color=style.CRASHED, lw=6, alpha=0.75, label="crashed"))
-    if "pause" in kinds:
+    if "crash" in drawn:
+        handles.append(Line2D([], [], color=style.CRASHED, lw=6, alpha=0.75, marker="X", markevery=[0], ms=9,
+                              mfc="#222222", mec="white", label="crashed (down)"))
+    if "pause" in drawn:
         handles.append(Patch(facecolor="none", edgecolor="#555555", hatch="////", label="paused"))
-    if "partition" in kinds:
+    if "partition" in drawn:
         handles.append(Patch(facecolor=style.FAULT, alpha=0.12, label="partition"))
-    if "cut" in kinds:
+    if "cut" in drawn:
         handles.append(Line2D([], [], color=style.FAULT, ls=(0, (2, 2)), label="one-way cut"))
-    if timers:
+    if "timer" in drawn:
         handles.append(Line2D([], [], color="#555555", marker="|", ls="", ms=8, label="timer fires"))
-    if highlighted:
+    if "highlight" in drawn:
         handles.append(Line2D([], [], marker="o", ls="", ms=10, mfc=style.HIGHLIGHT, mec="black",
                               label="highlighted"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=style.FONT["legend"],

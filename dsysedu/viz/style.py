@@ -76,7 +76,7 @@ NODE_COLORS = {
 }
 
 MESSAGE_COLORS = {
-    "Rumor": _O["bluish_green"], "Gossip": _O["bluish_green"],
+    "Rumor": _O["blue"], "Gossip": _O["blue"],  # not the green of "informed": dots must not look like nodes
     "Ping": _O["blue"], "Pong": _O["orange"],
     "Request": _O["blue"], "Reply": _O["orange"],
     "RequestVote": _O["reddish_purple"], "RequestVoteReply": _O["sky_blue"], "Vote": _O["sky_blue"],

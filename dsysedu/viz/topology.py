@@ -163,7 +163,7 @@ class TopologyView:
             for v, (x, y) in zip(nodes, self.xy):
                 self.labels.append(ax.text(x, y, str(v), ha="center", va="center", fontsize=sc["label_size"],
                                            zorder=5, clip_on=True))
-        self.title = ax.set_title("", fontsize=style.FONT["title"])
+        self.title = ax.set_title(" \n ", fontsize=style.FONT["title"], loc="left")
         self.colorbar = None
         if legend:
             self._legend()
@@ -252,13 +252,13 @@ class TopologyView:
             self.message_artist.set_offsets(_EMPTY)
         self.shown_messages = len(ok)
 
-        parts = [f"t = {t:.3f} s"]
-        if groups is not None:
-            parts.append(f"partition {format_groups(groups)}")
+        first = f"t = {t:.3f} s"
         if self.show_messages:
             word = "message" if len(which) == 1 else "messages"
-            parts.append(f"{len(which)} {word} in flight{hidden}")
-        self.title.set_text("   ".join(parts))
+            first += f"   {len(which)} {word} in flight{hidden}"
+        # always two lines, so the title keeps its height while scrubbing
+        second = f"partition {format_groups(groups)}" if groups is not None else " "
+        self.title.set_text(first + "\n" + second)
         return [self.node_artist, self.crash_artist, self.pause_artist, self.edge_artist, self.broken_artist,
                 self.cut_artist, self.cut_marks, self.message_artist, self.title, *self.labels]
 

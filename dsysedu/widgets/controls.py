@@ -37,6 +37,8 @@ class CrashToggles:
                                           icon="power-off", tooltip=f"crash node {n} during the window",
                                           layout=W.Layout(width="110px"))
                         for n in self.nodes}
+        for n, b in self.buttons.items():
+            b.add_class(f"dsysedu-crash-{n}")
         lo, hi = window
         self.window = W.FloatRangeSlider(value=(min(lo, until), min(hi, until)), min=0.0, max=float(until),
                                          step=max(until / 200, 0.001), description="down from–to",
@@ -123,6 +125,8 @@ class LinkControls:
         self.duplicate = W.FloatSlider(value=link.duplicate, min=0.0, max=1.0, step=0.01, description="duplicate",
                                        continuous_update=False, readout_format=".2f")
         self.reorder = W.Checkbox(value=link.reorder, description="reorder (not FIFO)", indent=False)
+        self.loss.add_class("dsysedu-loss")
+        self.latency.add_class("dsysedu-latency")
         self.widget = W.VBox([self.latency, W.HBox([self.loss, self.duplicate]), self.reorder])
 
     def link(self) -> LinkModel:
@@ -170,6 +174,8 @@ class TimeScrubber:
         self._lock = False
         self.play.observe(self._from_play, names="value")
         self.slider.observe(self._from_slider, names="value")
+        self.play.add_class("dsysedu-play")
+        self.slider.add_class("dsysedu-time")
         self.widget = W.HBox([self.play, self.slider])
 
     def set_end(self, end: float) -> None:

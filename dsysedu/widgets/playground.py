@@ -63,7 +63,9 @@ class Playground:
         self.seed = SeedBox(scenario.seed)
         self.scrubber = TimeScrubber(until, self.show_time)
         self.image = W.Image(format="png", layout=W.Layout(width="100%", max_width=f"{int(fig_size[0] * 90)}px"))
+        self.image.add_class("dsysedu-view")
         self.info = W.HTML()
+        self.info.add_class("dsysedu-metrics")
         self.status = W.HTML()
         self.fork_button = W.Button(description="what if: fork here", icon="code-branch",
                                     tooltip="keep the run up to the scrubber's time, then apply the controls' faults",
@@ -147,7 +149,7 @@ class Playground:
             rows += list(self.metrics(trace).items())
         body = "".join(f"<tr><td>{html.escape(str(k))}</td><td style='text-align:right'>"
                        f"<b>{html.escape(_fmt(v))}</b></td></tr>" for k, v in rows)
-        return f"<table class='dsysedu-metrics' style='font-size:13px'>{body}</table>"
+        return f"<table class='dsysedu-metrics-table' style='font-size:13px'>{body}</table>"
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -1,0 +1,69 @@
+"""The unreliable-link dashboard in a real browser: Voila + headless Chromium."""
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+DASHBOARD = "voila/render/unreliable_link.ipynb"
+
+
+def _src(page) -> str:
+    return page.locator(".dsysedu-view img, img.dsysedu-view").first.get_attribute("src") or ""
+
+
+def _wait_src_change(page, old: str, timeout=30_000) -> str:
+    page.wait_for_function(
+        """(old) => { const i = document.querySelector('.dsysedu-view img, img.dsysedu-view');
+                      return i && i.src && i.src !== old; }""", arg=old, timeout=timeout)
+    return _src(page)
+
+
+def _wait_settled(page, quiet_ms=1500, timeout_s=30):
+    """Wait until the picture has not changed for ``quiet_ms`` (all queued redraws done)."""
+    import time
+    last, since, deadline = _src(page), time.monotonic(), time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        now = _src(page)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif (time.monotonic() - since) * 1000 >= quiet_ms:
+            return
+    raise AssertionError("the dashboard kept redrawing")
+
+
+def _metric(page, name: str) -> str:
+    text = page.locator("div.dsysedu-metrics").inner_text()
+    m = re.search(re.escape(name) + r"\s+([0-9.]+)", text)
+    assert m, text
+    return m.group(1)
+
+
+def test_dashboard_reruns_on_controls_and_scrubs(voila_server, browser_page, artifacts_dir):
+    page = browser_page
+    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
+    page.locator(".dsysedu-view img, img.dsysedu-view").first.wait_for(state="visible", timeout=90_000)
+    first = _src(page)
+    assert first.startswith("blob:") or first.startswith("data:image/png")
+    crashed_before = _metric(page, "crashes")
+    assert crashed_before == "0"
+
+    # 1. a control: crash the server (Crashes tab) -> the scenario re-runs, a crash appears
+    page.get_by_text("Crashes", exact=True).click()
+    page.locator(".dsysedu-crash-1").click()
+    second = _wait_src_change(page, first)
+    page.wait_for_function("() => /crashes\\s+1/.test(document.querySelector('div.dsysedu-metrics').innerText)",
+                           timeout=30_000)
+
+    # 2. the time slider: keyboard on the slider handle -> redraw only
+    page.locator(".dsysedu-time .noUi-handle, .dsysedu-time .slider-handle, .dsysedu-time [role=slider]").first.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    third = _wait_src_change(page, second)
+    assert third != first
+    assert _metric(page, "crashes") == "1"  # scrubbing did not re-run
+
+    _wait_settled(page)
+    page.screenshot(path=str(artifacts_dir / "dashboard_unreliable_link.png"))
+    assert page.unexpected_console_errors() == [], page.console_errors

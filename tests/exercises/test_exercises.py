@@ -1,0 +1,102 @@
+"""Exercise checkers: the solution passes, the starter and wrong answers fail with useful feedback."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from dsysedu.exercises import EXERCISES, check, student_version
+from dsysedu.exercises.ch1 import classify_reference, timeout_reference
+from dsysedu.exercises.notebooks import strip_solutions
+
+REPO = Path(__file__).resolve().parents[2]
+EXERCISE_NB = REPO / "notebooks" / "exercises" / "01_unreliable_link.ipynb"
+
+
+def test_reference_solutions_pass():
+    assert check("ch1-classify", classify_reference).passed
+    assert check("ch1-timeout", timeout_reference).passed
+
+
+def test_unwritten_function_gets_a_hint():
+    def starter(trace):
+        raise NotImplementedError()
+    fb = check("ch1-classify", starter)
+    assert not fb.passed
+    assert "not written yet" in fb.text() and "Hint" in fb.text()
+
+
+def test_wrong_answer_names_the_failing_case_and_both_values():
+    def forgets_processing(max_latency, processing=0.0):
+        return 2 * max_latency
+    fb = check("ch1-timeout", forgets_processing)
+    assert not fb.passed
+    assert len(fb.failures) == 2  # the two cases with processing > 0
+    text = fb.text()
+    assert "processing=0.002" in text and "expected: 0.022" in text and "you returned: 0.02" in text
+
+
+def test_classify_that_ignores_the_server_fails():
+    def client_only(trace):
+        return {k: ("unknown-not-applied" if v.startswith("unknown") else v)
+                for k, v in classify_reference(trace).items()}
+    assert not check("ch1-classify", client_only).passed
+
+
+def test_learner_exception_is_reported_not_raised():
+    fb = check("ch1-timeout", lambda m, p: 1 / 0)
+    assert not fb.passed and "ZeroDivisionError" in fb.text()
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="unknown exercise"):
+        check("no-such-exercise", lambda: None)
+    with pytest.raises(TypeError, match="your function"):
+        check("ch1-timeout", 42)
+
+
+def test_strip_solutions_keeps_indent_and_surroundings():
+    src = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\nprint(1)\n"
+    assert strip_solutions(src) == "def f(x):\n    raise NotImplementedError()\nprint(1)\n"
+
+
+def _run_notebook(path: Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+def _check_outputs(nb) -> list[str]:
+    texts = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "check(" in cell.source:
+            for out in cell.outputs:
+                texts.append(json.dumps(out.get("data", {}).get("text/plain", out.get("text", ""))))
+    return texts
+
+
+def test_solution_notebook_passes_and_student_version_fails(tmp_path):
+    student = student_version(EXERCISE_NB, tmp_path / EXERCISE_NB.name)
+    src = json.loads(student.read_text())
+    code = "".join("".join(c["source"]) for c in src["cells"] if c["cell_type"] == "code")
+    assert "BEGIN SOLUTION" not in code and "return 2 * max_latency" not in code
+    assert not any("solution-only" in c.get("metadata", {}).get("tags", []) for c in src["cells"])
+    ran = _run_notebook(student)
+    feedback = _check_outputs(ran)
+    assert feedback and all("not written yet" in f for f in feedback)
+
+
+def test_student_cli(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "dsysedu.exercises", "student", str(EXERCISE_NB), str(tmp_path)],
+                         capture_output=True, text=True, check=True)
+    assert (tmp_path / EXERCISE_NB.name).exists() and "wrote" in out.stdout
+
+
+def test_every_registered_exercise_has_cases_and_its_reference_passes():
+    for ex_id, ex in EXERCISES.items():
+        assert ex.cases(), ex_id
+        assert check(ex_id, ex.reference).passed, ex_id
