@@ -94,9 +94,10 @@ def main(argv=None) -> int:
     for k, v in summary.items():
         print(f"  {k:<{width}}  {v}")
     trace.save(out / f"{args.demo}.jsonl")
-    from .viz.animate import snapshot, to_html
     import matplotlib.pyplot as plt
-    t_mid = trace.end_time / 2
+
+    from .viz.animate import frames, snapshot, to_html
+    t_mid = float(frames(trace, 3)[1])  # the middle of the activity, not of a quiet tail
     fig = snapshot(trace, t_mid, path=out / f"{args.demo}.png")
     plt.close(fig)
     written = [f"{args.demo}.jsonl", f"{args.demo}.png"]

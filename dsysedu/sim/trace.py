@@ -173,8 +173,12 @@ class Trace:
                     rec["deliver_time"] = time
                 rec["deliveries"] += 1
                 rec["status"] = "delivered"
-            elif kind == "drop" and mid in recs:
-                rec = recs[mid]
+            elif kind == "drop":
+                rec = recs.get(mid)
+                if rec is None:  # an input from outside, dropped at a crashed node
+                    rec = recs[mid] = {"msg_id": mid, "src": None, "dst": node, "type": type(data).__name__,
+                                       "msg": data, "send_time": time, "deliver_time": float("nan"),
+                                       "status": "in_flight", "drop_reason": None, "deliveries": 0}
                 if rec["status"] != "delivered":
                     rec["status"] = "dropped"
                     rec["drop_reason"] = value
@@ -217,7 +221,10 @@ class Trace:
     def faults(self) -> pd.DataFrame:
         """Fault events (crash, recover, partition, heal, cut, ...) as a DataFrame."""
         rows = [r for r in self.rows if r[1] in FAULT_KINDS]
-        return pd.DataFrame(rows, columns=["time", "kind", "node", "peer", "msg_id", "data", "value"])
+        cols = ["time", "kind", "node", "peer", "msg_id", "data", "value"]
+        df = pd.DataFrame(rows, columns=cols, dtype=object)  # node ids stay ints next to None
+        df["time"] = df["time"].astype(float)
+        return df
 
     # -- state at a time ----------------------------------------------------
     def value_at(self, key: str, t: float, default=None) -> dict:

@@ -19,6 +19,7 @@ Examples
 >>> ax = topology(trace, t=0.005)
 >>> ax = spacetime(trace)
 """
+from .coursemap import course_map
 from .animate import AnimationHTML, frames, snapshot, to_html
 from .spacetime import SpacetimeView, spacetime
 from .style import layout, message_color, node_color
@@ -26,4 +27,4 @@ from .timeline import timeline
 from .topology import TopologyView, topology
 
 __all__ = ["topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
-           "snapshot", "AnimationHTML", "layout", "node_color", "message_color"]
+           "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color"]

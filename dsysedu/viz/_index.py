@@ -114,21 +114,33 @@ class TraceIndex:
     def in_flight(self, t: float) -> np.ndarray:
         """Positions (into the message arrays) of the messages on the wire at ``t``.
 
-        Same meaning as :meth:`Trace.in_flight`: sent at or before ``t``, delivered or dropped
-        after ``t`` (or never, by the trace's end time).
+        Same meaning as :meth:`Trace.in_flight`: sent at or before ``t`` and delivered or dropped
+        after ``t``, or never (a message that had not arrived when the run stopped is on the
+        wire from its send on).
         """
-        arrive = np.where(np.isnan(self.m_arrive), self.trace.end_time, self.m_arrive)
-        return np.nonzero((self.m_send <= t) & (arrive > t))[0]
+        with np.errstate(invalid="ignore"):
+            later = np.isnan(self.m_arrive) | (self.m_arrive > t)
+        return np.nonzero((self.m_send <= t) & later)[0]
 
     def progress(self, which: np.ndarray, t: float) -> np.ndarray:
-        """How far (0..1) along its link each message in ``which`` is at ``t``."""
+        """How far (0..1) along its link each message in ``which`` is at ``t``.
+
+        A message that never arrived has no arrival time: it moves at the median latency of
+        the messages that did arrive and stops at 90 %, still visibly on the wire.
+        """
         send = self.m_send[which]
         arrive = self.m_arrive[which]
-        arrive = np.where(np.isnan(arrive), self.trace.end_time, arrive)
+        unknown = np.isnan(arrive)
+        if unknown.any():
+            known = self.m_arrive - self.m_send
+            known = known[~np.isnan(known) & (known > 0)]
+            typical = float(np.median(known)) if len(known) else max(self.trace.end_time - send.min(), 1e-9)
+            arrive = np.where(unknown, send + typical, arrive)
         span = arrive - send
         with np.errstate(invalid="ignore", divide="ignore"):
             f = np.where(span > 0, (t - send) / span, 0.5)
-        return np.clip(f, 0.0, 1.0)
+        f = np.clip(f, 0.0, 1.0)
+        return np.where(unknown, np.minimum(f, 0.9), f)
 
     # -- observations ---------------------------------------------------------
     def observations(self, key):

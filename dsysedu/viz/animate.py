@@ -3,9 +3,10 @@
 An animation here is the replay of a result, as in ModSimPy: the run is over, and
 each frame only moves the topology's dots and colours and the space-time diagram's
 "now" line. :func:`to_html` makes a short self-contained HTML player
-(:meth:`matplotlib.animation.Animation.to_jshtml`, about 70 kB per frame, so it is
-capped); for long or interactive scrubbing use the Play + slider of
-:mod:`dsysedu.widgets`, which calls the same ``draw(t)``. :func:`snapshot` draws one
+(:meth:`matplotlib.animation.Animation.to_jshtml`). Each frame is a PNG inside the page,
+about 130 kB with both views, so 20 frames make under 3 MB and the count is capped; for
+long or interactive scrubbing use the Play + slider of :mod:`dsysedu.widgets`, which
+calls the same ``draw(t)``. :func:`snapshot` draws one
 moment, topology and space-time side by side, for the command line and the README.
 
 Figures here are plain :class:`matplotlib.figure.Figure` objects, not pyplot ones, so a
@@ -24,7 +25,7 @@ from .topology import TopologyView
 
 __all__ = ["frames", "to_html", "snapshot", "AnimationHTML", "MAX_FRAMES"]
 
-MAX_FRAMES = 60  # about 4 MB of HTML; beyond that use the widget scrubber
+MAX_FRAMES = 40  # about 5 MB of HTML; beyond that use the widget scrubber
 
 
 class AnimationHTML(str):

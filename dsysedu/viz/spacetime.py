@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
@@ -44,10 +43,13 @@ def _messages(trace, lane):
             s = sends.get(mid)
             if s is None:
                 if peer is None and node in lane:
-                    inputs.append((time, node, type(data).__name__, seq))
+                    inputs.append((time, node, type(data).__name__, seq, False))
                 continue
             deliveries.append(dict(mid=mid, t0=s[0], src=s[1], t1=time, dst=node, type=s[3], seqs=(s[4], seq)))
-        elif kind == "drop" and mid in sends:
+        elif kind == "drop" and mid not in sends:
+            if peer is None and node in lane:  # an input from outside, lost at a crashed node
+                inputs.append((time, node, type(data).__name__, seq, True))
+        elif kind == "drop":
             s = sends[mid]
             drops.append(dict(mid=mid, t0=s[0], src=s[1], t1=time, dst=node, type=s[3], seqs=(s[4], seq),
                               reason=value, at_send=time == s[0]))
@@ -60,7 +62,7 @@ def _messages(trace, lane):
 
 
 def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highlight=None, nodes=None,
-              legend=True):
+              legend=True, title=None):
     """Draw a space-time (Lamport) diagram of ``trace``.
 
     Parameters
@@ -83,6 +85,8 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
         Which lanes, in which order (default all nodes, in ``trace.nodes`` order).
     legend : bool
         A legend outside the axes, on the right.
+    title : str, optional
+        A heading above the diagram's own line of counts.
 
     Returns
     -------
@@ -115,10 +119,12 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
     # -- which messages: a window, then thinning -----------------------------------------
     everything = sorted(deliveries + drops, key=lambda m: (m["t0"], m["mid"]))
     if t_range is None and len(everything) > max_messages:
-        last = everything[max_messages - 1]["t0"]
-        later = [m["t0"] for m in everything[max_messages:] if m["t0"] > last]
-        t_range = (0.0, later[0] if later else last)
-        notes.append(f"first {max_messages} of {len(everything)} messages; pass t_range to see the rest")
+        # end the window halfway between the last message that fits and the first that does not
+        cut = everything[max_messages]["t0"]
+        before = [m["t0"] for m in everything if m["t0"] < cut]
+        t_range = (0.0, (before[-1] + cut) / 2 if before else cut)
+        notes.append(f"first {len(before) or max_messages} of {len(everything)} messages; "
+                     "pass t_range to see the rest")
     lo, hi = (0.0, max(view_end(trace), 1e-9)) if t_range is None else (float(t_range[0]), float(t_range[1]))
     if not hi > lo:
         raise ValueError(f"t_range must be (start, stop) with stop > start, got {t_range!r}")
@@ -175,8 +181,10 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
             y = lane[u] + 0.22
             drawn.add("cut")
             ax.plot([begin, stop], [y, y], color=style.FAULT, lw=1.2, ls=(0, (2, 2)), zorder=1)
-            ax.text(begin, y + 0.04, f"{u}\u2192{v} cut", color=style.FAULT, fontsize=style.FONT["small"],
-                    va="top", ha="left")
+            # labelled at its end: its start is where the sends that it blocks begin
+            ax.text(min(stop, hi), y + 0.03, f"{u}\u2192{v} cut ", color=style.FAULT,
+                    fontsize=style.FONT["small"], va="top", ha="right", zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
     ticks = [(r[0], lane[r[2]]) for r in trace.rows if r[1] == "timer_fire" and r[2] in lane and lo <= r[0] <= hi]
     if ticks:
         tt = np.array(ticks)
@@ -213,9 +221,14 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
         ax.add_collection(LineCollection(segs, colors=[color[m["type"]] for m in unfinished], linewidths=1.0,
                                          linestyles=":", zorder=3, gid="unfinished"))
     ins = [i for i in inputs if lo <= i[0] <= hi]
-    if ins:
-        ax.scatter([i[0] for i in ins], [lane[i[1]] - 0.28 for i in ins], marker="v", s=36,
+    if ins:  # a message from outside (a client): a small arrowhead dropping onto the lane
+        drawn.add("input")
+        ax.scatter([i[0] for i in ins], [lane[i[1]] - 0.13 for i in ins], marker="v", s=40,
                    c=[style.message_color(i[2]) for i in ins], zorder=3, gid="inputs")
+        lost = [i for i in ins if i[4]]
+        if lost:
+            ax.scatter([i[0] for i in lost], [lane[i[1]] for i in lost], marker="x", s=40, c=style.FAULT,
+                       linewidths=2, zorder=3.5, gid="lost_inputs")
 
     if stamps:
         _stamps(ax, trace, delivered + dropped, lane, stamps)
@@ -226,11 +239,14 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
                    linewidths=1.5, zorder=2.6, gid="highlight")
         notes.append(f"{len(highlight)} highlighted event{'s' if len(highlight) != 1 else ''}")
 
+    heading = title
     title = f"{len(delivered)} delivered, {len(dropped)} dropped"
     if unfinished:
         title += f", {len(unfinished)} still in flight at the end"
     if notes:
         title += "  (" + "; ".join(notes) + ")"
+    if heading is not None:  # the caller's heading on top, the counts below it
+        title = f"{heading}\n{title}"
     ax.set_title(title, fontsize=style.FONT["title"], loc="left")
     ax.dsysedu_counts = {"arrows": len(delivered), "drops": len(dropped), "unfinished": len(unfinished),
                          "timers": len(ticks), "inputs": len(ins), "t_range": (lo, hi)}
@@ -326,6 +342,8 @@ def _legend(ax, types, drawn):
         handles.append(Patch(facecolor=style.FAULT, alpha=0.12, label="partition"))
     if "cut" in drawn:
         handles.append(Line2D([], [], color=style.FAULT, ls=(0, (2, 2)), label="one-way cut"))
+    if "input" in drawn:
+        handles.append(Line2D([], [], color="#555555", marker="v", ls="", ms=6, label="input from outside"))
     if "timer" in drawn:
         handles.append(Line2D([], [], color="#555555", marker="|", ls="", ms=8, label="timer fires"))
     if "highlight" in drawn:
@@ -353,6 +371,11 @@ class SpacetimeView:
     future : Rectangle
         The translucent white cover over everything after now (``gid="future"``).
 
+    Notes
+    -----
+    The diagram itself is drawn once. If the trace grows (a step-mode run), call
+    :meth:`refresh` to draw it again; :meth:`draw` only moves "now".
+
     Examples
     --------
     >>> from dsysedu import Scenario, run
@@ -363,9 +386,18 @@ class SpacetimeView:
 
     def __init__(self, trace, ax=None, **kwargs):
         self.trace = as_trace(trace)
-        self.ax = spacetime(self.trace, ax=ax, **kwargs)
-        self.fig = self.ax.figure
+        self._kwargs = kwargs
+        self.ax = ax
         self.t = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Draw the diagram again from the trace (after a step-mode run added events)."""
+        if self.ax is not None and self.ax.has_data():
+            self.ax.clear()
+        self.ax = spacetime(self.trace, ax=self.ax, **self._kwargs)
+        self.fig = self.ax.figure
+        self._rows = len(self.trace.rows)
         lo, hi = self.ax.get_xlim()
         y0, y1 = self.ax.get_ylim()
         self._hi = hi
@@ -373,16 +405,25 @@ class SpacetimeView:
                                 edgecolor="none", zorder=6, gid="future")
         self.ax.add_patch(self.future)
         self.cursor = self.ax.axvline(lo, color=style.CURSOR, lw=1.2, zorder=7, gid="now")
+        # lift the title so that the "now" label above the axes never runs into it
+        self.ax.set_title(self.ax.get_title(loc="left"), loc="left", fontsize=style.FONT["title"], pad=16)
         self.label = self.ax.text(lo, 1.0, "", transform=self.ax.get_xaxis_transform(), ha="center",
                                   va="bottom", fontsize=style.FONT["small"], zorder=7)
+        self._lo = lo
+        # moving parts must not move the layout (the title is lifted to make room instead)
+        for artist in (self.future, self.cursor, self.label):
+            artist.set_in_layout(False)
+        if self.t is not None:
+            self.draw(self.t)
 
     def draw(self, t: float) -> list:
         """Move "now" to time ``t``; return the artists that changed."""
         t = float(t)
         self.t = t
-        self.cursor.set_xdata([t, t])
-        self.future.set_x(t)
-        self.future.set_width(max(0.0, self._hi - t))
-        self.label.set_position((t, 1.0))
+        x = min(max(t, self._lo), self._hi)  # a time outside the diagram pins "now" to its edge
+        self.cursor.set_xdata([x, x])
+        self.future.set_x(x)
+        self.future.set_width(max(0.0, self._hi - x))
+        self.label.set_position((x, 1.0))
         self.label.set_text(f"now {t:.3f} s")
         return [self.cursor, self.future, self.label]

@@ -78,14 +78,15 @@ def timeline(trace, key, ax=None, nodes=None, transform=None, legend=True):
     ax.set_title(f"{key} over time", fontsize=style.FONT["title"], loc="left")
     for begin, stop, _groups in idx.partitions():
         ax.axvspan(begin, stop, color=style.FAULT, alpha=0.07, lw=0, zorder=0)
-    crashes = [(v, b, e) for v, b, e in idx.intervals("crash", "recover") if v in set(nodes)]
+    crashes = idx.intervals("crash", "recover")
     handles = []
-    if numeric:
+    if numeric:  # one shared axis: every crash is context (a pinger's rtt changes when a peer is down)
         ax.dsysedu_kind = "numeric"
         _numeric(ax, key, obs, nodes, end, crashes, handles)
-    else:
+    else:  # one lane per node: only the crashes of the lanes shown
         ax.dsysedu_kind = "categorical"
-        _categorical(ax, obs, nodes, end, crashes, handles)
+        shown = set(nodes)
+        _categorical(ax, obs, nodes, end, [c for c in crashes if c[0] in shown], handles)
     if idx.partitions():
         handles.append(Patch(facecolor=style.FAULT, alpha=0.12, label="partition"))
     if legend and handles:

@@ -107,18 +107,8 @@ class TopologyView:
         self._eu = np.array([index[u] for u, _ in self.edges], dtype=np.int64)
         self._ev = np.array([index[v] for _, v in self.edges], dtype=np.int64)
 
-        # colours of the observed key: categorical (style) or numeric (colour map)
-        _t, _w, _c, values = self.idx.observations(color_by)
-        real = [v for v in values if v is not None]
-        self.numeric = bool(real) and all(isinstance(v, Real) and not isinstance(v, bool) for v in real)
-        if self.numeric:
-            self.vmin, self.vmax = float(min(real)), float(max(real))
-            table = [style.numeric_color(v, self.vmin, self.vmax) for v in values]
-        else:
-            table = [matplotlib.colors.to_rgba(style.node_color(v)) for v in values]
-        self._table = np.array(table + [matplotlib.colors.to_rgba(style.NO_VALUE)], dtype=float).reshape(-1, 4)
         self._crashed_rgba = np.array(matplotlib.colors.to_rgba(style.CRASHED))
-        self._values = values
+        self._colour_tables()
 
         ax.set_aspect("equal")
         ax.set_anchor("W")  # keep the legend (outside, right) next to the drawing, inside the figure
@@ -156,8 +146,6 @@ class TopologyView:
                                        linewidths=2.5 if n <= 40 else 1.0, zorder=3.4, gid="crash_marks")
         self.message_artist = ax.scatter([], [], s=sc["dot_size"], edgecolors="white",
                                          linewidths=0.6 if n <= 40 else 0.0, zorder=4, gid="messages")
-        self._msg_rgba = np.array([matplotlib.colors.to_rgba(style.message_color(tn)) for tn in self.idx.m_type],
-                                  dtype=float).reshape(-1, 4)
         self.labels = []
         if labels and sc["labels"]:
             for v, (x, y) in zip(nodes, self.xy):
@@ -168,11 +156,31 @@ class TopologyView:
         if legend:
             self._legend()
 
+    def _colour_tables(self) -> None:
+        """Colour of each distinct value of ``color_by`` (categorical or numeric) and of each message."""
+        _t, _w, _c, values = self.idx.observations(self.color_by)
+        real = [v for v in values if v is not None]
+        self.numeric = bool(real) and all(isinstance(v, Real) and not isinstance(v, bool) for v in real)
+        if self.numeric:
+            self.vmin, self.vmax = float(min(real)), float(max(real))
+            table = [style.numeric_color(v, self.vmin, self.vmax) for v in values]
+        else:
+            table = [matplotlib.colors.to_rgba(style.node_color(v)) for v in values]
+        # the last row is "no value yet", picked by code -1
+        self._table = np.array(table + [matplotlib.colors.to_rgba(style.NO_VALUE)], dtype=float).reshape(-1, 4)
+        self._values = values
+        self._msg_rgba = np.array([matplotlib.colors.to_rgba(style.message_color(tn)) for tn in self.idx.m_type],
+                                  dtype=float).reshape(-1, 4)
+
     # -- drawing ----------------------------------------------------------------
     def draw(self, t: float) -> list:
-        """Show the network at time ``t``; return the artists that changed."""
+        """Show the network at time ``t``; return the artists that changed.
+
+        A trace that grew since the last call (a step-mode run) is indexed again first.
+        """
         if self.idx.stale():
             self.idx = TraceIndex(self.trace)
+            self._colour_tables()
         t = float(t)
         self.t = t
         idx = self.idx
