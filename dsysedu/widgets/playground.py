@@ -21,7 +21,7 @@ import ipywidgets as W
 from ..sim import Scenario, Simulation
 from ..viz import SpacetimeView, TopologyView
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
-from .render import new_figure, png_bytes
+from .render import Blitter, new_figure
 
 __all__ = ["Playground", "benchmark_rerun_redraw"]
 
@@ -75,6 +75,7 @@ class Playground:
         gs = self.fig.add_gridspec(1, 2, width_ratios=(1, 1.6))
         self.ax_topo = self.fig.add_subplot(gs[0])
         self.ax_st = self.fig.add_subplot(gs[1])
+        self.blitter = Blitter(self.fig)
         self.trace = None
         self.runs = 0
         panels = {"link": ("Network", self.link.widget), "crash": ("Crashes", self.crash.widget),
@@ -127,6 +128,8 @@ class Playground:
         self.ax_st.clear()
         self.topo = TopologyView(trace, ax=self.ax_topo, color_by=self.color_by)
         self.st = SpacetimeView(trace, ax=self.ax_st)
+        t0 = min(self.scrubber.t, trace.end_time)
+        self.blitter.reset(self.topo.draw(t0) + self.st.draw(t0))
         self.scrubber.set_end(trace.end_time)
         self.info.value = self._info_html(trace)
         self.status.value = "" if not trace.truncated else (
@@ -139,7 +142,7 @@ class Playground:
             return
         self.topo.draw(t)
         self.st.draw(t)
-        self.image.value = png_bytes(self.fig)
+        self.image.value = self.blitter.png()
 
     def _info_html(self, trace) -> str:
         s = trace.summary()

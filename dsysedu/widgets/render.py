@@ -1,12 +1,18 @@
-"""Figures drawn off-screen and handed to widgets as PNG bytes."""
+"""Figures drawn off-screen and handed to widgets as PNG bytes.
+
+Scrubbing redraws only what moves: :class:`Blitter` draws a figure once without its
+moving artists, keeps that picture, and for every new time pastes it back and draws
+the moving artists on top (matplotlib's blitting, done off-screen).
+"""
 from __future__ import annotations
 
 import io
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["new_figure", "png_bytes"]
+__all__ = ["new_figure", "png_bytes", "Blitter"]
 
 
 def new_figure(width: float = 12.0, height: float = 4.6, dpi: int = 90, **subplot_kw):
@@ -20,3 +26,42 @@ def png_bytes(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def _encode(rgba: np.ndarray) -> bytes:
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(rgba[..., :3]).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+class Blitter:
+    """Render ``fig`` to PNG, redrawing only its moving artists after the first time.
+
+    Call :meth:`reset` with the moving artists whenever the figure's static content
+    changes (a new trace); then :meth:`png` for each frame.
+    """
+
+    def __init__(self, fig):
+        self.fig = fig
+        self.canvas = fig.canvas
+        self.moving: list = []
+        self._background = None
+
+    def reset(self, moving) -> None:
+        for a in self.moving:
+            a.set_animated(False)
+        self.moving = sorted(set(moving), key=lambda a: a.get_zorder())
+        for a in self.moving:
+            a.set_animated(True)
+        self._background = None
+
+    def png(self) -> bytes:
+        if self._background is None:
+            self.canvas.draw()  # everything but the moving artists
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            self.canvas.restore_region(self._background)
+        for a in self.moving:
+            self.fig.draw_artist(a)
+        return _encode(np.asarray(self.canvas.buffer_rgba()))
