@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-__all__ = ["Trace", "TraceEvent", "MESSAGE_KINDS", "PROCESS_KINDS"]
+__all__ = ["Trace", "TraceEvent", "MESSAGE_KINDS", "PROCESS_KINDS", "fault_state"]
 
 MESSAGE_KINDS = frozenset({"send", "deliver", "drop", "duplicate"})
 # Events that are steps of a process (they tick its Lamport and vector clocks).
@@ -239,34 +239,7 @@ class Trace:
 
     def status_at(self, t: float) -> dict:
         """The fault state at time ``t``: crashed and paused nodes, partition groups, cut links, slow nodes."""
-        crashed, paused, cut, slow = set(), set(), set(), {}
-        groups = None
-        for time, kind, node, peer, _mid, data, value in self.rows:
-            if time > t:
-                break
-            if kind == "crash":
-                crashed.add(node)
-                paused.discard(node)  # a crash ends a pause: the node recovers up, not paused
-            elif kind == "recover":
-                crashed.discard(node)
-            elif kind == "pause":
-                paused.add(node)
-            elif kind == "resume":
-                paused.discard(node)
-            elif kind == "partition":
-                groups = data
-            elif kind == "heal":
-                groups = None
-            elif kind == "cut":
-                cut.add((node, peer))
-            elif kind == "restore":
-                cut.discard((node, peer))
-            elif kind == "slow":
-                if value:
-                    slow[node] = value
-                else:
-                    slow.pop(node, None)
-        return {"crashed": crashed, "paused": paused, "groups": groups, "cut": cut, "slow": slow}
+        return fault_state(((r[0], r[1], r[2], r[3], r[5], r[6]) for r in self.rows), t)
 
     def in_flight(self, t: float) -> list[dict]:
         """Messages on the wire at time ``t``: sent at or before ``t``, not yet delivered or dropped.
@@ -373,3 +346,39 @@ class Trace:
         """Build a trace from a ShiViz-style log (see :func:`dsysedu.sim.trace_io.parse_shiviz`)."""
         from .trace_io import parse_shiviz
         return parse_shiviz(text, regex)
+
+
+def fault_state(rows, t: float) -> dict:
+    """Fold fault rows ``(time, kind, node, peer, data, value)`` up to time ``t`` into the fault state.
+
+    Returns a dict: ``crashed`` and ``paused`` (sets of nodes), ``groups`` (the partition in
+    force or None), ``cut`` (set of one-way links), ``slow`` (node -> handler delay).
+    Rows must be in time order; other kinds are ignored.
+    """
+    crashed, paused, cut, slow = set(), set(), set(), {}
+    groups = None
+    for time, kind, node, peer, data, value in rows:
+        if time > t:
+            break
+        if kind == "crash":
+            crashed.add(node)
+        elif kind == "recover":
+            crashed.discard(node)
+        elif kind == "pause":
+            paused.add(node)
+        elif kind == "resume":
+            paused.discard(node)
+        elif kind == "partition":
+            groups = data
+        elif kind == "heal":
+            groups = None
+        elif kind == "cut":
+            cut.add((node, peer))
+        elif kind == "restore":
+            cut.discard((node, peer))
+        elif kind == "slow":
+            if value:
+                slow[node] = value
+            else:
+                slow.pop(node, None)
+    return {"crashed": crashed, "paused": paused, "groups": groups, "cut": cut, "slow": slow}

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..sim.trace import Trace
+from ..sim.trace import Trace, fault_state
 
 __all__ = ["as_trace", "TraceIndex", "view_end", "format_groups"]
 
@@ -198,33 +198,7 @@ class TraceIndex:
     # -- faults -----------------------------------------------------------------
     def status_at(self, t: float) -> dict:
         """Like :meth:`Trace.status_at`, from the fault rows only."""
-        crashed, paused, cut, slow = set(), set(), set(), {}
-        groups = None
-        for time, kind, node, peer, data, value in self.faults:
-            if time > t:
-                break
-            if kind == "crash":
-                crashed.add(node)
-            elif kind == "recover":
-                crashed.discard(node)
-            elif kind == "pause":
-                paused.add(node)
-            elif kind == "resume":
-                paused.discard(node)
-            elif kind == "partition":
-                groups = data
-            elif kind == "heal":
-                groups = None
-            elif kind == "cut":
-                cut.add((node, peer))
-            elif kind == "restore":
-                cut.discard((node, peer))
-            elif kind == "slow":
-                if value:
-                    slow[node] = value
-                else:
-                    slow.pop(node, None)
-        return {"crashed": crashed, "paused": paused, "groups": groups, "cut": cut, "slow": slow}
+        return fault_state(self.faults, t)
 
     def intervals(self, start: str, stop: str) -> list:
         """``(node, begin, end)`` for each stretch from a ``start`` fault to its ``stop`` (or the end).

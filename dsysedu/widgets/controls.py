@@ -16,6 +16,15 @@ __all__ = ["CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeSc
 _LAYOUT = W.Layout(width="auto")
 
 
+def _window_slider(until: float, window, description: str) -> W.FloatRangeSlider:
+    """A from–to slider over the run's time, for a fault that lasts a while."""
+    lo, hi = window
+    return W.FloatRangeSlider(value=(min(lo, until), min(hi, until)), min=0.0, max=float(until),
+                              step=max(until / 200, 0.001), description=description, readout_format=".2f",
+                              continuous_update=False, style={"description_width": "initial"},
+                              layout=W.Layout(width="420px"))
+
+
 class CrashToggles:
     """A toggle per node ("crash 2") and one time window for the crashes.
 
@@ -39,11 +48,7 @@ class CrashToggles:
                         for n in self.nodes}
         for n, b in self.buttons.items():
             b.add_class(f"dsysedu-crash-{n}")
-        lo, hi = window
-        self.window = W.FloatRangeSlider(value=(min(lo, until), min(hi, until)), min=0.0, max=float(until),
-                                         step=max(until / 200, 0.001), description="down from–to",
-                                         readout_format=".2f", continuous_update=False,
-                                         style={"description_width": "initial"}, layout=W.Layout(width="420px"))
+        self.window = _window_slider(until, window, "down from–to")
         self.widget = W.VBox([W.HBox(list(self.buttons.values()), layout=W.Layout(flex_flow="row wrap")),
                               self.window])
 
@@ -76,11 +81,7 @@ class PartitionEditor:
                                                                            "description_width": "52px"},
                                             layout=W.Layout(width="auto"))
                          for n in self.nodes}
-        lo, hi = window
-        self.window = W.FloatRangeSlider(value=(min(lo, until), min(hi, until)), min=0.0, max=float(until),
-                                         step=max(until / 200, 0.001), description="partition from–to",
-                                         readout_format=".2f", continuous_update=False,
-                                         style={"description_width": "initial"}, layout=W.Layout(width="420px"))
+        self.window = _window_slider(until, window, "partition from–to")
         self.widget = W.VBox([W.HBox(list(self.choosers.values()), layout=W.Layout(flex_flow="row wrap")),
                               self.window])
 
