@@ -4,7 +4,9 @@ SimPy's :class:`simpy.Environment` keeps the clock and the event heap, keyed
 ``(time, priority, insertion id)``, so events at the same time run in the
 order they were scheduled and a run is deterministic. Faults are scheduled
 with SimPy's URGENT priority: a crash at t=2 happens before a message that
-arrives at t=2.
+arrives at t=2. Work a node had to defer (a slow handler's effects, events
+queued behind it, a paused node's backlog) is URGENT too, so it keeps its
+place ahead of fresh arrivals at the same instant and FIFO links stay FIFO.
 
 Handlers run through a :class:`~dsysedu.sim.node.Context` that records their
 effects; the kernel applies the effects (sends, timers, observations), which is
@@ -266,15 +268,18 @@ class Simulation:
             delay = self._slow.get(node) if self._slow else None
             if delay:
                 self._busy_until[node] = now + delay
-                self._schedule(now + delay, (_EFFECTS, node, eff, self._epoch[node]))
+                self._schedule(now + delay, (_EFFECTS, node, eff, self._epoch[node]), URGENT)
             else:
                 self._apply(node, eff, now)
 
     def _busy(self, node, p) -> bool:
-        """A slow node handles one event at a time: re-queue ``p`` until it is free."""
+        """A slow node handles one event at a time: re-queue ``p`` until it is free.
+
+        Re-queued work is URGENT, like the handler's own effects, so it stays ahead of
+        anything that arrives at the instant the node frees up (FIFO links stay FIFO)."""
         until = self._busy_until.get(node)
         if until is not None and until > self.env._now:
-            self._schedule(until, p)
+            self._schedule(until, p, URGENT)
             return True
         return False
 
@@ -294,7 +299,7 @@ class Simulation:
         if status is not UP:
             if status is CRASHED:
                 self.rows.append((now, "drop", dst, src, mid, msg, "crashed"))
-            else:
+            elif not (self._busy_until and self._busy(dst, p)):  # behind a slow handler's queue
                 self._backlog[dst].append(p)
             return
         if self._blocked and src is not None:
@@ -314,7 +319,7 @@ class Simulation:
             if self._slow and self._slow.get(dst):
                 delay = self._slow[dst]
                 self._busy_until[dst] = now + delay
-                self._schedule(now + delay, (_EFFECTS, dst, eff, self._epoch[dst]))
+                self._schedule(now + delay, (_EFFECTS, dst, eff, self._epoch[dst]), URGENT)
             else:
                 self._apply(dst, eff, now)
 
@@ -324,7 +329,8 @@ class Simulation:
             return  # cancelled, replaced, or the node crashed since
         self.handled += 1
         if self._status[node] is PAUSED:
-            self._backlog[node].append(p)
+            if not (self._busy_until and self._busy(node, p)):  # behind a slow handler's queue
+                self._backlog[node].append(p)
             return
         if self._busy_until and self._busy(node, p):
             return
@@ -421,9 +427,18 @@ class Simulation:
             self._status[node] = CRASHED
             self._epoch[node] += 1
             self._timers[node] = {}
-            self._backlog[node] = []
+            waiting, self._backlog[node] = self._backlog[node], []
             self._busy_until.pop(node, None)
             rows.append((now, "crash", node, None, None, None, None))
+            for p in waiting:  # messages waiting at a paused node are lost with it
+                if p[0] == _DELIVER:
+                    rows.append((now, "drop", node, p[2], p[3], p[4], "crashed"))
+            # so are those queued behind a slow handler: the only URGENT deliveries in the queue
+            for entry in sorted(e for e in self._queue if e[1] == URGENT and e[3]._value[0] == _DELIVER
+                                and e[3]._value[1] == node):
+                p = entry[3]._value
+                entry[3]._value = (_SKIP,)
+                rows.append((now, "drop", node, p[2], p[3], p[4], "crashed"))
         elif kind == "recover":
             (node,) = args
             if self._status[node] is not CRASHED:
@@ -447,8 +462,8 @@ class Simulation:
                 self._status[node] = UP
                 rows.append((now, "resume", node, None, None, None, None))
                 waiting, self._backlog[node] = self._backlog[node], []
-                for p in waiting:
-                    self._schedule(now, p)
+                for p in waiting:  # URGENT: ahead of what arrives at this same instant
+                    self._schedule(now, p, URGENT)
         elif kind == "partition":
             (groups,) = args
             self._groups = {n: i for i, g in enumerate(groups) for n in g}
@@ -588,13 +603,13 @@ class Simulation:
             if min(a[0] for a in f.actions()) < t:
                 raise ValueError(f"fork faults must happen at or after t={t:g}, got {f!r}")
         # fault events taken by hand before t already happened, whenever they were due
-        taken = {arg for op, arg, _pops, when in self._manual if op == "take" and when <= t}
+        taken = {arg for op, arg, _pops, when in self._manual if op == "take" and when < t}
         kept = [_Action(at, kind, args) for at, _i, kind, args in expand(self.faults)
                 if at < t or f"fault:{kind}:{args!r}@{at:.9g}" in taken]
         scenario = self.scenario.replace(faults=tuple(kept) + tuple(faults), nemesis=None)
         child = Simulation(scenario, seed=self.seed)
         for op, arg, pops, when in self._manual:
-            if when > t:
+            if when >= t:  # like the fault actions: only what happened before t
                 break
             child._advance_pops(pops)
             child.env._now = max(child.env._now, when)  # the step may have come after run_until moved the clock

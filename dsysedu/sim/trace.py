@@ -362,6 +362,7 @@ def fault_state(rows, t: float) -> dict:
             break
         if kind == "crash":
             crashed.add(node)
+            paused.discard(node)  # a crash ends a pause: the node recovers up, not paused
         elif kind == "recover":
             crashed.discard(node)
         elif kind == "pause":

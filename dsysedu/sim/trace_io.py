@@ -49,6 +49,8 @@ def _encode(v: Any):
         return v
     if isinstance(v, float):
         return v if v == v and v not in (float("inf"), float("-inf")) else {"__float__": repr(v)}
+    if isinstance(v, bytes):  # messages may be bytes (check_message allows them)
+        return {"__bytes__": v.hex()}
     if isinstance(v, tuple):
         return {"__tuple__": [_encode(x) for x in v]}
     if isinstance(v, list):
@@ -82,6 +84,8 @@ def _decode(v: Any):
         return {_decode(k): _decode(x) for k, x in v["__dict__"]}
     if "__float__" in v:
         return float(v["__float__"])
+    if "__bytes__" in v:
+        return bytes.fromhex(v["__bytes__"])
     if "__repr__" in v:
         return v["__repr__"]
     if "__dataclass__" in v:

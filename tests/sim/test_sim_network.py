@@ -1,0 +1,155 @@
+"""Latency distributions and what links do to messages in a run (latency, loss,
+duplication, FIFO)."""
+from __future__ import annotations
+
+import math
+import random
+import statistics
+
+import networkx as nx
+import pytest
+
+from dsysedu.sim import Constant, Exponential, LinkModel, LogNormal, Scenario, Uniform, run
+from dsysedu.sim.network import as_latency
+from sim_helpers import Chat, Sender
+
+N = 20_000
+
+
+def draws(dist, seed=1, n=N):
+    rnd = random.Random(seed)
+    return [dist.sample(rnd) for _ in range(n)]
+
+
+def assert_mean_close(xs, mean):
+    # four standard errors: fails by chance about once in 15 000 runs (and the seed is fixed)
+    se = statistics.pstdev(xs) / math.sqrt(len(xs))
+    assert abs(statistics.fmean(xs) - mean) <= 4 * se + 1e-12, (statistics.fmean(xs), mean, se)
+
+
+def test_constant():
+    xs = draws(Constant(0.025), n=100)
+    assert set(xs) == {0.025}
+    assert Constant(0.025).mean == 0.025
+
+
+@pytest.mark.parametrize("low, high", [(0.0, 0.01), (0.005, 0.015), (0.2, 0.2)])
+def test_uniform(low, high):
+    xs = draws(Uniform(low, high))
+    assert min(xs) >= low and max(xs) <= high
+    if high > low:
+        # the samples spread over the interval: both ends' tenths are hit
+        assert min(xs) < low + (high - low) / 10 and max(xs) > high - (high - low) / 10
+        assert_mean_close(xs, Uniform(low, high).mean)
+    assert Uniform(low, high).mean == pytest.approx((low + high) / 2)
+
+
+@pytest.mark.parametrize("mean_extra, minimum", [(0.01, 0.0), (0.05, 0.02)])
+def test_exponential(mean_extra, minimum):
+    dist = Exponential(mean_extra, minimum)
+    xs = draws(dist)
+    assert min(xs) >= minimum
+    assert dist.mean == pytest.approx(minimum + mean_extra)
+    assert_mean_close(xs, dist.mean)
+    # memoryless tail: P(X > minimum + mean_extra) = 1/e
+    frac = sum(x > minimum + mean_extra for x in xs) / len(xs)
+    assert abs(frac - math.exp(-1)) < 0.02
+
+
+@pytest.mark.parametrize("median, sigma", [(0.01, 0.5), (0.05, 1.0)])
+def test_lognormal(median, sigma):
+    dist = LogNormal(median, sigma)
+    xs = draws(dist)
+    assert min(xs) > 0
+    assert abs(statistics.median(xs) / median - 1) < 0.05
+    assert dist.mean == pytest.approx(median * math.exp(sigma**2 / 2))
+    assert_mean_close(xs, dist.mean)
+    # log-normal: the logs are normal with standard deviation sigma
+    assert statistics.pstdev([math.log(x) for x in xs]) == pytest.approx(sigma, rel=0.03)
+
+
+def test_lognormal_without_spread_is_constant():
+    assert set(draws(LogNormal(0.02, 0.0), n=50)) == {0.02}
+
+
+def test_sampling_is_reproducible_from_the_generator():
+    for dist in (Uniform(0, 1), Exponential(0.1), LogNormal(0.1, 0.5)):
+        assert draws(dist, seed=3, n=50) == draws(dist, seed=3, n=50)
+        assert draws(dist, seed=3, n=50) != draws(dist, seed=4, n=50)
+
+
+def test_numbers_become_constant_latency():
+    assert LinkModel(latency=0.05).latency == Constant(0.05)
+    assert LinkModel(latency=0).latency == Constant(0.0)
+    assert as_latency(Uniform(0.1, 0.2)) == Uniform(0.1, 0.2)
+    assert LinkModel().latency == Constant(0.01)
+
+
+# ------------------------------------------------------------------ in a run
+
+
+def one_way(link, count=400, gap=0.001, until=5.0, seed=0, links=None):
+    """Node 0 sends ``count`` messages to node 1, one every ``gap`` seconds."""
+    sc = Scenario({0: Sender, 1: Sender}, nodes=2, link=link, links=links or {},
+                  params={"to": 1, "count": count, "gap": gap}, until=until)
+    return run(sc, seed=seed)
+
+
+def test_constant_latency_is_exact():
+    msgs = one_way(LinkModel(latency=0.03), count=20).messages()
+    assert (msgs.status == "delivered").all()
+    assert msgs.latency.tolist() == pytest.approx([0.03] * 20)
+
+
+def test_reordering_link_latency_follows_distribution():
+    msgs = one_way(LinkModel(latency=Uniform(0.01, 0.09), reorder=True)).messages()
+    assert msgs.latency.between(0.01, 0.09).all()
+    assert abs(msgs.latency.mean() - 0.05) < 0.005
+    # messages sent 1 ms apart with 80 ms of spread overtake each other
+    order = msgs.sort_values("deliver_time").msg_id.tolist()
+    assert order != sorted(order)
+
+
+def test_fifo_link_keeps_order_and_only_adds_delay():
+    msgs = one_way(LinkModel(latency=Uniform(0.01, 0.09), reorder=False)).messages()
+    assert (msgs.latency >= 0.01 - 1e-12).all()
+    assert msgs.sort_values("deliver_time", kind="stable").msg_id.tolist() == msgs.msg_id.tolist()
+    assert msgs.deliver_time.is_monotonic_increasing
+
+
+@pytest.mark.parametrize("loss", [0.0, 0.25, 1.0])
+def test_loss_rate(loss):
+    msgs = one_way(LinkModel(latency=0.01, loss=loss), count=800).messages()
+    dropped = msgs[msgs.status == "dropped"]
+    assert (dropped.drop_reason == "loss").all()
+    frac = len(dropped) / len(msgs)
+    assert abs(frac - loss) < 4 * math.sqrt(loss * (1 - loss) / len(msgs)) + 1e-9
+    assert (msgs[msgs.status == "delivered"].deliveries == 1).all()
+
+
+@pytest.mark.parametrize("dup", [0.0, 0.3, 1.0])
+def test_duplicate_rate(dup):
+    trace = one_way(LinkModel(latency=Uniform(0.01, 0.02), duplicate=dup), count=800)
+    msgs = trace.messages()
+    twice = (msgs.deliveries == 2).sum()
+    assert twice == trace.count("duplicate")
+    assert abs(twice / len(msgs) - dup) < 4 * math.sqrt(dup * (1 - dup) / len(msgs)) + 1e-9
+    assert msgs.deliveries.isin([1, 2]).all()
+
+
+def test_per_link_override_is_directed():
+    sc = Scenario(Sender, nodes=nx.path_graph(2), params={"count": 0},
+                  link=LinkModel(latency=0.01), links={(0, 1): LinkModel(latency=0.2)})
+    assert sc.link_of(0, 1).latency == Constant(0.2)
+    assert sc.link_of(1, 0).latency == Constant(0.01)
+    slow = one_way(LinkModel(latency=0.01), count=3, links={(0, 1): LinkModel(latency=0.2)}).messages()
+    assert slow.latency.tolist() == pytest.approx([0.2] * 3)
+
+
+def test_network_stream_only_shapes_the_network():
+    """Changing the seed changes latencies, not what a deterministic protocol sends."""
+    a = one_way(LinkModel(latency=Uniform(0.01, 0.05)), count=30, seed=1).messages()
+    b = one_way(LinkModel(latency=Uniform(0.01, 0.05)), count=30, seed=2).messages()
+    assert a.msg.tolist() == b.msg.tolist() == [Chat(0, k, 0) for k in range(30)]
+    assert a.send_time.tolist() == b.send_time.tolist()
+    assert a.latency.tolist() != b.latency.tolist()
