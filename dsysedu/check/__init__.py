@@ -1,0 +1,76 @@
+"""Checkers: properties as code. Each takes a Trace and returns a :class:`Verdict`.
+
+A verdict says whether the property held and, when it did not, which trace events
+(by their ``seq``, the row number in ``trace.rows``) are the evidence, so that a view
+can draw them on the space-time diagram.
+
+Examples
+--------
+>>> from dsysedu.check import Verdict
+>>> v = Verdict(False, "election safety", "two leaders in term 3", (12, 40))
+>>> bool(v), v.events
+(False, (12, 40))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Verdict", "all_hold"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of checking one property on one trace.
+
+    Attributes
+    ----------
+    ok : bool
+        True if the property held. ``bool(verdict)`` is ``ok``.
+    property : str
+        The property's name (``"election safety"``, ``"agreement"``...).
+    message : str
+        What was found, in words: the first violation, or what was checked.
+    events : tuple of int
+        The ``seq`` numbers of the offending trace events (empty when ``ok``).
+    """
+    ok: bool
+    property: str
+    message: str
+    events: tuple = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "events", tuple(int(e) for e in self.events))
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        mark = "holds" if self.ok else "VIOLATED"
+        ev = f", events {list(self.events)}" if self.events else ""
+        return f"<Verdict {self.property}: {mark}: {self.message}{ev}>"
+
+    __str__ = __repr__
+
+
+def all_hold(verdicts) -> Verdict:
+    """Combine verdicts: the first violated one, or one that says all of them hold.
+
+    Examples
+    --------
+    >>> all_hold([Verdict(True, "a", "fine"), Verdict(True, "b", "fine")]).ok
+    True
+    """
+    verdicts = list(verdicts)
+    for v in verdicts:
+        if not v.ok:
+            return v
+    names = ", ".join(v.property for v in verdicts)
+    return Verdict(True, "all", f"{len(verdicts)} properties hold ({names})")
+
+
+from .consensus import agreement, decisions, termination, validity  # noqa: E402
+from .raft import (election_safety, leader_completeness, log_matching, raft_safety,  # noqa: E402
+                   state_machine_safety)
+
+__all__ += ["agreement", "validity", "termination", "decisions", "election_safety", "log_matching",
+            "leader_completeness", "state_machine_safety", "raft_safety"]
