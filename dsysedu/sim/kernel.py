@@ -549,18 +549,45 @@ class Simulation:
         A message delivered this way arrives earlier than its latency said: the learner
         chooses the order. Returns the trace rows it added.
         """
-        for entry in self._queue:
-            ev = entry[3]
-            p = ev._value
-            if self._is_live(p) and self._describe(entry[0], p).id == event_id:
-                break
-        else:
-            ids = [e.id for e in self.pending(limit=20)]
-            raise ValueError(f"no pending event {event_id!r}; pending: {ids}")
+        ev, p = self._find_pending(event_id)
         self._manual.append(("take", event_id, self._pops, self.env._now))
         ev._value = (_SKIP,)
         start = len(self.rows)
         self._dispatch_payload(p)
+        return self.rows[start:]
+
+    def _find_pending(self, event_id: str):
+        for entry in self._queue:
+            ev = entry[3]
+            p = ev._value
+            if self._is_live(p) and self._describe(entry[0], p).id == event_id:
+                return ev, p
+        ids = [e.id for e in self.pending(limit=20)]
+        raise ValueError(f"no pending event {event_id!r}; pending: {ids}")
+
+    def drop(self, event_id: str) -> list[tuple]:
+        """Lose the pending message ``event_id`` now, by hand (step mode): a drop with reason ``manual``.
+
+        Only deliveries can be dropped; returns the trace rows added.
+        """
+        ev, p = self._find_pending(event_id)
+        if p[0] != _DELIVER:
+            raise ValueError(f"only messages can be dropped; {event_id!r} is not a delivery")
+        self._manual.append(("drop", event_id, self._pops, self.env._now))
+        ev._value = (_SKIP,)
+        _, dst, src, mid, msg, _copy = p
+        self.rows.append((self.env._now, "drop", dst, src, mid, msg, "manual"))
+        return self.rows[-1:]
+
+    def inject(self, node, msg) -> list[tuple]:
+        """Deliver ``msg`` from outside (``src=None``, like an :class:`Input`) to ``node`` now."""
+        if node not in self.nodes:
+            raise ValueError(f"inject: unknown node {node!r}; nodes are {list(self.nodes)}")
+        from .node import check_message
+        check_message(msg)
+        self._manual.append(("inject", (node, msg), self._pops, self.env._now))
+        start = len(self.rows)
+        self._dispatch_payload((_DELIVER, node, None, self._new_mid(), msg, 0))
         return self.rows[start:]
 
     def _dispatch_payload(self, p) -> None:
@@ -615,6 +642,10 @@ class Simulation:
             child.env._now = max(child.env._now, when)  # the step may have come after run_until moved the clock
             if op == "take":
                 child.take(arg)
+            elif op == "drop":
+                child.drop(arg)
+            elif op == "inject":
+                child.inject(*arg)
             else:
                 child.apply(arg)
         child.run_until(t)

@@ -255,3 +255,40 @@ def test_fork_reproduces_the_prefix(case):
     assert [r for r in forked.rows if r[0] < t] == [r for r in trace.rows if r[0] < t]
     if not new:
         assert sim.fork(t).run().rows == forked.rows   # forking is deterministic too
+
+
+def test_drop_by_hand_loses_the_message_and_fork_replays_it():
+    from dsysedu import LinkModel, Scenario, Simulation, Uniform
+    from dsysedu.protocols.toys import PingEcho
+    sc = Scenario(PingEcho, nodes=3, params={"rounds": 3}, link=LinkModel(latency=Uniform(0.01, 0.05)), until=1.0)
+    sim = Simulation(sc, seed=2)
+    sim.run_until(0.001)
+    target = next(p for p in sim.pending() if p.kind == "deliver")
+    rows = sim.drop(target.id)
+    assert rows[0][1] == "drop" and rows[0][6] == "manual"
+    assert target.id not in [p.id for p in sim.pending()]
+    sim.run()
+    mid = int(target.id.split(":")[1])
+    assert not any(r[1] == "deliver" and r[4] == mid for r in sim.rows)
+    child = sim.fork(0.5)
+    assert child.trace.prefix(0.5).rows == sim.trace.prefix(0.5).rows
+    import pytest
+    timer = next(p for p in Simulation(sc, seed=2).pending() if p.kind == "start")
+    with pytest.raises(ValueError, match="only messages"):
+        Simulation(sc, seed=2).drop(timer.id)
+
+
+def test_inject_delivers_from_outside_now_and_fork_replays_it():
+    from dsysedu import Scenario, Simulation
+    from dsysedu.protocols.request_reply import Request, RequestReply
+    sim = Simulation(Scenario(RequestReply, nodes=2, node_params={0: {"requests": 0}}, until=1.0), seed=1)
+    sim.run_until(0.3)
+    rows = sim.inject(1, Request(99))
+    assert rows[0][1] == "deliver" and rows[0][3] is None and rows[0][0] == 0.3
+    assert any(r[1] == "observe" and r[5] == "applied" and r[6] == 99 for r in rows)
+    sim.run()
+    child = sim.fork(0.6)
+    assert child.trace.rows == sim.trace.prefix(0.6).rows
+    import pytest
+    with pytest.raises(ValueError, match="unknown node"):
+        sim.inject(7, Request(1))
