@@ -41,10 +41,11 @@ from typing import Any
 
 from ..sim._check import number
 from ..sim.faults import Nemesis
-from ..sim.network import LinkModel, Uniform
+from ..sim.network import LinkModel
 from ..sim.node import Node
 from ..sim.scenario import Scenario
 from ..sim.streams import normalize_seed, stream
+from .chaos import chaos_weather
 
 __all__ = ["Prepare", "Promise", "Accept", "Accepted", "Nack", "Decided", "Query", "Paxos", "PaxosIgnoresAccepted",
            "dueling_scenario", "late_proposer_scenario", "chaos_scenario"]
@@ -341,11 +342,7 @@ def chaos_scenario(nodes: int = 5, *, seed: int = 0, proposers: int = 3, stop: f
     """
     seed = normalize_seed(seed)   # once: the workload and the run share it
     rnd = stream(seed, "workload")
-    if nemesis is None:
-        nemesis = Nemesis(crash_rate=0.8, mean_downtime=0.3, partition_rate=1.0, mean_partition=0.4,
-                          pause_rate=0.2, stop=stop)
-    if link is None:
-        link = LinkModel(latency=Uniform(0.002, 0.02), loss=0.05, duplicate=0.05, reorder=True)
+    nemesis, link = chaos_weather(stop, nemesis, link, loss=0.05)
     chosen = tuple(range(min(proposers, nodes)))
     node_params = {p: {"start": rnd.uniform(0.0, stop)} for p in chosen}
     return Scenario(Paxos, nodes=nodes, params={"proposers": chosen, "backoff": backoff}, node_params=node_params,

@@ -8,9 +8,10 @@ partitioned node that rejoins, and Jepsen-style chaos with clients.
 from __future__ import annotations
 
 from ..sim.faults import Crash, CutLink, Nemesis, Partition
-from ..sim.network import LinkModel, Uniform
+from ..sim.network import LinkModel
 from ..sim.scenario import Input, Scenario
 from ..sim.streams import normalize_seed, stream
+from .chaos import chaos_weather
 from .raft import ClientRequest, Raft
 
 __all__ = ["QUIET", "figure8_scenario", "stale_leader_scenario", "forgotten_vote_scenario", "rejoin_scenario",
@@ -188,11 +189,7 @@ def chaos_scenario(nodes: int = 5, *, seed: int = 0, stop: float = 2.0, until: f
     """
     seed = normalize_seed(seed)   # once: the workload and the run share it
     rnd = stream(seed, "workload")
-    if nemesis is None:
-        nemesis = Nemesis(crash_rate=0.8, mean_downtime=0.3, partition_rate=1.0, mean_partition=0.4,
-                          pause_rate=0.2, stop=stop)
-    if link is None:
-        link = LinkModel(latency=Uniform(0.002, 0.02), loss=0.02, duplicate=0.02, reorder=True)
+    nemesis, link = chaos_weather(stop, nemesis, link, loss=0.02)
     inputs = []
     for i in range(requests):
         at = rnd.uniform(0.0, stop) if i < requests // 2 else stop + rnd.uniform(0.0, 0.5)
