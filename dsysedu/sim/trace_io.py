@@ -26,7 +26,7 @@ import networkx as nx
 
 from .trace import Trace
 
-__all__ = ["save_jsonl", "load_jsonl", "parse_shiviz", "LoadedMessage", "SHIVIZ_DEFAULT_REGEX"]
+__all__ = ["save_jsonl", "load_jsonl", "parse_shiviz", "LoadedMessage", "LogMessage", "SHIVIZ_DEFAULT_REGEX"]
 
 FORMAT = "dsysedu-trace"
 VERSION = 1
@@ -42,6 +42,15 @@ class LoadedMessage:
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.fields)
         return f"{self.type_name}({inner})"
+
+
+@dataclass(frozen=True)
+class LogMessage:
+    """A message rebuilt from a log: the text of the event that sent it."""
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 def _encode(v: Any):
@@ -219,16 +228,23 @@ def parse_shiviz(text: str, regex: str | None = None, *, time_step: float = 1.0)
         if h not in c:
             raise ValueError(f"event {i} at host {h!r}: its clock {c} has no entry for its own host")
         by_local[(h, c[h])] = i
-    # incoming messages: components that grew since the host's previous event
+    # incoming messages: an event whose clock grew in other hosts' components received a message.
+    # Its sender is the event whose clock, merged with the host's previous clock, gives exactly the
+    # new clock (the rest of what grew was learned through the sender, not sent directly).
     last: dict[str, dict] = {}
     incoming: dict[int, list[int]] = {}
     for i, (h, c, _) in enumerate(events):
         prev = last.get(h, {})
-        for g, n in c.items():
-            if g != h and n > prev.get(g, 0):
-                src = by_local.get((g, n))
-                if src is not None:
-                    incoming.setdefault(i, []).append(src)
+        grew = [by_local[(g, n)] for g, n in c.items() if g != h and n > prev.get(g, 0) and (g, n) in by_local]
+        others = set(c) - {h}
+        direct = [s for s in grew
+                  if all(max(prev.get(k, 0), events[s][1].get(k, 0)) == c.get(k, 0) for k in others)]
+        if direct:
+            incoming[i] = direct[:1]
+        elif grew:  # knowledge merged from several senders: keep those no other candidate explains
+            incoming[i] = [s for s in grew if not any(
+                t != s and all(events[s][1].get(k, 0) <= events[t][1].get(k, 0) for k in events[s][1])
+                for t in grew)]
         last[h] = c
     outgoing: dict[int, list[int]] = {}
     for dst, srcs in incoming.items():
@@ -243,11 +259,11 @@ def parse_shiviz(text: str, regex: str | None = None, *, time_step: float = 1.0)
         t = step * time_step
         for s in incoming.get(i, []):
             mid = mids[(s, i)]
-            rows.append((t, "deliver", h, events[s][0], mid, events[s][2], None))
+            rows.append((t, "deliver", h, events[s][0], mid, LogMessage(events[s][2]), None))
         rows.append((t, "observe", h, None, None, "event", txt))
         for d in outgoing.get(i, []):
             mid = mids[(i, d)] = len(mids)
-            rows.append((t, "send", h, events[d][0], mid, txt, None))
+            rows.append((t, "send", h, events[d][0], mid, LogMessage(txt), None))
     graph = nx.Graph()
     graph.add_nodes_from(hosts)
     graph.add_edges_from((r[2], r[3]) for r in rows if r[1] == "send")
