@@ -25,7 +25,7 @@ import simpy
 from simpy.core import NORMAL, URGENT
 
 from .faults import Fault, expand
-from .network import Constant
+from .network import Constant, Uniform
 from .node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context
 from .scenario import Scenario, _sort_key
 from .streams import normalize_seed, stream
@@ -119,6 +119,7 @@ class Simulation:
         self._queue = env._queue  # SimPy's heap: (time, priority, eid, event)
         self._eid = env._eid
         self._callbacks = (self._dispatch,)
+        self._deliver_callbacks = (self._on_deliver,)  # the hot path skips the general dispatch
         ids = scenario.node_ids
         graph = scenario._graph
         self._net = stream(self.seed, "network")
@@ -258,6 +259,10 @@ class Simulation:
             self.handled += 1
             self._start(p[1])
 
+    def _on_deliver(self, ev) -> None:
+        self.handled += 1
+        self._deliver(ev._value)
+
     def _run_handler(self, node, call, *args) -> None:
         ctx = self._ctx[node]
         now = ctx.now = self.env._now
@@ -367,11 +372,13 @@ class Simulation:
     def _link(self, src, dst):
         if src == dst:
             lm = None
-            entry = (0.0, None, 0.0, 0.0, False)
+            entry = (0.0, None, 0.0, 0.0, False, None)
         else:
             lm = self.scenario.link_of(src, dst)
             const = lm.latency.delay if isinstance(lm.latency, Constant) else None
-            entry = (const, lm.latency, lm.loss, lm.duplicate, lm.reorder)
+            # a uniform latency is drawn inline as low + span * random(), the same draw as Uniform.sample
+            uniform = (lm.latency.low, lm.latency.high - lm.latency.low) if isinstance(lm.latency, Uniform) else None
+            entry = (const, lm.latency, lm.loss, lm.duplicate, lm.reorder, uniform)
         self._links[(src, dst)] = entry
         return entry
 
@@ -382,7 +389,7 @@ class Simulation:
         rows.append((now, "send", src, dst, mid, msg, None))
         key = (src, dst)
         link = self._links.get(key) or self._link(src, dst)
-        const, latency, loss, dup, reorder = link
+        const, latency, loss, dup, reorder, uniform = link
         if self._blocked:
             reason = self._block_reason(src, dst)
             if reason:
@@ -392,14 +399,19 @@ class Simulation:
         if loss and net.random() < loss:
             rows.append((now, "drop", dst, src, mid, msg, "loss"))
             return
-        arrival = now + (const if const is not None else latency.sample(net))
+        if const is not None:
+            arrival = now + const
+        elif uniform is not None:
+            arrival = now + uniform[0] + uniform[1] * net.random()
+        else:
+            arrival = now + latency.sample(net)
         if not reorder:
             last = self._last_arrival.get(key)
             if last is not None and arrival < last:
                 arrival = last
             self._last_arrival[key] = arrival
         heappush(self._queue, (arrival, NORMAL, next(self._eid),
-                               _Ev((_DELIVER, dst, src, mid, msg, 0), self._callbacks)))
+                               _Ev((_DELIVER, dst, src, mid, msg, 0), self._deliver_callbacks)))
         if dup and net.random() < dup:
             rows.append((now, "duplicate", dst, src, mid, msg, None))
             arrival2 = now + (const if const is not None else latency.sample(net))
@@ -438,6 +450,7 @@ class Simulation:
                                 and e[3]._value[1] == node):
                 p = entry[3]._value
                 entry[3]._value = (_SKIP,)
+                entry[3].callbacks = self._callbacks
                 rows.append((now, "drop", node, p[2], p[3], p[4], "crashed"))
         elif kind == "recover":
             (node,) = args
@@ -552,6 +565,7 @@ class Simulation:
         ev, p = self._find_pending(event_id)
         self._manual.append(("take", event_id, self._pops, self.env._now))
         ev._value = (_SKIP,)
+        ev.callbacks = self._callbacks  # the general dispatch, which skips it
         start = len(self.rows)
         self._dispatch_payload(p)
         return self.rows[start:]
@@ -575,6 +589,7 @@ class Simulation:
             raise ValueError(f"only messages can be dropped; {event_id!r} is not a delivery")
         self._manual.append(("drop", event_id, self._pops, self.env._now))
         ev._value = (_SKIP,)
+        ev.callbacks = self._callbacks  # the general dispatch, which skips it
         _, dst, src, mid, msg, _copy = p
         self.rows.append((self.env._now, "drop", dst, src, mid, msg, "manual"))
         return self.rows[-1:]
