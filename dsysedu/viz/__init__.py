@@ -8,6 +8,7 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 - :func:`topology` / :class:`TopologyView`: the network at time t.
 - :func:`spacetime` / :class:`SpacetimeView`: the space-time (Lamport) diagram.
 - :func:`timeline`: an observed value over time, per node.
+- :func:`raft_log` / :class:`RaftLogView`: every node's Raft log at time t (:func:`logs_at` rebuilds them).
 - :func:`frames`, :func:`to_html`, :func:`snapshot`: replay and stills.
 
 Examples
@@ -20,11 +21,13 @@ Examples
 >>> ax = spacetime(trace)
 """
 from .coursemap import course_map
+from .raftlog import RaftLogView, logs_at, raft_log
 from .animate import AnimationHTML, frames, snapshot, to_html
 from .spacetime import SpacetimeView, spacetime
-from .style import layout, message_color, node_color
+from .style import layout, message_color, node_color, term_color
 from .timeline import timeline
 from .topology import TopologyView, topology
 
 __all__ = ["topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
-           "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color"]
+           "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color", "raft_log",
+           "RaftLogView", "logs_at", "term_color"]

@@ -33,7 +33,8 @@ import numpy as np
 
 __all__ = ["OKABE_ITO", "FALLBACK", "NODE_COLORS", "MESSAGE_COLORS", "FONT", "node_color", "message_color",
            "series_color", "numeric_color", "text_color_on", "scale_for", "layout",
-           "NO_VALUE", "CRASHED", "PAUSED", "FAULT", "EDGE", "HIGHLIGHT", "LANE", "CURSOR"]
+           "NO_VALUE", "CRASHED", "PAUSED", "FAULT", "EDGE", "HIGHLIGHT", "LANE", "CURSOR", "TERM_COLORS",
+           "term_color"]
 
 # Okabe-Ito, by name.
 OKABE_ITO = {
@@ -59,6 +60,7 @@ CURSOR = "#000000"     # the "now" line
 NODE_COLORS = {
     # consensus and replication
     "leader": _O["vermillion"], "follower": _O["sky_blue"], "candidate": _O["yellow"],
+    "precandidate": "#F8F3B0",  # a paler candidate: asking for PreVotes, term not raised yet
     "primary": _O["vermillion"], "backup": _O["sky_blue"],
     "proposer": _O["vermillion"], "acceptor": _O["sky_blue"], "learner": _O["bluish_green"],
     "coordinator": _O["reddish_purple"], "participant": _O["sky_blue"],
@@ -80,6 +82,8 @@ MESSAGE_COLORS = {
     "Ping": _O["blue"], "Pong": _O["orange"],
     "Request": _O["blue"], "Reply": _O["orange"],
     "RequestVote": _O["reddish_purple"], "RequestVoteReply": _O["sky_blue"], "Vote": _O["sky_blue"],
+    "PreVote": "#E4B2D0", "PreVoteReply": "#A9D7F2",  # paler RequestVote and RequestVoteReply
+    "ClientRequest": _O["black"], "ClientReply": _O["bluish_green"],
     "AppendEntries": _O["blue"], "AppendEntriesReply": _O["orange"], "Heartbeat": "#7F7F7F",
     "Prepare": _O["blue"], "Promise": _O["sky_blue"], "Accept": _O["vermillion"],
     "Accepted": _O["orange"], "Commit": _O["bluish_green"], "Abort": _O["vermillion"],
@@ -170,6 +174,31 @@ def numeric_color(value, vmin: float, vmax: float, cmap: str = "viridis"):
         return matplotlib.colors.to_rgba(NO_VALUE)
     span = (vmax - vmin) or 1.0
     return tuple(float(x) for x in matplotlib.colormaps[cmap]((float(value) - vmin) / span))
+
+
+# Raft and Paxos terms (ballots): a sequential palette, light to dark (ColorBrewer YlGnBu,
+# 8 steps without its palest yellow, which would not show on white). Terms past the 8th
+# start again at the light end; cells also print the term number, so equal colours never
+# mislead on their own.
+TERM_COLORS = ("#EDF8B1", "#C7E9B4", "#7FCDBB", "#41B6C4", "#1D91C0", "#225EA8", "#253494", "#081D58")
+
+
+def term_color(term) -> str:
+    """The fill colour of a log entry (or anything else) of Raft term ``term``.
+
+    Terms count from 1; term 0 (and None: no term yet) is white. The palette is sequential, so
+    later terms are darker, and repeats every ``len(TERM_COLORS)`` terms.
+
+    Examples
+    --------
+    >>> term_color(1), term_color(0)
+    ('#EDF8B1', '#FFFFFF')
+    >>> term_color(9) == term_color(1)
+    True
+    """
+    if term is None or isinstance(term, bool) or not isinstance(term, Real) or term < 1:
+        return NO_VALUE
+    return TERM_COLORS[(int(term) - 1) % len(TERM_COLORS)]
 
 
 def text_color_on(fill) -> str:
