@@ -702,10 +702,16 @@ class RaftForgetsVote(Raft):
     durable = ("current_term", "log")
 
 
-# The scripted lesson scenarios live in raft_scenarios.py; they are re-exported here so that
-# ``from dsysedu.protocols.raft import figure8_scenario`` keeps working.
-from .raft_scenarios import (QUIET, chaos_scenario, figure8_scenario, forgotten_vote_scenario,  # noqa: E402
-                             rejoin_scenario, stale_leader_scenario)
+# The scripted lesson scenarios live in raft_scenarios.py (which imports this module). They are
+# also reachable from here, lazily, so that ``from dsysedu.protocols.raft import figure8_scenario``
+# works whichever of the two modules is imported first.
+_SCENARIOS = ("QUIET", "figure8_scenario", "stale_leader_scenario", "forgotten_vote_scenario", "rejoin_scenario",
+              "chaos_scenario")
+__all__ += list(_SCENARIOS)
 
-__all__ += ["QUIET", "figure8_scenario", "stale_leader_scenario", "forgotten_vote_scenario", "rejoin_scenario",
-            "chaos_scenario"]
+
+def __getattr__(name):
+    if name in _SCENARIOS:
+        from . import raft_scenarios
+        return getattr(raft_scenarios, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -61,6 +61,11 @@ def _messages(trace, lane):
             [m for m in unfinished if keep(m)], inputs)
 
 
+def _ordinal(k: int) -> str:
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
 def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highlight=None, nodes=None,
               legend=True, title=None):
     """Draw a space-time (Lamport) diagram of ``trace``.
@@ -134,7 +139,7 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
         k = math.ceil(len(chosen) / max_messages)
         total = len(chosen)
         chosen = [m for i, m in enumerate(chosen) if i % k == 0 or hl & set(m["seqs"])]
-        notes.append(f"every {k}th message ({len(chosen)} of {total})")
+        notes.append(f"every {_ordinal(k)} message ({len(chosen)} of {total})")
     delivered = [m for m in chosen if "reason" not in m]
     dropped = [m for m in chosen if "reason" in m]
     unfinished = [m for m in unfinished if lo <= m["t0"] <= hi]
@@ -154,13 +159,18 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
 
     # -- faults and timers: background first -----------------------------------------------
     drawn = set()  # which kinds of thing are on the picture, for the legend
+    label_x, row = -np.inf, 0
     for begin, stop, groups in idx.partitions():
         if stop < lo or begin > hi:
             continue
         drawn.add("partition")
         ax.axvspan(begin, stop, color=style.FAULT, alpha=0.07, lw=0, zorder=0.1)
-        # named under the last lane, where no arrow goes (the top belongs to the "now" label)
-        ax.text(max(begin, lo), len(lanes) - 0.42, f" partition {format_groups(groups)}", color=style.FAULT,
+        # named under the last lane, where no arrow goes (the top belongs to the "now" label);
+        # a label that would run into the previous one steps down a row
+        x = max(begin, lo)
+        row = row + 1 if x - label_x < 0.3 * (hi - lo) else 0
+        label_x = x
+        ax.text(x, len(lanes) - 0.42 - 0.16 * row, f" partition {format_groups(groups)}", color=style.FAULT,
                 fontsize=style.FONT["small"], va="bottom", ha="left")
     for v, begin, stop in idx.intervals("crash", "recover"):
         if v in lane and stop >= lo and begin <= hi:
