@@ -14,7 +14,7 @@ import pandas as pd
 from ..sim.node import Node
 
 __all__ = ["Request", "Reply", "Client", "Server", "RequestReply", "outcomes", "unknown_fraction", "sweep", "unknown_theory",
-           "unknown_applied_theory"]
+           "unknown_applied_theory", "link_metrics"]
 
 
 @dataclass(frozen=True)
@@ -185,3 +185,11 @@ def unknown_theory(loss: float) -> float:
 def unknown_applied_theory(loss: float) -> float:
     """Expected share that timed out although the server applied them: request through, reply lost."""
     return (1.0 - loss) * loss
+
+
+def link_metrics(trace) -> dict:
+    """The numbers the chapter 1 playground shows beside its picture."""
+    cases = outcomes(trace).case.value_counts()
+    return {"unknown outcome": unknown_fraction(trace),
+            "timed out but applied": int(cases.get("unknown-applied", 0)),
+            "timed out, not applied": int(cases.get("unknown-not-applied", 0))}
