@@ -7,25 +7,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 DASHBOARD = "voila/render/raft_playground.ipynb"
-IMG = "img.dsysedu-view, .dsysedu-view img"
+from .page import VIEW_IMG as IMG, wait_settled as _wait_settled
 LEADER = re.compile(r"leader: node (\d+) \(term (\d+)\)")
-
-
-def _src(page) -> str:
-    return page.locator(IMG).first.get_attribute("src") or ""
-
-
-def _wait_settled(page, quiet_ms=1500, timeout_s=60):
-    """Wait until the picture has not changed for ``quiet_ms`` (all queued redraws done)."""
-    last, since, deadline = _src(page), time.monotonic(), time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-        now = _src(page)
-        if now != last:
-            last, since = now, time.monotonic()
-        elif (time.monotonic() - since) * 1000 >= quiet_ms:
-            return now
-    raise AssertionError("the dashboard kept redrawing")
 
 
 def _status(page) -> str:

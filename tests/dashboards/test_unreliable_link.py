@@ -3,13 +3,11 @@ import re
 
 import pytest
 
+from .page import view_src as _src, wait_settled as _wait_settled
+
 pytestmark = pytest.mark.browser
 
 DASHBOARD = "voila/render/unreliable_link.ipynb"
-
-
-def _src(page) -> str:
-    return page.locator(".dsysedu-view img, img.dsysedu-view").first.get_attribute("src") or ""
 
 
 def _wait_src_change(page, old: str, timeout=30_000) -> str:
@@ -17,20 +15,6 @@ def _wait_src_change(page, old: str, timeout=30_000) -> str:
         """(old) => { const i = document.querySelector('.dsysedu-view img, img.dsysedu-view');
                       return i && i.src && i.src !== old; }""", arg=old, timeout=timeout)
     return _src(page)
-
-
-def _wait_settled(page, quiet_ms=1500, timeout_s=30):
-    """Wait until the picture has not changed for ``quiet_ms`` (all queued redraws done)."""
-    import time
-    last, since, deadline = _src(page), time.monotonic(), time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-        now = _src(page)
-        if now != last:
-            last, since = now, time.monotonic()
-        elif (time.monotonic() - since) * 1000 >= quiet_ms:
-            return
-    raise AssertionError("the dashboard kept redrawing")
 
 
 def _metric(page, name: str) -> str:
