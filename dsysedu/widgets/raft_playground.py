@@ -23,8 +23,8 @@ from ..protocols.raft import (ClientRequest, Raft, RaftCommitOldTerm, RaftForget
 from ..sim import Crash, Heal, Input, LinkModel, Partition, Recover, Scenario, Simulation, Uniform
 from ..viz import style
 from .controls import PartitionEditor
-from .render import new_figure
-from .tour import RAFT_MESSAGES, LayeredBlitter, TraceViews
+from .render import LayeredBlitter, new_figure
+from .tour import RAFT_MESSAGES, TraceViews
 
 __all__ = ["RaftPlayground", "PlaygroundScenario", "SCENARIOS", "VARIANTS", "split_vote", "leader_crash",
            "partitioned_leader", "figure8"]

@@ -15,16 +15,15 @@ from __future__ import annotations
 import html
 
 import ipywidgets as W
-import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..viz import RaftLogView, SpacetimeView, TopologyView, style
 from ..viz._index import view_end
 from ..viz.raftlog import legend_handles as log_legend_handles
-from .render import Blitter, _encode, new_figure
+from .render import LayeredBlitter, new_figure
 
-__all__ = ["Tour", "TraceViews", "LayeredBlitter", "VIEWS"]
+__all__ = ["Tour", "TraceViews", "VIEWS"]
 
 VIEWS = ("topology", "spacetime", "raftlog")
 RAFT_ROLES = ("follower", "candidate", "leader")
@@ -144,45 +143,6 @@ def _shared_handles(roles, messages) -> list:
                        label="checker evidence")]
     handles.append(heading("logs (colour = term)"))
     return handles + log_legend_handles()
-
-
-class LayeredBlitter(Blitter):
-    """A Blitter with a middle layer: the still picture, then one Axes that is redrawn now and
-    then (the space-time diagram of a growing run, or of a moving window), then the moving
-    artists. The topology, the log grid and the legend are drawn only once per trace."""
-
-    def __init__(self, fig):
-        super().__init__(fig)
-        self.layer = None
-        self._middle = None
-
-    def reset(self, moving, layer=None) -> None:
-        super().reset(moving)
-        self._middle = None
-        if layer is not None:
-            self.layer = layer
-            layer.set_animated(True)  # kept out of the still picture
-
-    def relayer(self, moving) -> None:
-        """The layer Axes was redrawn (with new moving artists); the still picture stays."""
-        still = self._background
-        self.reset(moving)
-        self._background = still
-
-    def png(self) -> bytes:
-        if self._background is None:
-            self.canvas.draw()
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-        if self._middle is None:
-            self.canvas.restore_region(self._background)
-            if self.layer is not None:
-                self.fig.draw_artist(self.layer)
-            self._middle = self.canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            self.canvas.restore_region(self._middle)
-        for a in self.moving:
-            self.fig.draw_artist(a)
-        return _encode(np.asarray(self.canvas.buffer_rgba()))
 
 
 class Tour:
