@@ -368,7 +368,8 @@ def membership_scenario(seed=0, changes=(("add", 3), ("add", 4), ("remove", 0)),
     Nodes ``0 .. nodes - 1`` all exist; ``members`` form the first configuration. The
     ``changes`` reach node 1 (which forwards them to the leader) every ``spacing`` seconds
     from t=0.5; a change that arrives while another is in progress is refused and retried.
-    Six client requests arrive at random times and nodes.
+    Six client requests arrive at random times, each at a random server of the final
+    configuration (a removed server hears from no leader, so it could not forward them).
 
     Parameters
     ----------
@@ -394,8 +395,12 @@ def membership_scenario(seed=0, changes=(("add", 3), ("add", 4), ("remove", 0)),
         link = LinkModel(latency=Uniform(0.002, 0.02))
     inputs = [Input(0.5 + spacing * i, 1, MembershipRequest("operator", i + 1, tuple(c)))
               for i, c in enumerate(changes)]
+    final = tuple(members)
+    for c in changes:
+        final = _after(final, tuple(c))
+    servers = final or tuple(members)   # a removed server knows no leader: clients ask the others
     for i in range(6):
-        inputs.append(Input(rnd.uniform(0.2, 0.5 + spacing * len(changes) + 0.5), rnd.randrange(nodes),
+        inputs.append(Input(rnd.uniform(0.2, 0.5 + spacing * len(changes) + 0.5), servers[rnd.randrange(len(servers))],
                             ClientRequest("c", i + 1, ("set", "xyz"[i % 3], i + 1))))
     base = {"members": tuple(members)}
     base.update(params)

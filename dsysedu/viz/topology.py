@@ -281,7 +281,36 @@ class TopologyView:
         return float(radius_px * abs(x1 - x0) / width_px)
 
     # -- legend -----------------------------------------------------------------
+    def set_trace(self, trace) -> bool:
+        """Show another run on the same topology, keeping the drawing (for fast re-runs).
+
+        Returns False, and changes nothing, when the other run needs a different legend or node
+        colouring (new roles, new fault kinds, numeric values): then build a new view instead.
+        """
+        trace = as_trace(trace)
+        if trace.nodes != self.trace.nodes or self.numeric:
+            return False
+        old = (self.trace, self.idx, self._table, self._values, self._msg_rgba, self.numeric)
+        self.trace, self.idx = trace, TraceIndex(trace)
+        self._colour_tables()
+        if self.numeric or self._legend_labels() != self._shown_legend:
+            self.trace, self.idx, self._table, self._values, self._msg_rgba, self.numeric = old
+            return False
+        if self.t is not None:
+            self.draw(self.t)
+        return True
+
+    def _legend_labels(self) -> list:
+        return [h.get_label() for h in self._legend_handles()]
+
     def _legend(self) -> None:
+        handles = self._legend_handles()
+        self._shown_legend = [h.get_label() for h in handles]
+        if handles:
+            self.ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                           fontsize=style.FONT["legend"], frameon=False, borderaxespad=0.2, handletextpad=0.4)
+
+    def _legend_handles(self) -> list:
         ax, idx = self.ax, self.idx
         ms = 9
         handles = []
@@ -321,9 +350,7 @@ class TopologyView:
         if self.show_messages:
             for tn in idx.message_types[:8]:
                 dot(style.message_color(tn), f"{tn} message", size=6, edge="white")
-        if handles:
-            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=style.FONT["legend"],
-                      frameon=False, borderaxespad=0.2, handletextpad=0.4)
+        return handles
 
 
 def topology(trace, t, ax=None, color_by="role", pos=None, show_messages=True, labels=True, **kwargs):

@@ -21,7 +21,7 @@ import ipywidgets as W
 from ..sim import Scenario, Simulation
 from ..viz import SpacetimeView, TopologyView
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
-from .render import Blitter, new_figure
+from .render import LayeredBlitter, new_figure
 
 __all__ = ["Playground", "benchmark_rerun_redraw"]
 
@@ -75,7 +75,8 @@ class Playground:
         gs = self.fig.add_gridspec(1, 2, width_ratios=(1, 1.6))
         self.ax_topo = self.fig.add_subplot(gs[0])
         self.ax_st = self.fig.add_subplot(gs[1])
-        self.blitter = Blitter(self.fig)
+        self.blitter = LayeredBlitter(self.fig)
+        self.topo = None
         self.trace = None
         self.runs = 0
         panels = {"link": ("Network", self.link.widget), "crash": ("Crashes", self.crash.widget),
@@ -124,12 +125,18 @@ class Playground:
     def _set_trace(self, trace) -> None:
         self.trace = trace
         self.runs += 1
-        self.ax_topo.clear()
-        self.ax_st.clear()
-        self.topo = TopologyView(trace, ax=self.ax_topo, color_by=self.color_by)
-        self.st = SpacetimeView(trace, ax=self.ax_st)
         t0 = min(self.scrubber.t, trace.end_time)
-        self.blitter.reset(self.topo.draw(t0) + self.st.draw(t0))
+        if self.topo is not None and self.topo.set_trace(trace):
+            # same topology and legend: keep its drawing, redraw only the space-time panel
+            self.ax_st.clear()
+            self.st = SpacetimeView(trace, ax=self.ax_st)
+            self.blitter.relayer(self.topo.draw(t0) + self.st.draw(t0))
+        else:
+            self.ax_topo.clear()
+            self.ax_st.clear()
+            self.topo = TopologyView(trace, ax=self.ax_topo, color_by=self.color_by)
+            self.st = SpacetimeView(trace, ax=self.ax_st)
+            self.blitter.reset(self.topo.draw(t0) + self.st.draw(t0), layer=self.ax_st)
         self.scrubber.set_end(trace.end_time)
         self.info.value = self._info_html(trace)
         self.status.value = "" if not trace.truncated else (

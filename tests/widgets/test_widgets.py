@@ -116,3 +116,31 @@ def test_step_explorer_crash_button_crashes_the_chosen_node():
     assert "crashed" in ex.state.value
     ex.recover_button.click()
     assert ex.sim.status(2) == "up"
+
+
+def _pixels(png):
+    import io
+
+    import numpy as np
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
+def test_rerun_that_keeps_the_topology_drawing_gives_the_same_picture_as_a_fresh_build():
+    pg = Playground(request_reply())
+    pg.link.loss.value = 0.4            # re-run: the topology view is kept, only space-time is redrawn
+    pg.scrubber.slider.value = 0.7
+    fresh = Playground(request_reply(loss=0.4))
+    fresh.scrubber.slider.value = 0.7
+    assert (_pixels(pg.image.value) == _pixels(fresh.image.value)).all()
+
+
+def test_topology_set_trace_refuses_a_run_that_needs_another_legend():
+    from dsysedu import run
+    from dsysedu.viz import TopologyView
+    view = TopologyView(run(request_reply(loss=0.0)), color_by="role")
+    assert view.set_trace(run(request_reply(loss=0.3), seed=2))
+    crashed = run(request_reply(loss=0.0, faults=[Crash(1, at=0.2, until=0.5)]))
+    before = view.trace
+    assert not view.set_trace(crashed)   # "crashed" would be a new legend entry
+    assert view.trace is before
