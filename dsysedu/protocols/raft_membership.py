@@ -400,7 +400,8 @@ def membership_scenario(seed=0, changes=(("add", 3), ("add", 4), ("remove", 0)),
         final = _after(final, tuple(c))
     servers = final or tuple(members)   # a removed server knows no leader: clients ask the others
     for i in range(6):
-        inputs.append(Input(rnd.uniform(0.2, 0.5 + spacing * len(changes) + 0.5), servers[rnd.randrange(len(servers))],
+        at = rnd.uniform(0.2, 0.5 + spacing * len(changes) + 0.5)
+        inputs.append(Input(at, servers[rnd.randrange(len(servers))],
                             ClientRequest("c", i + 1, ("set", "xyz"[i % 3], i + 1))))
     base = {"members": tuple(members)}
     base.update(params)

@@ -12,7 +12,8 @@ from dsysedu.check import all_hold
 from dsysedu.check.raft import raft_safety
 from dsysedu.protocols import raft_membership
 from dsysedu.protocols.chaos import chaos_weather
-from dsysedu.protocols.raft import CANDIDATE, FOLLOWER, LEADER, NOOP, AppendEntries, AppendEntriesReply, ClientReply
+from dsysedu.protocols.raft import (CANDIDATE, FOLLOWER, LEADER, NOOP, AppendEntries, AppendEntriesReply, ClientReply,
+                                    RequestVote)
 from dsysedu.protocols.raft_membership import (ConfigEntry, MembershipRequest, RaftMembership,
                                                RaftMembershipTwoAtOnce, config_safety, membership_scenario,
                                                two_at_once_scenario)
@@ -20,6 +21,7 @@ from dsysedu.sim import LinkModel, Nemesis, Trace, Uniform
 from dsysedu.sim.node import OBSERVE, SEND, SET_TIMER, Context
 
 ALL = (0, 1, 2, 3, 4)
+OPTIONS = list(itertools.product([False, True], repeat=3))   # prevote, check_quorum, fast_backoff
 ADD3 = MembershipRequest("op", 1, ("add", 3))
 ADD4 = MembershipRequest("op", 2, ("add", 4))
 
@@ -146,7 +148,6 @@ def test_a_new_server_starts_no_elections_until_it_is_added():
 
 def test_a_removed_server_cannot_disrupt_a_member_that_hears_from_its_leader():
     r, ctx = node(me=1, members=(1, 2, 3), current_term=1, leader_id=2)
-    from dsysedu.protocols.raft import RequestVote
     r.on_message(ctx, 0, RequestVote(5, 0, 9, 1))
     assert (r.current_term, sends(ctx)) == (1, [])
 
@@ -170,8 +171,10 @@ def test_config_safety_catches_a_configuration_two_servers_away():
 
 # ------------------------------------------------------------------------------ runs
 
-def test_nodes_3_and_4_join_and_0_leaves():
-    sc = membership_scenario(seed=0)
+@pytest.mark.parametrize("seed", range(16))
+def test_nodes_3_and_4_join_and_0_leaves(seed):
+    prevote, check_quorum, fast_backoff = OPTIONS[seed % len(OPTIONS)]
+    sc = membership_scenario(seed=seed, prevote=prevote, check_quorum=check_quorum, fast_backoff=fast_backoff)
     trace = sc.run()
     assert raft_safety(trace) and config_safety(trace)
     changes = {(i.msg.client_id, i.msg.seq) for i in sc.inputs if isinstance(i.msg, MembershipRequest)}
@@ -185,7 +188,6 @@ def test_nodes_3_and_4_join_and_0_leaves():
     assert sets <= got
 
 
-OPTIONS = list(itertools.product([False, True], repeat=3))   # prevote, check_quorum, fast_backoff
 CHANGES = (("add", 3), ("remove", 0), ("add", 4), ("remove", 1), ("add", 0), ("remove", 2))
 HARSH = dict(nemesis=Nemesis(crash_rate=3.0, mean_downtime=0.05, partition_rate=1.0, mean_partition=0.2, stop=3.0),
              link=LinkModel(latency=Uniform(0.002, 0.04), loss=0.1, duplicate=0.05, reorder=True),
