@@ -9,9 +9,10 @@ are shaded grey, partitions light red, as in the space-time diagram.
 """
 from __future__ import annotations
 
-from numbers import Real
+from numbers import Integral, Real
 
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from matplotlib.patches import Patch
 
 from . import style
@@ -97,6 +98,8 @@ def timeline(trace, key, ax=None, nodes=None, transform=None, legend=True):
 
 def _numeric(ax, key, obs, nodes, end, crashes, handles):
     ax.set_ylabel(key, fontsize=style.FONT["label"])
+    if all(isinstance(v, Integral) and not isinstance(v, bool) for *_rest, v in obs if v is not None):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts, terms: no 3.25 ticks
     for i, v in enumerate(nodes):
         pts = [(t, x) for t, w, x in obs if w == v and x is not None]
         if not pts:
