@@ -633,7 +633,7 @@ def accuracy(trace, key: str = "suspects", strong: bool = True) -> Verdict:
     m = q["mistakes"]
     if strong:
         if len(m):
-            first = m.sort_values("start").iloc[0]
+            first = m.sort_values("start").to_dict("records")[0]  # per-column types: node ids stay ints
             return Verdict(False, "strong accuracy",
                            f"node {first['observer']!r} suspected live node {first['suspect']!r} "
                            f"at t={first['start']:g} ({len(m)} mistakes)", tuple(m["seq"]))
