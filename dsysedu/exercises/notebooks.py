@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["student_version", "strip_solutions"]
+__all__ = ["student_version", "strip_solutions", "try_student_version"]
 
 _SOLUTION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?",
                        re.MULTILINE | re.DOTALL)
@@ -39,3 +39,24 @@ def student_version(path, out_path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
+
+
+def try_student_version(path, out_dir, timeout: int = 120) -> tuple[str, list[str]]:
+    """Write the student version of ``path`` into ``out_dir``, run it, and return what a student sees.
+
+    Returns ``(code, feedback)``: the student version's code cells joined (to check that no solution
+    leaked), and the text shown by each cell that calls ``check(`` (to check that every unwritten
+    exercise gets friendly feedback instead of an error). Teachers can run it before handing out.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    student = student_version(path, Path(out_dir) / Path(path).name)
+    nb = nbformat.read(student, as_version=4)
+    code = "".join(c.source for c in nb.cells if c.cell_type == "code")
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(student.parent)}}).execute()
+    feedback = [json.dumps(out.get("data", {}).get("text/plain", out.get("text", "")))
+                for cell in nb.cells if cell.cell_type == "code" and "check(" in cell.source
+                for out in cell.outputs]
+    return code, feedback
