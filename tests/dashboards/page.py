@@ -1,4 +1,5 @@
 """What the dashboard browser tests share: the view image and waiting for redraws to finish."""
+import re
 import time
 
 VIEW_IMG = "img.dsysedu-view, .dsysedu-view img"
@@ -20,3 +21,19 @@ def wait_settled(page, quiet_ms=1500, timeout_s=60) -> str:
         elif (time.monotonic() - since) * 1000 >= quiet_ms:
             return now
     raise AssertionError("the dashboard kept redrawing")
+
+
+def wait_src_change(page, old: str, timeout=60_000) -> str:
+    """Wait until the picture's ``src`` differs from ``old`` (a redraw arrived); return the new one."""
+    page.wait_for_function(
+        """(old) => { const i = document.querySelector('.dsysedu-view img, img.dsysedu-view');
+                      return i && i.src && i.src !== old; }""", arg=old, timeout=timeout)
+    return view_src(page)
+
+
+def metric(page, name: str) -> str:
+    """The number shown next to ``name`` in the dashboard's metrics table."""
+    text = page.locator("div.dsysedu-metrics").inner_text()
+    m = re.search(re.escape(name) + r"\s+([0-9.]+)", text)
+    assert m, text
+    return m.group(1)

@@ -1,27 +1,13 @@
 """The gossip playground dashboard in a real browser: Voila + headless Chromium."""
-import re
 
 import pytest
 
-from .page import VIEW_IMG, view_src as _src, wait_settled as _wait_settled
+from .page import VIEW_IMG, metric as _metric, wait_settled as _wait_settled, \
+    wait_src_change as _wait_src_change
 
 pytestmark = pytest.mark.browser
 
 DASHBOARD = "voila/render/gossip_playground.ipynb"
-
-
-def _wait_src_change(page, old: str, timeout=60_000) -> str:
-    page.wait_for_function(
-        """(old) => { const i = document.querySelector('.dsysedu-view img, img.dsysedu-view');
-                      return i && i.src && i.src !== old; }""", arg=old, timeout=timeout)
-    return _src(page)
-
-
-def _metric(page, name: str) -> str:
-    text = page.locator("div.dsysedu-metrics").inner_text()
-    m = re.search(re.escape(name) + r"\s+([0-9.]+)", text)
-    assert m, text
-    return m.group(1)
 
 
 def test_dashboard_reruns_on_mode_and_scrubs(voila_server, browser_page, artifacts_dir):
