@@ -582,8 +582,13 @@ class Raft(Node):
             command = self.log[index - 1][1]
             result = self.apply(command)
             ctx.observe("applied", (index, command))
-            if isinstance(command, Command):
-                self._answer(ctx, (command.client_id, command.seq), result)
+            rid = self.request_id(command)
+            if rid is not None:
+                self._answer(ctx, rid, result)
+
+    def request_id(self, command):
+        """``(client_id, seq)`` of an entry a client is waiting for, or None (a no-op)."""
+        return (command.client_id, command.seq) if isinstance(command, Command) else None
 
     def apply(self, command):
         """Apply one command to the key-value state machine, at most once per (client_id, seq)."""

@@ -241,15 +241,10 @@ class RaftMembership(Raft):
             self.replicate(ctx)            # tell the others the commit index, then give way
             self._step_down(ctx, self.current_term)
 
-    def apply_committed(self, ctx):
-        while self.last_applied < self.commit_index:
-            self.last_applied += 1
-            index = self.last_applied
-            command = self.log[index - 1][1]
-            result = self.apply(command)
-            ctx.observe("applied", (index, command))
-            if hasattr(command, "client_id"):
-                self._answer(ctx, (command.client_id, command.seq), result)
+    def request_id(self, command):
+        if isinstance(command, ConfigEntry):  # a membership change is a client request too
+            return (command.client_id, command.seq)
+        return super().request_id(command)
 
     def apply(self, command):
         if isinstance(command, ConfigEntry):
