@@ -1,0 +1,372 @@
+"""Linearizability (线性一致性): is there one order that explains every client's answer in real time?
+
+A history is *linearizable* when each operation can be given a single instant, somewhere
+between its invocation and its completion, such that running the operations one at a time in
+the order of those instants through a sequential model gives every client exactly the result it
+was told [1]_. Operations that failed (``"fail"``) never took effect and are ignored; an
+operation whose outcome is unknown (``"info"``) may take effect at any instant after its
+invocation, or never.
+
+The checker is Wing and Gong's depth-first search [2]_ with Lowe's memoization [3]_, the
+algorithm of Knossos and Porcupine: the history becomes a doubly linked list of call and
+return events in time order; the search repeatedly *linearizes* a call (applies it to the
+model and lifts the call and its return out of the list) and backs up when it meets the return
+of an operation it has not yet placed. A set of (linearized operations as a bitset, model
+state) pairs cuts off every configuration already explored. Because linearizability is
+*local* [1]_, a model may partition the history (``KeyValue`` splits it per key), and each part
+is checked alone, which keeps the search small for thousands of operations.
+
+Examples
+--------
+>>> from dsysedu.check.history import History, Operation
+>>> h = History([Operation(0, "a", "write", "x", 1, invoke=0, complete=1),
+...              Operation(1, "b", "read", "x", None, invoke=2, complete=3, result=None)])
+>>> v = check_linearizable(h, "register")
+>>> bool(v), v.window
+(False, (0, 1))
+
+References
+----------
+.. [1] M. P. Herlihy and J. M. Wing, "Linearizability: a correctness condition for concurrent
+   objects", ACM TOPLAS 12(3), 1990.
+.. [2] J. M. Wing and C. Gong, "Testing and verifying concurrent objects", Journal of Parallel
+   and Distributed Computing 17(1-2), 1993.
+.. [3] G. Lowe, "Testing for linearizability", Concurrency and Computation: Practice and
+   Experience 29(4), 2017.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+from . import Verdict
+from .history import History
+from .models import op_label, resolve_model
+
+__all__ = ["check_linearizable", "brute_force_linearizable", "LinearizabilityVerdict", "SearchBudgetExceeded"]
+
+
+class SearchBudgetExceeded(ValueError):
+    """The search used up its ``max_steps`` before it could decide."""
+
+
+@dataclass(frozen=True, repr=False)
+class LinearizabilityVerdict(Verdict):
+    """A :class:`~dsysedu.check.Verdict` with the evidence of a linearizability check.
+
+    Attributes
+    ----------
+    linearization : tuple of int
+        Operation ids in a witness order (when ``ok``): part after part (key after key), each
+        part in the order its operations take effect. Pending operations that were left out
+        (they never took effect) are not listed.
+    window : tuple of int
+        When not ``ok``: the ids of a small set of operations of the failing part that is
+        already not linearizable on its own (see :func:`check_linearizable`, Notes), by
+        invocation time.
+    key : hashable
+        The failing part's key (None when ``ok`` or when the model does not partition).
+    steps : int
+        Search steps used on the whole history (window minimization not counted).
+    culprit : int or None
+        When not ``ok``: the id of the window's last-completing operation, the one that
+        cannot be placed.
+    """
+    linearization: tuple = ()
+    window: tuple = ()
+    key: object = None
+    steps: int = 0
+    culprit: int | None = None
+
+
+def _prepare(history, model):
+    """Validate; drop failed operations and pending operations that cannot change the state."""
+    if isinstance(history, History):
+        ops = history.ops
+    elif isinstance(history, (list, tuple)):
+        ops = History(history).ops
+    else:
+        raise TypeError(f"expected a History (or a list of Operation), got {type(history).__name__}")
+    kinds = tuple(getattr(model, "kinds", ()) or ())
+    readonly = tuple(getattr(model, "readonly", ()) or ())
+    for op in ops:
+        if kinds and op.kind not in kinds:
+            raise ValueError(f"operation {op.id} has kind {op.kind!r}, which the {getattr(model, 'name', model)!r} "
+                             f"model does not know (allowed: {kinds})")
+    return History(op for op in ops if op.status != "fail" and not (op.pending and op.kind in readonly))
+
+
+def _search(ops, model, budget):
+    """Wing-Gong-Lowe search over ``ops``; returns (ok, witness ids or None, steps)."""
+    n = len(ops)
+    if n == 0:
+        return True, (), 0
+    events = sorted([(op.invoke, 0, i) for i, op in enumerate(ops)] + [(op.end, 1, i) for i, op in enumerate(ops)])
+    m = 2 * n
+    head = m
+    is_call = [e[1] == 0 for e in events]
+    index = [e[2] for e in events]
+    match = [0] * m                     # call position -> return position
+    call_at = {}
+    for p, (_, kind, i) in enumerate(events):
+        if kind == 0:
+            call_at[i] = p
+        else:
+            match[call_at[i]] = p
+    nxt = list(range(1, m + 1)) + [0]   # position m is the head sentinel
+    nxt[m - 1] = -1
+    prv = [m] + list(range(0, m - 1)) + [-1]
+    nxt[head] = 0
+    remaining = sum(1 for op in ops if op.status == "ok")
+    step = model.step
+    state, lin, stack, seen, steps = model.init(), 0, [], set(), 0
+    p = nxt[head]
+    while remaining:
+        steps += 1
+        if steps > budget:
+            raise SearchBudgetExceeded(f"linearizability search used its budget of {budget:,} steps on "
+                                       f"{n} operations without deciding; raise max_steps (e.g. "
+                                       f"check_linearizable(h, model, max_steps={budget * 10:_}))")
+        if is_call[p]:
+            i = index[p]
+            ok, new = step(state, ops[i])
+            if ok:
+                cfg = (lin | (1 << i), new)
+                if cfg not in seen:
+                    seen.add(cfg)
+                    stack.append((p, state))
+                    state, lin = new, cfg[0]
+                    if ops[i].status == "ok":
+                        remaining -= 1
+                    for q in (p, match[p]):          # lift the call and its return
+                        a, b = prv[q], nxt[q]
+                        nxt[a] = b
+                        if b != -1:
+                            prv[b] = a
+                    p = nxt[head]
+                    continue
+            p = nxt[p]
+        else:                                        # an unplaced operation returned: back up
+            if not stack:
+                return False, None, steps
+            p, state = stack.pop()
+            i = index[p]
+            lin ^= 1 << i
+            if ops[i].status == "ok":
+                remaining += 1
+            for q in (match[p], p):                  # put the return, then the call, back
+                a, b = prv[q], nxt[q]
+                nxt[a] = q
+                if b != -1:
+                    prv[b] = q
+            p = nxt[p]
+    return True, tuple(ops[index[q]].id for q, _ in stack), steps
+
+
+def _linearizable(ops, model, budget) -> bool:
+    return _search(History(ops).ops, model, budget)[0]
+
+
+def _truncate(ops, t, readonly):
+    """The history as the clients saw it at time ``t``: later completions become unknown."""
+    out = []
+    for op in ops:
+        if op.invoke > t:
+            continue
+        if op.end > t:
+            if op.kind in readonly:
+                continue
+            op = replace(op, complete=None, status="info", result=None)
+        out.append(op)
+    return out
+
+
+def _window(ops, model, budget):
+    """(window ids, culprit id, timing?, minimal?) for a non-linearizable part ``ops``."""
+    readonly = tuple(getattr(model, "readonly", ()) or ())
+    times = sorted({op.complete for op in ops if op.status == "ok"})
+    exhausted = [False]
+
+    def nonlin(w):
+        try:
+            return not _linearizable(w, model, budget)
+        except SearchBudgetExceeded:
+            exhausted[0] = True
+            return False
+
+    lo, hi = 0, len(times) - 1                     # linearizability is prefix-closed: bisect
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if nonlin(_truncate(ops, times[mid], readonly)):
+            hi = mid
+        else:
+            lo = mid + 1
+    t = times[lo]
+    prefix = _truncate(ops, t, readonly)
+    if not nonlin(prefix):                          # only when a budget ran out: keep everything
+        prefix = list(ops)
+    ending = [op for op in prefix if op.status == "ok" and op.complete == t]
+    culprit = ending[-1]
+    for op in ending:
+        rest = [o if o is not op else replace(o, complete=None, status="info", result=None) for o in prefix]
+        if not nonlin(rest):
+            culprit = op
+            break
+    lo_t = min(op.invoke for op in prefix) - 1.0
+    hi_t = max(op.complete for op in prefix if op.complete is not None) + 1.0
+    loose = replace(culprit, invoke=lo_t, complete=hi_t)
+
+    def explainable(w):                            # the culprit's answer fits somewhere in time
+        try:
+            return _linearizable(w + [loose], model, budget)
+        except SearchBudgetExceeded:
+            exhausted[0] = True
+            return False
+
+    others = [op for op in prefix if op is not culprit]
+    timing = explainable(others)
+
+    def accept(w):
+        return nonlin(w + [culprit]) and (not timing or explainable(w))
+
+    chunk = max(1, len(others) // 2)
+    while True:                                     # delta debugging: drop chunks, then single ops
+        changed, i = False, 0
+        while i < len(others):
+            cand = others[:i] + others[i + chunk:]
+            if accept(cand):
+                others, changed = cand, True
+            else:
+                i += chunk
+        if chunk == 1 and not changed:
+            break
+        chunk = max(1, chunk // 2)
+    window = sorted(others + [culprit], key=lambda o: (o.invoke, o.id))
+    return tuple(o.id for o in window), culprit.id, timing, not exhausted[0]
+
+
+def check_linearizable(history, model="register", *, max_steps: int = 5_000_000) -> LinearizabilityVerdict:
+    """Check that ``history`` is linearizable with respect to a sequential ``model``.
+
+    Parameters
+    ----------
+    history : History
+    model : {"register", "kv", "counter", "queue", "cas-register"} or model instance
+        See :mod:`dsysedu.check.models`; write your own by subclassing ``Model``.
+    max_steps : int
+        Bound on search steps over the whole history.
+
+    Returns
+    -------
+    LinearizabilityVerdict
+        ``ok``, a witness ``linearization`` when ok; the failing ``key``, a small violating
+        ``window`` and its ``culprit`` when not.
+
+    Raises
+    ------
+    SearchBudgetExceeded
+        (a ``ValueError``) when ``max_steps`` run out before the search decides.
+    ValueError, TypeError
+        For an unknown model name, an operation kind the model does not know, or a history
+        that is not a History.
+
+    Notes
+    -----
+    Two operations are ordered in real time only when one completes strictly before the other
+    is invoked; equal times count as overlapping. The search stops at the first part (key) that
+    fails. Its window is found in three steps. (1) The shortest *prefix in time*: the history
+    as it stood at the earliest completion time ``t`` at which it is already not linearizable
+    (operations still running at ``t`` become pending); linearizability is prefix-closed, so
+    bisection finds it. (2) The *culprit*: an operation completing at ``t``. (3) Delta
+    debugging removes the other operations while the window stays non-linearizable and, when
+    the culprit's result could be produced at *some* time by the other operations (a timing
+    violation, such as a stale read), while it still can be. The window is then *1-minimal*:
+    dropping any single operation besides the culprit either makes the window linearizable or
+    leaves the culprit's result unexplainable at any time (e.g. removing the write it read).
+    Each step of the minimization uses at most ``max_steps`` search steps; if one runs out,
+    the window is still non-linearizable but may not be minimal, and the message says so.
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import History, Operation
+    >>> h = History([Operation(0, "a", "write", "x", 1, invoke=0, complete=3),
+    ...              Operation(1, "b", "read", "x", None, invoke=1, complete=2, result=1)])
+    >>> check_linearizable(h, "kv").linearization
+    (0, 1)
+    """
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise TypeError(f"max_steps must be a positive int, got {max_steps!r}")
+    model = resolve_model(model)
+    h = _prepare(history, model)
+    parts = model.partition(h) if hasattr(model, "partition") else [(None, h)]
+    order, steps = [], 0
+    for key, part in parts:
+        ok, witness, used = _search(History(part).ops, model, max_steps - steps)
+        steps += used
+        if not ok:
+            window, culprit, timing, minimal = _window(list(History(part).ops), model, max_steps)
+            op = next(o for o in h.ops if o.id == culprit)
+            where = f"key {key!r}: " if key is not None else ""
+            why = (f"{op_label(op)} (op {op.id}, client {op.client!r}) cannot take effect between "
+                   f"{op.invoke:g} and {op.complete:g}" if timing else
+                   f"no order of the operations explains {op_label(op)} (op {op.id}, client {op.client!r})")
+            note = "" if minimal else " (minimization ran out of budget: the window may not be minimal)"
+            return LinearizabilityVerdict(False, "linearizability",
+                                          f"{where}not linearizable: {why}; violating window of "
+                                          f"{len(window)} operations {list(window)}{note}",
+                                          window=window, key=key, steps=steps, culprit=culprit)
+        order.extend(witness)
+    n_keys = len(parts)
+    return LinearizabilityVerdict(True, "linearizability",
+                                  f"{len(h)} operations on {n_keys} part{'s' * (n_keys != 1)} are linearizable "
+                                  f"({steps:,} search steps)", linearization=tuple(order), steps=steps)
+
+
+def brute_force_linearizable(history, model="register") -> bool:
+    """Linearizability by trying every order (for tests; at most 8 operations per part).
+
+    Tries each subset of the pending operations and each permutation of the chosen operations
+    that respects real-time order (``a`` before ``b`` when ``a`` completes strictly before
+    ``b`` is invoked), running it through the model.
+
+    Raises
+    ------
+    ValueError
+        When a part has more than 8 operations.
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import History, Operation
+    >>> brute_force_linearizable(History([Operation(0, "a", "read", None, None, 0, 1, result=5)]))
+    False
+    """
+    model = resolve_model(model)
+    h = _prepare(history, model)
+    for _, part in (model.partition(h) if hasattr(model, "partition") else [(None, h)]):
+        ops = list(History(part).ops)
+        if len(ops) > 8:
+            raise ValueError(f"brute force handles at most 8 operations per part, got {len(ops)}")
+        pending = [op for op in ops if op.status != "ok"]
+        done = [op for op in ops if op.status == "ok"]
+        found = False
+        for r in range(len(pending) + 1):
+            for chosen in itertools.combinations(pending, r):
+                for perm in itertools.permutations(done + list(chosen)):
+                    if any(perm[j].end < perm[i].invoke for i in range(len(perm)) for j in range(i + 1, len(perm))):
+                        continue
+                    state, good = model.init(), True
+                    for op in perm:
+                        good, state = model.step(state, op)
+                        if not good:
+                            break
+                    if good:
+                        found = True
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if not found:
+            return False
+    return True
+

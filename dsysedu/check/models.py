@@ -1,0 +1,289 @@
+"""Sequential models: what a single, correct copy of an object would answer.
+
+A consistency checker asks one question over and over: "if the operations took effect in
+*this* order, one at a time, would every client have been told what it was told?" A model
+answers it one operation at a time. It is the *sequential specification* of Herlihy and
+Wing [1]_: a start state and a step function.
+
+A model is any object with
+
+* ``init()`` -> a hashable start state;
+* ``step(state, op)`` -> ``(ok, new_state)``: may ``op`` (an :class:`~dsysedu.check.history.Operation`)
+  take effect in ``state`` with the result it reported, and what is the state afterwards.
+  For an operation whose outcome is unknown (``op.pending``) the result is unknown too, so
+  ``step`` must accept it whenever it *could* take effect;
+* ``kinds``: the operation kinds it understands;
+
+and optionally ``readonly`` (kinds that never change the state: a pending one can be dropped)
+and ``partition(history)`` -> a list of ``(key, sub_history)`` that may be checked apart.
+Subclass :class:`Model` to get the defaults. States must be hashable and compare by value
+(ints, strings, tuples, frozensets): the checker remembers the (linearized set, state) pairs
+it has seen.
+
+Examples
+--------
+>>> from dsysedu.check.history import Operation
+>>> reg = Register()
+>>> reg.step(reg.init(), Operation(0, "a", "write", None, 3))
+(True, 3)
+>>> reg.step(3, Operation(1, "b", "read", None, None, result=4))
+(False, 3)
+
+References
+----------
+.. [1] M. P. Herlihy and J. M. Wing, "Linearizability: a correctness condition for concurrent
+   objects", ACM TOPLAS 12(3), 1990.
+"""
+from __future__ import annotations
+
+from numbers import Number
+
+__all__ = ["Model", "Register", "CasRegister", "KeyValue", "Counter", "Queue", "MODELS", "resolve_model",
+           "op_label"]
+
+
+class Model:
+    """Base class of sequential models (see the module docstring for the protocol)."""
+
+    name = "model"
+    kinds: tuple = ()
+    readonly: tuple = ()
+
+    def init(self):
+        raise NotImplementedError
+
+    def step(self, state, op):
+        raise NotImplementedError
+
+    def partition(self, history) -> list:
+        """Independent parts of ``history``: one part, the whole history, unless overridden."""
+        return [(None, history)]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Register(Model):
+    """A read/write register holding one value (``initial`` before any write).
+
+    A read is right when it returns the current value; a write sets it.
+    Keys are ignored: use :class:`KeyValue` for many registers.
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import Operation
+    >>> Register(initial=0).step(0, Operation(0, "a", "read", result=0))
+    (True, 0)
+    """
+
+    name = "register"
+    kinds = ("read", "write")
+    readonly = ("read",)
+
+    def __init__(self, initial=None):
+        self.initial = initial
+
+    def init(self):
+        return self.initial
+
+    def step(self, state, op):
+        if op.kind == "write":
+            return True, op.value
+        if op.kind == "read":
+            return (op.pending or op.result == state), state
+        raise ValueError(f"{self.name} model: unknown operation kind {op.kind!r} (allowed: {self.kinds})")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(initial={self.initial!r})"
+
+
+class CasRegister(Register):
+    """A register with compare-and-set: ``cas`` with ``value=(expected, new)``.
+
+    The cas sets ``new`` and returns True when the register holds ``expected``; otherwise it
+    changes nothing and returns False.
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import Operation
+    >>> CasRegister(initial=1).step(1, Operation(0, "a", "cas", None, (1, 2), result=True))
+    (True, 2)
+    """
+
+    name = "cas-register"
+    kinds = ("read", "write", "cas")
+
+    def step(self, state, op):
+        if op.kind != "cas":
+            return super().step(state, op)
+        try:
+            expected, new = op.value
+        except (TypeError, ValueError):
+            raise TypeError(f"operation {op.id}: a cas takes value=(expected, new), got {op.value!r}") from None
+        hit = state == expected
+        if op.pending:
+            return True, (new if hit else state)
+        return bool(op.result) == hit, (new if hit else state)
+
+
+class KeyValue(Register):
+    """A map of independent registers, one per key, each starting at ``initial``.
+
+    With ``partitioned=True`` (the default) :meth:`partition` splits a history per key, and the
+    checker checks each key alone: linearizability is *local* (Herlihy and Wing 1990, Theorem 1),
+    so the whole history is linearizable exactly when every key's sub-history is. The state is
+    then one key's value. With ``partitioned=False`` the state is the whole map (a frozenset of
+    ``(key, value)`` pairs): slower, and kept so tests can confirm that both ways agree.
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import Operation
+    >>> kv = KeyValue(partitioned=False)
+    >>> ok, s = kv.step(kv.init(), Operation(0, "a", "write", "x", 1))
+    >>> kv.step(s, Operation(1, "a", "read", "y", None, result=None))
+    (True, frozenset({('x', 1)}))
+    """
+
+    name = "kv"
+
+    def __init__(self, initial=None, partitioned: bool = True):
+        super().__init__(initial)
+        self.partitioned = bool(partitioned)
+
+    def init(self):
+        return self.initial if self.partitioned else frozenset()
+
+    def partition(self, history) -> list:
+        if not self.partitioned:
+            return [(None, history)]
+        return list(history.by_key().items())
+
+    def step(self, state, op):
+        if self.partitioned:
+            return super().step(state, op)
+        current = dict(state)
+        ok, value = super().step(current.get(op.key, self.initial), op)
+        if op.kind == "write":
+            current[op.key] = value
+            return ok, frozenset(current.items())
+        return ok, state
+
+    def __repr__(self) -> str:
+        return f"KeyValue(initial={self.initial!r}, partitioned={self.partitioned})"
+
+
+class Counter(Model):
+    """A counter: ``add`` (value: the increment) and ``read`` (result: the total).
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import Operation
+    >>> Counter().step(0, Operation(0, "a", "add", None, 2))
+    (True, 2)
+    """
+
+    name = "counter"
+    kinds = ("add", "read")
+    readonly = ("read",)
+
+    def __init__(self, initial=0):
+        self.initial = initial
+
+    def init(self):
+        return self.initial
+
+    def step(self, state, op):
+        if op.kind == "add":
+            if not isinstance(op.value, Number) or isinstance(op.value, bool):
+                raise TypeError(f"operation {op.id}: add takes a number, got {op.value!r}")
+            return True, state + op.value
+        if op.kind == "read":
+            return (op.pending or op.result == state), state
+        raise ValueError(f"{self.name} model: unknown operation kind {op.kind!r} (allowed: {self.kinds})")
+
+
+class Queue(Model):
+    """A FIFO queue: ``enqueue`` (value) and ``dequeue`` (result: the head, None when empty).
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import Operation
+    >>> q = Queue()
+    >>> ok, s = q.step(q.init(), Operation(0, "a", "enqueue", None, "m"))
+    >>> q.step(s, Operation(1, "b", "dequeue", result="m"))
+    (True, ())
+    """
+
+    name = "queue"
+    kinds = ("enqueue", "dequeue")
+
+    def init(self):
+        return ()
+
+    def step(self, state, op):
+        if op.kind == "enqueue":
+            return True, state + (op.value,)
+        if op.kind == "dequeue":
+            if op.pending:
+                return True, state[1:]
+            if state:
+                return op.result == state[0], state[1:]
+            return op.result is None, state
+        raise ValueError(f"{self.name} model: unknown operation kind {op.kind!r} (allowed: {self.kinds})")
+
+
+MODELS = {"register": Register, "kv": KeyValue, "counter": Counter, "queue": Queue, "cas-register": CasRegister}
+
+
+def resolve_model(model) -> Model:
+    """A model instance from a name in :data:`MODELS` or an object that has ``init`` and ``step``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    TypeError
+        For anything that is neither a name nor a model.
+
+    Examples
+    --------
+    >>> resolve_model("kv")
+    KeyValue(initial=None, partitioned=True)
+    """
+    if isinstance(model, str):
+        if model not in MODELS:
+            raise ValueError(f"unknown model {model!r}; use one of {sorted(MODELS)} or a Model instance")
+        return MODELS[model]()
+    if isinstance(model, type):
+        raise TypeError(f"pass a model instance ({model.__name__}()), not the class")
+    if not (callable(getattr(model, "init", None)) and callable(getattr(model, "step", None))):
+        raise TypeError(f"a model is a name in {sorted(MODELS)} or an object with init() and step(state, op); "
+                        f"got {model!r}")
+    return model
+
+
+def op_label(op) -> str:
+    """A short label: ``w(x)=1``, ``r(x)→1``, ``add 2``, ``enq 5``, ``cas(x) 1→2``; ``?`` for an unknown result.
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import Operation
+    >>> op_label(Operation(0, "a", "read", "x", None, result=1))
+    'r(x)→1'
+    """
+    key = "" if op.key is None else f"({op.key})"
+    result = "?" if op.status == "info" else ("✗" if op.status == "fail" else repr(op.result))
+    value = repr(op.value)
+    if op.kind == "write":
+        return f"w{key}={value}"
+    if op.kind == "read":
+        return f"r{key}→{result}"
+    if op.kind == "cas" and isinstance(op.value, tuple) and len(op.value) == 2:
+        return f"cas{key} {op.value[0]!r}→{op.value[1]!r}: {result}"
+    if op.kind == "enqueue":
+        return f"enq{key} {value}"
+    if op.kind == "dequeue":
+        return f"deq{key}→{result}"
+    if op.kind == "add":
+        return f"add{key} {value}"
+    return f"{op.kind}{key} {value}→{result}"
