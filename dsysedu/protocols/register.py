@@ -1,0 +1,452 @@
+"""A replicated read/write register, in a CP mode (majority quorums) and an AP mode (LWW).
+
+Three kinds of node run in one :class:`~dsysedu.sim.Scenario` (built by
+:func:`dsysedu.protocols.cap.cap_scenario`):
+
+* :class:`Client` invokes reads and writes on a few keys at its *home* replica, one at a
+  time, and records each with ``ctx.observe("invoke", ...)`` / ``ctx.observe("complete", ...)``
+  so that :meth:`~dsysedu.check.history.History.from_trace` rebuilds the client history.
+  Written values are unique (``"c5-3"``: the third operation of client 5).
+* :class:`QuorumReplica` (**CP**) is the ABD register of Attiya, Bar-Noy and Dolev [1]_
+  (multi-writer form, [2]_): the home replica *coordinates* each operation in two phases.
+  A write asks a majority for its highest tag ``(timestamp, writer)``, then stores
+  ``((timestamp + 1, client), value)`` at a majority. A read asks a majority, takes the value
+  with the highest tag and writes it back to a majority before it answers, so a later read can
+  never see an older value (reads are linearizable). Any two majorities intersect, and that
+  intersection carries the newest tag from one operation to the next. When no majority answers
+  within ``timeout`` seconds the coordinator gives up: on the minority side of a partition the
+  register is *unavailable*.
+* :class:`LwwReplica` (**AP**) answers at once from its own copy. A write is tagged
+  ``(clock, replica, counter)`` from the replica's physical clock (``ctx.clock()``, so clock
+  skew matters), pushed to the other replicas at once (``eager``) and again by anti-entropy:
+  every ``sync_interval`` seconds each replica sends its whole state to every other replica.
+  Merging keeps the version with the highest tag: last writer wins (LWW).
+
+Outcomes (Jepsen's words, see :mod:`dsysedu.check.history`): ``"ok"``; ``"fail"`` when the
+operation certainly took no effect; ``"info"`` when it may or may not have. A CP coordinator
+that times out in the first phase (asking for tags) has sent no ``Store`` yet, so the write
+certainly did not happen: ``"fail"``. Once it has sent a ``Store`` some replica may hold the
+value, and a later read may return it, so a time-out there is ``"info"``, never ``"fail"``.
+A read changes nothing a sequential register could see (its write-back stores a value that is
+already stored), so a read that times out is ``"fail"``. A client that hears nothing from its
+replica (the replica crashed, say) does not know either: ``"info"`` for a write, ``"fail"`` for a read.
+
+Lost writes. Each LWW version also carries a version vector [3]_ (one counter per replica).
+When a merge drops a version that the kept version's vector does not dominate, the dropped
+write was *concurrent* with the winner (or causally later but tagged earlier, under clock skew):
+nothing that knew of it replaced it, the tie-break did. The replica records this with
+``ctx.observe("discarded", (key, value))``; an acknowledged write discarded so is a *lost write*.
+CP replicas never discard: a ``Store`` replaces a tag only with a higher one, in the order
+that the linearizability check confirms.
+
+Invariants: CP, every history is linearizable and an operation completes ``"ok"`` only after a
+majority answered; AP, every request to a live replica is answered ``"ok"`` and, once the
+network heals and anti-entropy runs, all replicas hold the same version of every key.
+
+References
+----------
+.. [1] H. Attiya, A. Bar-Noy, D. Dolev, "Sharing memory robustly in message-passing systems",
+   Journal of the ACM 42(1), 1995.
+.. [2] N. Lynch, A. Shvartsman, "Robust emulation of shared memory using dynamic quorum-acknowledged
+   broadcasts", FTCS 1997 (the multi-writer tags).
+.. [3] D. S. Parker et al., "Detection of mutual inconsistency in distributed systems",
+   IEEE Trans. Software Engineering 9(3), 1983.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Hashable
+
+from ..sim._check import number, probability
+from ..sim.node import Node
+
+__all__ = ["ClientRequest", "ClientReply", "Query", "QueryReply", "Store", "StoreAck", "Replicate", "Sync",
+           "Client", "QuorumReplica", "LwwReplica", "ZERO_TAG", "LWW_ZERO", "SHOWN_KEY",
+           "dominates", "writer_label"]
+
+ZERO_TAG = (0, -1)           # CP tag of the initial value: (timestamp, writer)
+LWW_ZERO = (-math.inf, -1, 0)  # AP tag of the initial value: (clock, replica, counter)
+
+
+# -- messages ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientRequest:
+    """A client asks its replica to ``read`` or ``write`` ``key`` (``op`` numbers the client's operations)."""
+    op: int
+    kind: str
+    key: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class ClientReply:
+    """The outcome of operation ``op``: status ``"ok" | "fail" | "info"`` and the value read."""
+    op: int
+    status: str
+    result: Any = None
+
+
+@dataclass(frozen=True)
+class Query:
+    """ABD phase 1: "what is your tag and value for ``key``?" ``rid`` = (client, op)."""
+    rid: tuple
+    key: str
+
+
+@dataclass(frozen=True)
+class QueryReply:
+    rid: tuple
+    key: str
+    tag: tuple
+    value: Any
+
+
+@dataclass(frozen=True)
+class Store:
+    """ABD phase 2: keep ``(tag, value)`` for ``key`` if the tag is higher than yours."""
+    rid: tuple
+    key: str
+    tag: tuple
+    value: Any
+
+
+@dataclass(frozen=True)
+class StoreAck:
+    rid: tuple
+    key: str
+
+
+@dataclass(frozen=True)
+class Replicate:
+    """AP: one fresh write, pushed to the other replicas at once."""
+    key: str
+    tag: tuple
+    value: Any
+    vv: tuple
+
+
+@dataclass(frozen=True)
+class Sync:
+    """AP anti-entropy: the sender's whole state, ``((key, tag, value, vv), ...)``."""
+    entries: tuple
+
+
+# -- the client -------------------------------------------------------------------------
+
+class Client(Node):
+    """Issues reads and writes at its home replica, one at a time, and records the history.
+
+    Parameters
+    ----------
+    replica : node id
+        The home replica (on the client's side of a partition).
+    keys : tuple of str
+        The keys it picks from, uniformly.
+    write_share : float
+        Probability that an operation is a write.
+    think : float
+        Mean pause (exponential, from ``ctx.rng``) before each operation, in seconds.
+    timeout : float
+        Seconds to wait for the replica's reply before giving up (``"info"`` for a write,
+        ``"fail"`` for a read, see the module docstring).
+    stop_at : float
+        Invoke no operation at or after this time (so the run ends with answers, not questions).
+
+    Notes
+    -----
+    Observes ``invoke`` and ``complete`` (the history), and ``state``: ``"waiting"`` while an
+    operation is open, then ``"ok"``, ``"error"`` (fail) or ``"unknown"`` (info).
+
+    Examples
+    --------
+    >>> from dsysedu.sim.node import Context
+    >>> c = Client(5, replica=0, write_share=1.0)
+    >>> ctx = Context(5, (0,)); c.on_timer(ctx, "next")
+    >>> [e[2] for e in ctx.take_effects()][:3]
+    [(1, 'write', 'x', 'c5-1'), 'waiting', ClientRequest(op=1, kind='write', key='x', value='c5-1')]
+    """
+
+    STATES = {"ok": "ok", "fail": "error", "info": "unknown"}
+
+    def __init__(self, node_id, peers=(), replica=0, keys=("x",), write_share=0.5, think=0.1, timeout=0.5,
+                 stop_at=math.inf):
+        super().__init__(node_id, peers)
+        probability("write_share", write_share)
+        number("think", think, low=0.0, low_open=True)
+        number("timeout", timeout, low=0.0, low_open=True)
+        if not keys:
+            raise ValueError("keys must name at least one key")
+        self.replica, self.keys = replica, tuple(keys)
+        self.write_share, self.think, self.timeout, self.stop_at = write_share, think, timeout, stop_at
+        self.n = 0           # operations invoked so far
+        self.open = None     # (op, kind) of the operation in flight
+
+    def on_start(self, ctx):
+        self._next(ctx)
+
+    def _next(self, ctx):
+        ctx.set_timer("next", ctx.rng.expovariate(1.0 / self.think))
+
+    def on_timer(self, ctx, name):
+        if name == "next":
+            if ctx.now >= self.stop_at or self.open is not None:
+                return
+            self.n += 1
+            kind = "write" if ctx.rng.random() < self.write_share else "read"
+            key = self.keys[int(ctx.rng.random() * len(self.keys))]
+            value = f"c{self.id}-{self.n}" if kind == "write" else None
+            self.open = (self.n, kind)
+            ctx.observe("invoke", (self.n, kind, key, value))
+            ctx.observe("state", "waiting")
+            ctx.send(self.replica, ClientRequest(self.n, kind, key, value))
+            ctx.set_timer("timeout", self.timeout)
+        elif name == "timeout" and self.open is not None:
+            op, kind = self.open
+            self._complete(ctx, op, "info" if kind == "write" else "fail", None)
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, ClientReply) and self.open is not None and msg.op == self.open[0]:
+            ctx.cancel_timer("timeout")
+            self._complete(ctx, msg.op, msg.status, msg.result)
+
+    def _complete(self, ctx, op, status, result):
+        self.open = None
+        ctx.observe("complete", (op, status, result))
+        ctx.observe("state", self.STATES[status])
+        self._next(ctx)
+
+
+# -- CP: ABD majority quorums -----------------------------------------------------------
+
+class QuorumReplica(Node):
+    """ABD register replica and coordinator (Attiya, Bar-Noy, Dolev 1995), multi-writer.
+
+    Parameters
+    ----------
+    replicas : tuple of node ids
+        All replicas (quorums are counted among them).
+    quorum : int or None
+        Answers a phase needs; ``None`` is a majority, ``len(replicas) // 2 + 1``. A smaller
+        quorum is a broken variant: two quorums need not intersect, and the checker catches it.
+    timeout : float
+        Seconds a coordinator waits for a quorum before it gives up.
+    write_back : bool
+        Reads write the value back before answering. ``False`` is the broken variant whose
+        reads can go back in time (a "new-old inversion"), which the checker catches.
+
+    Notes
+    -----
+    ``store`` maps key -> ``(tag, value)`` and survives a crash (``durable``); ``ops`` maps the
+    coordinated operation ``(client, op)`` -> ``(phase, kind, key, value, answered, tag, best)``.
+    Observes ``holds`` ``(key, value)`` when its copy changes and ``state`` ``"value of cN"``.
+
+    Examples
+    --------
+    >>> from dsysedu.sim.node import Context
+    >>> r = QuorumReplica(0, replicas=(0, 1, 2))
+    >>> ctx = Context(0, (1, 2, 5), known=(0, 1, 2, 5))
+    >>> r.on_message(ctx, 5, ClientRequest(1, "write", "x", "c5-1"))
+    >>> [(e[1], e[2]) for e in ctx.take_effects() if e[0] == 0]
+    [(0, Query(rid=(5, 1), key='x')), (1, Query(rid=(5, 1), key='x')), (2, Query(rid=(5, 1), key='x'))]
+    """
+
+    durable = ("store",)
+
+    def __init__(self, node_id, peers=(), replicas=(0, 1, 2), quorum=None, timeout=0.3, write_back=True):
+        super().__init__(node_id, peers)
+        self.replicas = tuple(replicas)
+        if quorum is None:
+            quorum = len(self.replicas) // 2 + 1
+        if isinstance(quorum, bool) or not isinstance(quorum, int) or not 1 <= quorum <= len(self.replicas):
+            raise ValueError(f"quorum must be None (a majority) or an int in 1..{len(self.replicas)}, got {quorum!r}")
+        number("timeout", timeout, low=0.0, low_open=True)
+        self.quorum, self.timeout, self.write_back = quorum, float(timeout), bool(write_back)
+        self.store: dict = {}
+        self.ops: dict = {}
+
+    def on_start(self, ctx):
+        _observe_start(ctx, self.store)
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, ClientRequest):
+            rid = (src, msg.op)
+            self.ops[rid] = ("query", msg.kind, msg.key, msg.value, (), ZERO_TAG, None)
+            ctx.set_timer(("op",) + rid, self.timeout)
+            for r in self.replicas:
+                ctx.send(r, Query(rid, msg.key))
+        elif isinstance(msg, Query):
+            tag, value = self.store.get(msg.key, (ZERO_TAG, None))
+            ctx.send(src, QueryReply(msg.rid, msg.key, tag, value))
+        elif isinstance(msg, Store):
+            if msg.tag > self.store.get(msg.key, (ZERO_TAG, None))[0]:
+                self.store[msg.key] = (msg.tag, msg.value)
+                _observe_holds(ctx, msg.key, msg.value)
+            ctx.send(src, StoreAck(msg.rid, msg.key))
+        elif isinstance(msg, QueryReply):
+            self._on_query_reply(ctx, src, msg)
+        elif isinstance(msg, StoreAck):
+            op = self.ops.get(msg.rid)
+            if op is None or op[0] != "store" or src in op[4]:
+                return
+            phase, kind, key, value, answered, tag, best = op
+            answered += (src,)
+            self.ops[msg.rid] = (phase, kind, key, value, answered, tag, best)
+            if len(answered) >= self.quorum:
+                self._finish(ctx, msg.rid, "ok", best if kind == "read" else None)
+
+    def _on_query_reply(self, ctx, src, msg):
+        op = self.ops.get(msg.rid)
+        if op is None or op[0] != "query" or src in op[4]:
+            return  # a late answer to a phase that is over
+        phase, kind, key, value, answered, tag, best = op
+        answered += (src,)
+        if msg.tag > tag:
+            tag, best = msg.tag, msg.value
+        if len(answered) < self.quorum:
+            self.ops[msg.rid] = (phase, kind, key, value, answered, tag, best)
+            return
+        if kind == "read" and not self.write_back:
+            self._finish(ctx, msg.rid, "ok", best)
+            return
+        if kind == "write":  # a tag above every tag a majority has: (timestamp + 1, writer)
+            tag, best = (tag[0] + 1, msg.rid[0]), value
+        self.ops[msg.rid] = ("store", kind, key, value, (), tag, best)
+        for r in self.replicas:
+            ctx.send(r, Store(msg.rid, key, tag, best))
+
+    def on_timer(self, ctx, name):
+        rid = name[1:]
+        op = self.ops.get(rid)
+        if op is None:
+            return
+        phase, kind = op[0], op[1]
+        # a write that reached the store phase may be on some replica: its outcome is unknown
+        self._finish(ctx, rid, "info" if kind == "write" and phase == "store" else "fail", None)
+
+    def _finish(self, ctx, rid, status, result):
+        del self.ops[rid]
+        ctx.cancel_timer(("op",) + rid)
+        ctx.send(rid[0], ClientReply(rid[1], status, result))
+
+
+# -- AP: last writer wins, anti-entropy -------------------------------------------------
+
+def dominates(a: tuple, b: tuple) -> bool:
+    """True if version vector ``a`` has seen everything ``b`` has (``a >= b`` entry by entry)."""
+    return all(x >= y for x, y in zip(a, b))
+
+
+class LwwReplica(Node):
+    """A replica that answers at once and reconciles later, last writer wins.
+
+    Parameters
+    ----------
+    replicas : tuple of node ids
+        All replicas (anti-entropy pushes to the others; version vectors have one entry each).
+    sync_interval : float
+        Seconds between anti-entropy rounds (each sends the whole state to every other replica).
+    eager : bool
+        Also push every write to the other replicas at once.
+
+    Notes
+    -----
+    ``store`` maps key -> ``(tag, value, vv)``. Observes ``holds`` ``(key, value)`` when its copy
+    changes, ``state`` ``"value of cN"`` and ``discarded`` ``(key, value)`` when a merge drops a
+    version not dominated by the one it keeps (see the module docstring).
+
+    Examples
+    --------
+    >>> from dsysedu.sim.node import Context
+    >>> r = LwwReplica(0, replicas=(0, 1))
+    >>> ctx = Context(0, (1, 5)); r.on_message(ctx, 5, ClientRequest(1, "write", "x", "c5-1"))
+    >>> r.store["x"][1], [e[2] for e in ctx.take_effects() if e[0] == 0][-1]
+    ('c5-1', ClientReply(op=1, status='ok', result=None))
+    """
+
+    durable = ("store", "count")
+
+    def __init__(self, node_id, peers=(), replicas=(0, 1, 2), sync_interval=0.2, eager=True):
+        super().__init__(node_id, peers)
+        self.replicas = tuple(replicas)
+        if node_id not in self.replicas:
+            raise ValueError(f"replica {node_id!r} is not among replicas {self.replicas}")
+        number("sync_interval", sync_interval, low=0.0, low_open=True)
+        self.sync_interval, self.eager = float(sync_interval), bool(eager)
+        self.others = tuple(r for r in self.replicas if r != node_id)
+        self.me = self.replicas.index(node_id)
+        self.store: dict = {}
+        self.count = 0  # writes tagged here (makes tags unique when the clock stands still)
+
+    def on_start(self, ctx):
+        _observe_start(ctx, self.store)
+        ctx.set_timer("sync", self.sync_interval * (0.5 + ctx.rng.random()))
+
+    def _current(self, key):
+        return self.store.get(key, (LWW_ZERO, None, (0,) * len(self.replicas)))
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, ClientRequest):
+            if msg.kind == "write":
+                self.count += 1
+                _tag, _value, vv = self._current(msg.key)
+                vv = vv[:self.me] + (vv[self.me] + 1,) + vv[self.me + 1:]
+                tag = (ctx.clock(), self.id, self.count)
+                self._merge(ctx, msg.key, tag, msg.value, vv)
+                if self.eager:
+                    for r in self.others:
+                        ctx.send(r, Replicate(msg.key, tag, msg.value, vv))
+                ctx.send(src, ClientReply(msg.op, "ok", None))
+            else:
+                ctx.send(src, ClientReply(msg.op, "ok", self._current(msg.key)[1]))
+        elif isinstance(msg, Replicate):
+            self._merge(ctx, msg.key, msg.tag, msg.value, msg.vv)
+        elif isinstance(msg, Sync):
+            for key, tag, value, vv in msg.entries:
+                self._merge(ctx, key, tag, value, vv)
+
+    def on_timer(self, ctx, name):
+        if name == "sync":
+            entries = tuple((k, t, v, vv) for k, (t, v, vv) in sorted(self.store.items()))
+            if entries:
+                for r in self.others:
+                    ctx.send(r, Sync(entries))
+            ctx.set_timer("sync", self.sync_interval)
+
+    def _merge(self, ctx, key, tag, value, vv):
+        """Keep the version with the higher tag; note a dropped version nobody had seen."""
+        cur_tag, cur_value, cur_vv = self._current(key)
+        if tag == cur_tag:
+            return
+        if tag > cur_tag:
+            win, lose = (tag, value, vv), (cur_tag, cur_value, cur_vv)
+        else:
+            win, lose = (cur_tag, cur_value, cur_vv), (tag, value, vv)
+        if lose[1] is not None and not dominates(win[2], lose[2]):
+            ctx.observe("discarded", (key, lose[1]))
+        merged = tuple(max(a, b) for a, b in zip(cur_vv, vv))
+        self.store[key] = (win[0], win[1], merged)
+        if win[1] != cur_value:
+            _observe_holds(ctx, key, win[1])
+
+
+SHOWN_KEY = "x"  # the key whose writer colours a replica in the topology view
+
+
+def writer_label(value) -> str:
+    """``"c5-3"`` -> ``"value of c5"`` (who wrote the value a replica holds); None -> ``"initial value"``."""
+    if value is None:
+        return "initial value"
+    return "value of " + str(value).split("-")[0]
+
+
+def _observe_holds(ctx, key, value) -> None:
+    ctx.observe("holds", (key, value))
+    if key == SHOWN_KEY:
+        ctx.observe("state", writer_label(value))
+
+
+def _observe_start(ctx, store) -> None:
+    entry = store.get(SHOWN_KEY)
+    ctx.observe("state", writer_label(None if entry is None else entry[1]))
