@@ -26,7 +26,7 @@ Examples
 >>> reg = Register()
 >>> reg.step(reg.init(), Operation(0, "a", "write", None, 3))
 (True, 3)
->>> reg.step(3, Operation(1, "b", "read", None, None, result=4))
+>>> reg.step(3, Operation(1, "b", "read", None, None, 0, 1, result=4))
 (False, 3)
 
 References
@@ -72,7 +72,7 @@ class Register(Model):
     Examples
     --------
     >>> from dsysedu.check.history import Operation
-    >>> Register(initial=0).step(0, Operation(0, "a", "read", result=0))
+    >>> Register(initial=0).step(0, Operation(0, "a", "read", complete=1, result=0))
     (True, 0)
     """
 
@@ -106,7 +106,7 @@ class CasRegister(Register):
     Examples
     --------
     >>> from dsysedu.check.history import Operation
-    >>> CasRegister(initial=1).step(1, Operation(0, "a", "cas", None, (1, 2), result=True))
+    >>> CasRegister(initial=1).step(1, Operation(0, "a", "cas", None, (1, 2), 0, 1, True))
     (True, 2)
     """
 
@@ -140,7 +140,7 @@ class KeyValue(Register):
     >>> from dsysedu.check.history import Operation
     >>> kv = KeyValue(partitioned=False)
     >>> ok, s = kv.step(kv.init(), Operation(0, "a", "write", "x", 1))
-    >>> kv.step(s, Operation(1, "a", "read", "y", None, result=None))
+    >>> kv.step(s, Operation(1, "a", "read", "y", None, 0, 1))
     (True, frozenset({('x', 1)}))
     """
 
@@ -210,7 +210,7 @@ class Queue(Model):
     >>> from dsysedu.check.history import Operation
     >>> q = Queue()
     >>> ok, s = q.step(q.init(), Operation(0, "a", "enqueue", None, "m"))
-    >>> q.step(s, Operation(1, "b", "dequeue", result="m"))
+    >>> q.step(s, Operation(1, "b", "dequeue", complete=1, result="m"))
     (True, ())
     """
 
@@ -268,7 +268,7 @@ def op_label(op) -> str:
     Examples
     --------
     >>> from dsysedu.check.history import Operation
-    >>> op_label(Operation(0, "a", "read", "x", None, result=1))
+    >>> op_label(Operation(0, "a", "read", "x", None, 0, 1, result=1))
     'r(x)→1'
     """
     key = "" if op.key is None else f"({op.key})"
