@@ -1,0 +1,571 @@
+"""A small π-calculus (π演算): parse a process term and watch it reduce, one communication at a time.
+
+Syntax (monadic, synchronous, no choice)::
+
+    P ::= 0                 the process that does nothing
+        | a<b>.P            send the name b on channel a, then behave as P   (".P" may be left out)
+        | a(x).P            receive a name on channel a, call it x in P     (binds x)
+        | P | Q             P and Q in parallel
+        | (new a) P         a fresh private channel a in P (also: new a. P)  (binds a)
+        | !P                as many copies of P as needed
+        | (P)
+
+Prefixes, ``!`` and ``new`` bind tighter than ``|``: ``(new a) P | Q`` is ``((new a) P) | Q``.
+Names are identifiers (letters, digits, ``_``, ``'``); ``new`` is a keyword.
+
+The one reduction rule is communication (Milner, Parrow and Walker [1]_)::
+
+    a<b>.P | a(x).Q  -->  P | Q{b/x}
+
+applied up to structural congruence. :func:`normal_form` implements these congruence
+rules, enough to bring any two partners side by side:
+
+- ``P | 0 == P``, ``|`` is commutative and associative (a term is a list of components);
+- scope extrusion ``(new a) P | Q == (new a)(P | Q)`` when ``a`` is not free in ``Q``:
+  every restriction is pulled to the top, renamed first (alpha-conversion) to a name used
+  nowhere else, so the side condition always holds and a private name is never confused
+  with a free name of the same spelling;
+- ``(new a) P == P`` when ``a`` is not free in ``P`` (unused restrictions are dropped);
+- replication ``!P == P | !P``, unfolded on demand: a communication may use a guard of a
+  fresh copy of a replicated component (one copy per side).
+
+Substitution ``Q{b/x}`` renames a binder of ``Q`` that would capture ``b``. Every run is
+bounded by ``max_steps``; replication can reduce for ever.
+
+References
+----------
+.. [1] R. Milner, J. Parrow and D. Walker, "A calculus of mobile processes, I and II",
+   Information and Computation 100(1), 1992.
+.. [2] D. Sangiorgi and D. Walker, *The π-calculus: a theory of mobile processes*, CUP 2001.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Nil", "Out", "In", "Par", "New", "Rep", "parse", "show", "free_names", "substitute",
+           "normal_form", "Step", "Reduction", "redexes", "step", "reduce", "MOBILITY", "EXTRUSION", "SERVER"]
+
+
+# -- terms ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Nil:
+    """``0``."""
+    def __str__(self):
+        return show(self)
+
+
+@dataclass(frozen=True)
+class Out:
+    """``channel<message>.then``."""
+    channel: str
+    message: str
+    then: object = Nil()
+
+    def __str__(self):
+        return show(self)
+
+
+@dataclass(frozen=True)
+class In:
+    """``channel(variable).then``; ``variable`` is bound in ``then``."""
+    channel: str
+    variable: str
+    then: object = Nil()
+
+    def __str__(self):
+        return show(self)
+
+
+@dataclass(frozen=True)
+class Par:
+    """``left | right``."""
+    left: object
+    right: object
+
+    def __str__(self):
+        return show(self)
+
+
+@dataclass(frozen=True)
+class New:
+    """``(new name) body``; ``name`` is bound in ``body``."""
+    name: str
+    body: object
+
+    def __str__(self):
+        return show(self)
+
+
+@dataclass(frozen=True)
+class Rep:
+    """``!body``."""
+    body: object
+
+    def __str__(self):
+        return show(self)
+
+
+_TERMS = (Nil, Out, In, Par, New, Rep)
+
+
+def _guarded(p) -> str:
+    """``p`` where a prefix, ``!`` or ``new`` expects one: a parallel composition needs brackets."""
+    return f"({show(p)})" if isinstance(p, Par) else show(p)
+
+
+def show(p) -> str:
+    """The term in the syntax :func:`parse` reads (``parse(show(p)) == p``).
+
+    Examples
+    --------
+    >>> show(Par(Out("a", "b"), In("a", "x", Out("x", "c"))))
+    'a<b>.0 | a(x).x<c>.0'
+    """
+    if isinstance(p, Nil):
+        return "0"
+    if isinstance(p, Out):
+        return f"{p.channel}<{p.message}>.{_guarded(p.then)}"
+    if isinstance(p, In):
+        return f"{p.channel}({p.variable}).{_guarded(p.then)}"
+    if isinstance(p, Par):
+        return f"{show(p.left)} | {_guarded(p.right)}"
+    if isinstance(p, New):
+        return f"(new {p.name}) {_guarded(p.body)}"
+    if isinstance(p, Rep):
+        return f"!{_guarded(p.body)}"
+    raise TypeError(f"not a π-calculus term: {p!r}")
+
+
+# -- parser --------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_']*)|(?P<zero>0)|(?P<sym>[<>().|!]))")
+
+
+def _tokens(text: str):
+    out, pos = [], 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            out.append(("end", "end of input", pos))
+            return out
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise ValueError(f"position {pos}: unexpected character {text[pos]!r}; expected a name, 0, or one of "
+                             f"< > ( ) . | !")
+        kind = m.lastgroup
+        value = m.group(kind)
+        start = m.start(kind)
+        if kind == "name" and value == "new":
+            kind = "new"
+        out.append((kind if kind != "sym" else value, value, start))
+        pos = m.end()
+
+
+class _Parser:
+    def __init__(self, text):
+        self.toks = _tokens(text)
+        self.i = 0
+
+    def peek(self, k=0):
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def expect(self, kind, what):
+        tok = self.peek()
+        if tok[0] != kind:
+            found = "end of input" if tok[0] == "end" else repr(tok[1])
+            raise ValueError(f"position {tok[2]}: expected {what}, found {found}")
+        self.i += 1
+        return tok[1]
+
+    def par(self):
+        p = self.prefix()
+        while self.peek()[0] == "|":
+            self.i += 1
+            p = Par(p, self.prefix())
+        return p
+
+    def cont(self):
+        if self.peek()[0] == ".":
+            self.i += 1
+            return self.prefix()
+        return Nil()
+
+    def prefix(self):
+        kind, value, pos = self.peek()
+        if kind == "zero":
+            self.i += 1
+            return Nil()
+        if kind == "!":
+            self.i += 1
+            return Rep(self.prefix())
+        if kind == "new":
+            self.i += 1
+            a = self.expect("name", "a channel name after 'new'")
+            self.expect(".", "'.' after 'new " + a + "'")
+            return New(a, self.prefix())
+        if kind == "(":
+            if self.peek(1)[0] == "new":
+                self.i += 2
+                a = self.expect("name", "a channel name after '(new'")
+                self.expect(")", "')' to close '(new " + a + "'")
+                return New(a, self.prefix())
+            self.i += 1
+            p = self.par()
+            self.expect(")", "')' or '|'")
+            return p
+        if kind == "name":
+            self.i += 1
+            nxt = self.peek()[0]
+            if nxt == "<":
+                self.i += 1
+                b = self.expect("name", f"the name to send on {value!r}")
+                self.expect(">", "'>'")
+                return Out(value, b, self.cont())
+            if nxt == "(":
+                self.i += 1
+                x = self.expect("name", f"a variable to receive into on {value!r}")
+                self.expect(")", "')'")
+                return In(value, x, self.cont())
+            tok = self.peek()
+            raise ValueError(f"position {tok[2]}: expected '<' (output) or '(' (input) after channel {value!r}, "
+                             f"found {'end of input' if tok[0] == 'end' else repr(tok[1])}")
+        found = "end of input" if kind == "end" else repr(value)
+        raise ValueError(f"position {pos}: expected a process (0, a<b>, a(x), !, (new a), or '('), found {found}")
+
+
+def parse(text: str):
+    """Read a process term.
+
+    Raises
+    ------
+    ValueError
+        With the position (0-based character offset) and what was expected there.
+
+    Examples
+    --------
+    >>> parse("a<b> | a(x).x<c>")
+    Par(left=Out(channel='a', message='b', then=Nil()), right=In(channel='a', variable='x', then=Out(channel='x', message='c', then=Nil())))
+    >>> parse("a(x).")
+    Traceback (most recent call last):
+    ...
+    ValueError: position 5: expected a process (0, a<b>, a(x), !, (new a), or '('), found end of input
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse needs a string, got {text!r}")
+    ps = _Parser(text)
+    p = ps.par()
+    tok = ps.peek()
+    if tok[0] != "end":
+        raise ValueError(f"position {tok[2]}: expected '|' or end of input, found {tok[1]!r}")
+    return p
+
+
+def _term(p):
+    if isinstance(p, str):
+        return parse(p)
+    if not isinstance(p, _TERMS):
+        raise TypeError(f"expected a π-calculus term or its text, got {p!r}")
+    return p
+
+
+# -- names and substitution ------------------------------------------------------------
+
+def free_names(p) -> frozenset:
+    """The names of ``p`` not bound by an input or a restriction.
+
+    Examples
+    --------
+    >>> sorted(free_names(parse("(new b) a<b>.0 | a(x).x<c>.0")))
+    ['a', 'c']
+    """
+    p = _term(p)
+    if isinstance(p, Nil):
+        return frozenset()
+    if isinstance(p, Out):
+        return frozenset((p.channel, p.message)) | free_names(p.then)
+    if isinstance(p, In):
+        return frozenset((p.channel,)) | (free_names(p.then) - {p.variable})
+    if isinstance(p, Par):
+        return free_names(p.left) | free_names(p.right)
+    if isinstance(p, New):
+        return free_names(p.body) - {p.name}
+    return free_names(p.body)
+
+
+def _all_names(p) -> set:
+    if isinstance(p, Nil):
+        return set()
+    if isinstance(p, Out):
+        return {p.channel, p.message} | _all_names(p.then)
+    if isinstance(p, In):
+        return {p.channel, p.variable} | _all_names(p.then)
+    if isinstance(p, Par):
+        return _all_names(p.left) | _all_names(p.right)
+    if isinstance(p, New):
+        return {p.name} | _all_names(p.body)
+    return _all_names(p.body)
+
+
+def _fresh(base: str, avoid) -> str:
+    """``base`` itself if unused, else ``base1``, ``base2``... (trailing digits of ``base`` dropped)."""
+    if base not in avoid:
+        return base
+    stem = base.rstrip("0123456789'") or "n"
+    k = 1
+    while f"{stem}{k}" in avoid:
+        k += 1
+    return f"{stem}{k}"
+
+
+def substitute(p, x: str, b: str):
+    """``p{b/x}``: every free ``x`` of ``p`` replaced by ``b``, renaming binders that would capture ``b``.
+
+    Examples
+    --------
+    >>> show(substitute(parse("(new b) x<b>.0"), "x", "b"))
+    '(new b1) b<b1>.0'
+    """
+    p = _term(p)
+    if x == b:
+        return p
+    r = lambda n: b if n == x else n
+    if isinstance(p, Nil):
+        return p
+    if isinstance(p, Out):
+        return Out(r(p.channel), r(p.message), substitute(p.then, x, b))
+    if isinstance(p, Par):
+        return Par(substitute(p.left, x, b), substitute(p.right, x, b))
+    if isinstance(p, Rep):
+        return Rep(substitute(p.body, x, b))
+    bound, body = (p.variable, p.then) if isinstance(p, In) else (p.name, p.body)
+    if bound != x and x in free_names(body):
+        if bound == b:  # the binder would capture b: rename it first (alpha-conversion)
+            new = _fresh(bound, _all_names(body) | {x, b})
+            body, bound = substitute(body, bound, new), new
+        body = substitute(body, x, b)
+    return In(r(p.channel), bound, body) if isinstance(p, In) else New(bound, body)
+
+
+# -- structural congruence: the standard form (new n1 ... nk)(G1 | ... | Gm) -------------
+
+def _flatten(p, avoid: set, names: list, comps: list) -> None:
+    """Add ``p``'s restrictions (renamed away from ``avoid``) to ``names`` and its guarded or
+    replicated components to ``comps``; ``avoid`` grows with every name chosen."""
+    if isinstance(p, Nil):
+        return
+    if isinstance(p, Par):
+        _flatten(p.left, avoid, names, comps)
+        _flatten(p.right, avoid, names, comps)
+    elif isinstance(p, New):
+        a = _fresh(p.name, avoid)
+        avoid.add(a)
+        names.append(a)
+        _flatten(substitute(p.body, p.name, a) if a != p.name else p.body, avoid, names, comps)
+    else:
+        comps.append(p)
+
+
+def _assemble(names, comps):
+    body = Nil()
+    for c in comps:
+        body = c if isinstance(body, Nil) else Par(body, c)
+    used = set().union(*(free_names(c) for c in comps)) if comps else set()
+    for a in reversed(names):
+        if a in used:  # (new a) P == P when a is not free in P
+            body = New(a, body)
+    return body
+
+
+def normal_form(p):
+    """``p`` up to structural congruence: restrictions outermost (renamed apart, unused ones dropped),
+    then the parallel components, ``0`` removed.
+
+    Examples
+    --------
+    >>> show(normal_form(parse("(new b) a<b>.0 | (0 | (new b) b<c>.0)")))
+    '(new b) (new b1) (a<b>.0 | b1<c>.0)'
+    """
+    p = _term(p)
+    names, comps = [], []
+    _flatten(p, set(free_names(p)), names, comps)
+    return _assemble(names, comps)
+
+
+# -- reduction --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One communication: ``sender`` and ``receiver`` meet on ``channel``; ``variable := message``."""
+    before: object
+    after: object
+    channel: str
+    message: str
+    variable: str
+    sender: object
+    receiver: object
+    unfolded: tuple = ()
+
+    @property
+    def substitution(self) -> str:
+        """``{message/variable}``, the substitution applied to the receiver's continuation."""
+        return f"{{{self.message}/{self.variable}}}"
+
+    def __str__(self):
+        rep = f" (a copy of {', '.join(self.unfolded)})" if self.unfolded else ""
+        return (f"{show(self.sender).split('.')[0]} meets {show(self.receiver).split('.')[0]} on {self.channel!r}: "
+                f"{self.substitution}{rep}\n  --> {show(self.after)}")
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """A bounded run: the start term, its steps, and why it stopped (``"no redex"`` or ``"step limit"``)."""
+    start: object
+    steps: tuple
+    stopped: str
+
+    @property
+    def final(self):
+        return self.steps[-1].after if self.steps else self.start
+
+    def __str__(self):
+        lines = [f"   {show(self.start)}"]
+        for i, s in enumerate(self.steps, 1):
+            lines.append(f"{i}. {s}")
+        lines.append(f"stopped: {self.stopped} after {len(self.steps)} step(s)")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _copy(rep, avoid):
+    """A fresh copy of replicated ``rep``: its restrictions renamed apart from ``avoid``."""
+    names, copy = [], []
+    _flatten(rep.body, set(avoid), names, copy)
+    return names, copy
+
+
+def _sides(comps, avoid):
+    """Where a sender or receiver may come from: ``("plain", k)`` or ``("rep", k, j)`` (the ``j``-th
+    guard of a copy of the replicated component ``k``)."""
+    out = []
+    for k, c in enumerate(comps):
+        if isinstance(c, Rep):
+            out += [("rep", k, j) for j, g in enumerate(_copy(c, avoid)[1]) if isinstance(g, (Out, In))]
+        elif isinstance(c, (Out, In)):
+            out.append(("plain", k))
+    return out
+
+
+def redexes(p) -> list:
+    """Every one-step reduct of ``p``, as :class:`Step` values, in a fixed order (senders in component order).
+
+    Examples
+    --------
+    >>> [show(s.after) for s in redexes("a<b>.0 | a(x).x<c>.0")]
+    ['b<c>.0']
+    """
+    p = normal_form(p)
+    names, comps = [], []
+    avoid = _all_names(p)
+    _flatten(p, set(free_names(p)), names, comps)
+    sides = _sides(comps, avoid)
+    kind = lambda side: type(comps[side[1]] if side[0] == "plain" else _copy(comps[side[1]], avoid)[1][side[2]])
+    senders = [s for s in sides if kind(s) is Out]
+    receivers = [s for s in sides if kind(s) is In]
+    found = []
+    for o in senders:
+        for i in receivers:
+            shared = [False, True] if o[0] == i[0] == "rep" and o[1] == i[1] else [False]
+            for same_copy in shared:
+                # materialise the copies: each replicated side gets its own, unless both use one copy
+                extra_names, copies, used = [], {}, set(avoid)
+                for side in (o, i):
+                    if side[0] == "rep" and (side is o or not same_copy):
+                        nm, cp = _copy(comps[side[1]], used)
+                        used |= set(nm) | set().union(*(_all_names(c) for c in cp))
+                        extra_names += nm
+                        copies[side is o] = cp
+                if same_copy:
+                    copies[False] = copies[True]
+                out = comps[o[1]] if o[0] == "plain" else copies[True][o[2]]
+                inp = comps[i[1]] if i[0] == "plain" else copies[False][i[2]]
+                if out.channel != inp.channel:
+                    continue
+                received = substitute(inp.then, inp.variable, out.message)
+                new_comps = []
+                for k, c in enumerate(comps):
+                    if o == ("plain", k):
+                        new_comps.append(out.then)
+                    elif i == ("plain", k):
+                        new_comps.append(received)
+                    else:
+                        for side, is_out in ((o, True), (i, False)):
+                            if side[0] == "rep" and side[1] == k and (is_out or not same_copy):
+                                rest = [x for j, x in enumerate(copies[is_out])
+                                        if j not in ((o[2], i[2]) if same_copy else (side[2],))]
+                                new_comps += rest
+                                if same_copy:
+                                    new_comps += [out.then, received]
+                                else:
+                                    new_comps.append(out.then if is_out else received)
+                        new_comps.append(c)
+                after = normal_form(_assemble(names + extra_names, new_comps))
+                unfolded = tuple(show(comps[s[1]]) for s in ((o,) if same_copy else (o, i)) if s[0] == "rep")
+                found.append(Step(p, after, out.channel, out.message, inp.variable, out, inp, unfolded))
+    return found
+
+
+def step(p, choice: int = 0):
+    """The ``choice``-th one-step reduct of ``p`` (a :class:`Step`), or ``None`` when nothing can reduce."""
+    options = redexes(p)
+    return options[choice] if choice < len(options) else None
+
+
+def reduce(p, max_steps: int = 20, seed=None) -> Reduction:
+    """Reduce ``p`` until nothing can communicate or ``max_steps`` steps were taken.
+
+    Parameters
+    ----------
+    p : term or str
+    max_steps : int
+        The bound: replication can reduce for ever.
+    seed : None, int or numpy.random.Generator
+        ``None``: always take the first redex (senders in component order). Otherwise pick
+        among the redexes at random with this seed: the same seed gives the same run.
+
+    Examples
+    --------
+    >>> r = reduce(MOBILITY)
+    >>> r.stopped, len(r.steps), show(r.final)
+    ('no redex', 3, '0')
+    """
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 0:
+        raise ValueError(f"max_steps must be a non-negative integer, got {max_steps!r}")
+    rng = None if seed is None else np.random.default_rng(seed)
+    start = normal_form(p)
+    cur, steps = start, []
+    while len(steps) < max_steps:
+        options = redexes(cur)
+        if not options:
+            return Reduction(start, tuple(steps), "no redex")
+        s = options[0] if rng is None else options[int(rng.integers(len(options)))]
+        steps.append(s)
+        cur = s.after
+    return Reduction(start, tuple(steps), "no redex" if not redexes(cur) else "step limit")
+
+
+MOBILITY = "(new b) a<b>.b(y).y<ok>.0 | a(x).x<c>.0 | c(z).0"
+"""Channel mobility: a private channel ``b`` is sent over ``a``; the receiver then uses it to send ``c``
+back, and the sender uses the channel ``c`` it just learnt. The link topology changes as names move."""
+
+EXTRUSION = "(new b) a<b>.b<s>.0 | a(x).(x(y).0 | b<t>.0)"
+"""Scope extrusion: the private ``b`` leaves its scope; the receiver's own free ``b`` is another channel,
+so after the step the private one is renamed and the two never meet."""
+
+SERVER = "!request(r).r<answer>.0 | request<c1>.0 | request<c2>.0"
+"""A replicated server: each client's request meets a fresh copy of the server."""
