@@ -1,0 +1,274 @@
+"""Searching the state space: breadth-first, depth-first, and the checks built on them.
+
+Every search is bounded by a number of states and, optionally, a depth, so it always ends.
+It ends with one of three verdicts, never confused:
+
+``ok``
+    the property holds: *all* reachable states were explored (or, for ``reachable``,
+    a witness was found);
+``violation``
+    a counterexample was found (for ``reachable``: the whole space was explored and no
+    state satisfies the predicate);
+``bound``
+    the search stopped at its bound with no violation found: nothing is proved.
+
+Breadth-first search finds a shortest counterexample (fewest actions from the initial
+state); depth-first search uses less memory on deep models. States are stored in a hash
+set of their canonical tuples (under symmetry: of their class representatives).
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .mc_state import StateView
+
+__all__ = ["Property", "PROPERTY_KINDS", "search"]
+
+PROPERTY_KINDS = ("invariant", "reachable", "within", "eventually", "deadlock_free")
+
+
+@dataclass(frozen=True)
+class Property:
+    """A property of a model.
+
+    Parameters
+    ----------
+    name : str
+    kind : str
+        ``invariant`` (always P), ``reachable`` (sometimes P: find a witness),
+        ``within`` (on every path P holds within ``steps`` actions), ``eventually``
+        (from every reachable state a P-state is reachable: P holds eventually on every
+        fair path, see :func:`dsysedu.check.model_checker.eventually`), or
+        ``deadlock_free`` (no reachable state has nothing enabled, unless it is final).
+    predicate : callable(StateView) -> bool, optional
+        Not used by ``deadlock_free``.
+    steps : int, optional
+        For ``within``.
+    """
+    name: str
+    kind: str
+    predicate: Callable | None = field(default=None, compare=False)
+    steps: int | None = None
+
+    def __post_init__(self):
+        if self.kind not in PROPERTY_KINDS:
+            raise ValueError(f"unknown property kind {self.kind!r}; kinds are {', '.join(PROPERTY_KINDS)}")
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"a property needs a name (a non-empty str), got {self.name!r}")
+        if self.kind != "deadlock_free" and not callable(self.predicate):
+            raise TypeError(f"property {self.name!r} ({self.kind}) needs a predicate: a callable(StateView) -> bool")
+        if self.kind == "within":
+            if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 0:
+                raise ValueError(f"property {self.name!r}: steps must be an int >= 0, got {self.steps!r}")
+
+
+class _Run:
+    """Counters, bounds and progress reports shared by the searches."""
+
+    def __init__(self, max_states, max_depth, progress, every):
+        self.max_states, self.max_depth = max_states, max_depth
+        self.progress, self.every = progress, every
+        self.t0 = self.last = time.perf_counter()
+        self.transitions = 0
+        self.depth = 0
+        self.cut = None          # why the search stopped short, if it did
+        self.edges = None        # (state, action, state) when a graph is recorded
+
+    def tick(self, states: int, frontier: int) -> None:
+        if self.progress is None:
+            return
+        now = time.perf_counter()
+        if now - self.last >= self.every:
+            self.last = now
+            el = now - self.t0
+            self.progress({"states": states, "transitions": self.transitions, "depth": self.depth,
+                           "frontier": frontier, "seconds": el, "states_per_s": states / el if el else 0.0})
+
+
+def search(model, prop: Property, strategy, max_states, max_depth, sym, progress, every, record):
+    """Run one check; returns a dict of raw results that :class:`Result` wraps."""
+    run = _Run(max_states, max_depth, progress, every)
+    if record:
+        run.edges = []
+    if prop.kind == "within":
+        out = _within(model, prop, run, sym)
+    elif prop.kind == "eventually":
+        out = _eventually(model, prop, run, sym, strategy)
+    else:
+        out = _explore(model, prop, run, sym, strategy)
+    out["transitions"] = run.transitions
+    out["depth"] = run.depth
+    out["seconds"] = time.perf_counter() - run.t0
+    out["cut"] = run.cut
+    out["edges"] = run.edges
+    return out
+
+
+def _target(model, prop):
+    """The predicate whose states end the search: bad states, witnesses, deadlocks."""
+    if prop.kind == "invariant":
+        p = prop.predicate
+        return lambda s: not p(StateView(model, s))
+    if prop.kind == "reachable":
+        p = prop.predicate
+        return lambda s: bool(p(StateView(model, s)))
+    if prop.kind == "deadlock_free":
+        return model.is_deadlock
+    return None
+
+
+def _explore(model, prop, run, sym, strategy, target=...):
+    """BFS or DFS over the reachable states; stops at the first target state."""
+    if target is ...:
+        target = _target(model, prop)
+    canon = sym.canonical if sym is not None else None
+    init = model.initial()
+    k0 = canon(init) if canon else init
+    parent = {k0: None}        # key -> (parent key, action) for the path back
+    depth_of = {k0: 0}
+    if target is not None and target(k0):
+        return {"found": k0, "parent": parent, "states": 1, "complete": False}
+    successors = model.successors
+    max_states, max_depth = run.max_states, run.max_depth
+    edges = run.edges
+    frontier = deque([k0])
+    pop = frontier.popleft if strategy == "bfs" else frontier.pop
+    n_seen = 1
+    while frontier:
+        k = pop()
+        d = depth_of[k]
+        if max_depth is not None and d >= max_depth:
+            if model.actions(k):
+                run.cut = run.cut or "depth"
+            continue
+        if d + 1 > run.depth:
+            run.depth = d + 1
+        for action, nxt in successors(k):
+            run.transitions += 1
+            nk = canon(nxt) if canon else nxt
+            if edges is not None:
+                edges.append((k, action, nk))
+            old = depth_of.get(nk)
+            if old is not None:
+                if strategy == "dfs" and d + 1 < old and max_depth is not None:
+                    depth_of[nk] = d + 1   # reached sooner: its successors may now fit in the depth
+                    parent[nk] = (k, action)
+                    frontier.append(nk)
+                continue
+            if n_seen >= max_states:
+                run.cut = "states"
+                frontier.clear()
+                break
+            n_seen += 1
+            parent[nk] = (k, action)
+            depth_of[nk] = d + 1
+            if target is not None and target(nk):
+                run.depth = max(run.depth, d + 1)
+                return {"found": nk, "parent": parent, "states": n_seen, "complete": False}
+            frontier.append(nk)
+        if not (n_seen & 1023):
+            run.tick(n_seen, len(frontier))
+    return {"found": None, "parent": parent, "states": n_seen, "complete": run.cut is None,
+            "depth_of": depth_of}
+
+
+def _within(model, prop, run, sym):
+    """On every path, P within ``steps`` actions: look for a P-free path of that length (or a
+    P-free path that ends early, in a state with nothing enabled)."""
+    p = prop.predicate
+    canon = sym.canonical if sym is not None else None
+    init = model.initial()
+    k0 = canon(init) if canon else init
+    layer = {k0: None}
+    parents = [layer]
+    seen = {k0}
+    total = 1
+    for step in range(prop.steps + 1):
+        nxt_layer = {}
+        for k in layer:
+            if p(StateView(model, k)):
+                continue
+            if step == prop.steps:
+                return {"found": (step, k), "parents": parents, "states": len(seen), "complete": False,
+                        "why": f"no P-state within {prop.steps} steps"}
+            succ = model.successors(k)
+            if not succ:
+                return {"found": (step, k), "parents": parents, "states": len(seen), "complete": False,
+                        "why": f"the run ends after {step} steps without P"}
+            for action, nxt in succ:
+                run.transitions += 1
+                nk = canon(nxt) if canon else nxt
+                if nk not in nxt_layer:
+                    nxt_layer[nk] = (k, action)
+                    if nk not in seen:
+                        seen.add(nk)
+                        total += 1
+                        if total >= run.max_states:
+                            run.cut = "states"
+                            return {"found": None, "parents": parents, "states": len(seen), "complete": False}
+        run.depth = step + 1
+        if not nxt_layer:
+            break
+        layer = nxt_layer
+        parents.append(layer)
+        run.tick(len(seen), len(layer))
+    return {"found": None, "parents": parents, "states": len(seen), "complete": True}
+
+
+def _eventually(model, prop, run, sym, strategy):
+    """AG EF P: explore everything, then walk back from the P-states; a state left over is
+    one from which P can never happen."""
+    run.edges = run.edges if run.edges is not None else []
+    out = _explore(model, prop, run, sym, strategy, target=None)
+    if not out["complete"]:
+        return out
+    p = prop.predicate
+    back: dict = {}
+    for a, _act, b in run.edges:
+        back.setdefault(b, []).append(a)
+    good = [k for k in out["parent"] if p(StateView(model, k))]
+    reach = set(good)
+    todo = list(good)
+    while todo:
+        b = todo.pop()
+        for a in back.get(b, ()):
+            if a not in reach:
+                reach.add(a)
+                todo.append(a)
+    stuck = [k for k in out["parent"] if k not in reach]
+    if stuck:
+        depth_of = out["depth_of"]
+        worst = min(stuck, key=lambda k: depth_of[k])
+        out["found"] = worst
+        out["complete"] = False
+        out["stuck"] = len(stuck)
+    return out
+
+
+def path_to(parent: dict, key) -> list:
+    """Actions and keys from the initial state to ``key``: ``[(None, k0), (a1, k1), ...]``."""
+    steps = []
+    while key is not None:
+        prev = parent[key]
+        if prev is None:
+            steps.append((None, key))
+            break
+        steps.append((prev[1], key))
+        key = prev[0]
+    steps.reverse()
+    return steps
+
+
+def layered_path_to(parents: list, step: int, key) -> list:
+    steps = []
+    for d in range(step, -1, -1):
+        prev = parents[d][key]
+        steps.append((prev[1] if prev else None, key))
+        if prev is None:
+            break
+        key = prev[0]
+    steps.reverse()
+    return steps
