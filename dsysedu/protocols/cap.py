@@ -24,6 +24,8 @@ import math
 from dataclasses import dataclass
 from itertools import permutations
 
+import networkx as nx
+
 from ..check import Verdict
 from ..check.history import History
 from ..sim._check import number, positive_int, probability
@@ -103,6 +105,9 @@ def cap_scenario(mode: str = "CP", replicas: int = 5, clients: int = 4, partitio
                  faults=(), quorum: int | None = None, write_back: bool = True, sync_interval: float = 0.2,
                  eager: bool = True, clock_offset=0.0) -> Scenario:
     """A replicated register under a partition, in CP or AP mode.
+
+    The topology is a complete graph of the replicas, plus one link from each client to its
+    home replica (clients talk only to it).
 
     Parameters
     ----------
@@ -190,7 +195,9 @@ def cap_scenario(mode: str = "CP", replicas: int = 5, clients: int = 4, partitio
     node_params = {r: rparams for r in reps}
     node_params.update({c: {"replica": h, "keys": KEYS[:keys], "write_share": write_share, "think": think,
                             "timeout": client_timeout, "stop_at": stop_at} for c, h in homes.items()})
-    return Scenario(protocol, nodes=replicas + clients, node_params=node_params, link=link,
+    graph = nx.complete_graph(reps)  # replicas talk to each other; a client only to its home replica
+    graph.add_edges_from(homes.items())
+    return Scenario(protocol, nodes=graph, node_params=node_params, link=link,
                     faults=tuple(all_faults), clock_offset=clock_offset, until=until, max_events=2_000_000,
                     name=f"CAP register {mode}")
 
