@@ -18,15 +18,23 @@ import random
 import ipywidgets as W
 import networkx as nx
 import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
+from matplotlib.ticker import MaxNLocator
 
-from ..protocols.gossip import MODES, SUSCEPTIBLE, gossip_scenario, pittel_rounds, spread_stats
+from ..protocols.gossip import INFECTIVE, MODES, REMOVED, SUSCEPTIBLE, gossip_scenario, pittel_rounds, spread_stats
 from ..sim import Crash, Simulation
+from ..sim._check import positive_int
+from ..sim.scenario import _sort_key
 from ..viz import TopologyView, style
+from ..viz.animate import MAX_FRAMES, AnimationHTML, _offline_icons
 from .controls import TimeScrubber
 from .playground import _fmt
 from .render import Blitter, new_figure
 
-__all__ = ["GossipPlayground", "TOPOLOGIES", "make_graph"]
+__all__ = ["GossipPlayground", "TOPOLOGIES", "make_graph", "STOPS", "LARGE_N", "spread_style", "hop_layout",
+           "spread_curves", "spread_axes", "SpreadView", "spread_figure", "spread_html"]
 
 
 def _regular(n, seed):
@@ -37,6 +45,11 @@ def _regular(n, seed):
 def _small_world(n, seed):
     return nx.connected_watts_strogatz_graph(n, min(6, n - 1 - (n - 1) % 2) or 2, 0.1, seed=seed)
 
+
+# The stop control: anti-entropy spreads for ever; rumor mongering (Demers et al. 1987) stops,
+# leaving removed nodes (and perhaps a residue that never hears).
+STOPS = {"anti-entropy": (None, 1), "feedback counter, k = 2": ("feedback-counter", 2),
+         "blind coin, k = 2": ("blind-coin", 2)}
 
 COMPLETE_MAX = 500  # a complete graph has n(n-1)/2 links: 2,000 nodes would take a minute per run
 
@@ -69,6 +82,267 @@ def make_graph(topology: str, n: int, seed: int = 0) -> nx.Graph:
     return TOPOLOGIES[topology](int(n), seed)
 
 
+LARGE_N = 300  # above this many nodes a picture of links is a hairball: the large style takes over
+
+
+def spread_style(n: int) -> dict:
+    """How to draw a rumor spreading over ``n`` nodes, chosen by N alone.
+
+    Up to :data:`LARGE_N` nodes (the *small* style): the topology's own layout, links drawn,
+    messages in flight as dots up to 300 nodes, node ids up to 40. Above (the *large* style): no
+    links and no message dots; nodes sit on a disc by hop distance from the origin
+    (:func:`hop_layout`), with markers sized so that they nearly touch, and the infection curve
+    beside carries the numbers.
+
+    Examples
+    --------
+    >>> spread_style(20)["layout"], spread_style(2000)["layout"], spread_style(2000)["links"]
+    ('force', 'hops', False)
+    """
+    n = positive_int("n", int(n))
+    large = n > LARGE_N
+    return {"large": large, "layout": "hops" if large else "force", "links": not large,
+            "messages": not large, "labels": n <= 40}
+
+
+def hop_layout(graph: nx.Graph, origin=0) -> dict:
+    """Positions on a unit disc, the origin at the centre and nodes farther out the more hops away.
+
+    Nodes are sorted by (hops from ``origin``, id) and placed along a sunflower spiral (Vogel 1979),
+    which spreads them evenly over the disc; nodes that cannot be reached go to the rim. Linear in
+    the size of the graph, so 2,000 nodes take milliseconds; the same graph always gives the same
+    positions (no randomness).
+
+    Examples
+    --------
+    >>> pos = hop_layout(nx.path_graph(5), origin=0)
+    >>> bool(np.hypot(*pos[0]) < np.hypot(*pos[4]))
+    True
+    """
+    if origin not in graph:
+        raise ValueError(f"origin must be a node of the graph, got {origin!r}")
+    hops = nx.single_source_shortest_path_length(graph, origin)
+    order = sorted(graph.nodes, key=lambda v: (hops.get(v, math.inf), _sort_key(v)))
+    n = len(order)
+    i = np.arange(n)
+    r, a = np.sqrt((i + 0.5) / n), i * math.pi * (3 - math.sqrt(5))
+    xy = np.c_[r * np.sin(a), r * np.cos(a)]
+    return {v: xy[k] for k, v in enumerate(order)}
+
+
+def _hop_rings(graph, origin, most=5, gap=0.12) -> list:
+    """(radius, hops) of circles between the hop shells of :func:`hop_layout` that are worth a label:
+    at most ``most``, at least ``gap`` apart, none in the crowded centre or at the rim."""
+    hops = nx.single_source_shortest_path_length(graph, origin)
+    n = graph.number_of_nodes()
+    sizes = np.bincount(np.fromiter(hops.values(), np.int64, len(hops)))
+    within = np.cumsum(sizes)[:-1]                    # nodes within h hops, for h = 0 .. max - 1
+    rings, last = [], 0.0
+    for h in range(1, len(within)):
+        r = math.sqrt(within[h] / n)
+        if 0.15 <= r <= 0.93 and r - last >= gap:
+            rings.append((r, h))
+            last = r
+    if len(rings) > most:  # a long path or ring: evenly spread picks
+        rings = [rings[i] for i in np.unique(np.linspace(0, len(rings) - 1, most).round().astype(int))]
+    return rings
+
+
+def spread_curves(trace) -> pd.DataFrame:
+    """Informed and removed counts after each change of a gossip run: columns time, informed, removed."""
+    first, removed = {}, []
+    for r in trace.rows:
+        if r[1] == "observe":
+            if r[5] == "informed" and r[2] not in first:
+                first[r[2]] = r[0]
+            elif r[5] == "state" and r[6] == REMOVED:
+                removed.append(r[0])
+    times = sorted({0.0, *first.values(), *removed})
+    f, rm = np.sort(np.fromiter(first.values(), float, len(first))), np.sort(np.array(removed, float))
+    return pd.DataFrame({"time": times, "informed": np.searchsorted(f, times, side="right"),
+                         "removed": np.searchsorted(rm, times, side="right")})
+
+
+def spread_axes(fig):
+    """The two Axes of a spread picture on ``fig``: topology (left), infection curve (right)."""
+    gs = fig.add_gridspec(1, 2, width_ratios=(1.3, 1), left=0.01, right=0.98, bottom=0.16, top=0.88, wspace=0.2)
+    return fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+
+
+class SpreadView:
+    """A gossip run drawn for any time ``t``: the topology coloured by state, the infection curve beside.
+
+    The style follows N (:func:`spread_style`): up to :data:`LARGE_N` nodes the graph with its links;
+    above, a disc of nodes by hops from the origin without links, whose artists do not grow with N
+    (one marker collection, at most six ring guides).
+
+    Parameters
+    ----------
+    trace : Trace
+        A finished gossip run (observations ``state`` and ``informed``).
+    ax_topo, ax_curve : matplotlib Axes, optional
+        Where to draw; both None makes a new figure (:func:`spread_axes`).
+    origin : node id
+    pos : dict, optional
+        Positions for the small style (default: :func:`~dsysedu.viz.style.layout`; the large style
+        always uses :func:`hop_layout`).
+    live : int, optional
+        Nodes that can be reached (N minus the crashed), drawn as a dashed line when below N.
+    seed : int
+        Seed of the small style's layout.
+
+    Examples
+    --------
+    >>> from dsysedu.protocols.gossip import gossip_scenario, run_to_full_spread
+    >>> view = SpreadView(run_to_full_spread(gossip_scenario(30), seed=1))
+    >>> _ = view.draw(3.0)
+    >>> view.style["large"]
+    False
+    """
+
+    def __init__(self, trace, ax_topo=None, ax_curve=None, origin=0, pos=None, live=None, seed=0):
+        if (ax_topo is None) != (ax_curve is None):
+            raise ValueError("give both ax_topo and ax_curve, or neither")
+        if ax_topo is None:
+            ax_topo, ax_curve = spread_axes(new_figure(12.0, 5.4))
+        self.trace, self.ax_topo, self.ax_curve = trace, ax_topo, ax_curve
+        self.fig = ax_topo.figure
+        n = len(trace.nodes)
+        self.style = st = spread_style(n)
+        graph = trace.graph if trace.graph is not None else nx.complete_graph(trace.nodes)
+        if st["large"]:
+            pos = hop_layout(graph, origin)
+        self.topo = TopologyView(trace, ax=ax_topo, color_by="state", legend=True, max_dots=300,
+                                 show_messages=st["messages"], labels=st["labels"], seed=seed, pos=pos)
+        self.rings, self.ring_labels = [], []
+        if st["large"]:
+            self.topo.edge_artist.set_visible(False)  # thousands of links: a grey smear, not information
+            size = self._touching_size(n)
+            self.topo.node_artist.set_sizes([size])
+            self.topo.crash_artist.set_sizes([size * 0.5])
+            self.topo.crash_artist.set_linewidth(0.6)
+            for radius, h in _hop_rings(graph, origin):
+                self.rings.append(ax_topo.add_patch(Circle((0, 0), radius, fill=False, lw=0.8, ls=(0, (2, 2)),
+                                                           ec="#555555", alpha=0.7, zorder=3.5)))
+                # labels on top of their circles: the rings are >= 0.12 apart, so the labels stack apart
+                self.ring_labels.append(ax_topo.text(0.0, radius, f"≤ {h} hop{'s' if h > 1 else ''}",
+                                                     fontsize=style.FONT["label"], color="#111111", zorder=3.6,
+                                                     ha="center", va="center", bbox=dict(
+                                                         boxstyle="round,pad=0.25", facecolor="white",
+                                                         edgecolor="#555555", lw=0.6)))
+        self.caption = (f"{n:,} nodes, placed by hops from node {origin} (centre); links not drawn"
+                        if st["large"] else " ")
+        self._legend_below()
+        self.curves = spread_curves(trace)
+        self._draw_curve(n, n if live is None else int(live))
+
+    def _legend_below(self) -> None:
+        """The topology's legend in rows under the picture, where it cannot run into the curve."""
+        leg = self.ax_topo.get_legend()
+        if leg is None:
+            return
+        handles, labels = leg.legend_handles, [t.get_text() for t in leg.get_texts()]
+        leg.remove()
+        self.ax_topo.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncols=4,
+                            fontsize=style.FONT["legend"], frameon=False, borderaxespad=0.2, handletextpad=0.3,
+                            columnspacing=1.2)
+
+    def _touching_size(self, n) -> float:
+        """Marker area (points squared) at which the nodes of a sunflower disc nearly touch."""
+        box = self.ax_topo.get_position()
+        w, h = box.width * self.fig.get_figwidth() * 72, box.height * self.fig.get_figheight() * 72
+        x0, x1 = self.ax_topo.get_xlim()
+        y0, y1 = self.ax_topo.get_ylim()
+        per_unit = min(w / (x1 - x0), h / (y1 - y0))
+        return float(np.clip((0.85 * math.sqrt(math.pi / n) * per_unit) ** 2, 1.0, 60.0))
+
+    def _draw_curve(self, n, live) -> None:
+        ax, c, end = self.ax_curve, self.curves, self.trace.end_time
+        times = [*c["time"], end]
+        ax.step(times, [*c["informed"], c["informed"].iloc[-1]], where="post", lw=2,
+                color=style.node_color(INFECTIVE), label="informed (heard it)")
+        if c["removed"].iloc[-1] > 0:
+            ax.step(times, [*c["removed"], c["removed"].iloc[-1]], where="post", lw=1.6,
+                    color=style.node_color(REMOVED), label="removed (stopped telling)")
+        ax.axhline(n, color="#999999", lw=0.8, ls=":")
+        if live < n:
+            ax.axhline(live, color=style.CRASHED, lw=1, ls="--", label=f"live nodes ({live})")
+        ax.axvline(pittel_rounds(n), color="#555555", lw=1, ls="-.", label="log2 N + ln N")
+        ax.set_xlim(0, max(end, pittel_rounds(n) + 1))
+        ax.set_ylim(0, n * 1.05)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("time (rounds of 1 s)")
+        ax.set_ylabel("nodes")
+        ax.set_title("infection curve", fontsize=style.FONT["title"], loc="left")
+        ax.grid(alpha=0.3)
+        self.now_line = ax.axvline(0.0, color="#b2182b", lw=1.2)
+        self.now_dot, = ax.plot([0.0], [1], "o", color="#b2182b", ms=6, zorder=5)
+        self.now_text = ax.text(0.02, 0.97, "", transform=ax.transAxes, ha="left", va="top", fontsize=10,
+                                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
+        ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
+
+    @property
+    def moving(self) -> list:
+        """The artists that :meth:`draw` changes (for blitting)."""
+        t = self.topo
+        return [t.node_artist, t.crash_artist, t.pause_artist, t.edge_artist, t.broken_artist, t.cut_artist,
+                t.cut_marks, t.message_artist, t.title, *t.labels, *self.ring_labels,  # labels stay above the nodes
+                self.now_line, self.now_dot, self.now_text]
+
+    def informed_at(self, t: float) -> int:
+        c = self.curves
+        k = int(np.searchsorted(c["time"].to_numpy(), t + 1e-12, side="right")) - 1
+        return int(c["informed"].iloc[max(k, 0)])
+
+    def draw(self, t: float) -> list:
+        """Show time ``t``; return the artists that changed."""
+        t = float(t)
+        self.topo.draw(t)
+        first = self.topo.title.get_text().split("\n")[0]
+        self.topo.title.set_text(first + "\n" + self.caption)  # the view keeps two lines; ours says the style
+        k = self.informed_at(t)
+        self.now_line.set_xdata([t, t])
+        self.now_dot.set_data([t], [k])
+        self.now_text.set_text(f"t = {t:.2f} s: {k:,} of {len(self.trace.nodes):,} informed")
+        return self.moving
+
+
+def spread_figure(trace, t, origin=0, live=None, seed=0, width=12.0, height=5.4):
+    """The spread of ``trace`` at time ``t`` as a Figure (topology and infection curve), for notebooks.
+
+    Examples
+    --------
+    >>> from dsysedu.protocols.gossip import gossip_scenario, run_to_full_spread
+    >>> fig = spread_figure(run_to_full_spread(gossip_scenario(30), seed=1), t=3.0)
+    >>> len(fig.axes)
+    2
+    """
+    fig = Figure(figsize=(width, height), dpi=90)
+    ax_topo, ax_curve = spread_axes(fig)
+    SpreadView(trace, ax_topo, ax_curve, origin=origin, live=live, seed=seed).draw(t)
+    return fig
+
+
+def spread_html(trace, frames=12, fps=3, origin=0, seed=0) -> AnimationHTML:
+    """A short HTML animation of the spread (topology and infection curve), replayed from ``trace``.
+
+    ``frames`` evenly spaced moments from 0 to the last informed node (at most ``MAX_FRAMES``).
+    """
+    from matplotlib.animation import FuncAnimation
+
+    if isinstance(frames, bool) or not isinstance(frames, int) or not 1 <= frames <= MAX_FRAMES:
+        raise ValueError(f"frames must be a whole number from 1 to {MAX_FRAMES}, got {frames!r}")
+    fig = Figure(figsize=(10.0, 4.5), dpi=72)
+    view = SpreadView(trace, *spread_axes(fig), origin=origin, seed=seed)
+    end = max(spread_curves(trace)["time"].iloc[-1], 1.0)
+    anim = FuncAnimation(fig, view.draw, frames=list(np.linspace(0.0, end, frames)), interval=1000.0 / fps,
+                         blit=False, repeat=False)
+    try:
+        return AnimationHTML(_offline_icons(anim.to_jshtml(fps=fps, default_mode="once")))
+    finally:
+        fig.clear()
+
+
 class GossipPlayground:
     """Gossip over a chosen topology, with controls, an animated picture and an infection curve.
 
@@ -78,8 +352,8 @@ class GossipPlayground:
         Nodes (the N slider, 10..2000).
     seed : int
         Seeds the topology, the crashed nodes and the run.
-    topology, mode, fanout, loss, crashed
-        Starting values of the controls.
+    topology, mode, fanout, loss, crashed, stop
+        Starting values of the controls (``stop`` is a key of :data:`STOPS`).
     rounds : int
         The run's bound: ``until = rounds * round_time``.
 
@@ -91,16 +365,20 @@ class GossipPlayground:
     """
 
     def __init__(self, n: int = 50, seed: int = 7, topology: str = "random regular", mode: str = "push",
-                 fanout: int = 1, loss: float = 0.0, crashed: float = 0.0, rounds: int = 40):
+                 fanout: int = 1, loss: float = 0.0, crashed: float = 0.0, stop: str = "anti-entropy",
+                 rounds: int = 40):
+        if stop not in STOPS:
+            raise ValueError(f"stop must be one of {list(STOPS)}, got {stop!r}")
         self.seed, self.rounds = int(seed), int(rounds)
         self.runs = 0
         self.trace = None
-        self.topo = None
+        self.view = self.topo = None
         self._graph_key = None
         self.topology = W.Dropdown(options=list(TOPOLOGIES), value=topology, description="topology",
                                    layout=W.Layout(width="260px"))
         self.n = W.IntSlider(value=n, min=10, max=2000, step=10 if n % 10 == 0 else 1, description="N",
                              continuous_update=False, layout=W.Layout(width="330px"))
+        self.stop = W.Dropdown(options=list(STOPS), value=stop, description="stop", layout=W.Layout(width="300px"))
         self.fanout = W.IntSlider(value=fanout, min=1, max=5, description="fanout", continuous_update=False,
                                   layout=W.Layout(width="260px"))
         self.mode = W.ToggleButtons(options=list(MODES), value=mode, description="mode",
@@ -110,7 +388,7 @@ class GossipPlayground:
         self.crashed = W.FloatSlider(value=crashed, min=0.0, max=0.5, step=0.05, description="crashed",
                                      continuous_update=False, readout_format=".2f",
                                      layout=W.Layout(width="260px"))
-        for name in ("topology", "n", "fanout", "mode", "loss", "crashed"):
+        for name in ("topology", "n", "stop", "fanout", "mode", "loss", "crashed"):
             w = getattr(self, name)
             w.add_class(f"dsysedu-gossip-{name}")
             w.observe(lambda ch: self.rerun(), names="value")
@@ -122,12 +400,9 @@ class GossipPlayground:
         self.status = W.HTML()
         self.status.add_class("dsysedu-status")
         self.fig = new_figure(12.0, 5.4)
-        gs = self.fig.add_gridspec(1, 2, width_ratios=(1.3, 1), left=0.01, right=0.98, bottom=0.11, top=0.9,
-                                   wspace=0.32)
-        self.ax_topo = self.fig.add_subplot(gs[0])
-        self.ax_curve = self.fig.add_subplot(gs[1])
+        self.ax_topo, self.ax_curve = spread_axes(self.fig)
         self.blitter = Blitter(self.fig)
-        controls = W.VBox([W.HBox([self.topology, self.n]), W.HBox([self.fanout, self.loss, self.crashed]),
+        controls = W.VBox([W.HBox([self.topology, self.n, self.stop]), W.HBox([self.fanout, self.loss, self.crashed]),
                            self.mode], layout=W.Layout(width="auto"))
         self.widget = W.VBox([controls, self.image, self.scrubber.widget, W.HBox([self.info, self.status])],
                              layout=W.Layout(width="100%"))
@@ -152,15 +427,21 @@ class GossipPlayground:
         k = round(self.crashed.value * len(others))
         return sorted(random.Random(self.seed).sample(others, k))
 
+    def _stop(self):
+        """(stop, k) for gossip_scenario; pull has nothing to stop (a puller never pushes)."""
+        stop, k = STOPS[self.stop.value]
+        return (None, 1) if self.mode.value == "pull" else (stop, k)
+
     def scenario(self):
         g = self.graph()
         faults = [Crash(v, at=0.0) for v in self.crashed_nodes(list(g.nodes))]
+        stop, k = self._stop()
         return gossip_scenario(g, origin=0, mode=self.mode.value, fanout=self.fanout.value, loss=self.loss.value,
-                               faults=faults, until=float(self.rounds))
+                               stop=stop, k=k, faults=faults, until=float(self.rounds))
 
     def rerun(self) -> None:
         """Run the scenario of the controls (round by round, stopping a round after every live node
-        knows, or at ``rounds``) and redraw."""
+        knows or nobody spreads any more, or at ``rounds``) and redraw."""
         sc = self.scenario()
         sim = Simulation(sc, seed=self.seed)
         waiting = list(sim.nodes)
@@ -171,7 +452,9 @@ class GossipPlayground:
             if done is not None and t >= done + 1.0:
                 break
             waiting = [v for v in waiting if sim.status(v) != "crashed" and sim.nodes[v].state == SUSCEPTIBLE]
-            if not waiting and done is None:
+            quiet = not any(sim.status(v) != "crashed" and sim.nodes[v].state == INFECTIVE for v in sim.nodes) \
+                if self.mode.value == "push" else False
+            if (not waiting or quiet) and done is None:
                 done = t
         self._set_trace(sim.trace)
 
@@ -182,65 +465,38 @@ class GossipPlayground:
         n = len(trace.nodes)
         self.ax_topo.clear()
         self.ax_curve.clear()
-        pos = _disk_layout(trace.nodes) if self.topology.value == "complete" else None
-        self.topo = TopologyView(trace, ax=self.ax_topo, color_by="state", legend=True, max_dots=300,
-                                 show_messages=n <= 300, seed=self.seed, pos=pos)
-        if self.topology.value == "complete" and n > 60:
+        small_complete = self.topology.value == "complete" and not spread_style(n)["large"]
+        self.view = SpreadView(trace, self.ax_topo, self.ax_curve, origin=0, seed=self.seed,
+                               pos=_disk_layout(trace.nodes) if small_complete else None,
+                               live=n - len(self.crashed_nodes(trace.nodes)))
+        self.topo = self.view.topo
+        if small_complete and n > 60:
             self.topo.edge_artist.set_visible(False)  # all n(n-1)/2 links: a grey smear, not information
-        self._draw_curve(trace)
+        self.now_line, self.now_dot, self.now_text = self.view.now_line, self.view.now_dot, self.view.now_text
         self.scrubber.set_end(trace.end_time)
         t0 = min(self.scrubber.t, trace.end_time)
-        self.blitter.reset(self.topo.draw(t0) + self._now_artists())
+        self.blitter.reset(self.view.draw(t0))
         self.info.value = self._info_html()
         notes = []
         if self.size() < self.n.value:
             notes.append(f"a complete graph is capped at {COMPLETE_MAX} nodes (its n(n-1)/2 links make larger "
-                         "runs slow): showing N = {n}".replace("{n}", str(n)))
+                         f"runs slow): showing N = {n}")
+        if self.mode.value == "pull" and self.stop.value != "anti-entropy":
+            notes.append("pull never pushes, so there is nothing to stop: running anti-entropy")
         if trace.truncated:
             notes.append("run cut by its event bound (max_events)")
         self.status.value = "<br>".join(f"<span style='color:#b2182b'>{html.escape(t)}</span>" for t in notes)
         self.show_time(t0)
 
-    def _draw_curve(self, trace) -> None:
-        ax, s = self.ax_curve, self.stats
-        n = s.n
-        live = n - len(self.crashed_nodes(trace.nodes))
-        times = [0.0, *s.curve["time"].tolist(), trace.end_time]
-        counts = [0, *s.curve["informed"].tolist(), s.informed]
-        ax.step(times, counts, where="post", color=style.node_color("infective"), lw=2, label="informed")
-        ax.axhline(n, color="#999999", lw=0.8, ls=":")
-        if live < n:
-            ax.axhline(live, color=style.CRASHED, lw=1, ls="--", label=f"live nodes ({live})")
-        ax.axvline(pittel_rounds(n), color="#555555", lw=1, ls="-.", label="log2 N + ln N")
-        ax.set_xlim(0, max(trace.end_time, pittel_rounds(n) + 1))
-        ax.set_ylim(0, n * 1.05)
-        ax.set_xlabel("time (rounds of 1 s)")
-        ax.set_ylabel("informed nodes")
-        ax.set_title("infection curve", fontsize=style.FONT["title"], loc="left")
-        ax.grid(alpha=0.3)
-        self.now_line = ax.axvline(0.0, color="#b2182b", lw=1.2)
-        self.now_dot, = ax.plot([0.0], [1], "o", color="#b2182b", ms=6, zorder=5)
-        self.now_text = ax.text(0.02, 0.97, "", transform=ax.transAxes, ha="left", va="top", fontsize=10,
-                                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
-        ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
-
-    def _now_artists(self) -> list:
-        return [self.now_line, self.now_dot, self.now_text]
-
     def informed_at(self, t: float) -> int:
-        c = self.stats.curve
-        return int((c["time"] <= t + 1e-12).sum())
+        return self.view.informed_at(t)
 
     def show_time(self, t: float) -> None:
         """Redraw at time ``t`` (no re-run)."""
         if self.trace is None:
             return
         self.t_view = t = float(t)
-        self.topo.draw(t)
-        k = self.informed_at(t)
-        self.now_line.set_xdata([t, t])
-        self.now_dot.set_data([t], [k])
-        self.now_text.set_text(f"t = {t:.2f} s: {k} of {self.stats.n} informed")
+        self.view.draw(t)
         self.image.value = self.blitter.png()
 
     def metrics(self) -> dict:
