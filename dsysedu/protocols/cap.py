@@ -215,9 +215,9 @@ def final_values(trace) -> dict:
 
 
 def replica_ids(trace) -> list:
-    """The replicas of a run: the nodes whose ``state`` says which value they hold."""
-    out = {r[2] for r in trace.rows if r[1] == "observe" and r[5] == "state"
-           and (r[6] == "initial value" or str(r[6]).startswith("value of"))}
+    """The replicas of a run: the nodes that never invoke an operation but say which value they hold."""
+    clients = {r[2] for r in trace.rows if r[1] == "observe" and r[5] == "outcome"}
+    out = {r[2] for r in trace.rows if r[1] == "observe" and r[5] == "state" and r[2] not in clients}
     return sorted(out)
 
 

@@ -156,8 +156,9 @@ class Client(Node):
 
     Notes
     -----
-    Observes ``invoke`` and ``complete`` (the history), and ``state``: ``"waiting"`` while an
-    operation is open, then ``"ok"``, ``"error"`` (fail) or ``"unknown"`` (info).
+    Observes ``invoke`` and ``complete`` (the history); ``state`` ``"from cN"`` once (the
+    colour its writes give the replicas in the topology view); ``outcome``: ``"waiting"`` while
+    an operation is open, then ``"ok"``, ``"error"`` (fail) or ``"unknown"`` (info).
 
     Examples
     --------
@@ -184,6 +185,7 @@ class Client(Node):
         self.open = None     # (op, kind) of the operation in flight
 
     def on_start(self, ctx):
+        ctx.observe("state", f"from c{self.id}")  # the colour of its writes in the topology view
         self._next(ctx)
 
     def _next(self, ctx):
@@ -199,7 +201,7 @@ class Client(Node):
             value = f"c{self.id}-{self.n}" if kind == "write" else None
             self.open = (self.n, kind)
             ctx.observe("invoke", (self.n, kind, key, value))
-            ctx.observe("state", "waiting")
+            ctx.observe("outcome", "waiting")
             ctx.send(self.replica, ClientRequest(self.n, kind, key, value))
             ctx.set_timer("timeout", self.timeout)
         elif name == "timeout" and self.open is not None:
@@ -214,7 +216,7 @@ class Client(Node):
     def _complete(self, ctx, op, status, result):
         self.open = None
         ctx.observe("complete", (op, status, result))
-        ctx.observe("state", self.STATES[status])
+        ctx.observe("outcome", self.STATES[status])
         self._next(ctx)
 
 
@@ -240,7 +242,8 @@ class QuorumReplica(Node):
     -----
     ``store`` maps key -> ``(tag, value)`` and survives a crash (``durable``); ``ops`` maps the
     coordinated operation ``(client, op)`` -> ``(phase, kind, key, value, answered, tag, best)``.
-    Observes ``holds`` ``(key, value)`` when its copy changes and ``state`` ``"value of cN"``.
+    Observes ``holds`` ``(key, value)`` when its copy changes and ``state`` ``"from cN"`` (who
+    wrote the value of ``x`` it holds).
 
     Examples
     --------
@@ -353,7 +356,7 @@ class LwwReplica(Node):
     Notes
     -----
     ``store`` maps key -> ``(tag, value, vv)``. Observes ``holds`` ``(key, value)`` when its copy
-    changes, ``state`` ``"value of cN"`` and ``discarded`` ``(key, value)`` when a merge drops a
+    changes, ``state`` ``"from cN"`` and ``discarded`` ``(key, value)`` when a merge drops a
     version not dominated by the one it keeps (see the module docstring).
 
     Examples
@@ -435,10 +438,10 @@ SHOWN_KEY = "x"  # the key whose writer colours a replica in the topology view
 
 
 def writer_label(value) -> str:
-    """``"c5-3"`` -> ``"value of c5"`` (who wrote the value a replica holds); None -> ``"initial value"``."""
+    """``"c5-3"`` -> ``"from c5"`` (who wrote the value a replica holds); None -> ``"initial value"``."""
     if value is None:
         return "initial value"
-    return "value of " + str(value).split("-")[0]
+    return "from " + str(value).split("-")[0]
 
 
 def _observe_holds(ctx, key, value) -> None:

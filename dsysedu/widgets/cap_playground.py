@@ -1,0 +1,276 @@
+"""The CAP playground: partition a replicated register and choose, CP or AP, what to give up.
+
+:class:`CapPlayground` runs :func:`~dsysedu.protocols.cap.cap_scenario` (5 replicas, 4 clients,
+3 simulated seconds by default) with the partition the learner draws (each replica on side A or
+B, and a from–to window), the mode (CP: majority quorums; AP: answer locally, last writer wins),
+the write share and the seed. Every change re-runs the bounded scenario; Play and the time
+slider only redraw.
+
+Left, the network at time t: replicas coloured by who wrote the value of ``x`` they hold,
+clients by the outcome of their last operation (ok, error = refused, unknown), links cut by the
+partition drawn broken. Right, the client history (one lane per client, one bar per operation,
+the linearizability checker's violating window outlined in red, the partition shaded) with a
+"now" line. Below, the measures of :func:`~dsysedu.protocols.cap.cap_measures`: answered,
+stale reads, lost writes, linearizable.
+"""
+from __future__ import annotations
+
+import html
+import math
+import statistics
+import time
+
+import ipywidgets as W
+import numpy as np
+
+from ..check.history import History
+from ..protocols.cap import MODES, cap_measures, cap_scenario, client_homes
+from ..sim import run
+from ..viz import TopologyView, style
+from .controls import PartitionEditor, SeedBox, TimeScrubber
+from .playground import _fmt
+from .render import LayeredBlitter, new_figure
+
+__all__ = ["CapPlayground", "cap_layout", "cap_rerun_ms", "lane_chart"]
+
+
+def cap_layout(replicas: int, homes: dict, groups=None) -> dict:
+    """Positions: replicas on a circle (each side of the partition one arc), each client just
+    outside its home replica. Returns node -> (x, y)."""
+    order = [r for g in (groups or [list(range(replicas))]) for r in g]
+    pos = {}
+    for i, r in enumerate(order):
+        a = math.pi / 2 - 2 * math.pi * (i + 0.5) / replicas
+        pos[r] = np.array([math.cos(a), math.sin(a)])
+    seen: dict = {}
+    for c, h in sorted(homes.items()):
+        k = seen.get(h, 0)
+        seen[h] = k + 1
+        a = math.atan2(pos[h][1], pos[h][0]) + 0.35 * k
+        pos[c] = np.array([1.75 * math.cos(a), 1.75 * math.sin(a)])
+    return pos
+
+
+def lane_chart(history, ax, until: float):
+    """A plain client history (a lane per client, a bar per operation coloured by outcome): the
+    fallback when :mod:`dsysedu.viz.history` is not there."""
+    colours = {"ok": style.node_color("ok"), "fail": style.node_color("error"), "info": style.node_color("unknown")}
+    clients = sorted(history.clients())
+    for op in history:
+        y = clients.index(op.client)
+        end = until if op.complete is None else op.complete
+        ax.barh(y, max(end - op.invoke, until / 400), left=op.invoke, height=0.5 if op.kind == "write" else 0.3,
+                color=colours[op.status], edgecolor="#333333", linewidth=0.4)
+    ax.set_yticks(range(len(clients)), [f"client {c}" for c in clients])
+    ax.set_ylim(len(clients) - 0.5, -0.5)
+    ax.set_xlim(0, until)
+    ax.set_xlabel("time (s)")
+    return ax
+
+
+class CapPlayground:
+    """A replicated register under a partition, CP or AP, with its history and CAP measures.
+
+    Parameters
+    ----------
+    mode : {"CP", "AP"}
+    replicas, clients : int
+        Replicas 0..R-1 and clients R..R+C-1 (fixed for the playground's life).
+    partition : list of lists of replica ids, or None
+        Starting sides (default: a minority and a majority).
+    partition_at, heal_at, until : float
+        Starting partition window and the run's length (simulated seconds).
+    write_share : float
+    seed : int
+
+    Raises
+    ------
+    ValueError
+        For a mode outside ("CP", "AP"), bad counts or times, a write share outside [0, 1]
+        (the messages of :func:`~dsysedu.protocols.cap.cap_scenario`).
+
+    Examples
+    --------
+    >>> pg = CapPlayground(mode="AP")
+    >>> pg.measures.answered
+    1.0
+    """
+
+    def __init__(self, mode: str = "CP", replicas: int = 5, clients: int = 4, partition="default",
+                 partition_at: float = 0.5, heal_at: float = 2.0, until: float = 3.0, write_share: float = 0.5,
+                 seed: int = 7):
+        cap_scenario(mode, replicas=replicas, clients=clients, partition=partition, partition_at=partition_at,
+                     heal_at=heal_at, until=until, write_share=write_share)  # raises on bad values
+        if partition == "default":
+            partition = [list(range((replicas - 1) // 2 or 1)), list(range((replicas - 1) // 2 or 1, replicas))]
+        self.replicas, self.clients, self.until = int(replicas), int(clients), float(until)
+        self.runs = 0
+        self.trace = None
+        self.topo = None
+        self._pos_key = None
+        self.mode = W.ToggleButtons(options=list(MODES), value=mode, description="mode",
+                                    tooltips=["majority quorums: consistent, refuses on the minority side",
+                                              "answer locally, last writer wins: available, not consistent"],
+                                    style={"button_width": "60px"})
+        self.mode.add_class("dsysedu-cap-mode")
+        self.partition = PartitionEditor(list(range(self.replicas)), self.until, window=(partition_at, heal_at))
+        if partition:
+            self.partition.set_groups(partition)
+        self.partition.widget.add_class("dsysedu-cap-partition")
+        self.write_share = W.FloatSlider(value=write_share, min=0.0, max=1.0, step=0.05, description="write share",
+                                         continuous_update=False, readout_format=".2f",
+                                         style={"description_width": "initial"}, layout=W.Layout(width="300px"))
+        self.write_share.add_class("dsysedu-cap-write-share")
+        self.seed = SeedBox(seed)
+        self.scrubber = TimeScrubber(self.until, self.show_time, frames=120, interval_ms=120)
+        self.image = W.Image(format="png", layout=W.Layout(width="100%", max_width="1150px"))
+        self.image.add_class("dsysedu-view")
+        self.info = W.HTML()
+        self.info.add_class("dsysedu-metrics")
+        self.status = W.HTML()
+        self.status.add_class("dsysedu-status")
+        self.fig = new_figure(12.8, 5.0)
+        gs = self.fig.add_gridspec(1, 2, width_ratios=(1.0, 1.45), left=0.0, right=0.87, bottom=0.1, top=0.84,
+                                   wspace=0.28)
+        self.ax_topo = self.fig.add_subplot(gs[0])
+        self.ax_hist = self.fig.add_subplot(gs[1])
+        self.blitter = LayeredBlitter(self.fig)
+        self.fig.text(0.005, 0.015, "colour = whose write: a replica holds the x written by that client "
+                      "(a client has the colour of its own writes)", fontsize=style.FONT["label"], color="#444444")
+        for w in (self.mode, self.write_share):
+            w.observe(lambda ch: self.rerun(), names="value")
+        self.partition.observe(self.rerun)
+        self.seed.observe(self.rerun)
+        help_text = W.HTML("<span style='font-size:12px'>Put each replica on side A or B; the window says when "
+                           "the network is cut. Each client sits next to a replica, on its side.</span>")
+        controls = W.VBox([W.HBox([self.mode, self.write_share, self.seed.widget]), help_text, self.partition.widget])
+        self.widget = W.VBox([controls, self.image, self.scrubber.widget, W.HBox([self.info, self.status])],
+                             layout=W.Layout(width="100%"))
+        self.rerun()
+
+    # -- the scenario ----------------------------------------------------------------
+    def groups(self):
+        """The sides the editor shows, or None when every replica is on one side."""
+        groups = self.partition.groups()
+        return groups if len(groups) >= 2 else None
+
+    def scenario(self):
+        at, heal = self.partition.window.value
+        return cap_scenario(self.mode.value, replicas=self.replicas, clients=self.clients, partition=self.groups(),
+                            partition_at=at, heal_at=heal if heal > at else None, until=self.until,
+                            write_share=self.write_share.value)
+
+    def rerun(self) -> None:
+        """Run the scenario of the controls, measure it and redraw at the scrubber's time."""
+        try:
+            sc = self.scenario()
+        except (ValueError, TypeError) as exc:
+            self.status.value = f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>"
+            return
+        trace = run(sc, seed=self.seed.value)
+        self.trace = trace
+        self.runs += 1
+        self.history = History.from_trace(trace)
+        self.measures = cap_measures(trace)
+        self._draw(trace)
+        self.info.value = self._info_html()
+        note = "" if self.measures.linearizable is not None else "linearizability undecided (search budget)"
+        self.status.value = f"<span style='color:#b2182b'>{note}</span>" if note else ""
+        self.show_time(min(self.scrubber.t, trace.end_time))
+
+    def _draw(self, trace) -> None:
+        groups = self.groups()
+        homes = client_homes(self.replicas, self.clients, groups)
+        key = (tuple(map(tuple, groups or ())),)
+        t0 = min(self.scrubber.t, trace.end_time)
+        self.ax_hist.clear()
+        self._draw_history()
+        self.now_line = self.ax_hist.axvline(t0, color=style.CURSOR, lw=1.2, zorder=7)
+        self.scrubber.set_end(trace.end_time)
+        if self.topo is not None and key == self._pos_key and self.topo.set_trace(trace):
+            # same layout and legend: keep the still picture, redraw only the history panel
+            self.blitter.relayer(self.topo.draw(t0) + [self.now_line])
+            return
+        self.ax_topo.clear()
+        self.topo = TopologyView(trace, ax=self.ax_topo, color_by="state", show_messages=False,
+                                 pos=cap_layout(self.replicas, homes, groups), legend=True)
+        self._pos_key = key
+        self.blitter.reset(self.topo.draw(t0) + [self.now_line], layer=self.ax_hist)
+
+    def _draw_history(self) -> None:
+        ax, m = self.ax_hist, self.measures
+        spans = trace_partition(self.trace)
+        for a, b in spans:
+            ax.axvspan(a, b, color=style.FAULT, alpha=0.08, zorder=0, lw=0)
+        from ..protocols.cap import lost_write_ops, stale_read_ops
+        ringed = [op.id for op in stale_read_ops(self.history)] + [op.id for op in lost_write_ops(self.history,
+                                                                                                  self.trace)]
+        title = (f"{self.mode.value}: client history, {len(self.history)} operations; "
+                 f"ringed: {m.stale} stale reads, {m.lost} lost writes")
+        try:
+            from ..viz.history import history_view
+        except ImportError:
+            lane_chart(self.history, ax, self.until)
+            ax.set_title(title, fontsize=style.FONT["label"], loc="left")
+        else:
+            history_view(self.history, ax=ax, verdict=m.verdict, t=(0.0, self.until), labels=False,
+                         highlight=ringed, title=title)
+        for a, b in spans:
+            ax.text(a, 0.01, " partition", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
+                    fontsize=style.FONT["small"], color=style.FAULT)
+        ax.set_xlabel("time (s)", fontsize=style.FONT["label"])
+
+    def show_time(self, t: float) -> None:
+        """Redraw at time ``t`` (no re-run)."""
+        if self.trace is None:
+            return
+        self.t_view = t = float(t)
+        self.topo.draw(t)
+        self.now_line.set_xdata([t, t])
+        self.image.value = self.blitter.png()
+
+    # -- measures ----------------------------------------------------------------------
+    def metrics(self) -> dict:
+        m = self.measures
+        return {"answered": m.answered, "stale reads": m.stale_reads, "lost writes": m.lost_writes,
+                "linearizable": m.linearizable, "operations": m.operations, "refused (fail)": m.failed,
+                "unknown (info)": m.unknown}
+
+    def _info_html(self) -> str:
+        def fmt(name, v):
+            if name == "linearizable":
+                return "? (undecided)" if v is None else ("1 (yes)" if v else "0 (no)")
+            return _fmt(v)
+        body = "".join(f"<tr><td>{html.escape(k)}</td><td style='text-align:right;padding-left:12px'>"
+                       f"<b>{html.escape(fmt(k, v))}</b></td></tr>" for k, v in self.metrics().items())
+        return f"<table class='dsysedu-metrics-table' style='font-size:13px'>{body}</table>"
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+
+def trace_partition(trace) -> list:
+    """The (start, end) intervals during which a partition was in force."""
+    out, start = [], None
+    for r in trace.rows:
+        if r[1] == "partition" and start is None:
+            start = r[0]
+        elif r[1] == "heal" and start is not None:
+            out.append((start, r[0]))
+            start = None
+    if start is not None:
+        out.append((start, trace.end_time))
+    return out
+
+
+def cap_rerun_ms(repeats: int = 7) -> float:
+    """Median wall milliseconds of one re-run + redraw (run, measure, draw, PNG) of the default
+    playground in a warm process; each repeat changes the seed (which re-runs)."""
+    pg = CapPlayground()
+    times = []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        pg.seed.box.value = 100 + i
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
