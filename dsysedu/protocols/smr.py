@@ -431,7 +431,8 @@ def raft_runs(seeds, nodes: int = 5, requests: int = 10, **chaos) -> pd.DataFram
     pandas.DataFrame
         One row per seed: ``seed, shortest, longest`` (applied prefix lengths), ``same_order``,
         ``same_state``, ``induction`` (booleans), ``divergences`` (replicas whose state after the
-        shortest common prefix is not the most common one).
+        shortest common prefix is not the most common one) and ``hashes`` (each node's
+        :func:`state_hash` after that prefix, in node order).
 
     Examples
     --------
@@ -447,6 +448,7 @@ def raft_runs(seeds, nodes: int = 5, requests: int = 10, **chaos) -> pd.DataFram
         k = min(len(logs[n]) for n in ns)
         hashes = [state_hash(apply_log(RAFT_KV, logs[n][:k])) for n in ns]
         rows.append((seed, k, max(len(logs[n]) for n in ns), log_agreement(logs).ok,
-                     state_agreement(RAFT_KV, logs).ok, check_induction(RAFT_KV, logs).ok, divergences(hashes)))
+                     state_agreement(RAFT_KV, logs).ok, check_induction(RAFT_KV, logs).ok, divergences(hashes),
+                     tuple(hashes)))
     return pd.DataFrame(rows, columns=["seed", "shortest", "longest", "same_order", "same_state", "induction",
-                                       "divergences"])
+                                       "divergences", "hashes"])
