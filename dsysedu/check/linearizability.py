@@ -46,6 +46,9 @@ from .models import op_label, resolve_model
 __all__ = ["check_linearizable", "brute_force_linearizable", "LinearizabilityVerdict", "SearchBudgetExceeded"]
 
 
+WINDOW_STEPS = 50_000   # search steps per check while the violating window is minimized
+
+
 class SearchBudgetExceeded(ValueError):
     """The search used up its ``max_steps`` before it could decide."""
 
@@ -71,12 +74,16 @@ class LinearizabilityVerdict(Verdict):
     culprit : int or None
         When not ``ok``: the id of the window's last-completing operation, the one that
         cannot be placed.
+    violation : str or None
+        When not ``ok``: ``"timing"``, ``"order"`` or ``"impossible"`` (see
+        :func:`check_linearizable`, Notes).
     """
     linearization: tuple = ()
     window: tuple = ()
     key: object = None
     steps: int = 0
     culprit: int | None = None
+    violation: str | None = None
 
 
 def _prepare(history, model):
@@ -182,7 +189,7 @@ def _truncate(ops, t, readonly):
 
 
 def _window(ops, model, budget):
-    """(window ids, culprit id, timing?, minimal?) for a non-linearizable part ``ops``."""
+    """(window ids, culprit id, kind of violation, minimal?) for a non-linearizable part ``ops``."""
     readonly = tuple(getattr(model, "readonly", ()) or ())
     times = sorted({op.complete for op in ops if op.status == "ok"})
     exhausted = [False]
@@ -216,21 +223,40 @@ def _window(ops, model, budget):
     hi_t = max(op.complete for op in prefix if op.complete is not None) + 1.0
     loose = replace(culprit, invoke=lo_t, complete=hi_t)
 
-    def explainable(w):                            # the culprit's answer fits somewhere in time
+    def fits(w, steps=budget):                     # linearizable, or False when the budget runs out
         try:
-            return _linearizable(w + [loose], model, budget)
+            return _linearizable(w, model, steps)
         except SearchBudgetExceeded:
             exhausted[0] = True
             return False
 
+    def timeless(w):                               # real time dropped: every operation overlaps the others
+        return [replace(o, invoke=lo_t, complete=None if o.pending else hi_t) for o in w + [culprit]]
+
+    def kind(w):
+        """"timing": the culprit's answer fits at some other time; "order": everything fits in
+        some order if real time is ignored; "impossible": neither."""
+        if fits(w + [loose]):
+            return "timing"
+        return "order" if fits(timeless(w)) else "impossible"
+
     others = [op for op in prefix if op is not culprit]
-    timing = explainable(others)
+    reason = kind(others)
 
     def accept(w):
-        return nonlin(w + [culprit]) and (not timing or explainable(w))
+        if not nonlin(w + [culprit]):
+            return False
+        if reason == "timing":                     # only what is needed: the timeless search is the costly one
+            return fits(w + [loose])
+        if reason == "order":
+            return not fits(w + [loose]) and fits(timeless(w))
+        # an "impossible" window only shrinks; a short budget suffices (running out counts as impossible)
+        return not fits(w + [loose]) and not fits(timeless(w), min(budget, 5_000))
 
     chunk = max(1, len(others) // 2)
     while True:                                     # delta debugging: drop chunks, then single ops
+        if chunk == 1:
+            exhausted[0] = False                    # only the last single-op pass decides minimality
         changed, i = False, 0
         while i < len(others):
             cand = others[:i] + others[i + chunk:]
@@ -242,7 +268,7 @@ def _window(ops, model, budget):
             break
         chunk = max(1, chunk // 2)
     window = sorted(others + [culprit], key=lambda o: (o.invoke, o.id))
-    return tuple(o.id for o in window), culprit.id, timing, not exhausted[0]
+    return tuple(o.id for o in window), culprit.id, reason, not exhausted[0]
 
 
 def check_linearizable(history, model="register", *, max_steps: int = 5_000_000) -> LinearizabilityVerdict:
@@ -278,12 +304,14 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
     as it stood at the earliest completion time ``t`` at which it is already not linearizable
     (operations still running at ``t`` become pending); linearizability is prefix-closed, so
     bisection finds it. (2) The *culprit*: an operation completing at ``t``. (3) Delta
-    debugging removes the other operations while the window stays non-linearizable and, when
-    the culprit's result could be produced at *some* time by the other operations (a timing
-    violation, such as a stale read), while it still can be. The window is then *1-minimal*:
-    dropping any single operation besides the culprit either makes the window linearizable or
-    leaves the culprit's result unexplainable at any time (e.g. removing the write it read).
-    Each step of the minimization uses at most ``max_steps`` search steps; if one runs out,
+    debugging removes the other operations while the window stays non-linearizable and keeps
+    its *kind* of violation: "timing" (the culprit's result would fit at some other time: a
+    stale read), "order" (all of the window fits in some order, just not one that respects real
+    time) or "impossible" (no order explains the culprit's result, e.g. a value nobody wrote).
+    The window is then *1-minimal*: dropping any single operation besides the culprit makes it
+    linearizable or changes its kind (dropping the write that a stale read saw turns a timing
+    violation into an impossible one, which would no longer explain anything).
+    Each check of the minimization uses at most ``WINDOW_STEPS`` search steps; if one runs out,
     the window is still non-linearizable but may not be minimal, and the message says so.
 
     Examples
@@ -304,17 +332,20 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
         ok, witness, used = _search(History(part).ops, model, max_steps - steps)
         steps += used
         if not ok:
-            window, culprit, timing, minimal = _window(list(History(part).ops), model, max_steps)
+            window, culprit, reason, minimal = _window(list(History(part).ops), model,
+                                                       min(max_steps, WINDOW_STEPS))
             op = next(o for o in h.ops if o.id == culprit)
             where = f"key {key!r}: " if key is not None else ""
-            why = (f"{op_label(op)} (op {op.id}, client {op.client!r}) cannot take effect between "
-                   f"{op.invoke:g} and {op.complete:g}" if timing else
-                   f"no order of the operations explains {op_label(op)} (op {op.id}, client {op.client!r})")
+            what = f"{op_label(op)} (op {op.id}, client {op.client!r})"
+            why = {"timing": f"{what} cannot take effect between {op.invoke:g} and {op.complete:g}",
+                   "order": f"the window fits in some order, but none that respects real time ends with {what}",
+                   "impossible": f"no order of the window's operations explains {what}"}[reason]
             note = "" if minimal else " (minimization ran out of budget: the window may not be minimal)"
             return LinearizabilityVerdict(False, "linearizability",
                                           f"{where}not linearizable: {why}; violating window of "
                                           f"{len(window)} operations {list(window)}{note}",
-                                          window=window, key=key, steps=steps, culprit=culprit)
+                                          window=window, key=key, steps=steps, culprit=culprit,
+                                          violation=reason)
         order.extend(witness)
     n_keys = len(parts)
     return LinearizabilityVerdict(True, "linearizability",
