@@ -35,7 +35,8 @@ from ..sim.scenario import Scenario
 from .register import Client, LwwReplica, QuorumReplica
 
 __all__ = ["MODES", "KEYS", "cap_scenario", "default_partition", "client_homes", "CapMeasures", "cap_measures",
-           "check_history", "final_values", "replica_ids", "stale_read_ops", "lost_write_ops"]
+           "check_history", "final_values", "replica_ids",
+           "partition_groups", "answered_by_side", "stale_read_ops", "lost_write_ops"]
 
 MODES = ("CP", "AP")
 KEYS = ("x", "y", "z")
@@ -219,6 +220,42 @@ def replica_ids(trace) -> list:
     clients = {r[2] for r in trace.rows if r[1] == "observe" and r[5] == "outcome"}
     out = {r[2] for r in trace.rows if r[1] == "observe" and r[5] == "state" and r[2] not in clients}
     return sorted(out)
+
+
+def partition_groups(trace):
+    """The replica groups of the (first) partition of a run, or None: clients left out."""
+    replicas = set(replica_ids(trace))
+    for r in trace.rows:
+        if r[1] == "partition":
+            return [[n for n in g if n in replicas] for g in r[5]]
+    return None
+
+
+def answered_by_side(trace, start: float = 0.0, end: float = math.inf) -> list:
+    """Share of operations answered ``"ok"`` on each side of the partition, for the operations
+    invoked in ``[start, end)``: one number per group of :func:`partition_groups` (NaN for a side
+    with no operation then). A client is on the side of its home replica.
+
+    Examples
+    --------
+    >>> from dsysedu.sim import run
+    >>> answered_by_side(run(cap_scenario("CP"), seed=7), 0.5, 1.6)
+    [0.0, 1.0]
+    """
+    replicas = replica_ids(trace)
+    groups = partition_groups(trace) or [replicas]
+    side = {}
+    for i, g in enumerate(groups):
+        for r in g:
+            for c in trace.graph.neighbors(r):
+                if c not in replicas:  # a client: linked to its home replica only
+                    side[c] = i
+    counts = [[0, 0] for _ in groups]
+    for op in History.from_trace(trace):
+        if start <= op.invoke < end:
+            counts[side[op.client]][0] += op.status == "ok"
+            counts[side[op.client]][1] += 1
+    return [ok / n if n else float("nan") for ok, n in counts]
 
 
 def _writes_by_value(history) -> dict:

@@ -157,8 +157,8 @@ class Client(Node):
     Notes
     -----
     Observes ``invoke`` and ``complete`` (the history); ``state`` ``"from cN"`` once (the
-    colour its writes give the replicas in the topology view); ``outcome``: ``"waiting"`` while
-    an operation is open, then ``"ok"``, ``"error"`` (fail) or ``"unknown"`` (info).
+    colour its writes give the replicas in the topology view); ``outcome``: ``"idle"`` before the
+    first operation, ``"waiting"`` while one is open, then ``"ok"``, ``"error"`` (fail) or ``"unknown"`` (info).
 
     Examples
     --------
@@ -186,6 +186,7 @@ class Client(Node):
 
     def on_start(self, ctx):
         ctx.observe("state", f"from c{self.id}")  # the colour of its writes in the topology view
+        ctx.observe("outcome", "idle")
         self._next(ctx)
 
     def _next(self, ctx):

@@ -24,14 +24,16 @@ import ipywidgets as W
 import numpy as np
 
 from ..check.history import History
-from ..protocols.cap import MODES, cap_measures, cap_scenario, client_homes
+from ..protocols.cap import (MODES, cap_measures, cap_scenario, lost_write_ops, partition_groups, replica_ids,
+                             stale_read_ops)
 from ..sim import run
 from ..viz import TopologyView, style
 from .controls import PartitionEditor, SeedBox, TimeScrubber
 from .playground import _fmt
 from .render import LayeredBlitter, new_figure
 
-__all__ = ["CapPlayground", "cap_layout", "cap_rerun_ms", "lane_chart"]
+__all__ = ["CapPlayground", "cap_layout", "cap_layout_of", "cap_pictures", "history_panel", "cap_rerun_ms",
+           "lane_chart", "trace_partition"]
 
 
 def cap_layout(replicas: int, homes: dict, groups=None) -> dict:
@@ -179,9 +181,7 @@ class CapPlayground:
         self.show_time(min(self.scrubber.t, trace.end_time))
 
     def _draw(self, trace) -> None:
-        groups = self.groups()
-        homes = client_homes(self.replicas, self.clients, groups)
-        key = (tuple(map(tuple, groups or ())),)
+        key = (tuple(map(tuple, self.groups() or ())),)
         t0 = min(self.scrubber.t, trace.end_time)
         self.ax_hist.clear()
         self._draw_history()
@@ -193,32 +193,12 @@ class CapPlayground:
             return
         self.ax_topo.clear()
         self.topo = TopologyView(trace, ax=self.ax_topo, color_by="state", show_messages=False,
-                                 pos=cap_layout(self.replicas, homes, groups), legend=True)
+                                 pos=cap_layout_of(trace), legend=True)
         self._pos_key = key
         self.blitter.reset(self.topo.draw(t0) + [self.now_line], layer=self.ax_hist)
 
     def _draw_history(self) -> None:
-        ax, m = self.ax_hist, self.measures
-        spans = trace_partition(self.trace)
-        for a, b in spans:
-            ax.axvspan(a, b, color=style.FAULT, alpha=0.08, zorder=0, lw=0)
-        from ..protocols.cap import lost_write_ops, stale_read_ops
-        ringed = [op.id for op in stale_read_ops(self.history)] + [op.id for op in lost_write_ops(self.history,
-                                                                                                  self.trace)]
-        title = (f"{self.mode.value}: client history, {len(self.history)} operations; "
-                 f"ringed: {m.stale} stale reads, {m.lost} lost writes")
-        try:
-            from ..viz.history import history_view
-        except ImportError:
-            lane_chart(self.history, ax, self.until)
-            ax.set_title(title, fontsize=style.FONT["label"], loc="left")
-        else:
-            history_view(self.history, ax=ax, verdict=m.verdict, t=(0.0, self.until), labels=False,
-                         highlight=ringed, title=title)
-        for a, b in spans:
-            ax.text(a, 0.01, " partition", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
-                    fontsize=style.FONT["small"], color=style.FAULT)
-        ax.set_xlabel("time (s)", fontsize=style.FONT["label"])
+        history_panel(self.trace, self.ax_hist, history=self.history, measures=self.measures, until=self.until)
 
     def show_time(self, t: float) -> None:
         """Redraw at time ``t`` (no re-run)."""
@@ -248,6 +228,74 @@ class CapPlayground:
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget)
+
+
+def cap_layout_of(trace) -> dict:
+    """:func:`cap_layout` for a run of :func:`~dsysedu.protocols.cap.cap_scenario` (replicas, homes
+    and the partition read from the trace)."""
+    replicas = replica_ids(trace)
+    homes = {c: next(iter(trace.graph.neighbors(c))) for c in trace.nodes if c not in replicas}
+    return cap_layout(len(replicas), homes, partition_groups(trace))
+
+
+def history_panel(trace, ax, *, history=None, measures=None, until=None):
+    """The client history of a CAP run on ``ax``: the partition shaded, the checker's verdict,
+    stale reads and lost writes ringed. Returns the Axes."""
+    history = History.from_trace(trace) if history is None else history
+    m = cap_measures(trace) if measures is None else measures
+    until = trace.end_time if until is None else until
+    spans = trace_partition(trace)
+    for a, b in spans:
+        ax.axvspan(a, b, color=style.FAULT, alpha=0.08, zorder=0, lw=0)
+    ringed = [op.id for op in stale_read_ops(history)] + [op.id for op in lost_write_ops(history, trace)]
+    title = (f"{m.mode}: client history, {len(history)} operations; "
+             f"ringed: {m.stale} stale reads, {m.lost} lost writes")
+    try:
+        from ..viz.history import history_view
+    except ImportError:
+        lane_chart(history, ax, until)
+        ax.set_title(title, fontsize=style.FONT["label"], loc="left")
+    else:
+        history_view(history, ax=ax, verdict=m.verdict, t=(0.0, until), labels=False, highlight=ringed, title=title)
+    for a, _b in spans:
+        ax.text(a, 0.01, " partition", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
+                fontsize=style.FONT["small"], color=style.FAULT)
+    ax.set_xlabel("time (s)", fontsize=style.FONT["label"])
+    return ax
+
+
+def cap_pictures(trace, t: float, axes=None):
+    """The two pictures of a CAP run: the network at time ``t`` and the client history.
+
+    Parameters
+    ----------
+    trace : Trace
+        A run of :func:`~dsysedu.protocols.cap.cap_scenario`.
+    t : float
+        The moment the topology shows (a line marks it on the history).
+    axes : (Axes, Axes), optional
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from dsysedu.sim import run
+    >>> from dsysedu.protocols.cap import cap_scenario
+    >>> fig = cap_pictures(run(cap_scenario("AP"), seed=7), t=1.5)
+    """
+    if axes is None:
+        import matplotlib.pyplot as plt
+        _fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), gridspec_kw={"width_ratios": (1.0, 1.5)},
+                                  layout="constrained")
+    ax_topo, ax_hist = axes
+    view = TopologyView(trace, ax=ax_topo, color_by="state", show_messages=False, pos=cap_layout_of(trace))
+    view.draw(t)
+    history_panel(trace, ax_hist)
+    ax_hist.axvline(t, color=style.CURSOR, lw=1.2, zorder=7)
+    return ax_topo.figure
 
 
 def trace_partition(trace) -> list:

@@ -346,3 +346,12 @@ def test_lost_writes_come_only_from_acknowledged_discarded_values():
 def test_doctests():
     assert doctest.testmod(register_module).failed == 0
     assert doctest.testmod(cap_module).failed == 0
+
+
+def test_answered_by_side_minority_refused_majority_served():
+    from dsysedu.protocols.cap import answered_by_side, partition_groups
+    cp = run(cap_scenario("CP"), seed=3)
+    assert partition_groups(cp) == [[0, 1], [2, 3, 4]]
+    assert answered_by_side(cp, 0.5, 2.0 - 0.35) == [0.0, 1.0]
+    assert answered_by_side(run(cap_scenario("AP"), seed=3), 0.5, 2.0) == [1.0, 1.0]
+    assert partition_groups(run(cap_scenario("CP", partition=None), seed=3)) is None
