@@ -25,9 +25,12 @@ one value against the other, and fires its timer as soon as it has ``n - f``: no
 sees a majority, every proposal is ``None``, and a deterministic protocol keeps its split
 values round after round. It never drops or holds back a message for long: each arrives
 once it can no longer tip the balance. With coins the adversary loses: once the coins
-agree, no balanced view exists. After ``gst`` rounds the scheduler turns ``"synchronous"``
-(every message before any timeout), everyone sees all ``n`` reports, and the deterministic
-protocol decides too when ``n`` is odd and nobody crashed.
+agree, no balanced view exists. Once every process has reached round ``gst`` the scheduler
+turns ``"synchronous"`` (every message before any timeout), everyone sees all ``n`` reports,
+and the deterministic protocol decides too, in round ``gst`` or ``gst + 1``, when ``n`` is odd
+and nobody crashed. (With a crash, or ``n`` even, two halves can see the same tie for ever:
+partially synchronous protocols such as that of Dwork, Lynch and Stockmeyer (1988) break
+ties with a rotating coordinator instead.)
 
 References
 ----------
