@@ -39,7 +39,7 @@ import numpy as np
 
 __all__ = ["OMEGA", "PetriNet", "StateLimitExceeded", "reachability_graph", "deadlocks", "coverability_graph",
            "is_bounded", "bound", "p_invariants", "dining_philosophers", "producer_consumer",
-           "unbounded_producer", "format_marking"]
+           "unbounded_producer", "format_marking", "philosophers_word"]
 
 OMEGA = math.inf
 """ω: "as many tokens as you like" in a coverability graph (``math.inf``, so ω - k = ω)."""
@@ -461,23 +461,34 @@ def dining_philosophers(n: int = 5, fix: str | None = None) -> PetriNet:
                  (f"done{i}", f"fork{right}")]
         if fix == "butler":
             arcs += [("seats", f"first{i}"), (f"done{i}", "seats")]
-        # philosopher i at angle a (clockwise from the top); its cycle is a small loop there,
-        # think outside, eat inside; forks sit on the rim between neighbours
+        # philosopher i at angle a (clockwise from the top); its cycle is a small loop there:
+        # done innermost, its two forks on the rim either side, so no arc crosses another
         a = math.pi / 2 - 2 * math.pi * i / n
         u = np.array([math.cos(a), math.sin(a)])          # outwards
         v = np.array([math.sin(a), -math.cos(a)])         # clockwise (towards the right fork)
-        c = 3.0 * u
-        r = 0.75
-        pos[f"think{i}"] = tuple(c + r * u)
-        pos[f"first{i}"] = tuple(c + 0.55 * r * u - 0.85 * r * v)
-        pos[f"hold{i}"] = tuple(c - 0.55 * r * u - 0.85 * r * v)
-        pos[f"second{i}"] = tuple(c - r * u)
-        pos[f"eat{i}"] = tuple(c - 0.55 * r * u + 0.85 * r * v)
-        pos[f"done{i}"] = tuple(c + 0.55 * r * u + 0.85 * r * v)
+        c, r = 3.2 * u, 1.0
+        for name, (du, dv) in {"done": (-1, 0), "think": (-.5, -.87), "first": (.5, -.87), "hold": (1, 0),
+                               "second": (.5, .87), "eat": (-.5, .87)}.items():
+            pos[f"{name}{i}"] = tuple(float(x) for x in c + r * du * u + r * dv * v)
         fa = a + math.pi / n  # fork i: between philosopher i-1 and i
-        pos[f"fork{i}"] = (2.6 * math.cos(fa), 2.6 * math.sin(fa))
+        pos[f"fork{i}"] = (2.9 * math.cos(fa), 2.9 * math.sin(fa))
     name = "dining philosophers" + ({None: "", "ordering": " (resource ordering)", "butler": " (butler)"}[fix])
     return PetriNet(places, transitions, arcs, initial, positions=pos, name=f"{name}, n={n}")
+
+
+def philosophers_word(net: PetriNet, marking) -> str:
+    """What each philosopher of a :func:`dining_philosophers` net does in ``marking``, one letter each:
+    ``T`` thinks, ``H`` holds the first fork, ``E`` eats.
+
+    Examples
+    --------
+    >>> net = dining_philosophers(3)
+    >>> philosophers_word(net, net.fire(net.initial, "first1"))
+    'THT'
+    """
+    d = net.as_dict(marking)
+    n = sum(1 for p in net.places if p.startswith("think"))
+    return "".join("E" if d.get(f"eat{i}") else "H" if d.get(f"hold{i}") else "T" for i in range(n))
 
 
 def producer_consumer(capacity: int = 2) -> PetriNet:
