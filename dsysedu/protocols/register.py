@@ -158,7 +158,8 @@ class Client(Node):
     -----
     Observes ``invoke`` and ``complete`` (the history); ``state`` ``"from cN"`` once (the
     colour its writes give the replicas in the topology view); ``outcome``: ``"idle"`` before the
-    first operation, ``"waiting"`` while one is open, then ``"ok"``, ``"error"`` (fail) or ``"unknown"`` (info).
+    first operation, ``"waiting"`` while one is open, then ``"ok"``, ``"error"`` (fail) or
+    ``"unknown"`` (info).
 
     Examples
     --------
