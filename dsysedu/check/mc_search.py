@@ -18,6 +18,7 @@ set of their canonical tuples (under symmetry: of their class representatives).
 """
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -93,12 +94,20 @@ def search(model, prop: Property, strategy, max_states, max_depth, sym, progress
     run = _Run(max_states, max_depth, progress, every)
     if record:
         run.edges = []
-    if prop.kind == "within":
-        out = _within(model, prop, run, sym)
-    elif prop.kind == "eventually":
-        out = _eventually(model, prop, run, sym, strategy)
-    else:
-        out = _explore(model, prop, run, sym, strategy)
+    # millions of small tuples, no cycles worth collecting: the cyclic GC would rescan them again
+    # and again (as in the simulation kernel), so it waits until the search ends
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if prop.kind == "within":
+            out = _within(model, prop, run, sym)
+        elif prop.kind == "eventually":
+            out = _eventually(model, prop, run, sym, strategy)
+        else:
+            out = _explore(model, prop, run, sym, strategy)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     out["transitions"] = run.transitions
     out["depth"] = run.depth
     out["seconds"] = time.perf_counter() - run.t0
@@ -131,7 +140,7 @@ def _explore(model, prop, run, sym, strategy, target=...):
     depth_of = {k0: 0}
     if target is not None and target(k0):
         return {"found": k0, "parent": parent, "states": 1, "complete": False}
-    successors = model.successors
+    successors = model._successors
     max_states, max_depth = run.max_states, run.max_depth
     edges = run.edges
     frontier = deque([k0])
@@ -141,7 +150,7 @@ def _explore(model, prop, run, sym, strategy, target=...):
         k = pop()
         d = depth_of[k]
         if max_depth is not None and d >= max_depth:
-            if model.actions(k):
+            if model._enabled(k):
                 run.cut = run.cut or "depth"
             continue
         if d + 1 > run.depth:
@@ -194,7 +203,7 @@ def _within(model, prop, run, sym):
             if step == prop.steps:
                 return {"found": (step, k), "parents": parents, "states": len(seen), "complete": False,
                         "why": f"no P-state within {prop.steps} steps"}
-            succ = model.successors(k)
+            succ = model._successors(k)
             if not succ:
                 return {"found": (step, k), "parents": parents, "states": len(seen), "complete": False,
                         "why": f"the run ends after {step} steps without P"}

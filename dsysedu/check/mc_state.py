@@ -3,32 +3,38 @@
 A :class:`Model` wraps a :class:`~dsysedu.sim.Scenario` (the same protocol classes the
 simulator runs) and turns it into a transition system:
 
-* a **state** is a tuple ``(nodes, in_flight, timers, budget)``: each node's comparable
-  state (its ``state_fields``, frozen into hashable values) and whether it is up; the
-  multiset of messages in flight ``(src, dst, msg) -> count``; the set of pending timers
-  ``(node, name)``; the fault budget left (drops, duplicates, crashes, recoveries);
+* a **state** holds each node's comparable state (its ``state_fields``, frozen into
+  hashable values) and whether it is up; the multiset of messages in flight
+  ``(src, dst, msg)``; the set of pending timers ``(node, name)``; and the fault budget
+  left (drops, duplicates, crashes, recoveries);
 * an **action** is one of ``deliver`` (a message in flight arrives), ``timer`` (a pending
   timer fires), and, within the budget, ``drop``, ``duplicate``, ``crash`` and ``recover``.
 
 **Time is abstracted away**: any pending timer may fire at any moment, whatever its delay,
 and any message in flight may arrive next, whatever was sent first. This covers every
 timing the simulator could produce (and more: orders no real latency would give).
-Handlers run on a fresh node object rebuilt from the state; their effects are applied
-to the successor state as the kernel would apply them. ``ctx.rng`` is reset before every
-handler call, so a step is a function of the state (random choices are not explored).
+Handlers run on a node object rebuilt from the state; their effects are applied to the
+successor state as the kernel would apply them. ``ctx.rng`` is reset before every handler
+call, so a step is a function of the state (random choices are not explored).
 
 Crash and recovery mirror the kernel: a crashed node keeps only its ``durable`` fields
-and loses its timers; messages already sent to it stay in flight and are dropped if
-they arrive while it is down; recovery builds a fresh instance, copies the durable
-fields and calls ``on_recover`` (by default ``on_start``).
+and loses its timers; messages already sent to it stay in flight and are lost if they
+arrive while it is down; recovery builds a fresh instance, copies the durable fields and
+calls ``on_recover`` (by default ``on_start``).
+
+Speed: every node state, message and timer is *interned* (numbered once), so a state is
+a tuple of small ints ``(node entries, sorted message ids, sorted timer ids, budget)``,
+cheap to hash and compare. Because a handler's outcome depends only on its node's state
+and the event, each ``(node state, event)`` is run through the handler once and the
+outcome remembered: most transitions of a large search never call a handler.
 """
 from __future__ import annotations
 
 import random
 from typing import Any, Callable, NamedTuple
 
-from ..sim.node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context, Node
-from ..sim.scenario import Scenario
+from ..sim.node import CANCEL_TIMER, SEND, SET_TIMER, Context, Node
+from ..sim.scenario import Scenario, _sort_key
 
 __all__ = ["Model", "Action", "StateView", "NodeView", "freeze", "thaw"]
 
@@ -126,9 +132,9 @@ class NodeView:
     """Read-only attribute access to one node's fields in a state (mutable fields come thawed)."""
     __slots__ = ("_model", "_i", "_values", "_up", "_cache")
 
-    def __init__(self, model, i, entry):
+    def __init__(self, model, i, entry_id):
         self._model, self._i = model, i
-        self._up, self._values = entry
+        _i, self._up, self._values = model._E[entry_id]
         self._cache = None
 
     def __getattr__(self, name):
@@ -168,13 +174,14 @@ class StateView:
         return self.model.ids
 
     def is_up(self, node) -> bool:
-        return self.state[0][self.model.index[node]][0]
+        return self.model._E[self.state[0][self.model.index[node]]][1]
 
     def field(self, name) -> dict:
         """``{node: value}`` of one field over the up nodes that have it."""
         out = {}
         m = self.model
-        for i, (up, values) in enumerate(self.state[0]):
+        for i, eid in enumerate(self.state[0]):
+            _i, up, values = m._E[eid]
             if up and name in m._pos[i]:
                 v = values[m._pos[i][name]]
                 out[m.ids[i]] = thaw(v) if type(v) in _THAWED else v
@@ -183,15 +190,33 @@ class StateView:
     @property
     def in_flight(self) -> list:
         """Messages on the wire as ``(src, dst, msg)``, repeated by multiplicity."""
-        return [k for k, c in sorted(self.state[1], key=lambda kc: repr(kc[0])) for _ in range(c)]
+        return [self.model._M[x] for x in self.state[1]]
 
     @property
     def timers(self) -> frozenset:
         """Pending timers as ``(node, name)``."""
-        return self.state[2]
+        return frozenset(self.model._T[x] for x in self.state[2])
 
     def __repr__(self) -> str:
         return self.model.describe(self.state)
+
+
+class _LazyRng:
+    """``ctx.rng`` for one handler call: a ``random.Random(0)`` made only if the handler uses it."""
+    __slots__ = ("_r",)
+
+    def __init__(self):
+        self._r = None
+
+    def __getattr__(self, name):
+        if self._r is None:
+            self._r = random.Random(0)
+        return getattr(self._r, name)
+
+
+# codes of compact actions (kind, x): x is a message id, a timer id or a node index
+DELIVER, TIMER, DROP, DUPLICATE, CRASH, RECOVER = range(6)
+KINDS = ("deliver", "timer", "drop", "duplicate", "crash", "recover")
 
 
 # ------------------------------------------------------------------------------ the model
@@ -225,12 +250,19 @@ class Model:
     name : str
         Shown in results.
 
+    Notes
+    -----
+    Handlers must be deterministic functions of the node's ``state_fields`` and the event
+    (the course's rule for handlers); fields outside ``state_fields`` are configuration and
+    must not change. The model remembers each handler outcome, so a handler that broke the
+    rule would be explored wrongly.
+
     Examples
     --------
     >>> from dsysedu.protocols.toys import Flood
     >>> m = Model(Flood, nodes=3)
-    >>> len(m.successors(m.initial()))
-    2
+    >>> [str(a) for a in m.actions(m.initial())]
+    ['deliver Rumor(origin=0, text='hello') 0→1', 'deliver Rumor(origin=0, text='hello') 0→2']
     """
 
     def __init__(self, scenario, nodes=3, params=None, node_params=None, inputs=(), *, drops=0, duplicates=0,
@@ -262,7 +294,6 @@ class Model:
         self.index = {n: i for i, n in enumerate(self.ids)}
         self._classes, self._templates, self._fields, self._durable, self._pos, self._ctx = [], [], [], [], [], []
         self._neighbors = []
-        from ..sim.scenario import _sort_key
         for n in self.ids:
             nbrs = tuple(sorted(graph.neighbors(n), key=_sort_key))
             self._neighbors.append(nbrs)
@@ -276,10 +307,17 @@ class Model:
             self._fields.append(tuple(fields))
             self._durable.append(tuple(cls.durable))
             self._pos.append({f: j for j, f in enumerate(fields)})
-            self._ctx.append(Context(n, nbrs, rng=random.Random(0), known=nbrs + (n,)))
-        self._rng_state = random.Random(0).getstate()
+            self._ctx.append(Context(n, nbrs, known=nbrs + (n,)))
         self.symmetric = tuple(symmetric)
         self._check_symmetric()
+        # interning tables: id -> value and value -> id
+        self._E, self._E_id = [], {}      # node entries (node index, up, values)
+        self._M, self._M_id = [], {}      # messages (src, dst, msg)
+        self._T, self._T_id = [], {}      # timers (node, name)
+        self._T_node: list = []           # timer id -> node index
+        self._M_dst: list = []            # message id -> destination index
+        self._memo: dict = {}             # (entry id, code, x) -> (entry id, sends, timer ops)
+        self.handler_calls = 0
         self._inputs = tuple((None, inp.node, inp.msg) for inp in scenario.inputs)
         self._init = None
 
@@ -300,7 +338,8 @@ class Model:
         closed = set(self._neighbors[self.index[first]]) | {first}
         for n in sym[1:]:
             if self.scenario.protocol_of(n) is not cls or self.scenario.params_of(n) != params:
-                raise ValueError(f"symmetric nodes must run the same class with the same params: {first!r} and {n!r} differ")
+                raise ValueError(f"symmetric nodes must run the same class with the same params: "
+                                 f"{first!r} and {n!r} differ")
             if set(self._neighbors[self.index[n]]) | {n} != closed:
                 raise ValueError(f"symmetric nodes must have the same links: {first!r} and {n!r} differ")
 
@@ -309,12 +348,36 @@ class Model:
         return (f"<Model {self.name or self._classes[0].__name__}: {len(self.ids)} nodes"
                 + (f", {b}" if b else "") + (f", symmetric {list(self.symmetric)}" if self.symmetric else "") + ">")
 
+    # -- interning ---------------------------------------------------------------------------
+    def _entry(self, i, up, values) -> int:
+        key = (i, up, values)
+        e = self._E_id.get(key)
+        if e is None:
+            e = self._E_id[key] = len(self._E)
+            self._E.append(key)
+        return e
+
+    def _msg(self, key) -> int:
+        m = self._M_id.get(key)
+        if m is None:
+            m = self._M_id[key] = len(self._M)
+            self._M.append(key)
+            self._M_dst.append(self.index[key[1]])
+        return m
+
+    def _timer(self, key) -> int:
+        t = self._T_id.get(key)
+        if t is None:
+            t = self._T_id[key] = len(self._T)
+            self._T.append(key)
+            self._T_node.append(self.index[key[0]])
+        return t
+
     # -- nodes <-> state ---------------------------------------------------------------------
     def _build(self, i, values):
-        tpl = self._templates[i]
         obj = object.__new__(self._classes[i])
         d = obj.__dict__
-        d.update(tpl.__dict__)
+        d.update(self._templates[i].__dict__)
         for f, v in zip(self._fields[i], values):
             d[f] = thaw(v) if type(v) in _THAWED else v
         return obj
@@ -323,159 +386,223 @@ class Model:
         d = obj.__dict__
         return tuple(freeze(d[f]) for f in self._fields[i])
 
-    def _run(self, i, call, *args):
+    def _run(self, i, call, *args) -> list:
         ctx = self._ctx[i]
         ctx.effects = []
-        ctx.rng.setstate(self._rng_state)
+        ctx.rng = _LazyRng()
+        self.handler_calls += 1
         call(ctx, *args)
         return ctx.effects
 
-    @staticmethod
-    def _apply(node, effects, msgs: dict, timers: set, record=None) -> None:
+    def _outcome(self, i, obj, effects, record) -> tuple:
+        """(new entry id, message ids sent, timer ops) of a handler's run."""
+        n = self.ids[i]
+        sends, ops = [], []
         for kind, a, b in effects:
             if kind == SEND:
-                key = (node, a, b)
-                msgs[key] = msgs.get(key, 0) + 1
+                sends.append(self._msg((n, a, b)))
             elif kind == SET_TIMER:
-                timers.add((node, a))
+                ops.append((True, self._timer((n, a))))
             elif kind == CANCEL_TIMER:
-                timers.discard((node, a))
+                ops.append((False, self._timer((n, a))))
             if record is not None:
                 record.append((kind, a, b))
+        return self._entry(i, True, self._freeze_node(i, obj)), tuple(sends), tuple(ops)
 
     def initial(self, record=None) -> tuple:
         """The initial state: every node built and started (in id order), inputs in flight."""
         if self._init is not None and record is None:
             return self._init
-        msgs, timers, nodes = {}, set(), []
+        msgs, timers, nodes = [], set(), []
         for i, n in enumerate(self.ids):
             obj = self._build(i, self._freeze_node(i, self._templates[i]))
             eff = self._run(i, obj.on_start)
             if record is not None:
                 record.append(("start", n, eff))
-            self._apply(n, eff, msgs, timers)
-            nodes.append((True, self._freeze_node(i, obj)))
-        for key in self._inputs:
-            msgs[key] = msgs.get(key, 0) + 1
-        state = (tuple(nodes), frozenset(msgs.items()), frozenset(timers), self.budget)
+            e, sends, ops = self._outcome(i, obj, eff, None)
+            msgs.extend(sends)
+            _timer_ops(timers, ops)
+            nodes.append(e)
+        msgs.extend(self._msg(key) for key in self._inputs)
+        state = (tuple(nodes), tuple(sorted(msgs)), tuple(sorted(timers)), self.budget)
         if record is None:
             self._init = state
         return state
 
-    # -- actions ---------------------------------------------------------------------------
-    def actions(self, state, protocol_only: bool = False) -> list:
-        """The actions enabled in ``state``, in a fixed order (``protocol_only``: no fault actions)."""
+    # -- the hot loop --------------------------------------------------------------------------
+    def _enabled(self, state, protocol_only=False) -> list:
+        """Compact actions ``(code, x)`` enabled in ``state``, in a fixed order."""
         nodes, msgs, timers, budget = state
-        index = self.index
         out = []
-        for (src, dst, msg), _c in msgs:
-            out.append(Action("deliver", dst, src, msg))
+        prev = -1
+        for x in msgs:
+            if x != prev:
+                out.append((DELIVER, x))
+                prev = x
         fire = self.fire
-        for n, name in timers:
-            i = index[n]
-            if fire is None or fire(NodeView(self, i, nodes[i]), name):
-                out.append(Action("timer", n, None, name))
+        for t in timers:
+            if fire is None:
+                out.append((TIMER, t))
+            else:
+                i = self._T_node[t]
+                if fire(NodeView(self, i, nodes[i]), self._T[t][1]):
+                    out.append((TIMER, t))
         if protocol_only:
             return out
         if budget[_DROP] or budget[_DUP]:
-            for (src, dst, msg), _c in msgs:
-                if budget[_DROP]:
-                    out.append(Action("drop", dst, src, msg))
-                if budget[_DUP]:
-                    out.append(Action("duplicate", dst, src, msg))
+            prev = -1
+            for x in msgs:
+                if x != prev:
+                    if budget[_DROP]:
+                        out.append((DROP, x))
+                    if budget[_DUP]:
+                        out.append((DUPLICATE, x))
+                    prev = x
         if budget[_CRASH] or budget[_RECOVER]:
-            for i, (up, _v) in enumerate(nodes):
-                if up and budget[_CRASH]:
-                    out.append(Action("crash", self.ids[i]))
-                elif not up and budget[_RECOVER]:
-                    out.append(Action("recover", self.ids[i]))
-        if len(out) > 1:
-            out.sort(key=_action_key)
+            E = self._E
+            for i, e in enumerate(nodes):
+                if E[e][1]:
+                    if budget[_CRASH]:
+                        out.append((CRASH, i))
+                elif budget[_RECOVER]:
+                    out.append((RECOVER, i))
         return out
 
-    def step(self, state, action: Action, record=None) -> tuple:
-        """The state after ``action`` (which must be enabled in ``state``).
-
-        ``record``, a list, receives what happened: ``(kind, ...)`` entries for the trace.
-        """
+    def _step(self, state, code, x, record=None) -> tuple:
         nodes, msgs, timers, budget = state
-        kind = action.kind
-        if kind == "deliver" or kind == "drop" or kind == "duplicate":
-            key = (action.peer, action.node, action.data)
-            m = dict(msgs)
-            c = m.get(key)
-            if not c:
-                raise ValueError(f"{action} is not enabled: that message is not in flight")
-            if kind == "duplicate":
-                m[key] = c + 1
-                return nodes, frozenset(m.items()), timers, _spend(budget, _DUP)
-            if c == 1:
-                del m[key]
+        if code == DELIVER or code == TIMER:
+            if code == DELIVER:
+                i = self._M_dst[x]
+                lst = list(msgs)
+                lst.remove(x)
+                e = nodes[i]
+                if not self._E[e][1]:   # it arrives while the node is down: lost
+                    if record is not None:
+                        record.append(("lost",))
+                    return nodes, tuple(lst), timers, budget
+                tl = None
             else:
-                m[key] = c - 1
-            if kind == "drop":
-                return nodes, frozenset(m.items()), timers, _spend(budget, _DROP)
-            i = self.index[action.node]
-            up, values = nodes[i]
-            if not up:  # it arrives while the node is down: lost
-                if record is not None:
-                    record.append(("lost",))
-                return nodes, frozenset(m.items()), timers, budget
-            obj = self._build(i, values)
-            eff = self._run(i, obj.on_message, action.peer, action.data)
-            t = set(timers)
-            self._apply(action.node, eff, m, t, record)
-            nodes = nodes[:i] + ((True, self._freeze_node(i, obj)),) + nodes[i + 1:]
-            return nodes, frozenset(m.items()), frozenset(t), budget
-        n = action.node
-        i = self.index.get(n)
-        if i is None:
-            raise ValueError(f"{action}: unknown node {n!r}")
-        up, values = nodes[i]
-        if kind == "timer":
-            tk = (n, action.data)
-            if tk not in timers or not up:
-                raise ValueError(f"{action} is not enabled: no such pending timer")
-            t = set(timers)
-            t.discard(tk)
-            obj = self._build(i, values)
-            eff = self._run(i, obj.on_timer, action.data)
-            m = dict(msgs)
-            self._apply(n, eff, m, t, record)
-            nodes = nodes[:i] + ((True, self._freeze_node(i, obj)),) + nodes[i + 1:]
-            return nodes, frozenset(m.items()), frozenset(t), budget
-        if kind == "crash":
-            if not up or not budget[_CRASH]:
-                raise ValueError(f"{action} is not enabled (node down or crash budget spent)")
-            obj = self._build(i, values)
-            durable = tuple(freeze(getattr(obj, f)) for f in self._durable[i])
-            nodes = nodes[:i] + ((False, durable),) + nodes[i + 1:]
-            t = frozenset(x for x in timers if x[0] != n)
-            return nodes, msgs, t, _spend(budget, _CRASH)
-        if kind == "recover":
-            if up or not budget[_RECOVER]:
-                raise ValueError(f"{action} is not enabled (node up or recovery budget spent)")
+                i = self._T_node[x]
+                e = nodes[i]
+                lst = None
+                tl = set(timers)
+                tl.discard(x)
+            out = self._memo.get((e, code, x)) if record is None else None
+            if out is None:
+                obj = self._build(i, self._E[e][2])
+                if code == DELIVER:
+                    src, _dst, msg = self._M[x]
+                    eff = self._run(i, obj.on_message, src, msg)
+                else:
+                    eff = self._run(i, obj.on_timer, self._T[x][1])
+                out = self._outcome(i, obj, eff, record)
+                self._memo[(e, code, x)] = out
+            ne, sends, ops = out
+            if sends:
+                if lst is None:
+                    lst = list(msgs)
+                lst.extend(sends)
+                lst.sort()
+            if ops:
+                if tl is None:
+                    tl = set(timers)
+                _timer_ops(tl, ops)
+            return (nodes[:i] + (ne,) + nodes[i + 1:], msgs if lst is None else tuple(lst),
+                    timers if tl is None else tuple(sorted(tl)), budget)
+        if code == DROP or code == DUPLICATE:
+            lst = list(msgs)
+            if code == DROP:
+                lst.remove(x)
+                return nodes, tuple(lst), timers, _spend(budget, _DROP)
+            lst.append(x)
+            lst.sort()
+            return nodes, tuple(lst), timers, _spend(budget, _DUP)
+        i = x
+        e = nodes[i]
+        if code == CRASH:
+            out = self._memo.get((e, CRASH, None))
+            if out is None:
+                obj = self._build(i, self._E[e][2])
+                out = self._entry(i, False, tuple(freeze(getattr(obj, f)) for f in self._durable[i]))
+                self._memo[(e, CRASH, None)] = out
+            tn = self._T_node
+            return (nodes[:i] + (out,) + nodes[i + 1:], msgs, tuple(t for t in timers if tn[t] != i),
+                    _spend(budget, _CRASH))
+        # RECOVER
+        out = self._memo.get((e, RECOVER, None)) if record is None else None
+        if out is None:
             fresh = self._build(i, self._freeze_node(i, self._templates[i]))
-            for f, v in zip(self._durable[i], values):
+            for f, v in zip(self._durable[i], self._E[e][2]):
                 setattr(fresh, f, thaw(v))
             eff = self._run(i, fresh.on_recover)
-            m, t = dict(msgs), set(timers)
-            self._apply(n, eff, m, t, record)
-            nodes = nodes[:i] + ((True, self._freeze_node(i, fresh)),) + nodes[i + 1:]
-            return nodes, frozenset(m.items()), frozenset(t), _spend(budget, _RECOVER)
-        raise ValueError(f"unknown action kind {kind!r}; kinds are deliver, timer, drop, duplicate, crash, recover")
+            out = self._outcome(i, fresh, eff, record)
+            self._memo[(e, RECOVER, None)] = out
+        ne, sends, ops = out
+        lst = sorted(msgs + sends) if sends else msgs
+        tl = set(timers)
+        _timer_ops(tl, ops)
+        return nodes[:i] + (ne,) + nodes[i + 1:], tuple(lst), tuple(sorted(tl)), _spend(budget, _RECOVER)
+
+    def _successors(self, state) -> list:
+        """``[((code, x), next_state), ...]``: the search's inner loop."""
+        step = self._step
+        return [(a, step(state, a[0], a[1])) for a in self._enabled(state)]
+
+    # -- the public face: readable actions ------------------------------------------------------
+    def action(self, compact) -> Action:
+        """The readable :class:`Action` of a compact ``(code, x)``."""
+        code, x = compact
+        if code in (DELIVER, DROP, DUPLICATE):
+            src, dst, msg = self._M[x]
+            return Action(KINDS[code], dst, src, msg)
+        if code == TIMER:
+            n, name = self._T[x]
+            return Action("timer", n, None, name)
+        return Action(KINDS[code], self.ids[x])
+
+    def compact(self, action: Action) -> tuple:
+        """The ``(code, x)`` of an :class:`Action`; ValueError if it names nothing known."""
+        if not isinstance(action, Action):
+            raise TypeError(f"expected an Action, got {action!r}")
+        if action.kind not in KINDS:
+            raise ValueError(f"unknown action kind {action.kind!r}; kinds are {', '.join(KINDS)}")
+        code = KINDS.index(action.kind)
+        if code in (DELIVER, DROP, DUPLICATE):
+            x = self._M_id.get((action.peer, action.node, action.data))
+        elif code == TIMER:
+            x = self._T_id.get((action.node, action.data))
+        else:
+            x = self.index.get(action.node)
+        if x is None:
+            raise ValueError(f"{action} names a message, timer or node this model has never seen")
+        return code, x
+
+    def actions(self, state, protocol_only: bool = False) -> list:
+        """The :class:`Action` s enabled in ``state`` (``protocol_only``: no fault actions)."""
+        return [self.action(a) for a in self._enabled(state, protocol_only)]
+
+    def step(self, state, action: Action, record=None) -> tuple:
+        """The state after ``action``; ValueError if it is not enabled in ``state``.
+
+        ``record``, a list, receives the handler's effects ``(kind, a, b)`` (for traces).
+        """
+        a = self.compact(action)
+        if a not in self._enabled(state):
+            raise ValueError(f"{action} is not enabled in this state")
+        return self._step(state, a[0], a[1], record)
 
     def successors(self, state) -> list:
         """``[(action, next_state), ...]`` for every enabled action."""
-        step = self.step
-        return [(a, step(state, a)) for a in self.actions(state)]
+        return [(self.action(a), s) for a, s in self._successors(state)]
 
     def is_deadlock(self, state) -> bool:
         """No message can be delivered to an up node and no timer can fire, and the state is not final."""
-        up = [u for u, _v in state[0]]
-        if any(up[self.index[dst]] for (_s, dst, _m), _c in state[1]):
+        E = self._E
+        nodes = state[0]
+        dst = self._M_dst
+        if any(E[nodes[dst[x]]][1] for x in state[1]):
             return False
-        if state[2] and self.actions(state, protocol_only=True):
+        if state[2] and self._enabled((nodes, (), state[2], state[3]), protocol_only=True):
             return False
         return not (self.final is not None and self.final(StateView(self, state)))
 
@@ -485,34 +612,34 @@ class Model:
     def describe(self, state) -> str:
         """A few readable lines: each node's fields, the messages in flight, the timers, the budget left."""
         lines = []
-        for i, (up, values) in enumerate(state[0]):
+        for i, e in enumerate(state[0]):
+            _i, up, values = self._E[e]
             fields = self._fields[i] if up else self._durable[i]
             body = ", ".join(f"{f}={v!r}" for f, v in zip(fields, values))
             lines.append(f"{self.ids[i]}{'' if up else ' (crashed)'}: {body}")
-        msgs = sorted((f"{s}→{d} {_short(m)}" + (f" ×{c}" if c > 1 else "")) for (s, d, m), c in state[1])
+        counts: dict = {}
+        for x in state[1]:
+            counts[x] = counts.get(x, 0) + 1
+        msgs = sorted(f"{self._M[x][0]}→{self._M[x][1]} {_short(self._M[x][2])}" + (f" ×{c}" if c > 1 else "")
+                      for x, c in counts.items())
         lines.append("in flight: " + ("; ".join(msgs) or "none"))
-        lines.append("timers: " + (", ".join(f"{n}:{t}" for n, t in sorted(state[2], key=repr)) or "none"))
+        lines.append("timers: " + (", ".join(sorted(f"{n}:{t}" for n, t in (self._T[x] for x in state[2])))
+                                   or "none"))
         if any(self.budget):
-            lines.append("budget left: " + ", ".join(f"{k}={v}" for k, v in zip(BUDGET_KINDS, state[3]) if
-                                                       self.budget[BUDGET_KINDS.index(k)]))
+            lines.append("budget left: " + ", ".join(f"{k}={v}" for k, v, b in zip(BUDGET_KINDS, state[3], self.budget)
+                                                       if b))
         return "\n".join(lines)
 
 
-_KIND_ORDER = {"deliver": 0, "timer": 1, "drop": 2, "duplicate": 3, "crash": 4, "recover": 5}
-_repr_cache: dict = {}
-
-
-def _action_key(a: Action):
-    r = _repr_cache.get(a)
-    if r is None:
-        if len(_repr_cache) > 200_000:
-            _repr_cache.clear()
-        r = _repr_cache[a] = (_KIND_ORDER[a.kind], repr(a.node), repr(a.peer), repr(a.data))
-    return r
+def _timer_ops(timers: set, ops) -> None:
+    for add, t in ops:
+        if add:
+            timers.add(t)
+        else:
+            timers.discard(t)
 
 
 def _spend(budget: tuple, k: int) -> tuple:
     b = list(budget)
     b[k] -= 1
     return tuple(b)
-

@@ -10,8 +10,7 @@ safe exactly when the other is. The checker keeps one *representative* per class
    on what ``p`` is called);
 2. the nodes are ranked by signature, and the ``k``-th gets the ``k``-th id;
 3. nodes with equal signatures are tried in every order (unless swapping any two of them
-   leaves the state unchanged, the common case), and the candidate whose canonical text
-   is smallest wins.
+   leaves the state unchanged, the common case), and the smallest candidate wins.
 
 Every candidate is a renaming of the state, so the reduction is sound (a class is never
 confused with another); trying all orders within ties makes the representative the same
@@ -105,6 +104,19 @@ def canonical_text(value) -> str:
     return text
 
 
+class _Spy(dict):
+    """A mapping for :func:`rename_ids` that renames nothing and notes which ids it was asked about."""
+
+    def __init__(self, ids, found):
+        super().__init__()
+        self._ids, self._found = frozenset(ids), found
+
+    def get(self, key, default=None):
+        if key in self._ids:
+            self._found.add(key)
+        return default
+
+
 class Symmetry:
     """Canonical representatives of states under permutations of ``model.symmetric``."""
 
@@ -112,67 +124,112 @@ class Symmetry:
         self.model = model
         self.sym = tuple(model.symmetric)
         self.targets = tuple(sorted(self.sym, key=repr))
-        self.pos = [model.index[n] for n in self.sym]
+        self.pos = {n: model.index[n] for n in self.sym}
+        symset = set(self.sym)
+        self.rest = tuple(i for i, n in enumerate(model.ids) if n not in symset)
         self.rename = model.rename or rename_ids
-        self._cache: dict = {}
-        self._msg_cache: dict = {}
+        self._sigmap = {}
+        for p in self.sym:
+            mapping = {q: OTHER for q in self.sym}
+            mapping[p] = SELF
+            self._sigmap[p] = mapping
+        self._text: dict = {}      # (what, id, p) -> text under the signature renaming of p
+        self._perm: dict = {}      # image of the ids -> renamed-id tables (entries, messages, timers)
+        self._cache: dict = {}     # state -> representative
+        self._ment: dict = {}      # (what, id) -> symmetric ids it mentions
+        self.rest_set = frozenset(self.rest)
         self.candidates_tried = 0
 
-    # -- renaming a whole state ----------------------------------------------------------
+    # -- renaming --------------------------------------------------------------------------
+    def _image(self, mapping: dict) -> tuple:
+        return tuple(mapping.get(q, q) for q in self.sym)
+
+    def _tables(self, mapping: dict):
+        image = tuple(mapping.get(q, q) for q in self.sym)
+        tables = self._perm.get(image)
+        if tables is None:
+            tables = self._perm[image] = ({}, {}, {})
+        return tables
+
     def permute(self, state, mapping: dict) -> tuple:
         """``state`` with node ids renamed by ``mapping`` (node entries move to their new names)."""
-        m = self.model
+        te, tm, tt = self._tables(mapping)
         nodes, msgs, timers, budget = state
-        rn = self.rename
-        new = list(nodes)
-        index = m.index
-        for i, (up, values) in enumerate(nodes):
-            n = m.ids[i]
-            j = index[mapping.get(n, n)]
-            new[j] = (up, rn(values, mapping))
-        mkey = tuple(sorted(mapping.items(), key=repr))
-        cache = self._msg_cache
-        if len(cache) > 200_000:
-            cache.clear()
-        out = []
-        for key, c in msgs:
-            ck = (key, mkey)
-            r = cache.get(ck)
-            if r is None:
-                r = cache[ck] = rn(key, mapping)
-            out.append((r, c))
-        return tuple(new), frozenset(out), frozenset(rn(t, mapping) for t in timers), budget
-
-    def _signature(self, state, p) -> str:
-        mapping = {q: OTHER for q in self.sym}
-        mapping[p] = SELF
         m = self.model
+        E = m._E
+        new = list(nodes)
+        for e in nodes:
+            e2 = te.get(e)
+            if e2 is None:
+                i, up, values = E[e]
+                n = m.ids[i]
+                e2 = te[e] = m._entry(m.index[mapping.get(n, n)], up, self.rename(values, mapping))
+            new[E[e2][0]] = e2
+        ms = []
+        for x in msgs:
+            y = tm.get(x)
+            if y is None:
+                y = tm[x] = m._msg(self.rename(m._M[x], mapping))
+            ms.append(y)
+        ms.sort()
+        ts = []
+        for x in timers:
+            y = tt.get(x)
+            if y is None:
+                y = tt[x] = m._timer(self.rename(m._T[x], mapping))
+            ts.append(y)
+        ts.sort()
+        return tuple(new), tuple(ms), tuple(ts), budget
+
+    def _t(self, what, x, p):
+        key = (what, x, p)
+        r = self._text.get(key)
+        if r is None:
+            m = self.model
+            value = (m._E[x][1:] if what == 0 else m._M[x] if what == 1 else m._T[x])
+            r = self._text[key] = canonical_text(self.rename(value, self._sigmap[p]))
+        return r
+
+    def _mentions(self, what, x) -> tuple:
+        """The symmetric ids that an entry, message or timer mentions."""
+        key = (what, x)
+        r = self._ment.get(key)
+        if r is None:
+            m = self.model
+            value = (m._E[x][2] if what == 0 else m._M[x] if what == 1 else m._T[x])
+            found = set()
+            rename_ids(value, _Spy(self.sym, found))
+            r = self._ment[key] = tuple(q for q in self.sym if q in found)
+        return r
+
+    def _signatures(self, state) -> dict:
+        """Per symmetric node: its own entry, then every entry, message and timer that mentions it,
+        all with it renamed SELF and the others OTHER. Renaming the state renames nothing here."""
         nodes, msgs, timers, _budget = state
-        rn = self.rename
-        own = None
-        others, rest = [], []
-        symset = set(self.sym)
-        for i, entry in enumerate(nodes):
-            n = m.ids[i]
-            text = canonical_text(rn(entry, mapping))
-            if n == p:
-                own = text
-            elif n in symset:
-                others.append(text)
-            else:
-                rest.append(text)
-        others.sort()
-        return "|".join((own, ";".join(others), ";".join(rest),
-                         canonical_text(frozenset((rn(k, mapping), c) for k, c in msgs)),
-                         canonical_text(rn(timers, mapping))))
+        t, ment = self._t, self._mentions
+        bags = {p: [] for p in self.sym}
+        for i, e in enumerate(nodes):
+            for p in ment(0, e):
+                bags[p].append((i if i in self.rest_set else -1, t(0, e, p)))
+        for x in msgs:
+            for p in ment(1, x):
+                bags[p].append((-2, t(1, x, p)))
+        for x in timers:
+            for p in ment(2, x):
+                bags[p].append((-3, t(2, x, p)))
+        out = {}
+        for p, bag in bags.items():
+            bag.sort()
+            out[p] = (t(0, nodes[self.pos[p]], p), tuple(bag))
+        return out
 
     def canonical(self, state) -> tuple:
         """The representative of ``state``'s class (cached)."""
         hit = self._cache.get(state)
         if hit is not None:
             return hit
-        sigs = {p: self._signature(state, p) for p in self.sym}
-        ranked = sorted(self.sym, key=lambda p: sigs[p])
+        sigs = self._signatures(state)
+        ranked = sorted(self.sym, key=sigs.__getitem__)
         groups, cur = [], [ranked[0]]
         for p in ranked[1:]:
             if sigs[p] == sigs[cur[-1]]:
@@ -188,26 +245,18 @@ class Symmetry:
                 choices.append(list(permutations(g)))
             else:
                 choices.append([tuple(g)])
-        best, best_text, tried = None, None, 0
+        best, tried = None, 0
         for combo in product(*choices):
-            order = [p for g in combo for p in g]
-            mapping = {p: t for p, t in zip(order, self.targets)}
-            cand = self.permute(state, mapping)
+            order = tuple(p for g in combo for p in g)
+            cand = state if order == self.targets else self.permute(state, dict(zip(order, self.targets)))
             tried += 1
-            if best is None:
+            if best is None or cand < best:
                 best = cand
-                if len(choices) == sum(1 for c in choices if len(c) == 1):
-                    break
-                best_text = canonical_text(cand)
-            else:
-                text = canonical_text(cand)
-                if text < best_text:
-                    best, best_text = cand, text
             if tried >= MAX_CANDIDATES:  # still sound (a renaming), possibly less reduction
                 break
         self.candidates_tried += tried
         cache = self._cache
-        if len(cache) > 500_000:
+        if len(cache) > 1_000_000:
             cache.clear()
         cache[state] = best
         return best

@@ -200,13 +200,13 @@ def _judge(prop, out, max_states, max_depth):
 def _concrete(model, keys, sym):
     """Actions and states from the true initial state that follow the path of (representative) keys."""
     if sym is None:
-        return tuple(a for a, _k in keys[1:]), tuple(k for _a, k in keys)
+        return tuple(model.action(a) for a, _k in keys[1:]), tuple(k for _a, k in keys)
     state = model.initial()
     states, actions = [state], []
     for _a, key in keys[1:]:
-        for b, nxt in model.successors(state):
+        for b, nxt in model._successors(state):
             if sym.canonical(nxt) == key:
-                actions.append(b)
+                actions.append(model.action(b))
                 state = nxt
                 states.append(nxt)
                 break
@@ -249,7 +249,7 @@ def reachable_graph(model: Model, max_states: int = 500, symmetry: bool = False)
     for k in order:
         g.add_node(k, depth=depth[k])
     for a, act, b in r.edges:
-        g.add_edge(a, b, action=act)
+        g.add_edge(a, b, action=model.action(act))
     g.graph["initial"] = init
     g.graph["model"] = model
     return g
