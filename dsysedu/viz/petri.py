@@ -31,12 +31,9 @@ INITIAL = style.OKABE_ITO["blue"]           # the initial marking
 
 
 def _axes(ax, size):
-    if ax is None:
-        from matplotlib.figure import Figure
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        fig = Figure(figsize=size, dpi=100)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot(111)
+    if ax is None:  # a pyplot figure, so that a notebook shows it (as the other views do)
+        import matplotlib.pyplot as plt
+        _fig, ax = plt.subplots(figsize=size)
     return ax
 
 
@@ -150,7 +147,6 @@ def draw_net(net, marking=None, ax=None, title: str | None = None, show_enabled:
         c = pos[p]
         ax.add_patch(Circle(c, r, facecolor="white", edgecolor="black", lw=1.3, zorder=2))
         _token_dots(ax, c, r, marking[i], zorder=3)
-        out = c / (np.linalg.norm(c) or 1.0)
         ax.text(c[0], c[1] - r * 1.25, p, ha="center", va="top", fontsize=fs, zorder=5)
     for t in net.transitions:
         c = pos[t]
@@ -243,10 +239,14 @@ def draw_state_graph(graph, ax=None, title: str | None = None, labels: bool | No
                 ax.annotate(f"\u21ba {names}", pos[a], xytext=(-9, 4), textcoords="offset points", ha="right",
                             fontsize=style.FONT["small"], color="#555555", fontstyle="italic")
             continue
-        if edge_labels and names:
-            mid = (np.asarray(pos[a]) * 0.45 + np.asarray(pos[b]) * 0.55)
-            ax.text(mid[0] - 0.08, mid[1], names, fontsize=style.FONT["small"] - 1, color="#555555",
-                    fontstyle="italic", ha="right", va="center", zorder=1)
+        if edge_labels and names:  # beside the edge, on the side its curve bends to (arc3: (dy, -dx))
+            pa, pb = np.asarray(pos[a]), np.asarray(pos[b])
+            d = pb - pa
+            side = np.array([d[1], -d[0]]) / (np.linalg.norm(d) or 1.0)
+            mid = (pa + pb) / 2 + side * 0.12
+            ax.text(*mid, names, fontsize=style.FONT["small"] - 1, color="#555555", fontstyle="italic",
+                    ha="left" if side[0] > 0.1 else ("right" if side[0] < -0.1 else "center"),
+                    va="bottom" if side[1] > 0.1 else ("top" if side[1] < -0.1 else "center"), zorder=1)
         ax.add_patch(FancyArrowPatch(pos[a], pos[b], arrowstyle="-|>", mutation_scale=7 if n > 30 else 10,
                                      lw=0.6 if n > 30 else 0.9, color=style.EDGE, alpha=0.8, zorder=1,
                                      shrinkA=5, shrinkB=5, connectionstyle="arc3,rad=0.08"))
@@ -274,7 +274,8 @@ def draw_state_graph(graph, ax=None, title: str | None = None, labels: bool | No
     default = (f"{graph.graph.get('net') or 'state graph'}: {n} markings, "
                f"{k} deadlock{'s' if k != 1 else ''}")
     ax.set_title(default if title is None else title, fontsize=style.FONT["title"])
-    handles = [Line2D([], [], marker="o", ls="", mfc="none", mec=INITIAL, mew=2, ms=9, label="initial marking"),
-               Line2D([], [], marker="o", ls="", color=DEADLOCK, mec="black", label="deadlock (nothing enabled)")]
+    handles = [Line2D([], [], marker="o", ls="", mfc="none", mec=INITIAL, mew=2, ms=9, label="initial marking")]
+    if dead:
+        handles.append(Line2D([], [], marker="o", ls="", color=DEADLOCK, mec="black", label="deadlock (nothing enabled)"))
     ax.legend(handles=handles, loc="upper right", fontsize=style.FONT["legend"], frameon=False)
     return ax
