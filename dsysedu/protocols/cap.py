@@ -32,7 +32,8 @@ from ..sim._check import number, positive_int, probability
 from ..sim.faults import Fault, Partition
 from ..sim.network import LinkModel, Uniform
 from ..sim.scenario import Scenario
-from .register import Client, LwwReplica, QuorumReplica
+from .register import LwwReplica, QuorumReplica
+from .register_workload import Client
 
 __all__ = ["MODES", "KEYS", "cap_scenario", "default_partition", "client_homes", "CapMeasures", "cap_measures",
            "check_history", "final_values", "replica_ids",
@@ -125,7 +126,7 @@ def cap_scenario(mode: str = "CP", replicas: int = 5, clients: int = 4, partitio
     keys : int
         How many keys (1 to 3: ``"x"``, ``"y"``, ``"z"``).
     write_share, think, timeout
-        Client workload (see :class:`~dsysedu.protocols.register.Client`); ``timeout`` is the
+        Client workload (see :class:`~dsysedu.protocols.register_workload.Client`); ``timeout`` is the
         CP coordinator's, the client waits 0.15 s longer.
     link : LinkModel, optional
         Default: latency uniform in 5..15 ms, no loss, FIFO.

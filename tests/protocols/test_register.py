@@ -13,8 +13,10 @@ from dsysedu.protocols import cap as cap_module
 from dsysedu.protocols import register as register_module
 from dsysedu.protocols.cap import (cap_measures, cap_scenario, client_homes, default_partition, final_values,
                                    lost_write_ops, stale_read_ops)
-from dsysedu.protocols.register import (LWW_ZERO, ZERO_TAG, Client, ClientReply, ClientRequest, LwwReplica,
-                                        Query, QueryReply, QuorumReplica, Replicate, Store, StoreAck, Sync)
+from dsysedu.protocols import register_workload as workload_module
+from dsysedu.protocols.register import (LWW_ZERO, ZERO_TAG, ClientReply, ClientRequest, LwwReplica, Query,
+                                        QueryReply, QuorumReplica, Replicate, Store, StoreAck, Sync)
+from dsysedu.protocols.register_workload import Client
 from dsysedu.sim import Constant, Crash, LinkModel, run
 from dsysedu.sim.node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context
 
@@ -346,6 +348,7 @@ def test_lost_writes_come_only_from_acknowledged_discarded_values():
 def test_doctests():
     assert doctest.testmod(register_module).failed == 0
     assert doctest.testmod(cap_module).failed == 0
+    assert doctest.testmod(workload_module).failed == 0
 
 
 def test_answered_by_side_minority_refused_majority_served():
