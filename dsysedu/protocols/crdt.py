@@ -45,6 +45,7 @@ References
 from __future__ import annotations
 
 import itertools
+import random
 from dataclasses import dataclass
 from typing import Any, Hashable
 
@@ -54,9 +55,10 @@ from ..sim.faults import Partition
 from ..sim.network import LinkModel, Uniform
 from ..sim.node import Node
 from ..sim.scenario import Scenario
+from ..sim.streams import normalize_seed, stream
 
 __all__ = ["GCounter", "PNCounter", "LWWRegister", "MVRegister", "ORSet", "SumCounter", "KINDS", "ELEMENTS",
-           "empty", "random_update", "law_counterexample", "dominates", "StateMessage", "CrdtReplica",
+           "empty", "random_update", "sample_states", "law_counterexample", "dominates", "StateMessage", "CrdtReplica",
            "crdt_scenario", "crdt_states", "convergence"]
 
 
@@ -375,6 +377,36 @@ def random_update(kind: str, state, replica, rnd, timestamp: float = 0.0):
         return state.remove(e), f"remove {e}"
     e = ELEMENTS[rnd.randrange(len(ELEMENTS))]
     return state.add(e, replica), f"add {e}"
+
+
+def sample_states(kind: str, count: int = 20, seed=None, replicas=("a", "b", "c")) -> list:
+    """``count`` reachable states of a CRDT kind, from a seeded random history of updates and merges.
+
+    Three replicas take turns: each step either updates one replica (:func:`random_update`,
+    with small timestamps so that LWW ties happen) or merges one replica's state into another's.
+    States that no run could reach (an OR-Set tag used twice) would make the laws fail for
+    the wrong reason; these are all reachable.
+
+    Examples
+    --------
+    >>> states = sample_states("orset", 10, seed=1)
+    >>> len(states), law_counterexample(states) is None
+    (10, True)
+    """
+    _kind(kind)
+    positive_int("count", count)
+    rnd = stream(normalize_seed(seed), f"crdt-states:{kind}")
+    states = {r: empty(kind) for r in replicas}
+    out = []
+    while len(out) < count:
+        r = replicas[rnd.randrange(len(replicas))]
+        if rnd.random() < 0.6:
+            states[r], _ = random_update(kind, states[r], r, random.Random(rnd.random()),
+                                         timestamp=float(rnd.randrange(5)))
+        else:
+            states[r] = states[r].merge(states[replicas[rnd.randrange(len(replicas))]])
+        out.append(states[r])
+    return out
 
 
 def law_counterexample(values, merge=None):

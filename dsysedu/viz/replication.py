@@ -34,9 +34,9 @@ _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 def _axes(ax, figsize):
-    if ax is None:
-        fig = Figure(figsize=figsize, layout="constrained")
-        ax = fig.add_subplot()
+    if ax is None:   # a pyplot figure, so that a notebook shows it (as the other views do)
+        import matplotlib.pyplot as plt
+        _fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 
@@ -185,31 +185,27 @@ class CrdtView:
             out[n] = next((v for time, v in reversed(vs) if time <= t), None)
         return out
 
-    def draw(self, t: float | None = None) -> list:
-        """Draw the run up to time ``t`` (default: all of it); returns the axes' artists."""
-        t = self.end if t is None else float(t)
-        ax = self.ax
-        ax.clear()
+    def _build(self) -> None:
+        """Draw the whole run once; :meth:`draw` then only moves a curtain over the future."""
+        ax, end = self.ax, self.end
         nodes = self.trace.nodes
         for begin, stop, groups in self.partitions:
-            if begin <= t:
-                ax.axvspan(begin, min(stop, t), color=style.FAULT, alpha=0.08, lw=0, zorder=0)
-                ax.text(begin, -0.62, f"partition {format_groups(groups)}", fontsize=style.FONT["small"],
-                        color=style.FAULT, va="bottom", ha="left")
+            ax.axvspan(begin, stop, color=style.FAULT, alpha=0.08, lw=0, zorder=0)
+            ax.text(begin, -0.62, f"partition {format_groups(groups)}", fontsize=style.FONT["small"],
+                    color=style.FAULT, va="bottom", ha="left")
         for node, begin, stop in self.crashes:
-            if begin <= t:
-                y = self.row[node]
-                ax.broken_barh([(begin, min(stop, t) - begin)], (y - 0.38, 0.76), facecolors=style.CRASHED,
-                               edgecolors="#333333", hatch="xx", linewidth=0.4, zorder=3)
-        min_width = 0.05 * self.end   # room for about four characters
+            ax.broken_barh([(begin, stop - begin)], (self.row[node] - 0.38, 0.76), facecolors=style.CRASHED,
+                           edgecolors="#333333", hatch="xx", linewidth=0.4, zorder=3)
+        min_width = 0.05 * end   # room for about four characters
+        colors: dict = {}
         for n, vs in self.values.items():
             y = self.row[n]
-            shown = [(time, v) for time, v in vs if time <= t]
-            for j, (start, v) in enumerate(shown):
-                stop = shown[j + 1][0] if j + 1 < len(shown) else t
-                if stop <= start and j + 1 < len(shown):
-                    continue
-                fill = _value_color(v, self.lo, self.hi)
+            for j, (start, v) in enumerate(vs):
+                stop = vs[j + 1][0] if j + 1 < len(vs) else end
+                key = repr(v)
+                if key not in colors:   # one colour lookup per value, not per band
+                    colors[key] = _value_color(v, self.lo, self.hi)
+                fill = colors[key]
                 ax.broken_barh([(start, max(stop - start, 1e-9))], (y - 0.3, 0.6), facecolors=fill,
                                edgecolors="#555555", linewidth=0.3, zorder=2)
                 text = _label(v)
@@ -218,23 +214,20 @@ class CrdtView:
                             fontsize=style.FONT["small"], color=style.text_color_on(fill))
         if self.arrows:
             for sent, src, at, dst in self.merges:
-                if at <= t:
-                    ax.annotate("", xy=(at, self.row[dst]), xytext=(sent, self.row[src]), zorder=5,
-                                arrowprops=dict(arrowstyle="-|>", color=style.OKABE_ITO["black"], lw=0.7,
-                                                alpha=0.55, shrinkA=0, shrinkB=0, mutation_scale=7))
-        if t < self.end:
-            ax.axvline(t, color=style.CURSOR, lw=1.0, zorder=6)
-        now = self.values_at(t)
-        ax.set_yticks(range(len(nodes)), [f"replica {n}: {_label(now[n], 18)}" for n in nodes],
-                      fontsize=style.FONT["label"])
+                ax.annotate("", xy=(at, self.row[dst]), xytext=(sent, self.row[src]), zorder=5,
+                            arrowprops=dict(arrowstyle="-|>", color=style.OKABE_ITO["black"], lw=0.7,
+                                            alpha=0.55, shrinkA=0, shrinkB=0, mutation_scale=7))
+        # the future, hidden behind a white curtain that starts at "now"
+        self.curtain = Rectangle((end, -0.8), 0.0, len(nodes) + 0.4, facecolor="white", edgecolor="none",
+                                 zorder=7)
+        ax.add_patch(self.curtain)
+        self.cursor = ax.axvline(end, color=style.CURSOR, lw=1.0, zorder=8, visible=False)
         ax.set_ylim(len(nodes) - 0.5, -0.75)
-        ax.set_xlim(0, self.end)
+        ax.set_xlim(0, end * 1.005)   # the bands' right edges stay inside, where the curtain covers them
         ax.set_xlabel("time (s)", fontsize=style.FONT["label"])
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         _tidy(ax)
-        title = self.title or ("replica values over time" if t >= self.end else f"replicas at t = {t:.2f} s")
-        ax.set_title(title, fontsize=style.FONT["title"], loc="left")
         handles = [Line2D([], [], color="black", lw=0.8, marker=">", ms=4, label="merge that changed a replica")]
         if self.partitions:
             handles.append(Patch(facecolor=style.FAULT, alpha=0.15, label="partition"))
@@ -242,7 +235,28 @@ class CrdtView:
             handles.append(Patch(facecolor=style.CRASHED, edgecolor="#333333", hatch="xx", label="crashed"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=style.FONT["legend"],
                   frameon=False)
-        return list(ax.get_children())
+        self._built = True
+
+    def draw(self, t: float | None = None) -> list:
+        """Show the run up to time ``t`` (default: all of it); returns the artists that changed.
+
+        The first call draws everything; later calls move the curtain and the "now" line and
+        rewrite the replica labels and the title, so scrubbing and animation are cheap.
+        """
+        if not getattr(self, "_built", False):
+            self._build()
+        t = self.end if t is None else min(max(float(t), 0.0), self.end)
+        ax = self.ax
+        self.curtain.set_x(t)
+        self.curtain.set_width(max(self.end - t, 0.0) + 0.01 * self.end)
+        self.cursor.set_xdata([t, t])
+        self.cursor.set_visible(t < self.end)
+        now = self.values_at(t)
+        ax.set_yticks(range(len(self.trace.nodes)), [f"replica {n}: {_label(now[n], 18)}" for n in self.trace.nodes],
+                      fontsize=style.FONT["label"])
+        title = self.title or ("replica values over time" if t >= self.end else f"replicas at t = {t:.2f} s")
+        ax.set_title(title, fontsize=style.FONT["title"], loc="left")
+        return [self.curtain, self.cursor, ax.title, ax.yaxis]
 
 
 def crdt_replicas(trace, ax=None, t: float | None = None, arrows: bool = True, title: str | None = None):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dsysedu.protocols.crdt import (KINDS, CrdtReplica, GCounter, LWWRegister, MVRegister, ORSet, PNCounter,
                                     StateMessage, SumCounter, convergence, crdt_scenario, crdt_states, empty,
-                                    law_counterexample, random_update)
+                                    law_counterexample, random_update, sample_states)
 from dsysedu.sim import Crash
 from dsysedu.sim.node import OBSERVE, SEND, Context
 
@@ -215,3 +215,11 @@ def test_the_broken_counter_never_converges():
 def test_same_seed_same_run():
     sc = crdt_scenario("mvregister", 4, partition=[[0], [1, 2, 3]], until=4.0)
     assert sc.run(seed=9) == sc.run(seed=9)
+
+
+@pytest.mark.parametrize("kind", GOOD)
+def test_sample_states_obey_the_laws_and_the_broken_kind_does_not(kind):
+    for seed in range(3):
+        assert law_counterexample(sample_states(kind, 12, seed=seed)) is None
+    assert sample_states(kind, 5, seed=1) == sample_states(kind, 5, seed=1)
+    assert law_counterexample(sample_states("sumcounter", 12, seed=0))[0] == "idempotent"

@@ -11,6 +11,7 @@ from dsysedu.protocols.quorum import staleness_sweep
 from dsysedu.protocols.smr import BANK, order_experiment, random_commands
 from dsysedu.sim import Crash
 from dsysedu.viz import style
+from dsysedu.viz.replication import _label as crdt_label
 from dsysedu.viz.replication import CrdtView, crdt_animation, crdt_replicas, staleness_plot, state_hash_grid
 
 
@@ -67,15 +68,22 @@ def test_crdt_view_rows_values_and_faults(crdt_trace):
 def test_crdt_view_draws_only_the_past(crdt_trace):
     view = CrdtView(crdt_trace)
     view.draw(1.0)
-    early = sum(1 for c in view.ax.texts if c.get_text() == "")
-    assert early == sum(1 for m in view.merges if m[2] <= 1.0) < len(view.merges)
+    # the future sits behind a white curtain from "now" to the end, above every band and arrow
+    assert view.curtain.get_x() == pytest.approx(1.0) and view.curtain.get_x() + view.curtain.get_width() >= view.end
+    assert view.curtain.zorder > max(a.zorder for a in view.ax.texts)
+    assert view.cursor.get_visible() and view.cursor.get_xdata()[0] == pytest.approx(1.0)
     assert view.ax.get_title(loc="left") == "replicas at t = 1.00 s"
-    assert any(abs(ln.get_xdata()[0] - 1.0) < 1e-9 for ln in view.ax.lines)   # the "now" line
+    labels = [t.get_text() for t in view.ax.get_yticklabels()]
+    assert labels[0].endswith(crdt_label(view.values_at(1.0)[0]))
+    changed = view.draw(3.0)
+    assert view.curtain in changed and view.curtain.get_x() == pytest.approx(3.0)
+    view.draw()
+    assert not view.cursor.get_visible() and view.ax.get_title(loc="left") == "replica values over time"
 
 
 def test_crdt_replicas_returns_axes_and_animation_is_small(crdt_trace):
     ax = crdt_replicas(crdt_trace, t=2.0, arrows=False)
-    assert not [c for c in ax.texts if c.get_text() == ""]
+    assert not [c for c in ax.texts if c.get_text() == ""] and ax.get_title(loc="left") == "replicas at t = 2.00 s"
     html = crdt_animation(crdt_trace, frames=4, fps=2)
     assert "<script" in html and "font-awesome" not in html and len(html) < 400_000
     with pytest.raises(ValueError, match="frames"):
