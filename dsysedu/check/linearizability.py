@@ -125,49 +125,79 @@ def _search(ops, model, budget):
     prv = [m] + list(range(0, m - 1)) + [-1]
     nxt[head] = 0
     remaining = sum(1 for op in ops if op.status == "ok")
+    readonly = set(getattr(model, "readonly", ()) or ())
+    quiet = [op.kind in readonly for op in ops]      # operations that never change the state
     step = model.step
     state, lin, stack, seen, steps = model.init(), 0, [], set(), 0
-    p = nxt[head]
+
+    def lift(q):                                     # take the call and its return out of the list
+        for r in (q, match[q]):
+            a, b = prv[r], nxt[r]
+            nxt[a] = b
+            if b != -1:
+                prv[b] = a
+
+    def unlift(q):                                   # put the return, then the call, back
+        for r in (match[q], q):
+            a, b = prv[r], nxt[r]
+            nxt[a] = r
+            if b != -1:
+                prv[b] = r
+
+    p, fresh = nxt[head], True
     while remaining:
         steps += 1
         if steps > budget:
             raise SearchBudgetExceeded(f"linearizability search used its budget of {budget:,} steps on "
                                        f"{n} operations without deciding; raise max_steps (e.g. "
                                        f"check_linearizable(h, model, max_steps={budget * 10:_}))")
-        if is_call[p]:
-            i = index[p]
-            ok, new = step(state, ops[i])
-            if ok:
-                cfg = (lin | (1 << i), new)
-                if cfg not in seen:
+        dead = False
+        if fresh:
+            # A read that may take effect now can always go first (it changes nothing, and every
+            # operation still open ends after it began): place it without branching.
+            fresh, q = False, p
+            while q != -1 and is_call[q] and not (quiet[index[q]] and step(state, ops[index[q]])[0]):
+                q = nxt[q]
+            if q != -1 and is_call[q]:
+                i = index[q]
+                cfg = (lin | (1 << i), state)
+                if cfg in seen:                      # explored before, and it failed
+                    dead = True
+                else:
                     seen.add(cfg)
-                    stack.append((p, state))
-                    state, lin = new, cfg[0]
-                    if ops[i].status == "ok":
-                        remaining -= 1
-                    for q in (p, match[p]):          # lift the call and its return
-                        a, b = prv[q], nxt[q]
-                        nxt[a] = b
-                        if b != -1:
-                            prv[b] = a
-                    p = nxt[head]
+                    stack.append((q, state, True))
+                    lin = cfg[0]
+                    remaining -= ops[i].status == "ok"
+                    lift(q)
+                    p, fresh = nxt[head], True
                     continue
-            p = nxt[p]
-        else:                                        # an unplaced operation returned: back up
-            if not stack:
-                return False, None, steps
-            p, state = stack.pop()
-            i = index[p]
-            lin ^= 1 << i
-            if ops[i].status == "ok":
-                remaining += 1
-            for q in (match[p], p):                  # put the return, then the call, back
-                a, b = prv[q], nxt[q]
-                nxt[a] = q
-                if b != -1:
-                    prv[b] = q
-            p = nxt[p]
-    return True, tuple(ops[index[q]].id for q, _ in stack), steps
+        if dead or not is_call[p]:                   # an unplaced operation returned: back up
+            while True:
+                if not stack:
+                    return False, None, steps
+                q, state, forced = stack.pop()
+                i = index[q]
+                lin ^= 1 << i
+                remaining += ops[i].status == "ok"
+                unlift(q)
+                if not forced:                       # a forced read had no alternative
+                    break
+            p = nxt[q]
+            continue
+        i = index[p]
+        ok, new = step(state, ops[i])
+        if ok:
+            cfg = (lin | (1 << i), new)
+            if cfg not in seen:
+                seen.add(cfg)
+                stack.append((p, state, False))
+                state, lin = new, cfg[0]
+                remaining -= ops[i].status == "ok"
+                lift(p)
+                p, fresh = nxt[head], True
+                continue
+        p = nxt[p]
+    return True, tuple(ops[index[q]].id for q, _, _ in stack), steps
 
 
 def _linearizable(ops, model, budget) -> bool:
