@@ -32,14 +32,15 @@ from ..sim._check import number, positive_int, probability
 from ..sim.faults import Fault, Partition
 from ..sim.network import LinkModel, Uniform
 from ..sim.scenario import Scenario
-from .register import LwwReplica, QuorumReplica
+from .register import LwwReplica, QuorumReplica, SiblingReplica
 from .register_workload import Client
 
-__all__ = ["MODES", "KEYS", "cap_scenario", "default_partition", "client_homes", "CapMeasures", "cap_measures",
+__all__ = ["MODES", "MERGES", "KEYS", "cap_scenario", "default_partition", "client_homes", "CapMeasures", "cap_measures",
            "check_history", "final_values", "replica_ids",
            "partition_groups", "answered_by_side", "stale_read_ops", "lost_write_ops"]
 
 MODES = ("CP", "AP")
+MERGES = ("lww", "siblings")
 KEYS = ("x", "y", "z")
 BRUTE_FORCE_MAX = 8  # operations the fallback checker tries in every order (8! = 40,320)
 
@@ -105,7 +106,7 @@ def cap_scenario(mode: str = "CP", replicas: int = 5, clients: int = 4, partitio
                  partition_at: float = 0.5, heal_at: float | None = 2.0, until: float = 3.0, keys: int = 1,
                  write_share: float = 0.5, think: float = 0.1, timeout: float = 0.3, link: LinkModel | None = None,
                  faults=(), quorum: int | None = None, write_back: bool = True, sync_interval: float = 0.2,
-                 eager: bool = True, clock_offset=0.0) -> Scenario:
+                 eager: bool = True, merge: str = "lww", clock_offset=0.0) -> Scenario:
     """A replicated register under a partition, in CP or AP mode.
 
     The topology is a complete graph of the replicas, plus one link from each client to its
@@ -136,6 +137,9 @@ def cap_scenario(mode: str = "CP", replicas: int = 5, clients: int = 4, partitio
         CP only: broken variants (see :class:`~dsysedu.protocols.register.QuorumReplica`).
     sync_interval, eager
         AP only: anti-entropy period and eager push of writes.
+    merge : {"lww", "siblings"}
+        AP only: last writer wins (:class:`~dsysedu.protocols.register.LwwReplica`), or keep
+        concurrent versions as siblings (:class:`~dsysedu.protocols.register.SiblingReplica`).
     clock_offset : float or dict node -> float
         Physical clock offsets (AP tags writes with them).
 
@@ -153,6 +157,8 @@ def cap_scenario(mode: str = "CP", replicas: int = 5, clients: int = 4, partitio
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if merge not in MERGES:
+        raise ValueError(f"merge must be one of {MERGES}, got {merge!r}")
     positive_int("replicas", replicas, low=1, high=50)
     positive_int("clients", clients, low=1, high=50)
     if isinstance(keys, bool) or not isinstance(keys, int) or not 1 <= keys <= len(KEYS):
@@ -188,7 +194,8 @@ def cap_scenario(mode: str = "CP", replicas: int = 5, clients: int = 4, partitio
     reps = tuple(range(replicas))
     client_timeout = timeout + 0.15
     stop_at = until - client_timeout - 0.05
-    protocol = {r: QuorumReplica if mode == "CP" else LwwReplica for r in reps}
+    replica = QuorumReplica if mode == "CP" else (LwwReplica if merge == "lww" else SiblingReplica)
+    protocol = {r: replica for r in reps}
     protocol.update({c: Client for c in homes})
     if mode == "CP":
         rparams = {"replicas": reps, "quorum": quorum, "timeout": timeout, "write_back": write_back}
@@ -270,16 +277,24 @@ def stale_read_ops(history) -> list:
     invoked, and the write of the value ``r`` returned had completed before ``w`` was invoked
     (the initial value counts as written before time 0). Then ``w`` replaced that value, in
     real time, before ``r`` started: no linearizable register may return it, so a stale read
-    is always a linearizability violation (the converse does not hold).
+    is always a linearizability violation (the converse does not hold). A read that returned
+    siblings (a tuple of values) is stale when even the newest of them is.
     """
     writes = _writes_by_value(history)
     ok_writes = [w for w in history if w.kind == "write" and w.status == "ok"]
+
+    def written(value) -> float:
+        if value is None:
+            return -math.inf
+        src = writes.get(value)
+        return src.end if src is not None else math.inf
+
     out = []
     for r in history:
         if r.kind != "read" or r.status != "ok":
             continue
-        src = writes.get(r.result)
-        done = -math.inf if r.result is None else (src.end if src is not None else math.inf)
+        values = r.result if isinstance(r.result, tuple) else (r.result,)
+        done = max(written(v) for v in values)
         if any(w.key == r.key and w.complete < r.invoke and done < w.invoke for w in ok_writes):
             out.append(r)
     return out

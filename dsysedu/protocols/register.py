@@ -62,7 +62,7 @@ from ..sim._check import number
 from ..sim.node import Node
 
 __all__ = ["ClientRequest", "ClientReply", "Query", "QueryReply", "Store", "StoreAck", "Replicate", "Sync",
-           "QuorumReplica", "LwwReplica", "ZERO_TAG", "LWW_ZERO", "SHOWN_KEY",
+           "QuorumReplica", "LwwReplica", "SiblingReplica", "ZERO_TAG", "LWW_ZERO", "SHOWN_KEY",
            "dominates", "writer_label"]
 
 ZERO_TAG = (0, -1)           # CP tag of the initial value: (timestamp, writer)
@@ -315,7 +315,7 @@ class LwwReplica(Node):
                         ctx.send(r, Replicate(msg.key, tag, msg.value, vv))
                 ctx.send(src, ClientReply(msg.op, "ok", None))
             else:
-                ctx.send(src, ClientReply(msg.op, "ok", self._current(msg.key)[1]))
+                ctx.send(src, ClientReply(msg.op, "ok", self._read(msg.key)))
         elif isinstance(msg, Replicate):
             self._merge(ctx, msg.key, msg.tag, msg.value, msg.vv)
         elif isinstance(msg, Sync):
@@ -324,11 +324,17 @@ class LwwReplica(Node):
 
     def on_timer(self, ctx, name):
         if name == "sync":
-            entries = tuple((k, t, v, vv) for k, (t, v, vv) in sorted(self.store.items()))
+            entries = self._entries()
             if entries:
                 for r in self.others:
                     ctx.send(r, Sync(entries))
             ctx.set_timer("sync", self.sync_interval)
+
+    def _read(self, key):
+        return self._current(key)[1]
+
+    def _entries(self) -> tuple:
+        return tuple((k, t, v, vv) for k, (t, v, vv) in sorted(self.store.items()))
 
     def _merge(self, ctx, key, tag, value, vv):
         """Keep the version with the higher tag; note a dropped version nobody had seen."""
@@ -351,9 +357,12 @@ SHOWN_KEY = "x"  # the key whose writer colours a replica in the topology view
 
 
 def writer_label(value) -> str:
-    """``"c5-3"`` -> ``"from c5"`` (who wrote the value a replica holds); None -> ``"initial value"``."""
+    """``"c5-3"`` -> ``"from c5"`` (who wrote the value a replica holds); None -> ``"initial value"``;
+    a tuple of siblings -> ``"siblings"``."""
     if value is None:
         return "initial value"
+    if isinstance(value, tuple):
+        return "siblings"
     return "from " + str(value).split("-")[0]
 
 
@@ -366,3 +375,52 @@ def _observe_holds(ctx, key, value) -> None:
 def _observe_start(ctx, store) -> None:
     entry = store.get(SHOWN_KEY)
     ctx.observe("state", writer_label(None if entry is None else entry[1]))
+
+
+class SiblingReplica(LwwReplica):
+    """AP with version vectors instead of last writer wins: concurrent versions are all kept.
+
+    A merge drops a version only when another version's vector dominates it (it was written by
+    someone who had seen it), so nothing is ever discarded: no lost writes. The price is that a
+    read may return several *siblings*, a sorted tuple of values, which the application must
+    reconcile (Dynamo and Riak work this way). A write at a replica replaces all the siblings
+    it holds, since its vector includes theirs.
+
+    Notes
+    -----
+    ``store`` maps key -> a tuple of versions ``(tag, value, vv)``, pairwise concurrent.
+
+    Examples
+    --------
+    >>> from dsysedu.sim.node import Context
+    >>> r = SiblingReplica(0, replicas=(0, 1))
+    >>> ctx = Context(0, (1,))
+    >>> r.on_message(ctx, 1, Replicate("x", (1.0, 1, 1), "c5-1", (0, 1)))
+    >>> r.on_message(ctx, 1, Replicate("x", (1.2, 0, 1), "c6-1", (1, 0)))
+    >>> r._read("x")
+    ('c5-1', 'c6-1')
+    """
+
+    def _current(self, key):
+        versions = self.store.get(key, ())
+        vv = tuple(max(col) for col in zip(*(v[2] for v in versions))) if versions else (0,) * len(self.replicas)
+        return (LWW_ZERO, self._read(key), vv)
+
+    def _read(self, key):
+        values = sorted(v[1] for v in self.store.get(key, ()))
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def _entries(self) -> tuple:
+        return tuple((k, t, v, vv) for k, versions in sorted(self.store.items()) for t, v, vv in versions)
+
+    def _merge(self, ctx, key, tag, value, vv):
+        versions = self.store.get(key, ())
+        if any(dominates(v[2], vv) for v in versions):
+            return  # known already, or older than what is here
+        before = self._read(key)
+        self.store[key] = tuple(sorted([v for v in versions if not dominates(vv, v[2])] + [(tag, value, vv)]))
+        after = self._read(key)
+        if after != before:
+            _observe_holds(ctx, key, after)

@@ -358,3 +358,32 @@ def test_answered_by_side_minority_refused_majority_served():
     assert answered_by_side(cp, 0.5, 2.0 - 0.35) == [0.0, 1.0]
     assert answered_by_side(run(cap_scenario("AP"), seed=3), 0.5, 2.0) == [1.0, 1.0]
     assert partition_groups(run(cap_scenario("CP", partition=None), seed=3)) is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_siblings_lose_no_write_but_reads_may_return_several_values(seed):
+    trace = run(cap_scenario("AP", merge="siblings"), seed=seed)
+    m = cap_measures(trace)
+    assert m.answered == 1.0 and m.lost == 0 and m.converged and m.stale > 0
+    assert not [r for r in trace.rows if r[1] == "observe" and r[5] == "discarded"]
+
+
+def test_siblings_show_up_in_reads_and_a_write_resolves_them():
+    from dsysedu.protocols.register import SiblingReplica
+    reads = [op for s in range(4) for op in History.from_trace(run(cap_scenario("AP", merge="siblings"), seed=s))
+             if isinstance(op.result, tuple)]
+    assert reads and all(len(op.result) >= 2 for op in reads)
+    r = SiblingReplica(0, replicas=(0, 1))
+    ctx = Context(0, (1, 5), known=(0, 1, 5))
+    r.on_message(ctx, 1, Replicate("x", (1.0, 1, 1), "c5-1", (0, 1)))
+    r.on_message(ctx, 1, Sync((("x", (0.5, 0, 1), "c6-1", (1, 0)),)))
+    assert r._read("x") == ("c5-1", "c6-1")
+    r.on_message(ctx, 5, ClientRequest(1, "write", "x", "c5-2"))  # its vector covers both siblings
+    assert r._read("x") == "c5-2" and r.store["x"][0][2] == (2, 1)
+    r.on_message(ctx, 1, Replicate("x", (1.0, 1, 1), "c5-1", (0, 1)))  # an old sibling comes back: dominated
+    assert r._read("x") == "c5-2"
+
+
+def test_merge_must_be_known():
+    with pytest.raises(ValueError, match=r"merge must be one of \('lww', 'siblings'\)"):
+        cap_scenario("AP", merge="newest")
