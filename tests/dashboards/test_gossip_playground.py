@@ -134,7 +134,7 @@ def test_dashboard_reruns_on_mode_and_scrubs(voila_server, browser_page, artifac
 
     # 2. the time slider: keyboard on the slider handle -> redraw only
     page.locator(".dsysedu-time .noUi-handle, .dsysedu-time .slider-handle, .dsysedu-time [role=slider]").first.focus()
-    for _ in range(25):
+    for _ in range(80):  # to about the middle of the spread, for the screenshot
         page.keyboard.press("ArrowRight")
     third = _wait_src_change(page, second)
     assert third != first
