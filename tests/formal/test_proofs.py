@@ -9,7 +9,7 @@ import pytest
 import z3
 
 from dsysedu.formal import proofs
-from dsysedu.formal.proofs import (NO_GRANT_WHILE_HELD, ONE_TOKEN, SAFETY_ONLY, LockServer, Proof, check_inductive,
+from dsysedu.formal.proofs import (NO_GRANT_WHILE_HELD, ONE_TOKEN, SAFETY_ONLY, LockServer, check_inductive,
                                    flexible_intersection, majorities_intersect_up_to, majority_intersection, prove,
                                    quorums_intersect)
 

@@ -15,6 +15,13 @@ from dsysedu.widgets.token_game import TokenGame
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+    plt.close("all")
+
+
 def test_doctests():
     assert doctest.testmod(module).failed == 0
     assert doctest.testmod(view).failed == 0
