@@ -14,8 +14,8 @@ read started ``t`` seconds after a write's acknowledgement returns it (or someth
 **W** (coordinator to replica, the write), **A** (replica to coordinator, the ack),
 **R** (the read request) and **S** (the read response). :func:`consistency_probability`
 implements that model in numpy with delays drawn from the simulator's latency
-distributions (:mod:`dsysedu.sim.network`), and adds two repair mechanisms the paper
-leaves out of its model: *read repair* (other clients' reads push the newest version to the
+distributions (:mod:`dsysedu.sim.network`), and adds two repair mechanisms that the plain
+WARS model does not include: *read repair* (other clients' reads push the newest version to the
 stale replicas they heard from) and *anti-entropy* (each replica catches up by background
 sync after an exponential time). The numbers here are our own, from our own delay
 distributions, not the paper's measurements; what carries over is the shape of the curves.
