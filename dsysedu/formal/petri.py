@@ -299,7 +299,12 @@ def deadlocks(net_or_graph, max_states: int = 10_000) -> list:
     >>> [net.format(m) for m in deadlocks(net)]
     ['hold0=1, hold1=1']
     """
-    g = reachability_graph(net_or_graph, max_states) if isinstance(net_or_graph, PetriNet) else net_or_graph
+    if isinstance(net_or_graph, PetriNet):
+        g = reachability_graph(net_or_graph, max_states)
+    elif isinstance(net_or_graph, nx.DiGraph):
+        g = net_or_graph
+    else:
+        raise TypeError(f"deadlocks needs a PetriNet or its reachability graph, got {net_or_graph!r}")
     return sorted(m for m in g if g.out_degree(m) == 0)
 
 

@@ -33,7 +33,7 @@ References
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from numbers import Integral
 
 import z3
@@ -58,7 +58,7 @@ class Proof:
     """
     claim: str
     proved: bool
-    counter_model: dict | None = field(default=None, compare=False)
+    counter_model: dict | None = None
 
     def __repr__(self):
         if self.proved:
@@ -214,6 +214,9 @@ def quorums_intersect(n: int, read=None, write=None, weights=None) -> Proof:
     total = sum(weights)
     read = total // 2 + 1 if read is None else read
     write = total // 2 + 1 if write is None else write
+    for name, k in (("read", read), ("write", write)):
+        if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
+            raise ValueError(f"{name} must be a positive integer (a quorum's least total weight), got {k!r}")
     a = [z3.Bool(f"a{i}") for i in range(n)]
     b = [z3.Bool(f"b{i}") for i in range(n)]
     size = lambda s: z3.Sum([z3.If(x, w, 0) for x, w in zip(s, weights)])

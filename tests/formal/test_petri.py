@@ -173,6 +173,10 @@ def test_bad_markings_and_names_are_rejected():
         dining_philosophers(1)
     with pytest.raises(ValueError, match="fix must be"):
         dining_philosophers(3, fix="waiter")
+    with pytest.raises(TypeError, match="PetriNet or its reachability graph"):
+        deadlocks([(0, 1)])
+    with pytest.raises(TypeError, match="needs a PetriNet"):
+        coverability_graph("net")
 
 
 def test_markings_are_immutable_and_firing_does_not_change_its_input():

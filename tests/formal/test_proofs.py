@@ -63,6 +63,8 @@ def test_half_sized_quorums_are_disjoint_and_weights_can_fix_even_n():
         quorums_intersect(3, weights=[1, 1])
     with pytest.raises(ValueError, match="n must be an integer"):
         quorums_intersect(0)
+    with pytest.raises(ValueError, match="read must be a positive integer"):
+        quorums_intersect(3, read=1.5)
 
 
 def test_counter_models_do_not_depend_on_earlier_solving():
