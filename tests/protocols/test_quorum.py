@@ -155,3 +155,9 @@ def test_simulator_read_repair_makes_later_reads_fresher():
 def test_client_validates_its_quorum():
     with pytest.raises(ValueError, match="W must be"):
         QuorumClient(9, (), replicas=(0, 1), r=1, w=3)
+
+
+def test_simulator_runs_are_deterministic_per_seed():
+    sc = quorum_scenario(5, 2, 2, writes=6, read_repair=True)
+    assert sc.run(seed=4) == sc.run(seed=4)
+    assert read_results(sc.run(seed=4)).equals(read_results(sc.run(seed=4)))
