@@ -67,22 +67,24 @@ def test_firing_a_disabled_transition_through_the_api_is_refused():
         TokenGame("not a net")
 
 
-def test_screenshots_of_the_views(tmp_path):
+def test_screenshots_of_the_views(artifacts_dir):
+    tmp_path = artifacts_dir
     net = dining_philosophers(5)
     game = TokenGame(net)
     for t in ("first0", "second0", "first2"):
         game.fire(t)
-    (tmp_path / "token_game.png").write_bytes(game.png())
+    (tmp_path / "token_game_philosophers.png").write_bytes(game.png())
     g = reachability_graph(net)
     ax = view.draw_state_graph(g, label=lambda m: philosophers_word(net, m))
     assert "82 markings, 1 deadlock" in ax.get_title()
     texts = [t.get_text() for t in ax.texts]
     assert "HHHHH" in texts and texts.count("HHHHH") == 1
-    ax.figure.savefig(tmp_path / "reach.png")
+    ax.figure.savefig(tmp_path / "petri_reachability_philosophers.png")
     ax = view.draw_net(net, deadlocks(g)[0])
-    ax.figure.savefig(tmp_path / "dead.png")
+    ax.figure.savefig(tmp_path / "petri_philosophers_deadlock.png")
     greens = [p for p in ax.patches if matplotlib.colors.same_color(p.get_facecolor(), view.ENABLED)]
     assert greens == []  # nothing enabled in the deadlock
     ax = view.draw_state_graph(coverability_graph(unbounded_producer()))
     assert any("items=ω" in t.get_text() for t in ax.texts)
-    assert all((tmp_path / f).read_bytes()[:8] == PNG for f in ("token_game.png", "reach.png", "dead.png"))
+    assert all((tmp_path / f).read_bytes()[:8] == PNG for f in ("token_game_philosophers.png", "petri_reachability_philosophers.png",
+                                                          "petri_philosophers_deadlock.png"))
