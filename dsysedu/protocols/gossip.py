@@ -211,6 +211,10 @@ class Gossip(Node):
             if self.unneeded >= self.k:
                 self._remove(ctx)
 
+    def __repr__(self) -> str:
+        # the field ``state`` hides Node.state(), which Node.__repr__ calls
+        return f"Gossip(id={self.id!r}, state={self.state!r}, unneeded={self.unneeded})"
+
     # -- helpers ----------------------------------------------------------
     def _calls(self) -> bool:
         """Whether this node calls peers in its rounds, given its state and the mode."""

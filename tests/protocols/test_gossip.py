@@ -189,3 +189,39 @@ def test_event_simulator_with_loss_and_a_crash_informs_every_live_node():
     sc = gossip_scenario(50, mode="push-pull", loss=0.2, faults=[Crash(3, at=0.0)], until=60.0)
     st = spread_stats(run_to_full_spread(sc, seed=2))
     assert st.informed == 49 and st.residue == pytest.approx(1 / 50)
+
+
+# -- the fast paths keep behaviour ----------------------------------------------------
+
+def test_checked_parameters_are_remembered_by_type_so_true_is_not_a_fanout():
+    Gossip(0, peers=(1,), fanout=1)               # remembered as valid ...
+    with pytest.raises(TypeError, match="fanout"):
+        Gossip(0, peers=(1,), fanout=True)        # ... but True == 1 is still refused
+    with pytest.raises(TypeError, match="desync"):
+        Gossip(0, peers=(1,), desync=1)
+    with pytest.raises(ValueError, match="mode"):
+        Gossip(0, peers=(1,), mode=["push"])      # unhashable: checked, not cached, refused
+
+
+def test_run_to_full_spread_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+    sc = gossip_scenario(30, until=30.0)
+    was = gc.isenabled()
+    try:
+        for state in (True, False):
+            (gc.enable if state else gc.disable)()
+            run_to_full_spread(sc, seed=1)
+            assert gc.isenabled() is state
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_shared_message_objects_are_the_plain_messages():
+    node = Gossip(0, peers=(1, 2), origin=0, desync=False)
+    ctx = Context(0, node.peers)
+    node.on_start(ctx)
+    ctx.take_effects()
+    node.on_timer(ctx, "round")
+    (send,) = [e for e in ctx.take_effects() if e[0] == SEND]
+    assert send[2] == Push(0) and hash(send[2]) == hash(Push(0))
+    assert "Gossip(id=0" in repr(node) and "infective" in repr(node)
