@@ -367,7 +367,7 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
             op = next(o for o in h.ops if o.id == culprit)
             where = f"key {key!r}: " if key is not None else ""
             what = f"{op_label(op)} (op {op.id}, client {op.client!r})"
-            why = {"timing": f"{what} cannot take effect between {op.invoke:g} and {op.complete:g}",
+            why = {"timing": f"{what} cannot take effect between {op.invoke:.4g} and {op.complete:.4g}",
                    "order": f"the window fits in some order, but none that respects real time ends with {what}",
                    "impossible": f"no order of the window's operations explains {what}"}[reason]
             note = "" if minimal else " (minimization ran out of budget: the window may not be minimal)"

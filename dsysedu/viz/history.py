@@ -103,7 +103,7 @@ def history_view(history, ax=None, *, verdict=None, highlight=None, t=None, max_
         A new figure sized to the number of clients when None.
     verdict : Verdict, optional
         A failing verdict with a ``window`` (linearizability, causal) outlines those operations
-        in red and is written under the title; a passing one with a ``linearization`` adds a
+        in red (a causal one's chain also as arrows) and is written under the title; a passing one with a ``linearization`` adds a
         tick at each operation's linearization point.
     highlight : iterable of int, optional
         Operation ids to ring in the highlight colour.
@@ -188,6 +188,14 @@ def history_view(history, ax=None, *, verdict=None, highlight=None, t=None, max_
             a, b = max(x0, lo), min(x0 + width, right)
             if b >= a:
                 pending_labels.append(((a + b) / 2, y, op))
+    if window and getattr(verdict, "property", "") == "causal consistency":
+        # a causal verdict's window is a chain, in causal order: draw it as arrows
+        chain = [i for i in verdict.window if i in bars]
+        for u, v in zip(chain, chain[1:]):
+            a, b = bars[u], bars[v]
+            ax.annotate("", xy=(b.get_x(), b.get_y() + _BAR / 2), zorder=6,
+                        xytext=(a.get_x() + a.get_width(), a.get_y() + _BAR / 2),
+                        arrowprops=dict(arrowstyle="-|>", color=style.FAULT, lw=1.3, shrinkA=1, shrinkB=1))
     ax.set_xlim(lo - 0.02 * span, right + 0.03 * span)
     skipped = _place_labels(ax, pending_labels, window)
     if skipped:
