@@ -11,7 +11,7 @@ two phases, and in each a process waits for ``n - f`` messages (it cannot wait f
 
 1. broadcast ``Report(r, x)``; with reports in hand, propose the value that more than half
    of all ``n`` processes reported, or ``None``;
-2. broadcast ``Proposal(r, v)``; with proposals in hand, **decide** ``v`` if at least
+2. broadcast ``Propose(r, v)``; with proposals in hand, **decide** ``v`` if at least
    ``f + 1`` proposed it; adopt any proposed ``v`` as ``x``; with none, keep ``x``
    (deterministic) or flip a coin (``randomized=True``, Ben-Or).
 
@@ -62,7 +62,7 @@ from ..sim.node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context, Node
 from ..sim.streams import normalize_seed, stream
 from ..sim.trace import Trace
 
-__all__ = ["Report", "Proposal", "RoundConsensus", "SCHEDULERS", "ScheduledRun", "run_scheduled", "rounds_table"]
+__all__ = ["Report", "Propose", "RoundConsensus", "SCHEDULERS", "ScheduledRun", "run_scheduled", "rounds_table"]
 
 SCHEDULERS = ("fifo", "random", "synchronous", "adversary")
 
@@ -75,7 +75,7 @@ class Report:
 
 
 @dataclass(frozen=True)
-class Proposal:
+class Propose:
     """Phase 2 of ``round``: the majority value I saw, or None."""
     round: int
     value: int | None
@@ -126,6 +126,7 @@ class RoundConsensus(Node):
     def on_start(self, ctx):
         ctx.observe("proposed", self.x)
         self._enter_round(ctx)
+        self._advance(ctx)
 
     def _enter_round(self, ctx):
         if self.round > self.max_rounds or (self.decided_round is not None and self.round > self.decided_round + 1):
@@ -133,13 +134,14 @@ class RoundConsensus(Node):
             return
         ctx.observe("round", self.round)
         self.phase, self.expired = 1, False
-        ctx.broadcast(Report(self.round, self.x), include_self=True)
+        self.reports.setdefault(self.round, {})[self.id] = self.x   # a process knows its own report
+        ctx.broadcast(Report(self.round, self.x))
         ctx.set_timer(("wait", self.round, 1), self.timeout)
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, Report):
             self.reports.setdefault(msg.round, {})[src] = msg.value
-        elif isinstance(msg, Proposal):
+        elif isinstance(msg, Propose):
             self.proposals.setdefault(msg.round, {})[src] = msg.value
         else:
             return
@@ -162,7 +164,8 @@ class RoundConsensus(Node):
                 ones = sum(got.values())
                 w = 1 if 2 * ones > self.n else 0 if 2 * (len(got) - ones) > self.n else None
                 self.phase, self.expired = 2, False
-                ctx.broadcast(Proposal(self.round, w), include_self=True)
+                self.proposals.setdefault(self.round, {})[self.id] = w
+                ctx.broadcast(Propose(self.round, w))
                 ctx.set_timer(("wait", self.round, 2), self.timeout)
             else:
                 got = self.proposals.get(self.round, {})

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from dsysedu import Constant, LinkModel, LogNormal, Scenario, run
 from dsysedu.check.consensus import agreement, validity
-from dsysedu.protocols.flp import (SCHEDULERS, Proposal, Report, RoundConsensus, rounds_table, run_scheduled)
+from dsysedu.protocols.flp import (SCHEDULERS, Propose, Report, RoundConsensus, rounds_table, run_scheduled)
 from dsysedu.sim.node import Context
 
 
@@ -96,14 +96,13 @@ def test_handlers_one_at_a_time():
     ctx = Context(0, (1, 2), known=(0, 1, 2))
     node.on_start(ctx)
     sent = [e[2] for e in ctx.take_effects() if e[0] == 0]
-    assert sent == [Report(1, 1)] * 3
+    assert sent == [Report(1, 1)] * 2 and node.reports == {1: {0: 1}}   # its own report it just knows
     node.on_message(ctx, 1, Report(1, 0))
-    node.on_message(ctx, 0, Report(1, 1))
     assert node.phase == 1 and not ctx.take_effects()   # two of three: waits for the third or the timeout
     node.on_timer(ctx, ("wait", 1, 1))
-    assert node.phase == 2 and [e[2] for e in ctx.take_effects() if e[0] == 0] == [Proposal(1, None)] * 3
-    for src in (0, 1):
-        node.on_message(ctx, src, Proposal(1, 1))
+    assert node.phase == 2 and [e[2] for e in ctx.take_effects() if e[0] == 0] == [Propose(1, None)] * 2
+    node.proposals[1][0] = 1   # as if it had proposed 1 itself (a hand-made state)
+    node.on_message(ctx, 2, Propose(1, 1))
     node.on_timer(ctx, ("wait", 1, 2))
     assert node.decided == 1 and node.round == 2
 
