@@ -106,7 +106,8 @@ def check_sequential(history, model="register", *, max_steps: int = 1_000_000) -
                 order.append(path[0])
                 path = path[1]
             return ConsistencyVerdict(True, "sequential consistency",
-                                      f"{len(h)} operations of {len(lanes)} clients fit one order", order=tuple(order[::-1]),
+                                      f"{len(h)} operations of {len(lanes)} clients fit one order",
+                                      order=tuple(order[::-1]),
                                       steps=steps)
         for c in reversed(range(len(lanes))):
             if pos[c] == ends[c]:

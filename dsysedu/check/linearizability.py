@@ -359,7 +359,13 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
     parts = model.partition(h) if hasattr(model, "partition") else [(None, h)]
     order, steps = [], 0
     for key, part in parts:
-        ok, witness, used = _search(History(part).ops, model, max_steps - steps)
+        try:
+            ok, witness, used = _search(History(part).ops, model, max_steps - steps)
+        except SearchBudgetExceeded:
+            where = f" (at key {key!r}, {len(part)} operations)" if key is not None else ""
+            raise SearchBudgetExceeded(
+                f"linearizability search used its budget of {max_steps:,} steps without deciding{where}; "
+                f"raise it, e.g. check_linearizable(history, model, max_steps={max_steps * 10:_})") from None
         steps += used
         if not ok:
             window, culprit, reason, minimal = _window(list(History(part).ops), model,
@@ -368,7 +374,8 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
             where = f"key {key!r}: " if key is not None else ""
             what = f"{op_label(op)} (op {op.id}, client {op.client!r})"
             why = {"timing": f"{what} cannot take effect between {op.invoke:.4g} and {op.complete:.4g}",
-                   "order": f"the window fits in some order, but none that respects real time ends with {what}",
+                   "order": f"the window's operations fit in some order, but in none that respects real "
+                            f"time ({what} is the last to complete)",
                    "impossible": f"no order of the window's operations explains {what}"}[reason]
             note = "" if minimal else " (minimization ran out of budget: the window may not be minimal)"
             return LinearizabilityVerdict(False, "linearizability",

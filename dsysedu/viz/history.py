@@ -103,13 +103,15 @@ def history_view(history, ax=None, *, verdict=None, highlight=None, t=None, max_
         A new figure sized to the number of clients when None.
     verdict : Verdict, optional
         A failing verdict with a ``window`` (linearizability, causal) outlines those operations
-        in red (a causal one's chain also as arrows) and is written under the title; a passing one with a ``linearization`` adds a
-        tick at each operation's linearization point.
+        in red (a causal one's chain also as arrows) and is written under the title; a passing
+        one with a ``linearization`` adds a tick at each operation's linearization point.
     highlight : iterable of int, optional
         Operation ids to ring in the highlight colour.
     t : (float, float), optional
         Only this stretch of time. Without it, a history of more than ``max_ops`` operations
         is shown around the verdict's window (or from its start), and the title says so.
+    max_ops : int
+        About how many operations fit without ``t`` (readable up to about 40).
     title : str, optional
     legend : bool
     labels : bool
@@ -165,8 +167,7 @@ def history_view(history, ax=None, *, verdict=None, highlight=None, t=None, max_
         if op.status == "fail":
             kw = dict(facecolor=_FAILED, edgecolor=style.CRASHED, lw=0.8)
         elif op.pending:
-            kw = dict(facecolor=c, alpha=None, edgecolor=c, lw=1.2, ls=(0, (3, 2)), hatch="///",
-                      fill=False)
+            kw = dict(edgecolor=c, lw=1.2, ls=(0, (3, 2)), hatch="///", fill=False)
         elif op.kind in ("read", "dequeue"):
             kw = dict(facecolor=(*_rgb(c), 0.28), edgecolor=c, lw=1.2)
         else:
@@ -199,7 +200,8 @@ def history_view(history, ax=None, *, verdict=None, highlight=None, t=None, max_
     ax.set_xlim(lo - 0.02 * span, right + 0.03 * span)
     skipped = _place_labels(ax, pending_labels, window)
     if skipped:
-        note = (note + "; " if note else "") + f"{skipped} label{'s' * (skipped != 1)} left out where bars are too short"
+        left = f"{skipped} label{'s' * (skipped != 1)} left out where bars are too short"
+        note = f"{note}; {left}" if note else left
     points = {}
     if verdict is not None and verdict.ok and getattr(verdict, "linearization", ()):
         points = linearization_points(history, verdict.linearization)

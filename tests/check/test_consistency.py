@@ -73,7 +73,8 @@ def test_causal_bad_patterns():
     v = check_causal(cyclic)
     assert not v and "CyclicCO" in v.message and set(v.window) == {0, 1, 2, 3}
     overwritten = History([op(0, "A", "write", "x", 1, 0, 1), op(1, "A", "write", "x", 2, 2, 3),
-                           op(2, "B", "read", "x", t0=4, t1=5, result=2), op(3, "B", "read", "x", t0=6, t1=7, result=1)])
+                           op(2, "B", "read", "x", t0=4, t1=5, result=2),
+                           op(3, "B", "read", "x", t0=6, t1=7, result=1)])
     v = check_causal(overwritten)
     assert not v and "WriteCORead" in v.message and v.window == (0, 1, 2, 3)
     init = History([op(0, "A", "write", "x", 1, 0, 1), op(1, "A", "read", "x", t0=2, t1=3, result=None)])
