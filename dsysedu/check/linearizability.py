@@ -188,7 +188,12 @@ def _search(ops, model, budget):
         ok, new = step(state, ops[i])
         if ok:
             cfg = (lin | (1 << i), new)
-            if cfg not in seen:
+            try:
+                fresh_cfg = cfg not in seen
+            except TypeError:
+                raise TypeError(f"the model's state must be hashable (ints, strings, tuples, frozensets); "
+                                f"operation {ops[i].id} led to {new!r}") from None
+            if fresh_cfg:
                 seen.add(cfg)
                 stack.append((p, state, False))
                 state, lin = new, cfg[0]

@@ -279,6 +279,8 @@ def test_bad_input_is_refused_clearly():
         check_linearizable(h, 42)
     with pytest.raises(TypeError, match="max_steps"):
         check_linearizable(h, "register", max_steps=0)
+    with pytest.raises(TypeError, match="hashable"):
+        check_linearizable(History([op(0, "A", "write", value=[1, 2])]), "register")
     with pytest.raises(TypeError, match="number"):
         check_linearizable(History([op(0, "A", "add", value="2")]), "counter")
     with pytest.raises(ValueError, match="at most 8"):
