@@ -62,7 +62,7 @@ from ..sim.node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context, Node
 from ..sim.streams import normalize_seed, stream
 from ..sim.trace import Trace
 
-__all__ = ["Report", "Propose", "RoundConsensus", "SCHEDULERS", "ScheduledRun", "run_scheduled", "rounds_table"]
+__all__ = ["Report", "Propose", "RoundConsensus", "HastyConsensus", "SCHEDULERS", "ScheduledRun", "run_scheduled", "rounds_table"]
 
 SCHEDULERS = ("fifo", "random", "synchronous", "adversary")
 
@@ -184,6 +184,27 @@ class RoundConsensus(Node):
                 self._enter_round(ctx)
 
 
+class HastyConsensus(RoundConsensus):
+    """BROKEN on purpose: decides the majority of the first ``n - f`` reports it sees, at once.
+
+    It skips the proposal phase's safeguard: two processes can see different majorities in
+    their partial views (with ``n = 5, f = 2``: ``0, 0, 1`` and ``1, 1, 0``) and decide
+    differently. The agreement checker catches it; lesson material for why Ben-Or waits
+    for a majority of *all* ``n`` before proposing, and for ``f + 1`` proposals before deciding.
+    """
+
+    def _advance(self, ctx):
+        if not self.halted and self.phase == 1 and self.decided is None:
+            got = self.reports.get(self.round, {})
+            if self._ready(got):
+                ones = sum(got.values())
+                for v, count in ((1, ones), (0, len(got) - ones)):
+                    if 2 * count > len(got):
+                        self.decided, self.decided_round = v, self.round
+                        ctx.observe("decided", v)
+        super()._advance(ctx)
+
+
 # -- a driver whose scheduler is the adversary ------------------------------------------
 
 @dataclass
@@ -238,7 +259,7 @@ def _adversary_rank(ev, nodes, n, f, order):
 
 def run_scheduled(n: int = 3, values=(0, 1, 0), *, f: int = 1, scheduler: str = "adversary",
                   randomized: bool = False, max_rounds: int = 20, gst: int | None = None, crash=None,
-                  seed=None, max_steps: int = 200_000) -> ScheduledRun:
+                  seed=None, max_steps: int = 200_000, protocol=RoundConsensus) -> ScheduledRun:
     """Run :class:`RoundConsensus` with a scheduler choosing every delivery and timeout.
 
     Parameters
@@ -259,6 +280,8 @@ def run_scheduled(n: int = 3, values=(0, 1, 0), *, f: int = 1, scheduler: str = 
         A process that crashes before it starts (FLP allows one).
     seed : None, int or Generator
         Seeds the coins (``node:i`` streams, as in the simulator) and the random scheduler.
+    protocol : RoundConsensus or a subclass
+        The node class (``HastyConsensus`` is the broken variant).
     """
     positive_int("n", n, low=1, high=50)
     values = tuple(values)
@@ -272,9 +295,11 @@ def run_scheduled(n: int = 3, values=(0, 1, 0), *, f: int = 1, scheduler: str = 
         positive_int("gst", gst)
     if crash is not None and crash not in range(n):
         raise ValueError(f"crash must be None or a node id from 0 to {n - 1}, got {crash!r}")
+    if not (isinstance(protocol, type) and issubclass(protocol, RoundConsensus)):
+        raise TypeError(f"protocol must be RoundConsensus or a subclass, got {protocol!r}")
     seed = normalize_seed(seed)
     ids = list(range(n))
-    nodes = {i: RoundConsensus(i, [j for j in ids if j != i], value=values[i], f=f, randomized=randomized,
+    nodes = {i: protocol(i, [j for j in ids if j != i], value=values[i], f=f, randomized=randomized,
                                max_rounds=max_rounds) for i in ids}
     ctxs = {i: Context(i, nodes[i].peers, rng=stream(seed, f"node:{i}"), known=ids) for i in ids}
     pick = random.Random(stream(seed, "scheduler").random())

@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from dsysedu import Constant, LinkModel, LogNormal, Scenario, run
 from dsysedu.check.consensus import agreement, validity
-from dsysedu.protocols.flp import (SCHEDULERS, Propose, Report, RoundConsensus, rounds_table, run_scheduled)
+from dsysedu.protocols.flp import (SCHEDULERS, HastyConsensus, Propose, Report, RoundConsensus, rounds_table,
+                                   run_scheduled)
 from dsysedu.sim.node import Context
 
 
@@ -118,3 +119,16 @@ def test_bad_input():
         run_scheduled(crash=5)
     with pytest.raises(ValueError, match="value must be 0 or 1"):
         RoundConsensus(0, (1, 2), value="yes")
+
+
+def test_the_hasty_variant_breaks_agreement_and_the_checker_catches_it():
+    broken = [run_scheduled(5, (0, 1, 0, 1, 1), f=2, scheduler="random", seed=s, protocol=HastyConsensus)
+              for s in range(30)]
+    caught = [r for r in broken if not r.verdict.ok]
+    assert caught and all(not agreement(r.trace) for r in caught)
+    assert all("decided" in agreement(r.trace).message for r in caught)
+    # the same schedules never break the real protocol
+    for s in range(30):
+        assert run_scheduled(5, (0, 1, 0, 1, 1), f=2, scheduler="random", seed=s).verdict.ok
+    with pytest.raises(TypeError, match="RoundConsensus or a subclass"):
+        run_scheduled(protocol=object)
