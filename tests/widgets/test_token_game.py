@@ -29,7 +29,7 @@ def test_doctests():
 
 def test_buttons_follow_the_firing_rule_and_the_picture_changes():
     net = dining_philosophers(3)
-    game = TokenGame(net)
+    game = TokenGame(net, size=(4.5, 4.5))
     assert game.png()[:8] == PNG and game.log.value == "<i>nothing fired yet</i>"
     assert {t for t, b in game.buttons.items() if not b.disabled} == set(net.enabled(net.initial))
     picture = game.png()
@@ -46,7 +46,7 @@ def test_buttons_follow_the_firing_rule_and_the_picture_changes():
 
 def test_clicking_into_the_deadlock_disables_everything_then_undo_and_reset():
     net = dining_philosophers(4)
-    game = TokenGame(net)
+    game = TokenGame(net, size=(4.5, 4.5))
     for i in range(4):
         game.buttons[f"first{i}"].click()
     assert game.deadlocked and all(b.disabled for b in game.buttons.values())
