@@ -11,6 +11,7 @@ the run's metrics against Pittel's log2 N + ln N rounds.
 """
 from __future__ import annotations
 
+import gc
 import html
 import math
 import random
@@ -443,19 +444,25 @@ class GossipPlayground:
         """Run the scenario of the controls (round by round, stopping a round after every live node
         knows or nobody spreads any more, or at ``rounds``) and redraw."""
         sc = self.scenario()
-        sim = Simulation(sc, seed=self.seed)
-        waiting = list(sim.nodes)
-        t, done = 0.0, None
-        while t < sc.until:
-            t = min(t + 1.0, sc.until)
-            sim.run_until(t)
-            if done is not None and t >= done + 1.0:
-                break
-            waiting = [v for v in waiting if sim.status(v) != "crashed" and sim.nodes[v].state == SUSCEPTIBLE]
-            quiet = not any(sim.status(v) != "crashed" and sim.nodes[v].state == INFECTIVE for v in sim.nodes) \
-                if self.mode.value == "push" else False
-            if (not waiting or quiet) and done is None:
-                done = t
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # as in run_to_full_spread: no rescans of the growing trace between rounds
+        try:
+            sim = Simulation(sc, seed=self.seed)
+            waiting = list(sim.nodes)
+            t, done = 0.0, None
+            while t < sc.until:
+                t = min(t + 1.0, sc.until)
+                sim.run_until(t)
+                if done is not None and t >= done + 1.0:
+                    break
+                waiting = [v for v in waiting if sim.status(v) != "crashed" and sim.nodes[v].state == SUSCEPTIBLE]
+                quiet = self.mode.value == "push" and not any(
+                    sim.status(v) != "crashed" and sim.nodes[v].state == INFECTIVE for v in sim.nodes)
+                if (not waiting or quiet) and done is None:
+                    done = t
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         self._set_trace(sim.trace)
 
     def _set_trace(self, trace) -> None:
