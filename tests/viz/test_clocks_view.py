@@ -2,6 +2,7 @@
 physical clocks contradict it, and the view draws both panels."""
 from __future__ import annotations
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -34,7 +35,7 @@ def test_lamport_respects_causality_and_vectors_characterize_it(seed, skew, drif
     phys = physical_stamps(tr, spread_offsets(tr.nodes, skew), {0: drift, 1: 0.0, 2: -drift})
     g = causality_graph(tr)
     for a, b in c["contradicted"][:20]:
-        assert b in __import__("networkx").descendants(g, a) and phys[b] < phys[a]
+        assert b in nx.descendants(g, a) and phys[b] < phys[a]
 
 
 @settings(max_examples=30, deadline=None)
