@@ -7,7 +7,13 @@ a round after every live node knows); Play and the time slider (a
 :class:`~dsysedu.widgets.controls.TimeScrubber`) only redraw. Nodes are coloured by their
 gossip ``state`` (susceptible / infective / removed; crashed nodes are grey with a cross).
 Beside the picture: the infection curve (informed nodes against time) with a "now" marker, and
-the run's metrics against Pittel's log2 N + ln N rounds.
+the run's metrics against Pittel's log2 N + ln N rounds. The ``stop`` control switches from
+anti-entropy to rumor mongering, whose removed nodes get a colour and a curve of their own.
+
+The picture is a :class:`SpreadView`, also used by the notebook (:func:`spread_figure`,
+:func:`spread_html`). Its style follows N (:func:`spread_style`): up to :data:`LARGE_N` nodes the
+graph with its links; above, links are a hairball, so nodes sit on a disc by hops from the origin
+(:func:`hop_layout`), marker size follows N, and the artists drawn do not grow with N.
 """
 from __future__ import annotations
 
