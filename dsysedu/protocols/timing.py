@@ -19,8 +19,8 @@ past ``gst + interval + bound`` (:func:`gst_sweep` measures it). :class:`Adaptiv
 does not know the bound: it lengthens a peer's timeout after each mistake about it, the
 construction of an eventually perfect detector ◇P (Chandra and Toueg [2]_).
 
-The partially synchronous link depends on *when* a message is sent, which the engine's
-links do not see; :func:`run_timing` runs a scenario on a simulation that tells the link.
+The partially synchronous link depends on *when* a message is sent: :class:`AfterGST` is a
+time-dependent latency, so the simulator hands it the send time.
 
 References
 ----------
@@ -31,7 +31,8 @@ References
 
 Examples
 --------
->>> trace = run_timing(timing_scenario(model="sync", until=3.0), seed=1)
+>>> from dsysedu import run
+>>> trace = run(timing_scenario(model="sync", until=3.0), seed=1)
 >>> detector_quality(trace)["false_suspicions"]
 0
 """
@@ -43,13 +44,13 @@ import pandas as pd
 
 from ..sim._check import number, positive_int
 from ..sim.faults import Crash
-from ..sim.kernel import Simulation
+from ..sim.kernel import run
 from ..sim.network import Latency, LinkModel, LogNormal, Uniform, as_latency
 from ..sim.scenario import Scenario
 from ..sim.streams import normalize_seed
 from .failure_detectors import Heartbeat, HeartbeatDetector, detector_quality
 
-__all__ = ["MODELS", "AfterGST", "timing_link", "timing_scenario", "run_timing", "AdaptiveHeartbeatDetector",
+__all__ = ["MODELS", "AfterGST", "timing_link", "timing_scenario", "AdaptiveHeartbeatDetector",
            "mistakes_after", "gst_sweep", "model_table"]
 
 MODELS = ("sync", "async", "partial")
@@ -61,7 +62,7 @@ class AfterGST(Latency):
     drawn from ``before`` and capped at ``max(0, gst - t) + bound``, so it arrives by
     ``max(t, gst) + bound``; from ``gst`` on it is drawn from ``after`` (at most ``bound``).
 
-    It needs the send time: run scenarios that use it with :func:`run_timing`.
+    The simulator passes it the send time (``time_dependent``), so plain :func:`dsysedu.sim.run` works.
     """
     gst: float = 2.0
     before: Latency = field(default_factory=lambda: LogNormal(0.02, 1.5))
@@ -84,40 +85,15 @@ class AfterGST(Latency):
             return self.after.sample(rnd)
         return min(self.before.sample(rnd), self.gst - now + self.bound)
 
+    time_dependent = True
+
     def sample(self, rnd) -> float:
-        raise TypeError("AfterGST latency depends on when a message is sent; run the scenario with "
-                        "dsysedu.protocols.timing.run_timing(scenario, seed) instead of run()")
+        raise TypeError("AfterGST latency depends on when a message is sent: call sample_at(rnd, now); "
+                        "the simulator does so by itself")
 
     @property
     def mean(self) -> float:  # not meaningful without a time; the mean after GST
         return self.after.mean
-
-
-class _SentAt:
-    """An AfterGST latency bound to one simulation's clock."""
-
-    def __init__(self, latency: AfterGST, env):
-        self.latency, self.env = latency, env
-
-    def sample(self, rnd) -> float:
-        return self.latency.sample_at(rnd, self.env.now)
-
-
-class _TimedSimulation(Simulation):
-    """A Simulation whose AfterGST links see the time a message is sent."""
-
-    def _link(self, src, dst):
-        entry = super()._link(src, dst)
-        if isinstance(entry[1], AfterGST):
-            # (constant, latency, loss, duplicate, reorder, uniform): sample the bound latency
-            entry = (None, _SentAt(entry[1], self.env)) + tuple(entry[2:5]) + (None,)
-            self._links[(src, dst)] = entry
-        return entry
-
-
-def run_timing(scenario: Scenario, seed=None):
-    """Run ``scenario`` like :func:`dsysedu.sim.run`, with :class:`AfterGST` links supported."""
-    return _TimedSimulation(scenario, seed=seed).run()
 
 
 def timing_link(model: str = "sync", *, gst: float = 2.0, bound: float = 0.05, low: float = 0.005,
@@ -184,7 +160,7 @@ class AdaptiveHeartbeatDetector(HeartbeatDetector):
 
     Examples
     --------
-    >>> tr = run_timing(timing_scenario(AdaptiveHeartbeatDetector, "partial", gst=1.0, until=3.0,
+    >>> tr = run(timing_scenario(AdaptiveHeartbeatDetector, "partial", gst=1.0, until=3.0,
     ...                                 params={"timeout": 0.12}), seed=2)
     >>> mistakes_after(tr, 1.0 + 1.0)
     0
@@ -238,7 +214,7 @@ def gst_sweep(gsts, seeds=range(5), *, protocol=HeartbeatDetector, params=None, 
                              faults=faults, **link)
         for seed in seeds:
             seed = normalize_seed(seed)
-            m = detector_quality(run_timing(sc, seed=seed))["mistakes"]
+            m = detector_quality(run(sc, seed=seed))["mistakes"]
             rows.append({"gst": gst, "seed": seed, "false_suspicions": len(m),
                          "last_start": float(m["start"].max()) if len(m) else float("nan"),
                          "last_end": float(m["end"].max()) if len(m) else float("nan"),
@@ -253,7 +229,7 @@ def model_table(seeds=range(5), *, protocol=HeartbeatDetector, params=None, gst:
     for model in MODELS:
         sc = timing_scenario(protocol, model, gst=gst, nodes=nodes, params=params, until=until, **link)
         for seed in seeds:
-            q = detector_quality(run_timing(sc, seed=seed))
+            q = detector_quality(run(sc, seed=seed))
             rows.append({"model": model, "seed": normalize_seed(seed), "false_suspicions": q["false_suspicions"],
                          "strong_accuracy": q["strong_accuracy"]})
     return pd.DataFrame(rows)

@@ -92,6 +92,17 @@ class _Action(Fault):
         return tuple(self.args[:2]) if self.kind in ("cut", "restore") else (self.args[0],)
 
 
+class _SentNow:
+    """A time-dependent latency bound to the simulation clock: ``sample`` passes the send time."""
+    __slots__ = ("latency", "env")
+
+    def __init__(self, latency, env):
+        self.latency, self.env = latency, env
+
+    def sample(self, rnd) -> float:
+        return self.latency.sample_at(rnd, self.env.now)
+
+
 class Simulation:
     """A run of a Scenario that can be advanced, stepped, poked and forked.
 
@@ -375,10 +386,13 @@ class Simulation:
             entry = (0.0, None, 0.0, 0.0, False, None)
         else:
             lm = self.scenario.link_of(src, dst)
-            const = lm.latency.delay if isinstance(lm.latency, Constant) else None
+            latency = lm.latency
+            const = latency.delay if isinstance(latency, Constant) else None
             # a uniform latency is drawn inline as low + span * random(), the same draw as Uniform.sample
-            uniform = (lm.latency.low, lm.latency.high - lm.latency.low) if isinstance(lm.latency, Uniform) else None
-            entry = (const, lm.latency, lm.loss, lm.duplicate, lm.reorder, uniform)
+            uniform = (latency.low, latency.high - latency.low) if isinstance(latency, Uniform) else None
+            if getattr(latency, "time_dependent", False):
+                latency = _SentNow(latency, self.env)
+            entry = (const, latency, lm.loss, lm.duplicate, lm.reorder, uniform)
         self._links[(src, dst)] = entry
         return entry
 

@@ -15,10 +15,21 @@ __all__ = ["Latency", "Constant", "Uniform", "Exponential", "LogNormal", "LinkMo
 
 
 class Latency:
-    """A latency distribution. Subclasses implement ``sample(rnd)`` and ``mean``."""
+    """A latency distribution. Subclasses implement ``sample(rnd)`` and ``mean``.
+
+    A latency whose delay depends on when the message is sent (a network that becomes
+    synchronous after a global stabilization time, say) sets ``time_dependent = True`` and
+    implements ``sample_at(rnd, now)``; the simulator then calls that with the send time.
+    """
+
+    time_dependent = False
 
     def sample(self, rnd) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def sample_at(self, rnd, now: float) -> float:
+        """The delay of a message sent at time ``now`` (the same as :meth:`sample` unless time-dependent)."""
+        return self.sample(rnd)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from dsysedu import Crash, Scenario, run
 from dsysedu.protocols.failure_detectors import HeartbeatDetector, completeness, detector_quality
 from dsysedu.protocols.timing import (AdaptiveHeartbeatDetector, AfterGST, gst_sweep, mistakes_after, model_table,
-                                      run_timing, timing_link, timing_scenario)
+                                      timing_link, timing_scenario)
 from dsysedu.sim.network import LogNormal, Uniform
 
 INTERVAL, TIMEOUT, BOUND = 0.1, 0.2, 0.05
@@ -20,7 +20,7 @@ INTERVAL, TIMEOUT, BOUND = 0.1, 0.2, 0.05
 def test_sync_is_never_wrong_across_seeds():
     sc = timing_scenario(model="sync", until=4.0, faults=[Crash(3, at=2.0)])
     for seed in range(8):
-        tr = run_timing(sc, seed=seed)
+        tr = run(sc, seed=seed)
         q = detector_quality(tr)
         assert q["false_suspicions"] == 0 and completeness(tr)
         assert tr.messages()["latency"].max() <= BOUND
@@ -28,19 +28,14 @@ def test_sync_is_never_wrong_across_seeds():
 
 def test_async_is_wrong_for_some_seeds():
     sc = timing_scenario(model="async", until=4.0)
-    wrong = [detector_quality(run_timing(sc, seed=s))["false_suspicions"] for s in range(5)]
+    wrong = [detector_quality(run(sc, seed=s))["false_suspicions"] for s in range(5)]
     assert max(wrong) > 0
-
-
-def test_sync_and_async_need_no_special_runner():
-    sc = timing_scenario(model="async", until=2.0)
-    assert run(sc, seed=1) == run_timing(sc, seed=1)
 
 
 @settings(max_examples=15, deadline=None)
 @given(gst=st.floats(0.0, 3.0), seed=st.integers(0, 10_000))
 def test_partial_no_false_suspicion_starts_after_gst_plus_timeout(gst, seed):
-    tr = run_timing(timing_scenario(model="partial", gst=gst, until=gst + 1.5), seed=seed)
+    tr = run(timing_scenario(model="partial", gst=gst, until=gst + 1.5), seed=seed)
     m = detector_quality(tr)["mistakes"]
     # every message sent at t arrives by max(t, gst) + bound ...
     msgs = tr.messages()
@@ -69,7 +64,7 @@ def test_model_table_orders_the_three_models():
 def test_adaptive_detector_stops_erring_when_the_bound_is_unknown():
     # its first timeout (0.12 s) is below interval + bound: it must learn the bound from its mistakes
     for seed in range(4):
-        tr = run_timing(timing_scenario(AdaptiveHeartbeatDetector, "partial", gst=1.0, until=6.0,
+        tr = run(timing_scenario(AdaptiveHeartbeatDetector, "partial", gst=1.0, until=6.0,
                                         params={"timeout": 0.12, "increase": 0.05}), seed=seed)
         assert mistakes_after(tr, 3.0) == 0
         assert detector_quality(tr)["false_suspicions"] > 0
@@ -78,7 +73,7 @@ def test_adaptive_detector_stops_erring_when_the_bound_is_unknown():
 
 
 def test_the_fixed_detector_with_the_same_short_timeout_keeps_erring():
-    tr = run_timing(timing_scenario(HeartbeatDetector, "partial", gst=1.0, until=6.0,
+    tr = run(timing_scenario(HeartbeatDetector, "partial", gst=1.0, until=6.0,
                                     params={"interval": 0.1, "timeout": 0.12}), seed=0)
     assert mistakes_after(tr, 3.0) > 0
 
@@ -88,10 +83,8 @@ def test_after_gst_latency_needs_the_time():
     rnd = random.Random(0)
     assert all(lat.sample_at(rnd, 0.5) <= 0.55 + 1e-12 for _ in range(500))
     assert all(lat.sample_at(rnd, 2.0) <= 0.05 for _ in range(500))
-    with pytest.raises(TypeError, match="run_timing"):
+    with pytest.raises(TypeError, match="sample_at"):
         lat.sample(rnd)
-    with pytest.raises(TypeError, match="run_timing"):
-        run(timing_scenario(model="partial", until=1.0), seed=0)
 
 
 def test_bad_input():
@@ -109,5 +102,5 @@ def test_bad_input():
 
 def test_same_seed_same_trace():
     sc = timing_scenario(model="partial", gst=1.0, until=2.0)
-    assert run_timing(sc, seed=5) == run_timing(sc, seed=5)
+    assert run(sc, seed=5) == run(sc, seed=5)
     assert not math.isnan(gst_sweep([1.0], seeds=[5], until=2.0).last_end.iloc[0])

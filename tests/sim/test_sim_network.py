@@ -11,7 +11,7 @@ import pytest
 
 from dsysedu.sim import Constant, Exponential, LinkModel, LogNormal, Scenario, Uniform, run
 from dsysedu.sim.network import as_latency
-from sim_helpers import Chat, Sender
+from sim_helpers import Chat, Chatter, Sender
 
 N = 20_000
 
@@ -153,3 +153,20 @@ def test_network_stream_only_shapes_the_network():
     assert a.msg.tolist() == b.msg.tolist() == [Chat(0, k, 0) for k in range(30)]
     assert a.send_time.tolist() == b.send_time.tolist()
     assert a.latency.tolist() != b.latency.tolist()
+
+
+class _SlowUntilOne(Constant):
+    """0.5 s for a message sent before t = 1, then 0.01 s: a delay that depends on the send time."""
+    time_dependent = True
+
+    def sample_at(self, rnd, now):
+        return 0.5 if now < 1.0 else 0.01
+
+
+def test_time_dependent_latency_gets_the_send_time():
+    sc = Scenario(Chatter, nodes=3, link=LinkModel(latency=_SlowUntilOne(), reorder=True), until=3.0)
+    msgs = run(sc, seed=1).messages()
+    delivered = msgs[(msgs["status"] == "delivered") & (msgs["src"] != msgs["dst"])]
+    assert (delivered["send_time"] < 1.0).any() and (delivered["send_time"] >= 1.0).any()
+    for _, m in delivered.iterrows():
+        assert m["latency"] == pytest.approx(0.5 if m["send_time"] < 1.0 else 0.01)
