@@ -387,11 +387,14 @@ class Simulation:
         else:
             lm = self.scenario.link_of(src, dst)
             latency = lm.latency
-            const = latency.delay if isinstance(latency, Constant) else None
-            # a uniform latency is drawn inline as low + span * random(), the same draw as Uniform.sample
-            uniform = (latency.low, latency.high - latency.low) if isinstance(latency, Uniform) else None
+            const = uniform = None
             if getattr(latency, "time_dependent", False):
                 latency = _SentNow(latency, self.env)
+            elif isinstance(latency, Constant):
+                const = latency.delay
+            elif isinstance(latency, Uniform):
+                # drawn inline as low + span * random(), the same draw as Uniform.sample
+                uniform = (latency.low, latency.high - latency.low)
             entry = (const, latency, lm.loss, lm.duplicate, lm.reorder, uniform)
         self._links[(src, dst)] = entry
         return entry
