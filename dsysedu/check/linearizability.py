@@ -37,6 +37,7 @@ References
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, replace
 
 from . import Verdict
@@ -46,7 +47,8 @@ from .models import op_label, resolve_model
 __all__ = ["check_linearizable", "brute_force_linearizable", "LinearizabilityVerdict", "SearchBudgetExceeded"]
 
 
-WINDOW_STEPS = 50_000   # search steps per check while the violating window is minimized
+WINDOW_STEPS = 50_000           # search steps per check while the violating window is minimized
+WINDOW_TOTAL_STEPS = 3_000_000  # and for all of the minimization together (a few seconds)
 
 
 class SearchBudgetExceeded(ValueError):
@@ -104,7 +106,10 @@ def _prepare(history, model):
 
 
 def _search(ops, model, budget):
-    """Wing-Gong-Lowe search over ``ops``; returns (ok, witness ids or None, steps)."""
+    """Wing-Gong-Lowe search over ``ops``: (True, witness ids, steps) or (False, frontier, steps).
+
+    The frontier is the latest completion time the search ever stood before and could not pass.
+    """
     n = len(ops)
     if n == 0:
         return True, (), 0
@@ -144,7 +149,7 @@ def _search(ops, model, budget):
             if b != -1:
                 prv[b] = r
 
-    p, fresh = nxt[head], True
+    p, fresh, frontier = nxt[head], True, -math.inf
     while remaining:
         steps += 1
         if steps > budget:
@@ -172,9 +177,11 @@ def _search(ops, model, budget):
                     p, fresh = nxt[head], True
                     continue
         if dead or not is_call[p]:                   # an unplaced operation returned: back up
+            if not dead:
+                frontier = max(frontier, events[p][0])
             while True:
                 if not stack:
-                    return False, None, steps
+                    return False, frontier, steps
                 q, state, forced = stack.pop()
                 i = index[q]
                 lin ^= 1 << i
@@ -205,10 +212,6 @@ def _search(ops, model, budget):
     return True, tuple(ops[index[q]].id for q, _, _ in stack), steps
 
 
-def _linearizable(ops, model, budget) -> bool:
-    return _search(History(ops).ops, model, budget)[0]
-
-
 def _truncate(ops, t, readonly):
     """The history as the clients saw it at time ``t``: later completions become unknown."""
     out = []
@@ -223,85 +226,111 @@ def _truncate(ops, t, readonly):
     return out
 
 
-def _window(ops, model, budget):
-    """(window ids, culprit id, kind of violation, minimal?) for a non-linearizable part ``ops``."""
-    readonly = tuple(getattr(model, "readonly", ()) or ())
-    times = sorted({op.complete for op in ops if op.status == "ok"})
-    exhausted = [False]
+class _Spent(Exception):
+    """The minimization used its total budget."""
 
-    def nonlin(w):
+
+def _window(ops, model, budget, frontier, total=WINDOW_TOTAL_STEPS):
+    """(window ids, culprit id, kind of violation, minimal?) for a non-linearizable part ``ops``.
+
+    ``frontier`` is the latest completion time the failed search could not get past: every
+    truncation before it is linearizable. Each check may use ``budget`` steps, all of them
+    together ``total``; when those run out the window found so far is returned (not minimal).
+    """
+    readonly = tuple(getattr(model, "readonly", ()) or ())
+    exhausted, spent = [False], [0]
+
+    def fits(w, steps=budget):                     # linearizable: True, False, or None (budget ran out)
+        if spent[0] > total:
+            raise _Spent
         try:
-            return not _linearizable(w, model, budget)
+            ok, _, used = _search(History(w).ops, model, steps)
         except SearchBudgetExceeded:
             exhausted[0] = True
-            return False
+            spent[0] += steps
+            return None
+        spent[0] += used
+        return ok
 
-    lo, hi = 0, len(times) - 1                     # linearizability is prefix-closed: bisect
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if nonlin(_truncate(ops, times[mid], readonly)):
-            hi = mid
-        else:
-            lo = mid + 1
+    def nonlin(w):
+        return fits(w) is False
+
+    # (1) the earliest truncation that is not linearizable: at the frontier for read/write
+    # registers; otherwise bisect the later completion times (linearizability is prefix-closed)
+    times = [t for t in sorted({op.complete for op in ops if op.status == "ok"}) if t >= frontier]
+    lo, hi = 0, len(times) - 1
+    try:
+        if not nonlin(_truncate(ops, times[0], readonly)):
+            lo = 1
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if nonlin(_truncate(ops, times[mid], readonly)):
+                    hi = mid
+                else:
+                    lo = mid + 1
+    except _Spent:
+        lo = len(times) - 1
     t = times[lo]
     prefix = _truncate(ops, t, readonly)
-    if not nonlin(prefix):                          # only when a budget ran out: keep everything
-        prefix = list(ops)
     ending = [op for op in prefix if op.status == "ok" and op.complete == t]
     culprit = ending[-1]
-    for op in ending:
-        rest = [o if o is not op else replace(o, complete=None, status="info", result=None) for o in prefix]
-        if not nonlin(rest):
-            culprit = op
+    for op in ending[:-1]:                         # of several completing at t, one whose answer matters
+        unknown = replace(op, complete=None, status="info", result=None)
+        try:
+            if fits([unknown if o is op else o for o in prefix]) is True:
+                culprit = op
+                break
+        except _Spent:
             break
     lo_t = min(op.invoke for op in prefix) - 1.0
     hi_t = max(op.complete for op in prefix if op.complete is not None) + 1.0
     loose = replace(culprit, invoke=lo_t, complete=hi_t)
 
-    def fits(w, steps=budget):                     # linearizable, or False when the budget runs out
-        try:
-            return _linearizable(w, model, steps)
-        except SearchBudgetExceeded:
-            exhausted[0] = True
-            return False
-
     def timeless(w):                               # real time dropped: every operation overlaps the others
         return [replace(o, invoke=lo_t, complete=None if o.pending else hi_t) for o in w + [culprit]]
 
-    def kind(w):
-        """"timing": the culprit's answer fits at some other time; "order": everything fits in
-        some order if real time is ignored; "impossible": neither."""
-        if fits(w + [loose]):
-            return "timing"
-        return "order" if fits(timeless(w)) else "impossible"
-
     others = [op for op in prefix if op is not culprit]
-    reason = kind(others)
+    try:
+        reason = ("timing" if fits(others + [loose]) is True else
+                  "order" if fits(timeless(others)) is True else "impossible")
+    except _Spent:
+        reason = "impossible"
 
     def accept(w):
         if not nonlin(w + [culprit]):
             return False
         if reason == "timing":                     # only what is needed: the timeless search is the costly one
-            return fits(w + [loose])
+            return fits(w + [loose]) is True
         if reason == "order":
-            return not fits(w + [loose]) and fits(timeless(w))
+            return fits(w + [loose]) is False and fits(timeless(w)) is True
         # an "impossible" window only shrinks; a short budget suffices (running out counts as impossible)
-        return not fits(w + [loose]) and not fits(timeless(w), min(budget, 5_000))
+        return fits(w + [loose]) is False and fits(timeless(w), min(budget, 5_000)) is not True
 
-    chunk = max(1, len(others) // 2)
-    while True:                                     # delta debugging: drop chunks, then single ops
-        if chunk == 1:
-            exhausted[0] = False                    # only the last single-op pass decides minimality
-        changed, i = False, 0
-        while i < len(others):
-            cand = others[:i] + others[i + chunk:]
-            if accept(cand):
-                others, changed = cand, True
-            else:
-                i += chunk
-        if chunk == 1 and not changed:
-            break
-        chunk = max(1, chunk // 2)
+    try:
+        # (2) the operations just before the culprit often suffice: try the last 1, 2, 4... of them
+        m = 1
+        while m < len(others):
+            if accept(others[-m:]):
+                others = others[-m:]
+                break
+            m *= 2
+        # (3) delta debugging: drop chunks, then single operations, until nothing can go
+        chunk = max(1, len(others) // 2)
+        while True:
+            if chunk == 1:
+                exhausted[0] = False                # only the last single-op pass decides minimality
+            changed, i = False, 0
+            while i < len(others):
+                cand = others[:i] + others[i + chunk:]
+                if accept(cand):
+                    others, changed = cand, True
+                else:
+                    i += chunk
+            if chunk == 1 and not changed:
+                break
+            chunk = max(1, chunk // 2)
+    except _Spent:
+        exhausted[0] = True
     window = sorted(others + [culprit], key=lambda o: (o.invoke, o.id))
     return tuple(o.id for o in window), culprit.id, reason, not exhausted[0]
 
@@ -346,8 +375,10 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
     The window is then *1-minimal*: dropping any single operation besides the culprit makes it
     linearizable or changes its kind (dropping the write that a stale read saw turns a timing
     violation into an impossible one, which would no longer explain anything).
-    Each check of the minimization uses at most ``WINDOW_STEPS`` search steps; if one runs out,
-    the window is still non-linearizable but may not be minimal, and the message says so.
+    Each check of the minimization uses at most ``WINDOW_STEPS`` search steps (or twice what the
+    failing part's search used, if more, within ``max_steps``), all checks together at most
+    ``WINDOW_TOTAL_STEPS``; if a budget runs out, the window is still non-linearizable but may
+    not be minimal, and the message says so.
 
     Examples
     --------
@@ -373,12 +404,15 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
                 f"raise it, e.g. check_linearizable(history, model, max_steps={max_steps * 10:_})") from None
         steps += used
         if not ok:
+            # each check of the minimization may take as long as the search that failed, twice over
             window, culprit, reason, minimal = _window(list(History(part).ops), model,
-                                                       min(max_steps, WINDOW_STEPS))
+                                                       min(max_steps, max(WINDOW_STEPS, 2 * used)), witness)
             op = next(o for o in h.ops if o.id == culprit)
             where = f"key {key!r}: " if key is not None else ""
             what = f"{op_label(op)} (op {op.id}, client {op.client!r})"
-            why = {"timing": f"{what} cannot take effect between {op.invoke:.4g} and {op.complete:.4g}",
+            span = op.complete - op.invoke          # enough decimals to tell the two ends apart
+            d = 3 if span <= 0 else max(0, 1 - math.floor(math.log10(span)))
+            why = {"timing": f"{what} cannot take effect between {op.invoke:.{d}f} and {op.complete:.{d}f}",
                    "order": f"the window's operations fit in some order, but in none that respects real "
                             f"time ({what} is the last to complete)",
                    "impossible": f"no order of the window's operations explains {what}"}[reason]
