@@ -10,6 +10,8 @@ The last line printed is one JSON object with the keys
   (:func:`dsysedu.check.consistency.linearizable_kv_history`, seed 1, every operation overlapping
   others at random); best of ``REPEATS`` runs. ``lin_10k_s`` is that best time, ``lin_steps`` the
   search steps it took.
+* ``lin_1key_s``: the same for 10,000 operations of 8 clients on ONE key (about five operations
+  open at a time on that key, so the search branches more), best of ``REPEATS``; ``lin_1key_steps``.
 * ``lin_stale_s``: wall seconds to reject the same history with one stale read and find its
   violating window (best of ``REPEATS``); ``lin_stale_window`` the window's size.
 * ``cap_rerun_ms``: median milliseconds of one re-run + redraw of the CAP playground, warm
@@ -67,6 +69,12 @@ def main() -> dict:
     res["lin_ops_per_s"] = round(N / dt)
     res["lin_steps"] = v.steps
     print(f"linearizable history: {dt:.3f} s, {v.steps:,} search steps, {N / dt:,.0f} operations/s", flush=True)
+    one = linearizable_kv_history(N, clients=CLIENTS, keys=1, seed=SEED)
+    dt, v = best_of(lambda: check_linearizable(one, "kv"))
+    assert v.ok, v
+    res["lin_1key_s"] = round(dt, 3)
+    res["lin_1key_steps"] = v.steps
+    print(f"one key, same load: {dt:.3f} s, {v.steps:,} search steps", flush=True)
     bad = with_stale_read(h, seed=SEED)
     dt, v = best_of(lambda: check_linearizable(bad, "kv"))
     assert not v.ok
