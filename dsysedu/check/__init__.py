@@ -74,3 +74,13 @@ from .raft import (election_safety, leader_completeness, log_matching, raft_safe
 
 __all__ += ["agreement", "validity", "termination", "decisions", "election_safety", "log_matching",
             "leader_completeness", "state_machine_safety", "raft_safety"]
+
+from .consistency import ConsistencyVerdict, check_causal, check_sequential, example_histories  # noqa: E402
+from .history import History, Operation  # noqa: E402
+from .linearizability import (LinearizabilityVerdict, SearchBudgetExceeded, brute_force_linearizable,  # noqa: E402
+                              check_linearizable)
+from .models import CasRegister, Counter, KeyValue, Model, Queue, Register  # noqa: E402
+
+__all__ += ["History", "Operation", "check_linearizable", "LinearizabilityVerdict", "SearchBudgetExceeded",
+            "brute_force_linearizable", "check_sequential", "check_causal", "ConsistencyVerdict", "example_histories",
+            "Model", "Register", "CasRegister", "KeyValue", "Counter", "Queue"]

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import permutations
 
 import networkx as nx
 
-from ..check import Verdict
 from ..check.history import History
+from ..check.linearizability import check_linearizable
 from ..sim._check import number, positive_int, probability
 from ..sim.faults import Fault, Partition
 from ..sim.network import LinkModel, Uniform
@@ -42,7 +41,6 @@ __all__ = ["MODES", "MERGES", "KEYS", "cap_scenario", "default_partition", "clie
 MODES = ("CP", "AP")
 MERGES = ("lww", "siblings")
 KEYS = ("x", "y", "z")
-BRUTE_FORCE_MAX = 8  # operations the fallback checker tries in every order (8! = 40,320)
 
 
 def default_partition(replicas: int = 5) -> list[list[int]]:
@@ -308,36 +306,11 @@ def lost_write_ops(history, trace) -> list:
     return [w for w in history if w.kind == "write" and w.status == "ok" and (w.key, w.value) in discarded]
 
 
-def _brute_force(history) -> Verdict:
-    """Linearizability by trying every order (tiny histories only): a stand-in checker."""
-    from ..check.models import KeyValue
-    model = KeyValue(initial=None)
-    ops = [op for op in history if op.status != "fail"]
-    if len(ops) > BRUTE_FORCE_MAX:
-        raise ValueError(f"the fallback checker handles at most {BRUTE_FORCE_MAX} operations, got {len(ops)}")
-    for order in permutations(ops):
-        if any(order[j].end < order[i].invoke for i in range(len(order)) for j in range(i + 1, len(order))):
-            continue
-        state, ok = model.init(), True
-        for op in order:
-            ok, state = model.step(state, op)
-            if not ok:
-                break
-        if ok:
-            return Verdict(True, "linearizability", f"{len(ops)} operations in a legal order")
-    return Verdict(False, "linearizability", "no legal order of the operations")
-
-
 def check_history(history, max_steps: int = 2_000_000):
     """The linearizability verdict of a register history with keys (model ``"kv"``).
 
-    Uses :func:`dsysedu.check.linearizability.check_linearizable`; where that module is missing
-    it falls back to trying every order, for histories of at most 8 operations.
+    Uses :func:`dsysedu.check.linearizability.check_linearizable`.
     """
-    try:
-        from ..check.linearizability import check_linearizable
-    except ImportError:
-        return _brute_force(history)
     return check_linearizable(history, model="kv", max_steps=max_steps)
 
 

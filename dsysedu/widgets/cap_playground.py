@@ -28,12 +28,13 @@ from ..protocols.cap import (MODES, cap_measures, cap_scenario, lost_write_ops, 
                              stale_read_ops)
 from ..sim import run
 from ..viz import TopologyView, style
+from ..viz.history import history_view
 from .controls import PartitionEditor, SeedBox, TimeScrubber
 from .playground import _fmt
 from .render import LayeredBlitter, new_figure
 
 __all__ = ["CapPlayground", "cap_layout", "cap_layout_of", "cap_pictures", "history_panel", "cap_rerun_ms",
-           "lane_chart", "trace_partition"]
+           "trace_partition"]
 
 
 def cap_layout(replicas: int, homes: dict, groups=None) -> dict:
@@ -51,23 +52,6 @@ def cap_layout(replicas: int, homes: dict, groups=None) -> dict:
         a = math.atan2(pos[h][1], pos[h][0]) + 0.35 * k
         pos[c] = np.array([1.75 * math.cos(a), 1.75 * math.sin(a)])
     return pos
-
-
-def lane_chart(history, ax, until: float):
-    """A plain client history (a lane per client, a bar per operation coloured by outcome): the
-    fallback when :mod:`dsysedu.viz.history` is not there."""
-    colours = {"ok": style.node_color("ok"), "fail": style.node_color("error"), "info": style.node_color("unknown")}
-    clients = sorted(history.clients())
-    for op in history:
-        y = clients.index(op.client)
-        end = until if op.complete is None else op.complete
-        ax.barh(y, max(end - op.invoke, until / 400), left=op.invoke, height=0.5 if op.kind == "write" else 0.3,
-                color=colours[op.status], edgecolor="#333333", linewidth=0.4)
-    ax.set_yticks(range(len(clients)), [f"client {c}" for c in clients])
-    ax.set_ylim(len(clients) - 0.5, -0.5)
-    ax.set_xlim(0, until)
-    ax.set_xlabel("time (s)")
-    return ax
 
 
 class CapPlayground:
@@ -250,13 +234,7 @@ def history_panel(trace, ax, *, history=None, measures=None, until=None):
     ringed = [op.id for op in stale_read_ops(history)] + [op.id for op in lost_write_ops(history, trace)]
     title = (f"{m.mode}: client history, {len(history)} operations; "
              f"ringed: {m.stale} stale reads, {m.lost} lost writes")
-    try:
-        from ..viz.history import history_view
-    except ImportError:
-        lane_chart(history, ax, until)
-        ax.set_title(title, fontsize=style.FONT["label"], loc="left")
-    else:
-        history_view(history, ax=ax, verdict=m.verdict, t=(0.0, until), labels=False, highlight=ringed, title=title)
+    history_view(history, ax=ax, verdict=m.verdict, t=(0.0, until), labels=False, highlight=ringed, title=title)
     for a, _b in spans:
         ax.text(a, 0.01, " partition", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
                 fontsize=style.FONT["small"], color=style.FAULT)

@@ -41,3 +41,18 @@ def test_docstring_examples_run(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_models_and_checkers_know_nothing_of_views_or_widgets():
+    # every module of sim/, protocols/, check/ and formal/ imported; none may pull in matplotlib or ipywidgets
+    code = """
+import importlib, pkgutil, sys
+import dsysedu
+for pkg in ("sim", "protocols", "check", "formal"):
+    base = importlib.import_module("dsysedu." + pkg)
+    for info in pkgutil.iter_modules(base.__path__):
+        importlib.import_module(f"dsysedu.{pkg}.{info.name}")
+bad = sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "ipywidgets"))
+assert not bad, bad[:5]
+"""
+    _python(code)

@@ -110,15 +110,3 @@ def test_rerun_benchmark_returns_a_time():
 
 def test_doctests():
     assert doctest.testmod(module).failed == 0
-
-
-def test_lane_chart_fallback_draws_one_bar_per_operation():
-    from matplotlib.figure import Figure
-
-    from dsysedu.check.history import History
-    from dsysedu.protocols.cap import cap_scenario
-    from dsysedu.sim import run
-    history = History.from_trace(run(cap_scenario("CP"), seed=1))
-    ax = Figure().add_subplot()
-    module.lane_chart(history, ax, 3.0)
-    assert len(ax.patches) == len(history) and ax.get_xlim() == (0.0, 3.0)
