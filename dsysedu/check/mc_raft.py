@@ -34,7 +34,7 @@ from .mc_search import Property
 __all__ = ["raft_election_model", "election_safety", "leader_elected"]
 
 
-def raft_election_model(cls=Raft, max_term: int = 2, nodes=("a", "b", "c"), *, symmetric: bool = False,
+def raft_election_model(cls=Raft, max_term: int = 1, nodes=("a", "b", "c"), *, symmetric: bool = False,
                         **budget) -> Model:
     """Raft leader election with terms bounded by ``max_term``.
 
@@ -42,7 +42,9 @@ def raft_election_model(cls=Raft, max_term: int = 2, nodes=("a", "b", "c"), *, s
     ----------
     cls : Raft subclass
     max_term : int
-        No election timeout fires at a node whose term is already ``max_term`` (>= 1).
+        No election timeout fires at a node whose term is already ``max_term`` (>= 1). With 1,
+        every node may time out once: split votes and competing candidates of term 1 are
+        explored. With 2, the space passes a million states (measured): use a larger bound.
     nodes : sequence of str
         The node ids (three by default).
     symmetric : bool

@@ -111,6 +111,9 @@ def search(model, prop: Property, strategy, max_states, max_depth, sym, progress
     out["transitions"] = run.transitions
     out["depth"] = run.depth
     out["seconds"] = time.perf_counter() - run.t0
+    if progress is not None:   # one last report with the final numbers
+        run.last = -float("inf")
+        run.tick(out["states"], 0)
     out["cut"] = run.cut
     out["edges"] = run.edges
     return out
@@ -146,8 +149,12 @@ def _explore(model, prop, run, sym, strategy, target=...):
     frontier = deque([k0])
     pop = frontier.popleft if strategy == "bfs" else frontier.pop
     n_seen = 1
+    expanded = 0
     while frontier:
         k = pop()
+        expanded += 1
+        if not (expanded & 255):
+            run.tick(n_seen, len(frontier))
         d = depth_of[k]
         if max_depth is not None and d >= max_depth:
             if model._enabled(k):
@@ -178,8 +185,6 @@ def _explore(model, prop, run, sym, strategy, target=...):
                 run.depth = max(run.depth, d + 1)
                 return {"found": nk, "parent": parent, "states": n_seen, "complete": False}
             frontier.append(nk)
-        if not (n_seen & 1023):
-            run.tick(n_seen, len(frontier))
     return {"found": None, "parent": parent, "states": n_seen, "complete": run.cut is None,
             "depth_of": depth_of}
 

@@ -252,6 +252,9 @@ class Model:
 
     Notes
     -----
+    A state is only meaningful to the Model that made it (its numbers index that model's
+    tables): compare states of one model, never across two models.
+
     Handlers must be deterministic functions of the node's ``state_fields`` and the event
     (the course's rule for handlers); fields outside ``state_fields`` are configuration and
     must not change. The model remembers each handler outcome, so a handler that broke the
@@ -261,8 +264,10 @@ class Model:
     --------
     >>> from dsysedu.protocols.toys import Flood
     >>> m = Model(Flood, nodes=3)
-    >>> [str(a) for a in m.actions(m.initial())]
-    ['deliver Rumor(origin=0, text='hello') 0→1', 'deliver Rumor(origin=0, text='hello') 0→2']
+    >>> for a in m.actions(m.initial()):
+    ...     print(a)
+    deliver Rumor(origin=0, text='hello') 0→1
+    deliver Rumor(origin=0, text='hello') 0→2
     """
 
     def __init__(self, scenario, nodes=3, params=None, node_params=None, inputs=(), *, drops=0, duplicates=0,
@@ -574,7 +579,7 @@ class Model:
         else:
             x = self.index.get(action.node)
         if x is None:
-            raise ValueError(f"{action} names a message, timer or node this model has never seen")
+            raise ValueError(f"{action} is not enabled: it names a message, timer or node this model has never seen")
         return code, x
 
     def actions(self, state, protocol_only: bool = False) -> list:

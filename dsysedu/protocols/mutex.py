@@ -132,18 +132,22 @@ class ImpatientClient(LockClient):
     """BROKEN on purpose: after ``patience`` seconds without a grant it enters anyway.
 
     It takes the missing grant for a crashed server. The grant was only slow: the server
-    still thinks another client holds the lock, and both are inside.
+    still thinks another client holds the lock, and both are inside. It loses patience
+    once (``gave_up``); after that it waits like everyone else, which keeps the model finite.
     """
+    state_fields = ("state", "gave_up")
 
     def __init__(self, node_id, peers=(), server=SERVER, think=1.0, stay=0.3, patience=0.5):
         super().__init__(node_id, peers, server, think, stay)
         self.patience = patience
+        self.gave_up = False
 
     def on_timer(self, ctx, name):
-        if name == "want" and self.state == IDLE:
+        if name == "want" and self.state == IDLE and not self.gave_up:
             ctx.set_timer("give_up", self.patience)
         if name == "give_up":
             if self.state == WAITING:
+                self.gave_up = True
                 self.enter(ctx)
             return
         super().on_timer(ctx, name)

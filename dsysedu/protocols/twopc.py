@@ -176,7 +176,7 @@ def twopc_model(participants: int = 3, coordinator=Coordinator, participant=Part
     Examples
     --------
     >>> from dsysedu.check.model_checker import check
-    >>> check(twopc_model(2, MajorityCoordinator), atomicity).verdict
+    >>> check(twopc_model(3, MajorityCoordinator), atomicity).verdict
     'violation'
     """
     sc = twopc_scenario(participants, coordinator, participant)

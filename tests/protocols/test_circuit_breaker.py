@@ -1,0 +1,51 @@
+"""Circuit breaker: its invariants hold in every state, half-open recovers, the eager variant is caught."""
+import pytest
+
+from dsysedu.check.model_checker import check
+from dsysedu.protocols.circuit_breaker import (BREAKER, CLOSED, HALF_OPEN, OPEN, CircuitBreaker, EagerBreaker,
+                                               breaker_model, breaker_scenario, invariants, one_trial, recovers)
+from dsysedu.sim import run
+
+
+def test_invariants_hold():
+    for threshold in (1, 2, 3):
+        for p in invariants:
+            r = check(breaker_model(threshold=threshold), p)
+            assert r.verdict == "ok", r
+
+
+def test_pinned_count():
+    # breaker (state, previous, failures, in_flight) x service health x messages x timers; pinned, and
+    # checked to grow with the threshold (one more failure count per closed configuration)
+    counts = [check(breaker_model(threshold=t), invariants[0]).states for t in (1, 2, 3)]
+    assert counts[1] == 98
+    assert counts[0] < counts[1] < counts[2]
+
+
+def test_half_open_then_closed_witness():
+    r = check(breaker_model(), recovers)
+    assert r.ok and r.path is not None
+    states = [r.model.view(s)[BREAKER].state for s in r.states_on_path]
+    assert states[-1] == CLOSED and HALF_OPEN in states and OPEN in states
+    # the witness passes through open, then half-open, then closed, in that order
+    i_open = states.index(OPEN)
+    i_half = states.index(HALF_OPEN, i_open)
+    assert i_open < i_half < len(states) - 1
+    assert len(r.path) == 11
+
+
+def test_eager_breaker_is_caught():
+    assert check(breaker_model(EagerBreaker, max_in_flight=1), one_trial).verdict == "ok"   # cannot show it
+    r = check(breaker_model(EagerBreaker), one_trial)
+    assert r.verdict == "violation"
+    assert r.model.view(r.states_on_path[-1])[BREAKER].in_flight == 2
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_simulated_breaker_opens_and_closes(seed):
+    trace = run(breaker_scenario(CircuitBreaker, until=30.0), seed=seed)
+    states = [r[6] for r in trace.rows if r[1] == "observe" and r[5] == "breaker"]
+    assert states[0] == CLOSED
+    assert OPEN in states and HALF_OPEN in states
+    for a, b in zip(states[1:], states[2:]):
+        assert (a, b) in {(CLOSED, OPEN), (OPEN, HALF_OPEN), (HALF_OPEN, CLOSED), (HALF_OPEN, OPEN)}
