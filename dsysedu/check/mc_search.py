@@ -139,54 +139,53 @@ def _explore(model, prop, run, sym, strategy, target=...):
     canon = sym.canonical if sym is not None else None
     init = model.initial()
     k0 = canon(init) if canon else init
-    parent = {k0: None}        # key -> (parent key, action) for the path back
-    depth_of = {k0: 0}
+    parent = {k0: None}        # key -> (parent key, action, depth) for the path back
     if target is not None and target(k0):
         return {"found": k0, "parent": parent, "states": 1, "complete": False}
     successors = model._successors
     max_states, max_depth = run.max_states, run.max_depth
     edges = run.edges
-    frontier = deque([k0])
+    frontier = deque([(k0, 0)])
     pop = frontier.popleft if strategy == "bfs" else frontier.pop
+    push = frontier.append
+    revisit = strategy == "dfs" and max_depth is not None
     n_seen = 1
     expanded = 0
     while frontier:
-        k = pop()
+        k, d = pop()
         expanded += 1
         if not (expanded & 255):
             run.tick(n_seen, len(frontier))
-        d = depth_of[k]
         if max_depth is not None and d >= max_depth:
             if model._enabled(k):
                 run.cut = run.cut or "depth"
             continue
-        if d + 1 > run.depth:
-            run.depth = d + 1
+        if revisit and parent[k] is not None and parent[k][2] < d:
+            continue   # a stale entry: this state was reached sooner since it was pushed
+        d1 = d + 1
+        if d1 > run.depth:
+            run.depth = d1
         for action, nxt in successors(k):
             run.transitions += 1
             nk = canon(nxt) if canon else nxt
             if edges is not None:
                 edges.append((k, action, nk))
-            old = depth_of.get(nk)
-            if old is not None:
-                if strategy == "dfs" and d + 1 < old and max_depth is not None:
-                    depth_of[nk] = d + 1   # reached sooner: its successors may now fit in the depth
-                    parent[nk] = (k, action)
-                    frontier.append(nk)
+            old = parent.get(nk, False)
+            if old is not False:
+                if revisit and old is not None and d1 < old[2]:
+                    parent[nk] = (k, action, d1)   # reached sooner: its successors may now fit in the depth
+                    push((nk, d1))
                 continue
             if n_seen >= max_states:
                 run.cut = "states"
                 frontier.clear()
                 break
             n_seen += 1
-            parent[nk] = (k, action)
-            depth_of[nk] = d + 1
+            parent[nk] = (k, action, d1)
             if target is not None and target(nk):
-                run.depth = max(run.depth, d + 1)
                 return {"found": nk, "parent": parent, "states": n_seen, "complete": False}
-            frontier.append(nk)
-    return {"found": None, "parent": parent, "states": n_seen, "complete": run.cut is None,
-            "depth_of": depth_of}
+            push((nk, d1))
+    return {"found": None, "parent": parent, "states": n_seen, "complete": run.cut is None}
 
 
 def _within(model, prop, run, sym):
@@ -254,8 +253,8 @@ def _eventually(model, prop, run, sym, strategy):
                 todo.append(a)
     stuck = [k for k in out["parent"] if k not in reach]
     if stuck:
-        depth_of = out["depth_of"]
-        worst = min(stuck, key=lambda k: depth_of[k])
+        parent = out["parent"]
+        worst = min(stuck, key=lambda k: 0 if parent[k] is None else parent[k][2])
         out["found"] = worst
         out["complete"] = False
         out["stuck"] = len(stuck)

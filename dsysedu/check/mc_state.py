@@ -130,26 +130,22 @@ _THAWED = (FrozenDict, FrozenList, FrozenSet)
 
 class NodeView:
     """Read-only attribute access to one node's fields in a state (mutable fields come thawed)."""
-    __slots__ = ("_model", "_i", "_values", "_up", "_cache")
+    __slots__ = ("_model", "_i", "_values", "_up")
 
     def __init__(self, model, i, entry_id):
         self._model, self._i = model, i
         _i, self._up, self._values = model._E[entry_id]
-        self._cache = None
 
     def __getattr__(self, name):
-        cache = self._cache
-        if cache is None:
-            m = self._model
-            fields = m._fields[self._i] if self._up else m._durable[self._i]
-            cache = self._cache = dict(zip(fields, self._values))
-        if name in cache:
-            v = cache[name]
+        m = self._model
+        j = (m._pos if self._up else m._dpos)[self._i].get(name)
+        if j is not None:
+            v = self._values[j]
             return thaw(v) if type(v) in _THAWED else v
-        template = self._model._templates[self._i].__dict__
+        template = m._templates[self._i].__dict__
         if self._up and name in template:
             return template[name]
-        raise AttributeError(f"node {self._model.ids[self._i]!r} has no field {name!r}"
+        raise AttributeError(f"node {m.ids[self._i]!r} has no field {name!r}"
                              + ("" if self._up else " while crashed (only durable fields survive)"))
 
 
@@ -298,6 +294,7 @@ class Model:
         self.ids = scenario.node_ids
         self.index = {n: i for i, n in enumerate(self.ids)}
         self._classes, self._templates, self._fields, self._durable, self._pos, self._ctx = [], [], [], [], [], []
+        self._dpos: list = []
         self._neighbors = []
         for n in self.ids:
             nbrs = tuple(sorted(graph.neighbors(n), key=_sort_key))
@@ -312,6 +309,7 @@ class Model:
             self._fields.append(tuple(fields))
             self._durable.append(tuple(cls.durable))
             self._pos.append({f: j for j, f in enumerate(fields)})
+            self._dpos.append({f: j for j, f in enumerate(cls.durable)})
             self._ctx.append(Context(n, nbrs, known=nbrs + (n,)))
         self.symmetric = tuple(symmetric)
         self._check_symmetric()
