@@ -152,7 +152,7 @@ class Gossip(Node):
     0.0
     """
 
-    durable = ("state",)
+    durable = ("infection",)
 
     def __init__(self, node_id, peers=(), origin=0, mode="push", fanout=1, round_time=1.0,
                  stop=None, k=1, desync=True):
@@ -160,7 +160,7 @@ class Gossip(Node):
         _check_params(mode, fanout, round_time, stop, k, desync)
         self.origin, self.mode, self.fanout, self.round_time = origin, mode, fanout, float(round_time)
         self.stop, self.k, self.desync = stop, k, desync
-        self.state = INFECTIVE if node_id == origin else SUSCEPTIBLE
+        self.infection = INFECTIVE if node_id == origin else SUSCEPTIBLE
         self.unneeded = 0     # pushes that reached a peer who already knew
         self._push = Push(origin)  # one immutable message, sent again and again
         self.phase = 0.0
@@ -169,8 +169,8 @@ class Gossip(Node):
     # -- handlers ---------------------------------------------------------
     def on_start(self, ctx):
         self.phase = ctx.rng.random() * self.round_time if self.desync else 0.0
-        ctx.observe("state", self.state)
-        if self.state != SUSCEPTIBLE:
+        ctx.observe("state", self.infection)
+        if self.infection != SUSCEPTIBLE:
             ctx.observe("informed", True)
         if self._calls():
             self._next_round(ctx)
@@ -184,7 +184,7 @@ class Gossip(Node):
         peers = self.peers
         # fanout 1, the common case, inline: a 10,000-node run makes about 100,000 of these calls
         targets = (peers[int(ctx.rng.random() * len(peers))],) if self.fanout == 1 else self._choose(ctx)
-        if self.state == SUSCEPTIBLE:
+        if self.infection == SUSCEPTIBLE:
             for p in targets:
                 ctx.send(p, _PULL_REQUEST)
         else:
@@ -199,28 +199,24 @@ class Gossip(Node):
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, (Push, PullReply)):
-            if self.state == SUSCEPTIBLE:
+            if self.infection == SUSCEPTIBLE:
                 self._learn(ctx)
             elif isinstance(msg, Push) and self.stop == "feedback-counter":
                 ctx.send(src, _ALREADY_INFORMED)
         elif isinstance(msg, PullRequest):
-            if self.state != SUSCEPTIBLE:
+            if self.infection != SUSCEPTIBLE:
                 ctx.send(src, PullReply(self.origin))
-        elif isinstance(msg, AlreadyInformed) and self.state == INFECTIVE:
+        elif isinstance(msg, AlreadyInformed) and self.infection == INFECTIVE:
             self.unneeded += 1
             if self.unneeded >= self.k:
                 self._remove(ctx)
 
-    def __repr__(self) -> str:
-        # the field ``state`` hides Node.state(), which Node.__repr__ calls
-        return f"Gossip(id={self.id!r}, state={self.state!r}, unneeded={self.unneeded})"
-
     # -- helpers ----------------------------------------------------------
     def _calls(self) -> bool:
         """Whether this node calls peers in its rounds, given its state and the mode."""
-        if not self.peers or self.state == REMOVED:
+        if not self.peers or self.infection == REMOVED:
             return False
-        if self.state == SUSCEPTIBLE:
+        if self.infection == SUSCEPTIBLE:
             return self.mode != "push"
         return self.mode != "pull"
 
@@ -240,7 +236,7 @@ class Gossip(Node):
         ctx.set_timer("round", max(0.0, self.next_tick - t))
 
     def _learn(self, ctx):
-        self.state = INFECTIVE
+        self.infection = INFECTIVE
         ctx.observe("state", INFECTIVE)
         ctx.observe("informed", True)
         if self.mode == "push":
@@ -250,7 +246,7 @@ class Gossip(Node):
         # push-pull: the running timer now pushes instead of pulling
 
     def _remove(self, ctx):
-        self.state = REMOVED
+        self.infection = REMOVED
         ctx.observe("state", REMOVED)
         ctx.cancel_timer("round")
 
@@ -305,7 +301,7 @@ def run_to_full_spread(scenario: Scenario, seed=None):
             sim.run_until(t)
             # sim.nodes[n] is read afresh: a crash and recovery replaces the node object
             nodes = sim.nodes
-            waiting = [n for n in waiting if nodes[n].state == SUSCEPTIBLE]
+            waiting = [n for n in waiting if nodes[n].infection == SUSCEPTIBLE]
             if not waiting:
                 break
     finally:

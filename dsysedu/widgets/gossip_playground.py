@@ -461,9 +461,9 @@ class GossipPlayground:
                 sim.run_until(t)
                 if done is not None and t >= done + 1.0:
                     break
-                waiting = [v for v in waiting if sim.status(v) != "crashed" and sim.nodes[v].state == SUSCEPTIBLE]
+                waiting = [v for v in waiting if sim.status(v) != "crashed" and sim.nodes[v].infection == SUSCEPTIBLE]
                 quiet = self.mode.value == "push" and not any(
-                    sim.status(v) != "crashed" and sim.nodes[v].state == INFECTIVE for v in sim.nodes)
+                    sim.status(v) != "crashed" and sim.nodes[v].infection == INFECTIVE for v in sim.nodes)
                 if (not waiting or quiet) and done is None:
                     done = t
         finally:

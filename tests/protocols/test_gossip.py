@@ -45,9 +45,9 @@ def test_feedback_counter_removes_after_k_unneeded_pushes():
     node = Gossip(0, peers=(1, 2), origin=0, stop="feedback-counter", k=2)
     ctx = Context(0, node.peers)
     node.on_message(ctx, 1, AlreadyInformed())
-    assert node.state == INFECTIVE
+    assert node.infection == INFECTIVE
     node.on_message(ctx, 2, AlreadyInformed())
-    assert node.state == REMOVED
+    assert node.infection == REMOVED
     assert (OBSERVE, "state", REMOVED) in ctx.take_effects()
 
 
@@ -55,9 +55,9 @@ def test_susceptible_learns_from_push_and_informed_answers_pull_and_feedback():
     node = Gossip(1, peers=(0, 2), origin=0, mode="push-pull", stop="feedback-counter")
     ctx = Context(1, node.peers)
     node.on_message(ctx, 2, PullRequest())
-    assert node.state == SUSCEPTIBLE and ctx.take_effects() == []   # nothing to tell yet
+    assert node.infection == SUSCEPTIBLE and ctx.take_effects() == []   # nothing to tell yet
     node.on_message(ctx, 0, Push(0))
-    assert node.state == INFECTIVE
+    assert node.infection == INFECTIVE
     assert ctx.take_effects() == [(OBSERVE, "state", INFECTIVE), (OBSERVE, "informed", True)]
     node.on_message(ctx, 2, PullRequest())
     node.on_message(ctx, 0, Push(0))
