@@ -174,13 +174,19 @@ class StateView:
 
     def field(self, name) -> dict:
         """``{node: value}`` of one field over the up nodes that have it."""
-        out = {}
         m = self.model
-        for i, eid in enumerate(self.state[0]):
-            _i, up, values = m._E[eid]
-            if up and name in m._pos[i]:
-                v = values[m._pos[i][name]]
-                out[m.ids[i]] = thaw(v) if type(v) in _THAWED else v
+        where = m._field_pos.get(name)
+        if where is None:
+            where = m._field_pos[name] = tuple((i, m.ids[i], m._pos[i][name]) for i in range(len(m.ids))
+                                               if name in m._pos[i])
+        out = {}
+        E = m._E
+        nodes = self.state[0]
+        for i, n, j in where:
+            _i, up, values = E[nodes[i]]
+            if up:
+                v = values[j]
+                out[n] = thaw(v) if type(v) in _THAWED else v
         return out
 
     @property
@@ -295,6 +301,7 @@ class Model:
         self.index = {n: i for i, n in enumerate(self.ids)}
         self._classes, self._templates, self._fields, self._durable, self._pos, self._ctx = [], [], [], [], [], []
         self._dpos: list = []
+        self._field_pos: dict = {}
         self._neighbors = []
         for n in self.ids:
             nbrs = tuple(sorted(graph.neighbors(n), key=_sort_key))
@@ -319,7 +326,7 @@ class Model:
         self._T, self._T_id = [], {}      # timers (node, name)
         self._T_node: list = []           # timer id -> node index
         self._M_dst: list = []            # message id -> destination index
-        self._memo: dict = {}             # (entry id, code, x) -> (entry id, sends, timer ops)
+        self._memo: dict = {}             # (entry id, code, x) -> (entry id, sends, timers set, cancelled)
         self.handler_calls = 0
         self._inputs = tuple((None, inp.node, inp.msg) for inp in scenario.inputs)
         self._init = None
@@ -398,19 +405,23 @@ class Model:
         return ctx.effects
 
     def _outcome(self, i, obj, effects, record) -> tuple:
-        """(new entry id, message ids sent, timer ops) of a handler's run."""
+        """(new entry id, message ids sent, timers set, timers cancelled) of a handler's run.
+
+        A timer set and cancelled in one call counts as what was done last."""
         n = self.ids[i]
-        sends, ops = [], []
+        sends, last = [], {}
         for kind, a, b in effects:
             if kind == SEND:
                 sends.append(self._msg((n, a, b)))
             elif kind == SET_TIMER:
-                ops.append((True, self._timer((n, a))))
+                last[self._timer((n, a))] = True
             elif kind == CANCEL_TIMER:
-                ops.append((False, self._timer((n, a))))
+                last[self._timer((n, a))] = False
             if record is not None:
                 record.append((kind, a, b))
-        return self._entry(i, True, self._freeze_node(i, obj)), tuple(sends), tuple(ops)
+        adds = frozenset(t for t, v in last.items() if v)
+        removes = frozenset(t for t, v in last.items() if not v)
+        return self._entry(i, True, self._freeze_node(i, obj)), tuple(sends), adds, removes
 
     def initial(self, record=None) -> tuple:
         """The initial state: every node built and started (in id order), inputs in flight."""
@@ -422,9 +433,10 @@ class Model:
             eff = self._run(i, obj.on_start)
             if record is not None:
                 record.append(("start", n, eff))
-            e, sends, ops = self._outcome(i, obj, eff, None)
+            e, sends, adds, removes = self._outcome(i, obj, eff, None)
             msgs.extend(sends)
-            _timer_ops(timers, ops)
+            timers -= removes
+            timers |= adds
             nodes.append(e)
         msgs.extend(self._msg(key) for key in self._inputs)
         state = (tuple(nodes), tuple(sorted(msgs)), tuple(sorted(timers)), self.budget)
@@ -500,16 +512,17 @@ class Model:
                     eff = self._run(i, obj.on_timer, self._T[x][1])
                 out = self._outcome(i, obj, eff, record)
                 self._memo[(e, code, x)] = out
-            ne, sends, ops = out
+            ne, sends, adds, removes = out
             if sends:
                 if lst is None:
                     lst = list(msgs)
                 lst.extend(sends)
                 lst.sort()
-            if ops:
+            if adds or removes:
                 if tl is None:
                     tl = set(timers)
-                _timer_ops(tl, ops)
+                tl -= removes
+                tl |= adds
             return (nodes[:i] + (ne,) + nodes[i + 1:], msgs if lst is None else tuple(lst),
                     timers if tl is None else tuple(sorted(tl)), budget)
         if code == DROP or code == DUPLICATE:
@@ -540,16 +553,58 @@ class Model:
             eff = self._run(i, fresh.on_recover)
             out = self._outcome(i, fresh, eff, record)
             self._memo[(e, RECOVER, None)] = out
-        ne, sends, ops = out
+        ne, sends, adds, removes = out
         lst = sorted(msgs + sends) if sends else msgs
-        tl = set(timers)
-        _timer_ops(tl, ops)
+        tl = (set(timers) - removes) | adds
         return nodes[:i] + (ne,) + nodes[i + 1:], tuple(lst), tuple(sorted(tl)), _spend(budget, _RECOVER)
 
     def _successors(self, state) -> list:
-        """``[((code, x), next_state), ...]``: the search's inner loop."""
+        """``[((code, x), next_state), ...]``: the search's inner loop.
+
+        Deliveries and timers whose handler outcome is remembered are applied here directly
+        (the common case); everything else goes through :meth:`_step`. Same order as :meth:`_enabled`."""
+        nodes, msgs, timers, budget = state
+        memo, E, mdst, tnode = self._memo, self._E, self._M_dst, self._T_node
         step = self._step
-        return [(a, step(state, a[0], a[1])) for a in self._enabled(state)]
+        out = []
+        prev = -1
+        for k, x in enumerate(msgs):
+            if x == prev:
+                continue
+            prev = x
+            i = mdst[x]
+            r = memo.get((nodes[i], DELIVER, x))
+            if r is None:
+                out.append(((DELIVER, x), step(state, DELIVER, x)))
+                continue
+            ne, sends, adds, removes = r
+            rest = msgs[:k] + msgs[k + 1:]
+            if sends:
+                rest = tuple(sorted(rest + sends))
+            if adds or removes:
+                ts = tuple(sorted((set(timers) - removes) | adds))
+            else:
+                ts = timers
+            out.append(((DELIVER, x), (nodes[:i] + (ne,) + nodes[i + 1:], rest, ts, budget)))
+        fire = self.fire
+        for t in timers:
+            i = tnode[t]
+            if fire is not None and not fire(NodeView(self, i, nodes[i]), self._T[t][1]):
+                continue
+            r = memo.get((nodes[i], TIMER, t))
+            if r is None:
+                out.append(((TIMER, t), step(state, TIMER, t)))
+                continue
+            ne, sends, adds, removes = r
+            rest = tuple(sorted(msgs + sends)) if sends else msgs
+            ts = set(timers)
+            ts.discard(t)
+            ts = tuple(sorted((ts - removes) | adds))
+            out.append(((TIMER, t), (nodes[:i] + (ne,) + nodes[i + 1:], rest, ts, budget)))
+        if any(budget):
+            for a in self._enabled(state)[len(out):]:
+                out.append((a, step(state, a[0], a[1])))
+        return out
 
     # -- the public face: readable actions ------------------------------------------------------
     def action(self, compact) -> Action:
@@ -632,14 +687,6 @@ class Model:
             lines.append("budget left: " + ", ".join(f"{k}={v}" for k, v, b in zip(BUDGET_KINDS, state[3], self.budget)
                                                        if b))
         return "\n".join(lines)
-
-
-def _timer_ops(timers: set, ops) -> None:
-    for add, t in ops:
-        if add:
-            timers.add(t)
-        else:
-            timers.discard(t)
 
 
 def _spend(budget: tuple, k: int) -> tuple:

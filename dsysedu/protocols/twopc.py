@@ -186,7 +186,7 @@ def twopc_model(participants: int = 3, coordinator=Coordinator, participant=Part
 
 
 def _states(s):
-    return [s[p].state for p in s.nodes if p != COORDINATOR and s.is_up(p)]
+    return s.field("state").values()   # the participants that are up (the coordinator has no such field)
 
 
 def all_decided_state(s) -> bool:
