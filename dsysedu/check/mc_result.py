@@ -17,7 +17,7 @@ from ..sim.node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER
 from ..sim.trace import Trace
 from . import Verdict
 
-__all__ = ["Result", "path_trace"]
+__all__ = ["Result", "path_trace", "replay_in"]
 
 STEP = 1.0  # seconds of "time" per action in a drawn counterexample
 
@@ -168,3 +168,37 @@ def path_trace(model, actions, name: str = "") -> Trace:
     end = (len(actions) + 0.5) * STEP
     return Trace(model.ids, rows, graph=model.scenario.graph, seed=None, end_time=end, ended_by="stopped",
                  meta={"name": name or model.name, "until": end, "model_checker": True, "faults": ()})
+
+
+def replay_in(sim, actions) -> list:
+    """Play a model checker's path in a step-mode :class:`~dsysedu.sim.kernel.Simulation`.
+
+    The simulation must run the model's scenario and not have started yet (as in a fresh
+    :class:`~dsysedu.widgets.stepper.StepExplorer`, whose ``sim`` this takes). The nodes'
+    start events are taken first, then each action as the learner would click it: the pending
+    delivery or timer that matches it, or a crash or recovery applied now. Returns the trace
+    rows added. Raises ValueError for a ``duplicate`` action (step mode cannot copy a message)
+    or when nothing pending matches.
+    """
+    from ..sim.faults import Crash, Recover
+
+    if hasattr(actions, "path"):
+        actions = actions.path
+    start = len(sim.rows)
+    for ev in sim.pending():
+        if ev.kind == "start":
+            sim.take(ev.id)
+    for i, a in enumerate(actions, 1):
+        if a.kind in ("crash", "recover"):
+            sim.apply((Crash if a.kind == "crash" else Recover)(a.node, at=sim.now))
+            continue
+        if a.kind == "duplicate":
+            raise ValueError(f"step {i}: {a}: step mode cannot duplicate a message")
+        want = "timer" if a.kind == "timer" else "deliver"
+        for ev in sim.pending():
+            if ev.kind == want and ev.node == a.node and ev.detail == a.data and (want == "timer" or ev.src == a.peer):
+                (sim.drop if a.kind == "drop" else sim.take)(ev.id)
+                break
+        else:
+            raise ValueError(f"step {i}: nothing pending matches {a}")
+    return sim.rows[start:]

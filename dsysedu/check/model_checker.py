@@ -40,14 +40,14 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-from .mc_result import Result, path_trace
+from .mc_result import Result, path_trace, replay_in
 from .mc_search import PROPERTY_KINDS, Property, layered_path_to, path_to, search
 from .mc_state import Action, Model, NodeView, StateView
 from .mc_symmetry import Symmetry, rename_ids
 
 __all__ = ["Model", "Action", "StateView", "NodeView", "Property", "Result", "PROPERTY_KINDS", "check",
            "invariant", "reachable", "within", "eventually", "deadlock_free", "reachable_graph",
-           "text_progress", "path_trace", "rename_ids", "replay"]
+           "text_progress", "path_trace", "rename_ids", "replay", "replay_in"]
 
 
 # ------------------------------------------------------------------------------ properties
