@@ -10,6 +10,9 @@ __all__ = ["number", "probability", "positive_int"]
 def number(field: str, value, *, low: float | None = None, high: float | None = None,
            low_open: bool = False, allow_inf: bool = False) -> float:
     """Check that ``value`` is a real number in a range and return it as float."""
+    if type(value) is float and -math.inf < value < math.inf:  # the common case, on the hot path of set_timer
+        if (low is None or value > low or (value == low and not low_open)) and (high is None or value <= high):
+            return value
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{field} must be a number, got {value!r} ({type(value).__name__})")
     v = float(value)

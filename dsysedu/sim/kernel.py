@@ -18,7 +18,8 @@ from __future__ import annotations
 import copy
 import gc
 from dataclasses import dataclass
-from heapq import heappush
+from functools import partial
+from heapq import heappop, heappush
 from typing import Any, Hashable, NamedTuple
 
 import simpy
@@ -130,7 +131,8 @@ class Simulation:
         self._queue = env._queue  # SimPy's heap: (time, priority, eid, event)
         self._eid = env._eid
         self._callbacks = (self._dispatch,)
-        self._deliver_callbacks = (self._on_deliver,)  # the hot path skips the general dispatch
+        self._deliver_callbacks = (self._on_deliver,)  # the hot paths skip the general dispatch
+        self._timer_callbacks = (self._on_timer,)
         ids = scenario.node_ids
         graph = scenario._graph
         self._net = stream(self.seed, "network")
@@ -139,7 +141,7 @@ class Simulation:
         self._ctx: dict = {}
         for n in ids:
             self.nodes[n] = self._make_node(n)
-            self._ctx[n] = Context(n, self.neighbors[n], rng=stream(self.seed, f"node:{n}"),
+            self._ctx[n] = Context(n, self.neighbors[n], make_rng=partial(stream, self.seed, f"node:{n}"),
                                    clock=self._clock_of, known=self.neighbors[n] + (n,))
         self._offset = {n: scenario.offset_of(n) for n in ids}
         self._drift = {n: scenario.drift_of(n) for n in ids}
@@ -205,7 +207,7 @@ class Simulation:
     def run_until(self, t: float) -> Trace:
         """Handle every event up to and including time ``t`` (within the event bound)."""
         queue = self._queue
-        step = self.env.step
+        env = self.env
         limit = self.scenario.max_events
         # The trace grows by millions of small tuples; Python's cyclic GC would rescan them
         # again and again (it was 2/3 of the run time). Runs make no reference cycles worth
@@ -218,10 +220,13 @@ class Simulation:
                     self.ended_by = "max_events"
                     break
                 self._pops += 1
-                step()
+                # SimPy's Environment.step, inlined: only our own _Ev events (always ok) are queued
+                env._now, _, _, ev = heappop(queue)
+                for callback in ev.callbacks:
+                    callback(ev)
             else:
-                if t > self.env._now:
-                    self.env._now = t
+                if t > env._now:
+                    env._now = t
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -273,6 +278,9 @@ class Simulation:
     def _on_deliver(self, ev) -> None:
         self.handled += 1
         self._deliver(ev._value)
+
+    def _on_timer(self, ev) -> None:
+        self._timer(ev._value)
 
     def _run_handler(self, node, call, *args) -> None:
         ctx = self._ctx[node]
@@ -373,7 +381,8 @@ class Simulation:
                 gen = self._timer_gen
                 self._timers[node][a] = gen
                 rows.append((now, "timer_set", node, None, None, a, now + b))
-                self._schedule(now + b, (_TIMER, node, a, gen, self._epoch[node]))
+                heappush(self._queue, (now + b, NORMAL, next(self._eid),
+                                       _Ev((_TIMER, node, a, gen, self._epoch[node]), self._timer_callbacks)))
             elif kind == CANCEL_TIMER:
                 if self._timers[node].pop(a, None) is not None:
                     rows.append((now, "timer_cancel", node, None, None, a, None))
