@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 from itertools import permutations, product
 
-from .mc_state import FrozenDict, FrozenList, FrozenSet
+from .mc_view import FrozenDict, FrozenList, FrozenSet
 
 __all__ = ["Symmetry", "rename_ids", "canonical_text"]
 

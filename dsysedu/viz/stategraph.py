@@ -49,8 +49,10 @@ def state_graph(model_or_result, ax=None, bad=None, path=None, label=None, max_s
     Examples
     --------
     >>> from dsysedu.check.model_checker import check
-    >>> from dsysedu.protocols.mutex import mutex_model, mutual_exclusion, ImpatientClient
-    >>> ax = state_graph(check(mutex_model(2, ImpatientClient), mutual_exclusion), bad=mutual_exclusion)
+    >>> from dsysedu.protocols.twopc import twopc_model, atomicity, MajorityCoordinator
+    >>> r = check(twopc_model(3, MajorityCoordinator), atomicity)
+    >>> state_graph(r, bad=atomicity, symmetry=True).dsysedu_counts
+    {'states': 198, 'transitions': 604, 'bad': 6, 'path': 6}
     """
     from ..check.mc_result import Result
     from ..check.mc_search import Property
