@@ -69,7 +69,7 @@ class Property:
 class _Run:
     """Counters, bounds and progress reports shared by the searches."""
 
-    def __init__(self, max_states, max_depth, progress, every):
+    def __init__(self, max_states, max_depth, progress, every, max_seconds=None):
         self.max_states, self.max_depth = max_states, max_depth
         self.progress, self.every = progress, every
         self.t0 = self.last = time.perf_counter()
@@ -77,6 +77,13 @@ class _Run:
         self.depth = 0
         self.cut = None          # why the search stopped short, if it did
         self.edges = None        # (state, action, state) when a graph is recorded
+        self.deadline = None if max_seconds is None else self.t0 + max_seconds
+
+    def out_of_time(self) -> bool:
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            self.cut = "time"
+            return True
+        return False
 
     def tick(self, states: int, frontier: int) -> None:
         if self.progress is None:
@@ -89,9 +96,9 @@ class _Run:
                            "frontier": frontier, "seconds": el, "states_per_s": states / el if el else 0.0})
 
 
-def search(model, prop: Property, strategy, max_states, max_depth, sym, progress, every, record):
+def search(model, prop: Property, strategy, max_states, max_depth, sym, progress, every, record, max_seconds=None):
     """Run one check; returns a dict of raw results that :class:`Result` wraps."""
-    run = _Run(max_states, max_depth, progress, every)
+    run = _Run(max_states, max_depth, progress, every, max_seconds)
     if record:
         run.edges = []
     # millions of small tuples, no cycles worth collecting: the cyclic GC would rescan them again
@@ -156,6 +163,8 @@ def _explore(model, prop, run, sym, strategy, target=...):
         expanded += 1
         if not (expanded & 255):
             run.tick(n_seen, len(frontier))
+            if run.out_of_time():
+                break
         if max_depth is not None and d >= max_depth:
             if model._enabled(k):
                 run.cut = run.cut or "depth"
@@ -228,6 +237,8 @@ def _within(model, prop, run, sym):
         layer = nxt_layer
         parents.append(layer)
         run.tick(len(seen), len(layer))
+        if run.out_of_time():
+            return {"found": None, "parents": parents, "states": len(seen), "complete": False}
     return {"found": None, "parents": parents, "states": len(seen), "complete": True}
 
 

@@ -104,8 +104,8 @@ def deadlock_free(name: str = "no deadlock") -> Property:
 # ------------------------------------------------------------------------------ checking
 
 def check(model: Model, prop: Property, *, strategy: str = "bfs", max_states: int = 1_000_000,
-          max_depth: int | None = None, symmetry: bool = True, progress: Callable | None = None,
-          progress_every: float = 1.0, record_graph: bool = False) -> Result:
+          max_depth: int | None = None, max_seconds: float | None = None, symmetry: bool = True,
+          progress: Callable | None = None, progress_every: float = 1.0, record_graph: bool = False) -> Result:
     """Check one property of a model by exploring its states.
 
     Parameters
@@ -120,6 +120,8 @@ def check(model: Model, prop: Property, *, strategy: str = "bfs", max_states: in
         Stop after storing this many states (verdict ``bound`` if nothing was found).
     max_depth : int, optional
         Do not expand states this many actions from the initial state.
+    max_seconds : float, optional
+        Stop after about this many seconds of search (verdict ``bound`` if nothing was found).
     symmetry : bool
         Use the model's ``symmetric`` declaration (if any) to store one state per class.
     progress : callable(dict), optional
@@ -152,11 +154,15 @@ def check(model: Model, prop: Property, *, strategy: str = "bfs", max_states: in
         raise ValueError(f"max_states must be an int >= 1, got {max_states!r}")
     if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0):
         raise ValueError(f"max_depth must be None or an int >= 0, got {max_depth!r}")
+    if max_seconds is not None and (isinstance(max_seconds, bool) or not isinstance(max_seconds, (int, float))
+                                    or not max_seconds > 0):
+        raise ValueError(f"max_seconds must be None or a number > 0, got {max_seconds!r}")
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable or None, got {progress!r}")
     sym = Symmetry(model) if symmetry and model.symmetric else None
-    out = search(model, prop, strategy, max_states, max_depth, sym, progress, float(progress_every), record_graph)
-    verdict, message, keys = _judge(prop, out, max_states, max_depth)
+    out = search(model, prop, strategy, max_states, max_depth, sym, progress, float(progress_every), record_graph,
+                 max_seconds)
+    verdict, message, keys = _judge(prop, out, max_states, max_depth, max_seconds)
     path = states = None
     if keys is not None:
         path, states = _concrete(model, keys, sym)
@@ -164,11 +170,13 @@ def check(model: Model, prop: Property, *, strategy: str = "bfs", max_states: in
                   out["seconds"], path, states, strategy, sym is not None, model, out["edges"])
 
 
-def _judge(prop, out, max_states, max_depth):
+def _judge(prop, out, max_states, max_depth, max_seconds=None):
     found, n = out["found"], out["states"]
     cut = out["cut"]
-    bound = (f"bound reached ({'max_states=' + format(max_states, ',') if cut == 'states' else 'max_depth=' + str(max_depth)}): "
-             f"no violation found within {n:,} states" + (f", depth {max_depth}" if max_depth is not None else ""))
+    which = {"states": f"max_states={max_states:,}", "depth": f"max_depth={max_depth}",
+             "time": f"max_seconds={max_seconds:g}" if max_seconds else ""}.get(cut, "")
+    bound = (f"bound reached ({which}): no violation found within {n:,} states"
+             + (f", depth {max_depth}" if max_depth is not None else ""))
     kind = prop.kind
     if kind == "within":
         if found is not None:

@@ -144,6 +144,27 @@ def test_bounds_are_respected_and_reported(case, max_states, max_depth):
     assert bfs.states == dfs.states
 
 
+def test_time_bound_gives_a_bound_verdict():
+    from dsysedu.check.mc_raft import election_safety, raft_election_model
+    r = check(raft_election_model(max_term=2), election_safety, max_seconds=0.3)   # > a million states
+    assert r.verdict == "bound" and "max_seconds=0.3" in r.message and r.seconds < 5
+    with pytest.raises(ValueError, match="max_seconds"):
+        check(twopc_model(1), atomicity, max_seconds=0)
+
+
+def test_results_do_not_depend_on_the_hash_seed():
+    import os
+    import subprocess
+    import sys
+    code = ("from dsysedu.check.model_checker import check;"
+            "from dsysedu.protocols.twopc import *;"
+            "r = check(twopc_model(4, MajorityCoordinator), atomicity);"
+            "print(r.states, [str(a) for a in r.path], check(twopc_model(4), atomicity).states)")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(h)}).stdout for h in (1, 2)}
+    assert len(outs) == 1
+
+
 def test_twopc_majority_counterexample_draws_as_a_trace():
     from dsysedu.viz.spacetime import spacetime
     r = check(twopc_model(3, MajorityCoordinator), atomicity)
