@@ -107,13 +107,7 @@ def to_html(trace, views=("topology", "spacetime"), frames=20, fps=5, color_by="
     >>> "<script" in html
     True
     """
-    from matplotlib.animation import FuncAnimation
-
-    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or not 1 <= frames <= MAX_FRAMES:
-        raise ValueError(f"frames must be a whole number from 1 to {MAX_FRAMES} (each frame is an image inside "
-                         f"the HTML), got {frames!r}; to scrub a long run use dsysedu.widgets")
-    if not fps > 0:
-        raise ValueError(f"fps must be > 0, got {fps!r}")
+    check_frames(frames, fps)
     trace = as_trace(trace)
     times = _frame_times(trace, frames)
     # small and at 72 dpi: every frame is a PNG inside the HTML
@@ -129,7 +123,28 @@ def to_html(trace, views=("topology", "spacetime"), frames=20, fps=5, color_by="
             changed.extend(view.draw(t))
         return changed
 
-    anim = FuncAnimation(fig, update, frames=list(times), interval=1000.0 / fps, blit=False, repeat=False)
+    return replay_html(fig, update, times, fps)
+
+
+def check_frames(frames, fps) -> None:
+    """Raise ValueError unless ``frames`` is a whole number from 1 to MAX_FRAMES and ``fps`` > 0."""
+    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or not 1 <= frames <= MAX_FRAMES:
+        raise ValueError(f"frames must be a whole number from 1 to {MAX_FRAMES} (each frame is an image inside "
+                         f"the HTML), got {frames!r}; to scrub a long run use dsysedu.widgets")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not fps > 0:
+        raise ValueError(f"fps must be a number > 0, got {fps!r}")
+
+
+def replay_html(fig, draw, times, fps: float = 4) -> AnimationHTML:
+    """Replay ``draw(t)`` for each of ``times`` on ``fig`` as a self-contained HTML player.
+
+    The one way every animation of the course is made: the figure is drawn once per time and
+    each frame stored as a PNG in the page (so keep ``times`` short); the player works offline.
+    ``fig`` is cleared afterwards.
+    """
+    from matplotlib.animation import FuncAnimation
+
+    anim = FuncAnimation(fig, draw, frames=list(times), interval=1000.0 / fps, blit=False, repeat=False)
     try:
         html = anim.to_jshtml(fps=fps, default_mode="once")
     finally:

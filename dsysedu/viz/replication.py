@@ -283,14 +283,9 @@ def crdt_animation(trace, frames: int = 12, fps: float = 3, arrows: bool = True,
     -------
     dsysedu.viz.animate.AnimationHTML
     """
-    from matplotlib.animation import FuncAnimation
+    from .animate import check_frames, replay_html
 
-    from .animate import MAX_FRAMES, AnimationHTML, _offline_icons
-
-    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or not 1 <= frames <= MAX_FRAMES:
-        raise ValueError(f"frames must be a whole number from 1 to {MAX_FRAMES}, got {frames!r}")
-    if not (isinstance(fps, Real) and fps > 0):
-        raise ValueError(f"fps must be > 0, got {fps!r}")
+    check_frames(frames, fps)
     trace = as_trace(trace)
     fig = Figure(figsize=figsize, dpi=72, layout="constrained")
     view = CrdtView(trace, ax=fig.add_subplot(), arrows=arrows)
@@ -298,12 +293,7 @@ def crdt_animation(trace, frames: int = 12, fps: float = 3, arrows: bool = True,
     view.draw(times[-1])
     fig.draw_without_rendering()
     fig.set_layout_engine("none")   # the tick labels change length: keep the axes still
-    anim = FuncAnimation(fig, view.draw, frames=list(times), interval=1000.0 / fps, blit=False, repeat=False)
-    try:
-        html = anim.to_jshtml(fps=fps, default_mode="once")
-    finally:
-        fig.clear()
-    return AnimationHTML(_offline_icons(html))
+    return replay_html(fig, view.draw, times, fps)
 
 
 # ---------------------------------------------------------------------------- SMR hashes

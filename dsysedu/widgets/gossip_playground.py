@@ -35,7 +35,7 @@ from ..sim import Crash, Simulation
 from ..sim._check import positive_int
 from ..sim.scenario import _sort_key
 from ..viz import TopologyView, style
-from ..viz.animate import MAX_FRAMES, AnimationHTML, _offline_icons
+from ..viz.animate import AnimationHTML, check_frames, replay_html
 from .controls import TimeScrubber
 from .playground import _fmt
 from .render import Blitter, new_figure
@@ -335,19 +335,11 @@ def spread_html(trace, frames=12, fps=3, origin=0, seed=0) -> AnimationHTML:
 
     ``frames`` evenly spaced moments from 0 to the last informed node (at most ``MAX_FRAMES``).
     """
-    from matplotlib.animation import FuncAnimation
-
-    if isinstance(frames, bool) or not isinstance(frames, int) or not 1 <= frames <= MAX_FRAMES:
-        raise ValueError(f"frames must be a whole number from 1 to {MAX_FRAMES}, got {frames!r}")
+    check_frames(frames, fps)
     fig = Figure(figsize=(10.0, 4.5), dpi=72)
     view = SpreadView(trace, *spread_axes(fig), origin=origin, seed=seed)
     end = max(spread_curves(trace)["time"].iloc[-1], 1.0)
-    anim = FuncAnimation(fig, view.draw, frames=list(np.linspace(0.0, end, frames)), interval=1000.0 / fps,
-                         blit=False, repeat=False)
-    try:
-        return AnimationHTML(_offline_icons(anim.to_jshtml(fps=fps, default_mode="once")))
-    finally:
-        fig.clear()
+    return replay_html(fig, view.draw, np.linspace(0.0, end, frames), fps)
 
 
 class GossipPlayground:
