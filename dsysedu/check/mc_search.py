@@ -158,10 +158,12 @@ def _explore(model, prop, run, sym, strategy, target=...):
     revisit = strategy == "dfs" and max_depth is not None
     n_seen = 1
     expanded = 0
+    transitions = 0
     while frontier:
         k, d = pop()
         expanded += 1
         if not (expanded & 255):
+            run.transitions = transitions
             run.tick(n_seen, len(frontier))
             if run.out_of_time():
                 break
@@ -174,16 +176,19 @@ def _explore(model, prop, run, sym, strategy, target=...):
         d1 = d + 1
         if d1 > run.depth:
             run.depth = d1
-        for action, nxt in successors(k):
-            run.transitions += 1
-            nk = canon(nxt) if canon else nxt
+        succ = successors(k)
+        transitions += len(succ)
+        for action, nk in succ:
+            if canon is not None:
+                nk = canon(nk)
             if edges is not None:
                 edges.append((k, action, nk))
-            old = parent.get(nk, False)
-            if old is not False:
-                if revisit and old is not None and d1 < old[2]:
-                    parent[nk] = (k, action, d1)   # reached sooner: its successors may now fit in the depth
-                    push((nk, d1))
+            if nk in parent:
+                if revisit:
+                    old = parent[nk]
+                    if old is not None and d1 < old[2]:
+                        parent[nk] = (k, action, d1)   # reached sooner: its successors may now fit in the depth
+                        push((nk, d1))
                 continue
             if n_seen >= max_states:
                 run.cut = "states"
@@ -192,8 +197,10 @@ def _explore(model, prop, run, sym, strategy, target=...):
             n_seen += 1
             parent[nk] = (k, action, d1)
             if target is not None and target(nk):
+                run.transitions = transitions
                 return {"found": nk, "parent": parent, "states": n_seen, "complete": False}
             push((nk, d1))
+    run.transitions = transitions
     return {"found": None, "parent": parent, "states": n_seen, "complete": run.cut is None}
 
 

@@ -166,7 +166,9 @@ class Model:
         self._T, self._T_id = [], {}      # timers (node, name)
         self._T_node: list = []           # timer id -> node index
         self._M_dst: list = []            # message id -> destination index
-        self._memo: dict = {}             # (entry id, code, x) -> (entry id, sends, timers set, cancelled)
+        self._memo: dict = {}             # (entry id, crash/recover, None) -> outcome
+        self._memo_msg: dict = {}         # entry id -> {message id: (entry id, sends, timers set, cancelled)}
+        self._memo_timer: dict = {}       # entry id -> {timer id: (same)}
         self.handler_calls = 0
         self._inputs = tuple((None, inp.node, inp.msg) for inp in scenario.inputs)
         self._init = None
@@ -342,7 +344,8 @@ class Model:
                 lst = None
                 tl = set(timers)
                 tl.discard(x)
-            out = self._memo.get((e, code, x)) if record is None else None
+            table = (self._memo_msg if code == DELIVER else self._memo_timer).setdefault(e, {})
+            out = table.get(x) if record is None else None
             if out is None:
                 obj = self._build(i, self._E[e][2])
                 if code == DELIVER:
@@ -351,7 +354,7 @@ class Model:
                 else:
                     eff = self._run(i, obj.on_timer, self._T[x][1])
                 out = self._outcome(i, obj, eff, record)
-                self._memo[(e, code, x)] = out
+                table[x] = out
             ne, sends, adds, removes = out
             if sends:
                 if lst is None:
@@ -404,7 +407,7 @@ class Model:
         Deliveries and timers whose handler outcome is remembered are applied here directly
         (the common case); everything else goes through :meth:`_step`. Same order as :meth:`_enabled`."""
         nodes, msgs, timers, budget = state
-        memo, mdst, tnode = self._memo, self._M_dst, self._T_node
+        memo_msg, memo_timer, mdst, tnode = self._memo_msg, self._memo_timer, self._M_dst, self._T_node
         step = self._step
         out = []
         prev = -1
@@ -413,7 +416,8 @@ class Model:
                 continue
             prev = x
             i = mdst[x]
-            r = memo.get((nodes[i], DELIVER, x))
+            table = memo_msg.get(nodes[i])
+            r = table.get(x) if table is not None else None
             if r is None:
                 out.append(((DELIVER, x), step(state, DELIVER, x)))
                 continue
@@ -431,7 +435,8 @@ class Model:
             i = tnode[t]
             if fire is not None and not fire(NodeView(self, i, nodes[i]), self._T[t][1]):
                 continue
-            r = memo.get((nodes[i], TIMER, t))
+            table = memo_timer.get(nodes[i])
+            r = table.get(t) if table is not None else None
             if r is None:
                 out.append(((TIMER, t), step(state, TIMER, t)))
                 continue
