@@ -183,7 +183,8 @@ def mutex_model(clients: int = 2, client=LockClient, server=LockServer, *, symme
     """
     ids = client_ids(clients)
     return Model(mutex_scenario(clients, client, server), symmetric=ids if symmetric else (),
-                 name=f"lock server, {clients} clients", **budget)
+                 name=f"lock server, {clients} clients" + ("" if client is LockClient else f" ({client.__name__})"),
+                 **budget)
 
 
 def _inside(s) -> int:

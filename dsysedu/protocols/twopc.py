@@ -181,8 +181,9 @@ def twopc_model(participants: int = 3, coordinator=Coordinator, participant=Part
     """
     sc = twopc_scenario(participants, coordinator, participant)
     ids = participant_ids(participants)
+    variant = ", ".join(c.__name__ for c, d in ((coordinator, Coordinator), (participant, Participant)) if c is not d)
     return Model(sc, symmetric=ids if symmetric else (), final=all_decided_state,
-                 name=f"2PC, {participants} participants", **budget)
+                 name=f"2PC{' (' + variant + ')' if variant else ''}, {participants} participants", **budget)
 
 
 def _states(s):
