@@ -151,6 +151,11 @@ class Model:
             fields = cls.state_fields
             if fields is None:
                 fields = tuple(sorted(k for k in vars(tpl) if k not in ("id", "peers")))
+            for f in fields:
+                if callable(getattr(Node, f, None)):
+                    raise ValueError(f"{cls.__name__}.{f} hides the Node method {f}(); rename the field")
+                if f not in vars(tpl):
+                    raise ValueError(f"{cls.__name__}.state_fields names {f!r}, which the node does not set")
             self._classes.append(cls)
             self._templates.append(tpl)
             self._fields.append(tuple(fields))

@@ -125,7 +125,7 @@ class StateView:
 
     Examples
     --------
-    ``lambda s: sum(s[p].state == "critical" for p in s.nodes if s.is_up(p)) <= 1``
+    ``lambda s: sum(s[p].phase == "critical" for p in s.nodes if s.is_up(p)) <= 1``
     """
     __slots__ = ("model", "state")
 

@@ -69,28 +69,28 @@ class CircuitBreaker(Node):
     max_in_flight : int
         Calls out at once (closed); half-open always allows one.
 
-    Observes ``breaker`` (its state) and ``refused`` (a request answered by failing fast).
+    Observes ``breaker`` (its mode) and ``refused`` (a request answered by failing fast).
     """
-    state_fields = ("state", "previous", "failures", "in_flight")
+    state_fields = ("mode", "previous", "failures", "in_flight")
 
     def __init__(self, node_id, peers=(), service=SERVICE, threshold=2, cooldown=1.0, request_every=0.2,
                  max_in_flight=1):
         super().__init__(node_id, peers)
         self.service, self.threshold, self.cooldown = service, threshold, cooldown
         self.request_every, self.max_in_flight = request_every, max_in_flight
-        self.state = CLOSED
+        self.mode = CLOSED
         self.previous = None
         self.failures = 0
         self.in_flight = 0
 
     def on_start(self, ctx):
-        ctx.observe("breaker", self.state)
+        ctx.observe("breaker", self.mode)
         ctx.set_timer("request", self.request_every)
 
     def allowed(self) -> bool:
-        if self.state == CLOSED:
+        if self.mode == CLOSED:
             return self.in_flight < self.max_in_flight
-        if self.state == HALF_OPEN:
+        if self.mode == HALF_OPEN:
             return self.in_flight == 0      # one trial call at a time
         return False
 
@@ -102,7 +102,7 @@ class CircuitBreaker(Node):
             else:
                 ctx.observe("refused", True)   # fail fast
             ctx.set_timer("request", self.request_every)
-        elif name == "cooldown" and self.state == OPEN:
+        elif name == "cooldown" and self.mode == OPEN:
             self.move(ctx, HALF_OPEN)
 
     def on_message(self, ctx, src, msg):
@@ -111,11 +111,11 @@ class CircuitBreaker(Node):
         self.in_flight -= 1
         if isinstance(msg, Ok):
             self.failures = 0
-            if self.state == HALF_OPEN:
+            if self.mode == HALF_OPEN:
                 self.move(ctx, CLOSED)
-        elif self.state == HALF_OPEN:
+        elif self.mode == HALF_OPEN:
             self.trip(ctx)
-        elif self.state == CLOSED:
+        elif self.mode == CLOSED:
             self.failures += 1
             if self.failures >= self.threshold:
                 self.trip(ctx)
@@ -125,16 +125,16 @@ class CircuitBreaker(Node):
         self.move(ctx, OPEN)
         ctx.set_timer("cooldown", self.cooldown)
 
-    def move(self, ctx, state) -> None:
-        self.previous, self.state = self.state, state
-        ctx.observe("breaker", state)
+    def move(self, ctx, mode) -> None:
+        self.previous, self.mode = self.mode, mode
+        ctx.observe("breaker", mode)
 
 
 class EagerBreaker(CircuitBreaker):
     """BROKEN on purpose: half-open, it lets requests through as if closed."""
 
     def allowed(self) -> bool:
-        if self.state == HALF_OPEN:
+        if self.mode == HALF_OPEN:
             return self.in_flight < self.max_in_flight
         return super().allowed()
 
@@ -183,11 +183,11 @@ def breaker_model(breaker=CircuitBreaker, threshold: int = 2, max_in_flight: int
 
 closed_failures_below_threshold = invariant(
     "closed: failures below threshold",
-    lambda s: s[BREAKER].state != CLOSED or s[BREAKER].failures < s[BREAKER].threshold)
+    lambda s: s[BREAKER].mode != CLOSED or s[BREAKER].failures < s[BREAKER].threshold)
 open_has_cooldown = invariant("open: cooldown pending",
-                              lambda s: s[BREAKER].state != OPEN or (BREAKER, "cooldown") in s.timers)
+                              lambda s: s[BREAKER].mode != OPEN or (BREAKER, "cooldown") in s.timers)
 one_trial = invariant("half-open: at most one trial",
-                      lambda s: s[BREAKER].state != HALF_OPEN or s[BREAKER].in_flight <= 1)
+                      lambda s: s[BREAKER].mode != HALF_OPEN or s[BREAKER].in_flight <= 1)
 invariants = (closed_failures_below_threshold, open_has_cooldown, one_trial)
 recovers = reachable("half-open, then closed",
-                     lambda s: s[BREAKER].state == CLOSED and s[BREAKER].previous == HALF_OPEN)
+                     lambda s: s[BREAKER].mode == CLOSED and s[BREAKER].previous == HALF_OPEN)

@@ -93,39 +93,39 @@ class LockClient(Node):
         Seconds between wanting again, and in the critical section (the simulator's timing;
         under the model checker any timer may fire at any moment).
 
-    Observes ``state``.
+    Observes ``phase`` (``idle``, ``waiting``, ``critical``).
     """
-    state_fields = ("state",)
+    state_fields = ("phase",)
 
     def __init__(self, node_id, peers=(), server=SERVER, think=1.0, stay=0.3):
         super().__init__(node_id, peers)
         self.server, self.think, self.stay = server, think, stay
-        self.state = IDLE
+        self.phase = IDLE
 
     def on_start(self, ctx):
-        ctx.observe("state", self.state)
+        ctx.observe("phase", self.phase)
         ctx.set_timer("want", self.think)
 
     def on_timer(self, ctx, name):
-        if name == "want" and self.state == IDLE:
-            self.set_state(ctx, WAITING)
+        if name == "want" and self.phase == IDLE:
+            self.set_phase(ctx, WAITING)
             ctx.send(self.server, Acquire())
-        elif name == "leave" and self.state == CRITICAL:
-            self.set_state(ctx, IDLE)
+        elif name == "leave" and self.phase == CRITICAL:
+            self.set_phase(ctx, IDLE)
             ctx.send(self.server, Release())
             ctx.set_timer("want", self.think)
 
     def on_message(self, ctx, src, msg):
-        if isinstance(msg, Grant) and self.state == WAITING:
+        if isinstance(msg, Grant) and self.phase == WAITING:
             self.enter(ctx)
 
     def enter(self, ctx) -> None:
-        self.set_state(ctx, CRITICAL)
+        self.set_phase(ctx, CRITICAL)
         ctx.set_timer("leave", self.stay)
 
-    def set_state(self, ctx, state) -> None:
-        self.state = state
-        ctx.observe("state", state)
+    def set_phase(self, ctx, phase) -> None:
+        self.phase = phase
+        ctx.observe("phase", phase)
 
 
 class ImpatientClient(LockClient):
@@ -135,7 +135,7 @@ class ImpatientClient(LockClient):
     still thinks another client holds the lock, and both are inside. It loses patience
     once (``gave_up``); after that it waits like everyone else, which keeps the model finite.
     """
-    state_fields = ("state", "gave_up")
+    state_fields = ("phase", "gave_up")
 
     def __init__(self, node_id, peers=(), server=SERVER, think=1.0, stay=0.3, patience=0.5):
         super().__init__(node_id, peers, server, think, stay)
@@ -143,17 +143,17 @@ class ImpatientClient(LockClient):
         self.gave_up = False
 
     def on_timer(self, ctx, name):
-        if name == "want" and self.state == IDLE and not self.gave_up:
+        if name == "want" and self.phase == IDLE and not self.gave_up:
             ctx.set_timer("give_up", self.patience)
         if name == "give_up":
-            if self.state == WAITING:
+            if self.phase == WAITING:
                 self.gave_up = True
                 self.enter(ctx)
             return
         super().on_timer(ctx, name)
 
     def on_message(self, ctx, src, msg):
-        if isinstance(msg, Grant) and self.state == WAITING:
+        if isinstance(msg, Grant) and self.phase == WAITING:
             ctx.cancel_timer("give_up")
         super().on_message(ctx, src, msg)
 
@@ -188,7 +188,7 @@ def mutex_model(clients: int = 2, client=LockClient, server=LockServer, *, symme
 
 
 def _inside(s) -> int:
-    return sum(1 for v in s.field("state").values() if v == CRITICAL)   # clients that are up
+    return sum(1 for v in s.field("phase").values() if v == CRITICAL)   # clients that are up
 
 
 mutual_exclusion = invariant("mutual exclusion", lambda s: _inside(s) <= 1)

@@ -95,42 +95,42 @@ class Participant(Node):
         Seconds until a unilateral abort (a local failure) if it has not voted by then;
         None: never (in the simulator). The model checker lets it happen at any moment.
 
-    Observes ``state``.
+    Observes ``phase`` (``working``, ``prepared``, ``committed``, ``aborted``).
     """
-    state_fields = ("state",)
-    durable = ("state",)
+    state_fields = ("phase",)
+    durable = ("phase",)
 
     def __init__(self, node_id, peers=(), coordinator=COORDINATOR, abort_after=1.0):
         super().__init__(node_id, peers)
         self.coordinator = coordinator
         self.abort_after = abort_after
-        self.state = WORKING
+        self.phase = WORKING
 
     def on_start(self, ctx):
-        ctx.observe("state", self.state)
-        if self.state == WORKING and self.abort_after is not None:
+        ctx.observe("phase", self.phase)
+        if self.phase == WORKING and self.abort_after is not None:
             ctx.set_timer("unilateral_abort", self.abort_after)
 
     def on_timer(self, ctx, name):
-        if name == "unilateral_abort" and self.state == WORKING:
-            self.set_state(ctx, ABORTED)
+        if name == "unilateral_abort" and self.phase == WORKING:
+            self.set_phase(ctx, ABORTED)
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, Prepare):
-            if self.state == WORKING:
-                self.set_state(ctx, PREPARED)        # from now on, only the coordinator decides
+            if self.phase == WORKING:
+                self.set_phase(ctx, PREPARED)        # from now on, only the coordinator decides
                 ctx.cancel_timer("unilateral_abort")
                 ctx.send(src, Vote(True))
-            elif self.state == ABORTED:
+            elif self.phase == ABORTED:
                 ctx.send(src, Vote(False))
         elif isinstance(msg, Decision):
             ctx.cancel_timer("unilateral_abort")
-            self.set_state(ctx, COMMITTED if msg.commit else ABORTED)
+            self.set_phase(ctx, COMMITTED if msg.commit else ABORTED)
 
-    def set_state(self, ctx, state) -> None:
-        if state != self.state:
-            self.state = state
-            ctx.observe("state", state)
+    def set_phase(self, ctx, phase) -> None:
+        if phase != self.phase:
+            self.phase = phase
+            ctx.observe("phase", phase)
 
 
 class MajorityCoordinator(Coordinator):
@@ -187,7 +187,7 @@ def twopc_model(participants: int = 3, coordinator=Coordinator, participant=Part
 
 
 def _states(s):
-    return s.field("state").values()   # the participants that are up (the coordinator has no such field)
+    return s.field("phase").values()   # the participants that are up (the coordinator has no such field)
 
 
 def all_decided_state(s) -> bool:

@@ -18,7 +18,7 @@ def test_twopc_counterexample_replays_in_step_mode():
     sim = Simulation(r.model.scenario)
     rows = replay_in(sim, r)
     assert rows
-    states = {p: sim.nodes[p].state for p in ("p1", "p2", "p3")}
+    states = {p: sim.nodes[p].phase for p in ("p1", "p2", "p3")}
     assert COMMITTED in states.values() and ABORTED in states.values()
 
 
@@ -45,9 +45,19 @@ def test_state_graph_marks_bad_states_and_the_path():
     ax = state_graph(small, bad=atomicity, symmetry=True)
     c = ax.dsysedu_counts
     assert c["states"] == 198 and c["path"] == 6 and c["bad"] == 6
-    ax = state_graph(twopc_model(2, symmetric=False), label=lambda s: s["p1"].state[0])
+    ax = state_graph(twopc_model(2, symmetric=False), label=lambda s: s["p1"].phase[0])
     assert ax.dsysedu_counts == {"states": 72, "transitions": 134, "bad": 0, "path": 0}
     with pytest.raises(ValueError, match="more than"):
         state_graph(r.model, max_states=50)
     with pytest.raises(TypeError, match="Model or a Result"):
         state_graph("2PC")
+
+
+def test_step_explorer_shows_the_replayed_counterexample():
+    from dsysedu.widgets.stepper import StepExplorer
+    r = check(twopc_model(3, MajorityCoordinator), atomicity)
+    ex = StepExplorer(r.model.scenario)
+    replay_in(ex.sim, r)
+    ex.refresh()
+    assert "committed" in ex.state.value and "aborted" in ex.state.value
+    assert ex.image.value   # the space-time picture was drawn

@@ -55,8 +55,8 @@ def all_states(model, limit=100_000):
 
 def _count(s, kind, value):
     if kind == "twopc":
-        return sum(1 for n in s.nodes if n != "c" and s.is_up(n) and s[n].state == value)
-    return sum(1 for n in s.nodes if n != "s" and s.is_up(n) and s[n].state == value)
+        return sum(1 for n in s.nodes if n != "c" and s.is_up(n) and s[n].phase == value)
+    return sum(1 for n in s.nodes if n != "s" and s.is_up(n) and s[n].phase == value)
 
 
 @st.composite
@@ -220,9 +220,9 @@ def test_other_property_kinds():
     assert check(m, within("decided soon", lambda s: s["c"].decision is not None, 10)).verdict == "ok"
     r = check(m, within("decided at once", lambda s: s["c"].decision is not None, 2))
     assert r.verdict == "violation" and len(r.path) == 2
-    r = check(m, reachable("both commit", lambda s: s["p1"].state == s["p2"].state == COMMITTED))
+    r = check(m, reachable("both commit", lambda s: s["p1"].phase == s["p2"].phase == COMMITTED))
     assert r.ok and len(r.path) == 6   # 2 prepares, 2 votes, 2 decisions
-    assert check(m, reachable("impossible", lambda s: s["p1"].state == "nonsense")).verdict == "violation"
+    assert check(m, reachable("impossible", lambda s: s["p1"].phase == "nonsense")).verdict == "violation"
     # a model that runs out of things to do before the end is a deadlock unless declared final
     flood = Model(Flood, nodes=3)
     assert check(flood, deadlock_free()).verdict == "violation"
@@ -273,6 +273,16 @@ def test_bad_input():
         m.step(m.initial(), Action("timer", "c", None, "nothing"))
     with pytest.raises(ValueError, match="kind"):
         m.step(m.initial(), Action("teleport", "c"))
+    from dsysedu.sim.node import Node
+
+    class Shadow(Node):
+        state_fields = ("state",)
+
+        def __init__(self, node_id, peers=()):
+            super().__init__(node_id, peers)
+            self.state = "x"    # hides Node.state(), which the views call
+    with pytest.raises(ValueError, match="hides the Node method"):
+        Model(Shadow, nodes=2)
     r = check(m, atomicity)
     with pytest.raises(ValueError, match="no path"):
         r.to_trace()

@@ -66,7 +66,7 @@ def test_pinned_count():
 def test_half_open_then_closed_witness():
     r = check(breaker_model(), recovers)
     assert r.ok and r.path is not None
-    states = [r.model.view(s)[BREAKER].state for s in r.states_on_path]
+    states = [r.model.view(s)[BREAKER].mode for s in r.states_on_path]
     assert states[-1] == CLOSED and HALF_OPEN in states and OPEN in states
     # the witness passes through open, then half-open, then closed, in that order
     i_open = states.index(OPEN)

@@ -80,7 +80,7 @@ def test_simulated_lock_is_exclusive(seed):
     inside = set()
     entered = 0
     for r in trace.rows:
-        if r[1] == "observe" and r[5] == "state":
+        if r[1] == "observe" and r[5] == "phase":
             if r[6] == CRITICAL:
                 inside.add(r[2])
                 entered += 1

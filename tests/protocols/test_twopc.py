@@ -121,7 +121,7 @@ def test_majority_counterexample_shape():
     r = check(twopc_model(3, MajorityCoordinator), atomicity)
     assert len(r.path) == 6
     last = r.model.view(r.states_on_path[-1])
-    states = {last[p].state for p in ("p1", "p2", "p3")}
+    states = {last[p].phase for p in ("p1", "p2", "p3")}
     assert {COMMITTED, ABORTED} <= states
 
 
@@ -154,7 +154,7 @@ def test_simulated_runs_are_atomic(seed):
     trace = run(sc, seed=seed)
     final = {}
     for r in trace.rows:
-        if r[1] == "observe" and r[5] == "state":
+        if r[1] == "observe" and r[5] == "phase":
             final[r[2]] = r[6]
     assert not ({COMMITTED, ABORTED} <= set(final.values()))
     assert set(final.values()) <= {COMMITTED, ABORTED}, final
