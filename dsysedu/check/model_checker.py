@@ -18,10 +18,16 @@ Properties:
 
 The abstractions, stated once: time is only the order of events (any pending timer may
 fire next, whatever its delay); the network may deliver any message in flight next (no
-FIFO); handlers are deterministic functions of the state (``ctx.rng`` is reset at every
-call). The state space of a real protocol is unbounded (terms, sequence numbers grow);
+FIFO, like ``LinkModel(reorder=True)``; the simulator's default links are FIFO, so the
+checker explores orders a default run never shows); handlers are deterministic functions
+of the state (``ctx.rng`` is reset at every call). The state space of a real protocol is unbounded (terms, sequence numbers grow);
 a model bounds it (fewer nodes, ``fire=`` filters, budgets), and a result holds for that
 bounded model only. This is how TLC and Spin are used too [1]_ [2]_.
+
+A counterexample leaves the checker three ways: :meth:`Result.explain` (numbered actions),
+:meth:`Result.to_trace` (a Trace for the space-time view and the trace checkers), and
+:func:`replay_in` (clicked, event by event, into a step-mode Simulation such as a
+``StepExplorer``'s, to continue from the bad state by hand).
 
 Examples
 --------
