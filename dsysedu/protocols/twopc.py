@@ -29,8 +29,8 @@ from ..sim.node import Node
 from ..sim.scenario import Scenario
 
 __all__ = ["Prepare", "Vote", "Decision", "Coordinator", "Participant", "MajorityCoordinator",
-           "ForgetfulParticipant", "twopc_scenario", "twopc_model", "atomicity", "all_decided", "decided",
-           "some_commit", "no_deadlock", "WORKING", "PREPARED", "COMMITTED", "ABORTED", "COORDINATOR"]
+           "ForgetfulParticipant", "twopc_scenario", "twopc_model", "atomicity", "all_decided",
+           "commit_reachable", "no_deadlock", "WORKING", "PREPARED", "COMMITTED", "ABORTED", "COORDINATOR"]
 
 WORKING, PREPARED, COMMITTED, ABORTED = "working", "prepared", "committed", "aborted"
 COORDINATOR = "c"
@@ -200,5 +200,4 @@ atomicity = invariant("atomicity", lambda s: not ({COMMITTED, ABORTED} <= set(_s
 
 no_deadlock = deadlock_free("no deadlock")
 all_decided = eventually("all decided", all_decided_state)
-decided = reachable("commit reachable", lambda s: s[COORDINATOR].decision == "commit")
-some_commit = decided
+commit_reachable = reachable("commit reachable", lambda s: s[COORDINATOR].decision == "commit")

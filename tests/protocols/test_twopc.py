@@ -6,7 +6,7 @@ import pytest
 
 from dsysedu.check.model_checker import check
 from dsysedu.protocols.twopc import (ABORTED, COMMITTED, ForgetfulParticipant, MajorityCoordinator, all_decided,
-                                     atomicity, decided, no_deadlock, twopc_model, twopc_scenario)
+                                     atomicity, commit_reachable, no_deadlock, twopc_model, twopc_scenario)
 from dsysedu.sim import run
 
 
@@ -138,7 +138,7 @@ def test_liveness_and_deadlock():
     m = twopc_model(3)
     assert check(m, no_deadlock).verdict == "ok"
     assert check(m, all_decided).verdict == "ok"
-    w = check(m, decided)
+    w = check(m, commit_reachable)
     assert w.ok and len(w.path) == 6     # 3 prepares, 3 votes
     # a lost decision leaves a participant prepared forever: blocking, the known weakness of 2PC
     assert check(twopc_model(2, drops=1), all_decided).verdict == "violation"
