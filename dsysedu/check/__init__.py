@@ -79,8 +79,16 @@ from .consistency import ConsistencyVerdict, check_causal, check_sequential, exa
 from .history import History, Operation  # noqa: E402
 from .linearizability import (LinearizabilityVerdict, SearchBudgetExceeded, brute_force_linearizable,  # noqa: E402
                               check_linearizable)
-from .models import CasRegister, Counter, KeyValue, Model, Queue, Register  # noqa: E402
+from .models import CasRegister, Counter, KeyValue, Queue, Register  # noqa: E402
 
 __all__ += ["History", "Operation", "check_linearizable", "LinearizabilityVerdict", "SearchBudgetExceeded",
             "brute_force_linearizable", "check_sequential", "check_causal", "ConsistencyVerdict", "example_histories",
-            "Model", "Register", "CasRegister", "KeyValue", "Counter", "Queue"]
+            "Register", "CasRegister", "KeyValue", "Counter", "Queue"]
+
+# Two kinds of model live in check/: the sequential models of histories (check.models.Model) and the
+# transition systems of the model checker (check.model_checker.Model); import either from its module.
+from .model_checker import (Action, Result, check, deadlock_free, eventually, invariant,  # noqa: E402
+                            reachable, replay, replay_in, within)
+
+__all__ += ["check", "Action", "Result", "invariant", "reachable", "within", "eventually",
+            "deadlock_free", "replay", "replay_in"]
