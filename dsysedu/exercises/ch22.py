@@ -126,12 +126,12 @@ def _goal(s):
     return _Inductive(s.n)
 
 
-def _same_invariant(expected, got) -> bool:
+def _proves(got, s) -> bool:
     """``got`` is a z3 formula over the state's variables that passes the three obligations."""
     if not isinstance(got, z3.BoolRef):
         return False
     try:
-        return check_inductive(LockServer(expected.n), got).proved
+        return check_inductive(LockServer(s.n), got).proved
     except Exception:
         return False
 
@@ -141,8 +141,9 @@ register(Exercise(
     title="Write an inductive invariant of the lock server that z3 then proves",
     cases=lambda: [(f"a lock server with {n} client{'s' if n > 1 else ''}", (LockServer(n).state(),))
                    for n in (1, 2, 3, 4)],
-    reference=_goal,
-    same=_same_invariant,
+    reference=invariant_reference,
+    accepts=_proves,
+    describe=_goal,
     hint="safety alone is not inductive; ask check_inductive(LockServer(2), invariant) for a "
          "counter-model and rule its pre-state out. Think of the lock as one token that moves "
          "server -> grant -> holds -> release -> server.",
