@@ -29,7 +29,7 @@ from ..protocols.cap import (MODES, cap_measures, cap_scenario, lost_write_ops, 
 from ..sim import run
 from ..viz import TopologyView, style
 from ..viz.history import history_view
-from .controls import PartitionEditor, SeedBox, TimeScrubber
+from .controls import PartitionEditor, SeedBox, TimeScrubber, warning_html
 from .playground import _fmt
 from .render import LayeredBlitter, new_figure
 
@@ -151,7 +151,7 @@ class CapPlayground:
         try:
             sc = self.scenario()
         except (ValueError, TypeError) as exc:
-            self.status.value = f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>"
+            self.status.value = warning_html(exc)
             return
         trace = run(sc, seed=self.seed.value)
         self.trace = trace
@@ -161,7 +161,7 @@ class CapPlayground:
         self._draw(trace)
         self.info.value = self._info_html()
         note = "" if self.measures.linearizable is not None else "linearizability undecided (search budget)"
-        self.status.value = f"<span style='color:#b2182b'>{note}</span>" if note else ""
+        self.status.value = warning_html(note)
         self.show_time(min(self.scrubber.t, trace.end_time))
 
     def _draw(self, trace) -> None:

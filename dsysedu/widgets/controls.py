@@ -6,12 +6,19 @@ simulation; the :class:`~dsysedu.widgets.playground.Playground` does.
 """
 from __future__ import annotations
 
+import html
+
 import ipywidgets as W
 
 from ..sim import Crash, LinkModel, Partition, Uniform
 from ..sim._check import number
 
-__all__ = ["CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber"]
+__all__ = ["CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "warning_html"]
+
+
+def warning_html(*notes: str) -> str:
+    """HTML for a playground's status line: each note escaped, in red, one per line ("" for none)."""
+    return "<br>".join(f"<span style='color:#b2182b'>{html.escape(str(n))}</span>" for n in notes if n)
 
 _LAYOUT = W.Layout(width="auto")
 

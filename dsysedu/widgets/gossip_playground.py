@@ -36,7 +36,7 @@ from ..sim._check import positive_int
 from ..sim.scenario import _sort_key
 from ..viz import TopologyView, style
 from ..viz.animate import AnimationHTML, check_frames, replay_html
-from .controls import TimeScrubber
+from .controls import TimeScrubber, warning_html
 from .playground import _fmt
 from .render import Blitter, new_figure
 
@@ -490,7 +490,7 @@ class GossipPlayground:
             notes.append("pull never pushes, so there is nothing to stop: running anti-entropy")
         if trace.truncated:
             notes.append("run cut by its event bound (max_events)")
-        self.status.value = "<br>".join(f"<span style='color:#b2182b'>{html.escape(t)}</span>" for t in notes)
+        self.status.value = warning_html(*notes)
         self.show_time(t0)
 
     def informed_at(self, t: float) -> int:

@@ -20,7 +20,7 @@ import ipywidgets as W
 
 from ..sim import Scenario, Simulation
 from ..viz import SpacetimeView, TopologyView
-from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
+from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber, warning_html
 from .render import LayeredBlitter, new_figure
 
 __all__ = ["Playground", "benchmark_rerun_redraw"]
@@ -108,7 +108,7 @@ class Playground:
         try:
             sc = self.scenario()
         except (ValueError, TypeError) as exc:
-            self.status.value = f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>"
+            self.status.value = warning_html(exc)
             return
         self._set_trace(Simulation(sc).run())
 
@@ -139,8 +139,7 @@ class Playground:
             self.blitter.reset(self.topo.draw(t0) + self.st.draw(t0), layer=self.ax_st)
         self.scrubber.set_end(trace.end_time)
         self.info.value = self._info_html(trace)
-        self.status.value = "" if not trace.truncated else (
-            "<span style='color:#b2182b'>run cut by its event bound (max_events)</span>")
+        self.status.value = warning_html("run cut by its event bound (max_events)" if trace.truncated else "")
         self.show_time(min(self.scrubber.t, trace.end_time))
 
     def show_time(self, t: float) -> None:
