@@ -75,11 +75,12 @@ def chapter_links(root: Path | None = None) -> list[tuple[Chapter, str | None]]:
 def check_environment() -> list[dict]:
     """What the course needs, and whether this machine has it (package versions, Chromium)."""
     rows = []
-    for name in ("simpy", "networkx", "matplotlib", "pandas", "numpy", "ipywidgets", "voila", "jupyterlab",
+    for name in ("simpy", "networkx", "matplotlib", "pandas", "numpy", "ipywidgets", "voila", "jupyterlab", "z3",
                  "nbval", "hypothesis", "playwright"):
         try:
             mod = importlib.import_module(name)
-            rows.append({"needed for": _purpose(name), "package": name, "version": getattr(mod, "__version__", "?"),
+            version = getattr(mod, "__version__", None) or (mod.get_version_string() if name == "z3" else "?")
+            rows.append({"needed for": _purpose(name), "package": name, "version": version,
                          "ok": True})
         except ImportError:
             rows.append({"needed for": _purpose(name), "package": name, "version": "missing", "ok": False})
@@ -92,4 +93,5 @@ def check_environment() -> list[dict]:
 def _purpose(name: str) -> str:
     return {"simpy": "simulation", "networkx": "topologies", "matplotlib": "views", "pandas": "traces as tables",
             "numpy": "numbers", "ipywidgets": "controls", "voila": "dashboards", "jupyterlab": "the course",
+            "z3": "proofs (chapter 2.3)",
             "nbval": "notebook tests", "hypothesis": "property tests", "playwright": "dashboard tests"}[name]
