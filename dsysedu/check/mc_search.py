@@ -15,6 +15,8 @@ It ends with one of three verdicts, never confused:
 Breadth-first search finds a shortest counterexample (fewest actions from the initial
 state); depth-first search uses less memory on deep models. States are stored in a hash
 set of their canonical tuples (under symmetry: of their class representatives).
+A predicate that reads only the nodes is asked once per tuple of node states, not once
+per state (:func:`predicate_on`).
 """
 from __future__ import annotations
 
@@ -25,8 +27,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .mc_state import StateView
+from .mc_view import NodesOnlyView
 
-__all__ = ["Property", "PROPERTY_KINDS", "search"]
+__all__ = ["Property", "PROPERTY_KINDS", "search", "predicate_on"]
 
 PROPERTY_KINDS = ("invariant", "reachable", "within", "eventually", "deadlock_free")
 
@@ -126,14 +129,44 @@ def search(model, prop: Property, strategy, max_states, max_depth, sym, progress
     return out
 
 
+def predicate_on(model, p: Callable, negate: bool = False) -> Callable:
+    """``p`` (``not p`` if ``negate``) as a function of a state key, remembered per tuple of
+    node entries while it can be.
+
+    Most predicates read only the nodes' fields, and many states share their nodes (they
+    differ in the messages in flight or the timers). Each call gets a
+    :class:`~dsysedu.check.mc_view.NodesOnlyView`; as long as no call reads past the nodes
+    (messages, timers, the raw state or model), the answer is remembered for the node
+    tuple ``state[0]``. After the first call that does, every state is asked afresh.
+    Predicates must be functions of what they read (as the course's handlers are).
+    """
+    memo: dict = {}
+    wide = False
+
+    def ask(state):
+        nonlocal wide
+        if wide:
+            return not p(StateView(model, state)) if negate else bool(p(StateView(model, state)))
+        nodes = state[0]
+        v = memo.get(nodes)
+        if v is None:
+            view = NodesOnlyView(model, state)
+            v = not p(view) if negate else bool(p(view))
+            if view.wide:
+                wide = True
+                memo.clear()
+            else:
+                memo[nodes] = v
+        return v
+    return ask
+
+
 def _target(model, prop):
     """The predicate whose states end the search: bad states, witnesses, deadlocks."""
     if prop.kind == "invariant":
-        p = prop.predicate
-        return lambda s: not p(StateView(model, s))
+        return predicate_on(model, prop.predicate, negate=True)
     if prop.kind == "reachable":
-        p = prop.predicate
-        return lambda s: bool(p(StateView(model, s)))
+        return predicate_on(model, prop.predicate)
     if prop.kind == "deadlock_free":
         return model.is_deadlock
     return None
@@ -156,6 +189,7 @@ def _explore(model, prop, run, sym, strategy, target=...):
     pop = frontier.popleft if strategy == "bfs" else frontier.pop
     push = frontier.append
     revisit = strategy == "dfs" and max_depth is not None
+    plain = canon is None and edges is None and not revisit
     n_seen = 1
     expanded = 0
     transitions = 0
@@ -178,6 +212,21 @@ def _explore(model, prop, run, sym, strategy, target=...):
             run.depth = d1
         succ = successors(k)
         transitions += len(succ)
+        if plain:   # the common case, without the branches below
+            for action, nk in succ:
+                if nk in parent:
+                    continue
+                if n_seen >= max_states:
+                    run.cut = "states"
+                    frontier.clear()
+                    break
+                n_seen += 1
+                parent[nk] = (k, action, d1)
+                if target is not None and target(nk):
+                    run.transitions = transitions
+                    return {"found": nk, "parent": parent, "states": n_seen, "complete": False}
+                push((nk, d1))
+            continue
         for action, nk in succ:
             if canon is not None:
                 nk = canon(nk)
@@ -207,7 +256,7 @@ def _explore(model, prop, run, sym, strategy, target=...):
 def _within(model, prop, run, sym):
     """On every path, P within ``steps`` actions: look for a P-free path of that length (or a
     P-free path that ends early, in a state with nothing enabled)."""
-    p = prop.predicate
+    p = predicate_on(model, prop.predicate)
     canon = sym.canonical if sym is not None else None
     init = model.initial()
     k0 = canon(init) if canon else init
@@ -218,7 +267,7 @@ def _within(model, prop, run, sym):
     for step in range(prop.steps + 1):
         nxt_layer = {}
         for k in layer:
-            if p(StateView(model, k)):
+            if p(k):
                 continue
             if step == prop.steps:
                 return {"found": (step, k), "parents": parents, "states": len(seen), "complete": False,
@@ -256,11 +305,11 @@ def _eventually(model, prop, run, sym, strategy):
     out = _explore(model, prop, run, sym, strategy, target=None)
     if not out["complete"]:
         return out
-    p = prop.predicate
+    p = predicate_on(model, prop.predicate)
     back: dict = {}
     for a, _act, b in run.edges:
         back.setdefault(b, []).append(a)
-    good = [k for k in out["parent"] if p(StateView(model, k))]
+    good = [k for k in out["parent"] if p(k)]
     reach = set(good)
     todo = list(good)
     while todo:

@@ -26,7 +26,10 @@ Speed: every node state, message and timer is *interned* (numbered once), so a s
 a tuple of small ints ``(node entries, sorted message ids, sorted timer ids, budget)``,
 cheap to hash and compare. Because a handler's outcome depends only on its node's state
 and the event, each ``(node state, event)`` is run through the handler once and the
-outcome remembered: most transitions of a large search never call a handler.
+outcome remembered: most transitions of a large search never call a handler. An outcome
+also remembers the timer tuples that follow from it, and the ``(code, x)`` action tuples
+are made once per message or timer, so a remembered transition allocates little more than
+its successor state.
 """
 from __future__ import annotations
 
@@ -172,8 +175,11 @@ class Model:
         self._T_node: list = []           # timer id -> node index
         self._M_dst: list = []            # message id -> destination index
         self._memo: dict = {}             # (entry id, crash/recover, None) -> outcome
-        self._memo_msg: dict = {}         # entry id -> {message id: (entry id, sends, timers set, cancelled)}
-        self._memo_timer: dict = {}       # entry id -> {timer id: (same)}
+        # entry id -> {message id: (entry id, sends, timers set, cancelled, {timer ids: timer ids after})}
+        self._memo_msg: list = []
+        self._memo_timer: list = []       # entry id -> {timer id: (same)}
+        self._acts: list = []             # message id -> its (DELIVER, id), shared by all transitions
+        self._tacts: list = []            # timer id -> its (TIMER, id)
         self.handler_calls = 0
         self._inputs = tuple((None, inp.node, inp.msg) for inp in scenario.inputs)
         self._init = None
@@ -212,6 +218,8 @@ class Model:
         if e is None:
             e = self._E_id[key] = len(self._E)
             self._E.append(key)
+            self._memo_msg.append({})
+            self._memo_timer.append({})
         return e
 
     def _msg(self, key) -> int:
@@ -220,6 +228,7 @@ class Model:
             m = self._M_id[key] = len(self._M)
             self._M.append(key)
             self._M_dst.append(self.index[key[1]])
+            self._acts.append((DELIVER, m))
         return m
 
     def _timer(self, key) -> int:
@@ -228,6 +237,7 @@ class Model:
             t = self._T_id[key] = len(self._T)
             self._T.append(key)
             self._T_node.append(self.index[key[0]])
+            self._tacts.append((TIMER, t))
         return t
 
     # -- nodes <-> state ---------------------------------------------------------------------
@@ -252,9 +262,10 @@ class Model:
         return ctx.effects
 
     def _outcome(self, i, obj, effects, record) -> tuple:
-        """(new entry id, message ids sent, timers set, timers cancelled) of a handler's run.
+        """(new entry id, message ids sent, timers set, timers cancelled, {}) of a handler's run.
 
-        A timer set and cancelled in one call counts as what was done last."""
+        A timer set and cancelled in one call counts as what was done last. The dict fills
+        with the timer tuples that follow from this outcome (see :meth:`_timers_after`)."""
         n = self.ids[i]
         sends, last = [], {}
         for kind, a, b in effects:
@@ -268,7 +279,7 @@ class Model:
                 record.append((kind, a, b))
         adds = frozenset(t for t, v in last.items() if v)
         removes = frozenset(t for t, v in last.items() if not v)
-        return self._entry(i, True, self._freeze_node(i, obj)), tuple(sends), adds, removes
+        return self._entry(i, True, self._freeze_node(i, obj)), tuple(sends), adds, removes, {}
 
     def initial(self, record=None) -> tuple:
         """The initial state: every node built and started (in id order), inputs in flight."""
@@ -280,7 +291,7 @@ class Model:
             eff = self._run(i, obj.on_start)
             if record is not None:
                 record.append(("start", n, eff))
-            e, sends, adds, removes = self._outcome(i, obj, eff, None)
+            e, sends, adds, removes, _after = self._outcome(i, obj, eff, None)
             msgs.extend(sends)
             timers -= removes
             timers |= adds
@@ -349,7 +360,7 @@ class Model:
                 lst = None
                 tl = set(timers)
                 tl.discard(x)
-            table = (self._memo_msg if code == DELIVER else self._memo_timer).setdefault(e, {})
+            table = (self._memo_msg if code == DELIVER else self._memo_timer)[e]
             out = table.get(x) if record is None else None
             if out is None:
                 obj = self._build(i, self._E[e][2])
@@ -360,7 +371,7 @@ class Model:
                     eff = self._run(i, obj.on_timer, self._T[x][1])
                 out = self._outcome(i, obj, eff, record)
                 table[x] = out
-            ne, sends, adds, removes = out
+            ne, sends, adds, removes, _after = out
             if sends:
                 if lst is None:
                     lst = list(msgs)
@@ -401,7 +412,7 @@ class Model:
             eff = self._run(i, fresh.on_recover)
             out = self._outcome(i, fresh, eff, record)
             self._memo[(e, RECOVER, None)] = out
-        ne, sends, adds, removes = out
+        ne, sends, adds, removes, _after = out
         lst = sorted(msgs + sends) if sends else msgs
         tl = (set(timers) - removes) | adds
         return nodes[:i] + (ne,) + nodes[i + 1:], tuple(lst), tuple(sorted(tl)), _spend(budget, _RECOVER)
@@ -410,50 +421,82 @@ class Model:
         """``[((code, x), next_state), ...]``: the search's inner loop.
 
         Deliveries and timers whose handler outcome is remembered are applied here directly
-        (the common case); everything else goes through :meth:`_step`. Same order as :meth:`_enabled`."""
+        (the common case); everything else goes through :meth:`_step`. Same order as :meth:`_enabled`.
+        The action tuples are shared (one per message or timer), and each outcome remembers
+        the timer tuples that follow from it (:meth:`_timers_after`)."""
         nodes, msgs, timers, budget = state
         memo_msg, memo_timer, mdst, tnode = self._memo_msg, self._memo_timer, self._M_dst, self._T_node
-        step = self._step
+        acts = self._acts
         out = []
+        append = out.append
         prev = -1
-        for k, x in enumerate(msgs):
+        k = -1
+        for x in msgs:
+            k += 1
             if x == prev:
                 continue
             prev = x
             i = mdst[x]
-            table = memo_msg.get(nodes[i])
-            r = table.get(x) if table is not None else None
+            r = memo_msg[nodes[i]].get(x)
             if r is None:
-                out.append(((DELIVER, x), step(state, DELIVER, x)))
+                append((acts[x], self._step(state, DELIVER, x)))
                 continue
-            ne, sends, adds, removes = r
-            rest = msgs[:k] + msgs[k + 1:]
+            ne, sends, adds, removes, after = r
             if sends:
-                rest = tuple(sorted(rest + sends))
+                rest = list(msgs)
+                del rest[k]
+                rest += sends
+                rest.sort()
+                rest = tuple(rest)
+            else:
+                rest = msgs[:k] + msgs[k + 1:]
             if adds or removes:
-                ts = tuple(sorted((set(timers) - removes) | adds))
+                ts = after.get(timers)
+                if ts is None:
+                    ts = self._timers_after(timers, -1, r)
             else:
                 ts = timers
-            out.append(((DELIVER, x), (nodes[:i] + (ne,) + nodes[i + 1:], rest, ts, budget)))
-        fire = self.fire
-        for t in timers:
-            i = tnode[t]
-            if fire is not None and not fire(NodeView(self, i, nodes[i]), self._T[t][1]):
-                continue
-            table = memo_timer.get(nodes[i])
-            r = table.get(t) if table is not None else None
-            if r is None:
-                out.append(((TIMER, t), step(state, TIMER, t)))
-                continue
-            ne, sends, adds, removes = r
-            rest = tuple(sorted(msgs + sends)) if sends else msgs
-            ts = set(timers)
-            ts.discard(t)
-            ts = tuple(sorted((ts - removes) | adds))
-            out.append(((TIMER, t), (nodes[:i] + (ne,) + nodes[i + 1:], rest, ts, budget)))
+            append((acts[x], (nodes[:i] + (ne,) + nodes[i + 1:], rest, ts, budget)))
+        if timers:
+            fire = self.fire
+            tacts = self._tacts
+            for t in timers:
+                i = tnode[t]
+                if fire is not None and not fire(NodeView(self, i, nodes[i]), self._T[t][1]):
+                    continue
+                r = memo_timer[nodes[i]].get(t)
+                if r is None:
+                    append((tacts[t], self._step(state, TIMER, t)))
+                    continue
+                ne, sends, adds, removes, after = r
+                if sends:
+                    rest = list(msgs)
+                    rest += sends
+                    rest.sort()
+                    rest = tuple(rest)
+                else:
+                    rest = msgs
+                ts = after.get(timers)
+                if ts is None:
+                    ts = self._timers_after(timers, t, r)
+                append((tacts[t], (nodes[:i] + (ne,) + nodes[i + 1:], rest, ts, budget)))
         if any(budget):
+            step = self._step
             for a in self._enabled(state)[len(out):]:
-                out.append((a, step(state, a[0], a[1])))
+                append((a, step(state, a[0], a[1])))
+        return out
+
+    @staticmethod
+    def _timers_after(timers, fired, outcome) -> tuple:
+        """The sorted timer ids after timer ``fired`` (-1: none) and a handler ``outcome``.
+
+        Remembered in the outcome's dict: an outcome belongs to one event (a message, or the
+        timer ``fired``), so the timers before determine the timers after."""
+        ts = set(timers)
+        ts.discard(fired)
+        ts -= outcome[3]
+        ts |= outcome[2]
+        out = outcome[4][timers] = tuple(sorted(ts))
         return out
 
     # -- the public face: readable actions ------------------------------------------------------

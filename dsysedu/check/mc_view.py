@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["Action", "FrozenDict", "FrozenList", "FrozenSet", "freeze", "thaw", "NodeView", "StateView"]
+__all__ = ["Action", "FrozenDict", "FrozenList", "FrozenSet", "freeze", "thaw", "NodeView", "StateView", "NodesOnlyView"]
 
 class Action(NamedTuple):
     """One step of the transition system.
@@ -145,20 +145,7 @@ class StateView:
 
     def field(self, name) -> dict:
         """``{node: value}`` of one field over the up nodes that have it."""
-        m = self.model
-        where = m._field_pos.get(name)
-        if where is None:
-            where = m._field_pos[name] = tuple((i, m.ids[i], m._pos[i][name]) for i in range(len(m.ids))
-                                               if name in m._pos[i])
-        out = {}
-        E = m._E
-        nodes = self.state[0]
-        for i, n, j in where:
-            _i, up, values = E[nodes[i]]
-            if up:
-                v = values[j]
-                out[n] = thaw(v) if type(v) in _THAWED else v
-        return out
+        return _field(self.model, self.state[0], name)
 
     @property
     def in_flight(self) -> list:
@@ -172,3 +159,58 @@ class StateView:
 
     def __repr__(self) -> str:
         return self.model.describe(self.state)
+
+
+def _field(m, nodes, name) -> dict:
+    where = m._field_pos.get(name)
+    if where is None:
+        where = m._field_pos[name] = tuple((i, m.ids[i], m._pos[i][name]) for i in range(len(m.ids))
+                                           if name in m._pos[i])
+    out = {}
+    E = m._E
+    for i, n, j in where:
+        _i, up, values = E[nodes[i]]
+        if up:
+            v = values[j]
+            out[n] = thaw(v) if type(v) in _THAWED else v
+    return out
+
+
+class NodesOnlyView(StateView):
+    """A :class:`StateView` that notes whether the predicate read more than the nodes.
+
+    ``wide`` turns true when the predicate reads the messages in flight, the timers, or the
+    raw ``state`` or ``model``. While it stays false, the predicate saw only the node
+    entries (``state[0]``), so its answer holds for every state with the same nodes: the
+    search remembers it (:func:`dsysedu.check.mc_search.predicate_on`).
+    """
+    __slots__ = ("_m", "_s", "wide")
+
+    def __init__(self, model, state):
+        self._m, self._s, self.wide = model, state, False
+
+    @property
+    def model(self):
+        self.wide = True
+        return self._m
+
+    @property
+    def state(self):
+        self.wide = True
+        return self._s
+
+    def __getitem__(self, node) -> NodeView:
+        m = self._m
+        i = m.index[node]
+        return NodeView(m, i, self._s[0][i])
+
+    @property
+    def nodes(self) -> tuple:
+        return self._m.ids
+
+    def is_up(self, node) -> bool:
+        m = self._m
+        return m._E[self._s[0][m.index[node]]][1]
+
+    def field(self, name) -> dict:
+        return _field(self._m, self._s[0], name)
