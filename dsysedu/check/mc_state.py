@@ -61,6 +61,9 @@ class _LazyRng:
 
 # codes of compact actions (kind, x): x is a message id, a timer id or a node index
 DELIVER, TIMER, DROP, DUPLICATE, CRASH, RECOVER = range(6)
+# node tuples after remembered outcomes, at most (one tuple per transition at worst: memory
+# stays O(states) plus this)
+NODES_REMEMBERED = 1 << 20
 KINDS = ("deliver", "timer", "drop", "duplicate", "crash", "recover")
 
 
@@ -175,11 +178,12 @@ class Model:
         self._T_node: list = []           # timer id -> node index
         self._M_dst: list = []            # message id -> destination index
         self._memo: dict = {}             # (entry id, crash/recover, None) -> outcome
-        # entry id -> {message id: (entry id, sends, timers set, cancelled, {timer ids: timer ids after})}
+        # entry id -> {message id: (entry id, sends, timers set, cancelled, {timers: after}, {nodes: after})}
         self._memo_msg: list = []
         self._memo_timer: list = []       # entry id -> {timer id: (same)}
         self._acts: list = []             # message id -> its (DELIVER, id), shared by all transitions
         self._tacts: list = []            # timer id -> its (TIMER, id)
+        self._nodes_room = NODES_REMEMBERED   # how many more node tuples the outcomes may remember
         self.handler_calls = 0
         self._inputs = tuple((None, inp.node, inp.msg) for inp in scenario.inputs)
         self._init = None
@@ -262,10 +266,11 @@ class Model:
         return ctx.effects
 
     def _outcome(self, i, obj, effects, record) -> tuple:
-        """(new entry id, message ids sent, timers set, timers cancelled, {}) of a handler's run.
+        """(new entry id, message ids sent, timers set, timers cancelled, {}, {}) of a handler's run.
 
         A timer set and cancelled in one call counts as what was done last. The dict fills
-        with the timer tuples that follow from this outcome (see :meth:`_timers_after`)."""
+        with the timer tuples that follow from this outcome (see :meth:`_timers_after`), the
+        second with the node tuples."""
         n = self.ids[i]
         sends, last = [], {}
         for kind, a, b in effects:
@@ -279,7 +284,7 @@ class Model:
                 record.append((kind, a, b))
         adds = frozenset(t for t, v in last.items() if v)
         removes = frozenset(t for t, v in last.items() if not v)
-        return self._entry(i, True, self._freeze_node(i, obj)), tuple(sends), adds, removes, {}
+        return self._entry(i, True, self._freeze_node(i, obj)), tuple(sends), adds, removes, {}, {}
 
     def initial(self, record=None) -> tuple:
         """The initial state: every node built and started (in id order), inputs in flight."""
@@ -291,7 +296,7 @@ class Model:
             eff = self._run(i, obj.on_start)
             if record is not None:
                 record.append(("start", n, eff))
-            e, sends, adds, removes, _after = self._outcome(i, obj, eff, None)
+            e, sends, adds, removes, _t, _n = self._outcome(i, obj, eff, None)
             msgs.extend(sends)
             timers -= removes
             timers |= adds
@@ -371,7 +376,7 @@ class Model:
                     eff = self._run(i, obj.on_timer, self._T[x][1])
                 out = self._outcome(i, obj, eff, record)
                 table[x] = out
-            ne, sends, adds, removes, _after = out
+            ne, sends, adds, removes, _t, _n = out
             if sends:
                 if lst is None:
                     lst = list(msgs)
@@ -412,7 +417,7 @@ class Model:
             eff = self._run(i, fresh.on_recover)
             out = self._outcome(i, fresh, eff, record)
             self._memo[(e, RECOVER, None)] = out
-        ne, sends, adds, removes, _after = out
+        ne, sends, adds, removes, _t, _n = out
         lst = sorted(msgs + sends) if sends else msgs
         tl = (set(timers) - removes) | adds
         return nodes[:i] + (ne,) + nodes[i + 1:], tuple(lst), tuple(sorted(tl)), _spend(budget, _RECOVER)
@@ -423,10 +428,11 @@ class Model:
         Deliveries and timers whose handler outcome is remembered are applied here directly
         (the common case); everything else goes through :meth:`_step`. Same order as :meth:`_enabled`.
         The action tuples are shared (one per message or timer), and each outcome remembers
-        the timer tuples that follow from it (:meth:`_timers_after`)."""
+        the timer tuples (:meth:`_timers_after`) and the node tuples that follow from it."""
         nodes, msgs, timers, budget = state
         memo_msg, memo_timer, mdst, tnode = self._memo_msg, self._memo_timer, self._M_dst, self._T_node
         acts = self._acts
+        room = self._nodes_room
         out = []
         append = out.append
         prev = -1
@@ -441,7 +447,7 @@ class Model:
             if r is None:
                 append((acts[x], self._step(state, DELIVER, x)))
                 continue
-            ne, sends, adds, removes, after = r
+            ne, sends, adds, removes, after, nafter = r
             if sends:
                 rest = list(msgs)
                 del rest[k]
@@ -456,7 +462,13 @@ class Model:
                     ts = self._timers_after(timers, -1, r)
             else:
                 ts = timers
-            append((acts[x], (nodes[:i] + (ne,) + nodes[i + 1:], rest, ts, budget)))
+            nn = nafter.get(nodes)
+            if nn is None:
+                nn = nodes[:i] + (ne,) + nodes[i + 1:]
+                if room:
+                    nafter[nodes] = nn
+                    room -= 1
+            append((acts[x], (nn, rest, ts, budget)))
         if timers:
             fire = self.fire
             tacts = self._tacts
@@ -468,7 +480,7 @@ class Model:
                 if r is None:
                     append((tacts[t], self._step(state, TIMER, t)))
                     continue
-                ne, sends, adds, removes, after = r
+                ne, sends, adds, removes, after, nafter = r
                 if sends:
                     rest = list(msgs)
                     rest += sends
@@ -479,7 +491,14 @@ class Model:
                 ts = after.get(timers)
                 if ts is None:
                     ts = self._timers_after(timers, t, r)
-                append((tacts[t], (nodes[:i] + (ne,) + nodes[i + 1:], rest, ts, budget)))
+                nn = nafter.get(nodes)
+                if nn is None:
+                    nn = nodes[:i] + (ne,) + nodes[i + 1:]
+                    if room:
+                        nafter[nodes] = nn
+                        room -= 1
+                append((tacts[t], (nn, rest, ts, budget)))
+        self._nodes_room = room
         if any(budget):
             step = self._step
             for a in self._enabled(state)[len(out):]:

@@ -44,9 +44,13 @@ def reachable_states(model, limit=60_000):
     return order
 
 
+@pytest.mark.parametrize("room", [None, 5])
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_remembered_successors_match_a_fresh_handler_run(name):
+def test_remembered_successors_match_a_fresh_handler_run(name, room):
+    """``room``: how many node tuples the outcomes may remember (None: the default; 5: soon full)."""
     model = MODELS[name]()
+    if room is not None:
+        model._nodes_room = room
     states = reachable_states(model)
     assert len(states) > 20
     for s in states:
@@ -54,6 +58,8 @@ def test_remembered_successors_match_a_fresh_handler_run(name):
         slow = [(a, model.step(s, a, record=[])) for a in model.actions(s)]   # handlers run again
         assert fast == slow, model.describe(s)
         assert model.successors(s) == slow               # and again, from the refreshed memo
+    if room is not None:
+        assert model._nodes_room == 0
 
 
 def _phases(s):
