@@ -21,14 +21,17 @@ from __future__ import annotations
 import math
 import textwrap
 
+import matplotlib.colors as mcolors
+import numpy as np
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 
 from ..check.history import History
 from ..check.models import op_label
 from . import style
 
-__all__ = ["history_view", "linearization_points"]
+__all__ = ["history_view", "HistoryView", "linearization_points"]
 
 _BAR = 0.34            # bar height, in lanes
 _FAILED = "#BDBDBD"    # a failed operation: a lighter shade of style.CRASHED
@@ -120,7 +123,8 @@ def history_view(history, ax=None, *, verdict=None, highlight=None, t=None, max_
     Returns
     -------
     matplotlib.axes.Axes
-        With ``ax.dsysedu_bars`` = dict op id -> the Rectangle drawn for it, and
+        With ``ax.dsysedu_bars`` = dict op id -> the bar drawn for it (``get_x``, ``get_y``,
+        ``get_width``, ``get_height`` and its colours, like a Rectangle), and
         ``ax.dsysedu_points`` = dict op id -> linearization time (when ticks were drawn).
 
     Examples
@@ -128,109 +132,250 @@ def history_view(history, ax=None, *, verdict=None, highlight=None, t=None, max_
     >>> from dsysedu.check.consistency import linearizable_kv_history
     >>> ax = history_view(linearizable_kv_history(200, clients=4, keys=2, seed=1), t=(10, 20))
     """
+    history = _as_history(history)
+    ops = list(history.ops)
+    lo, hi, note = _window_range(ops, t, verdict, max_ops)
+    clients = list(dict.fromkeys(op.client for op in ops if op.invoke <= hi and op.end >= lo)) \
+        or list(history.clients())
+    try:
+        clients = sorted(clients)
+    except TypeError:  # client names of mixed types: first-invocation order
+        pass
+    if ax is None:
+        import matplotlib.pyplot as plt
+        _fig, ax = plt.subplots(figsize=(10, max(2.2, 0.62 * len(clients) + 1.5)), layout="constrained")
+    view = HistoryView(ax, clients, (lo, hi), legend=legend, labels=labels)
+    view.update(history, verdict=verdict, highlight=highlight, title=title, note=note)
+    return ax
+
+
+def _as_history(history) -> History:
     if isinstance(history, (list, tuple)):
         history = History(history)
     if not isinstance(history, History):
         raise TypeError(f"history_view draws a History, got {type(history).__name__}")
     if len(history) == 0:
         raise ValueError("the history is empty: nothing to draw")
-    ops = list(history.ops)
-    lo, hi, note = _window_range(ops, t, verdict, max_ops)
-    span = hi - lo or 1.0
-    right = hi + 0.04 * span                      # where open-ended bars stop
-    shown = [op for op in ops if op.invoke <= hi and (op.end >= lo)]
-    clients = list(dict.fromkeys(op.client for op in shown)) or list(history.clients())
-    try:
-        clients = sorted(clients)
-    except TypeError:  # client names of mixed types: first-invocation order
-        pass
-    lane = {c: i for i, c in enumerate(clients)}
-    keys = list(history.keys())
-    try:
-        keys = sorted(keys)
-    except TypeError:  # keys of mixed types: first-use order
-        pass
-    colour = {k: style.series_color(i) for i, k in enumerate(keys)}
-    if ax is None:
-        import matplotlib.pyplot as plt
-        _fig, ax = plt.subplots(figsize=(10, max(2.2, 0.62 * len(clients) + 1.5)), layout="constrained")
-    window = set(getattr(verdict, "window", ()) or ()) if verdict is not None and not verdict.ok else set()
-    culprit = getattr(verdict, "culprit", None) if window else None
-    ring = set(highlight or ())
-    bars, pending_labels = {}, []
-    for op in shown:
-        y = lane[op.client]
-        x0 = op.invoke
-        x1 = right if op.pending else op.complete
-        width = max(x1 - x0, 0.004 * span)
-        c = colour[op.key]
-        if op.status == "fail":
-            kw = dict(facecolor=_FAILED, edgecolor=style.CRASHED, lw=0.8)
-        elif op.pending:
-            kw = dict(edgecolor=c, lw=1.2, ls=(0, (3, 2)), hatch="///", fill=False)
-        elif op.kind in ("read", "dequeue"):
-            kw = dict(facecolor=(*_rgb(c), 0.28), edgecolor=c, lw=1.2)
-        else:
-            kw = dict(facecolor=c, edgecolor=c, lw=1.2)
-        if op.id in window:
-            kw.update(edgecolor=style.FAULT, lw=3.0 if op.id == culprit else 2.0, ls="-")
-        patch = Rectangle((x0, y - _BAR / 2), width, _BAR, zorder=3, **kw)
-        ax.add_patch(patch)
-        bars[op.id] = patch
-        if op.id in ring:
-            ax.add_patch(Rectangle((x0 - 0.004 * span, y - _BAR / 2 - 0.07), width + 0.008 * span, _BAR + 0.14,
-                                   facecolor=style.HIGHLIGHT, edgecolor="black", lw=0.8, zorder=2))
-        if op.pending:
-            ax.annotate("", xy=(right + 0.015 * span, y), xytext=(right - 0.01 * span, y), zorder=4,
-                        arrowprops=dict(arrowstyle="-|>", color=c, lw=1.2))
-        if op.status == "fail":
-            ax.plot([x0, x0 + width], [y, y], color=style.CRASHED, lw=1.0, zorder=4)
-        if labels:
-            a, b = max(x0, lo), min(x0 + width, right)
-            if b >= a:
-                pending_labels.append(((a + b) / 2, y, op))
-    if window and getattr(verdict, "property", "") == "causal consistency":
-        # a causal verdict's window is a chain, in causal order: draw it as arrows
-        chain = [i for i in verdict.window if i in bars]
-        for u, v in zip(chain, chain[1:]):
-            a, b = bars[u], bars[v]
-            ax.annotate("", xy=(b.get_x(), b.get_y() + _BAR / 2), zorder=6,
-                        xytext=(a.get_x() + a.get_width(), a.get_y() + _BAR / 2),
-                        arrowprops=dict(arrowstyle="-|>", color=style.FAULT, lw=1.3, shrinkA=1, shrinkB=1))
-    ax.set_xlim(lo - 0.02 * span, right + 0.03 * span)
-    skipped = _place_labels(ax, pending_labels, window)
-    if skipped:
-        left = f"{skipped} label{'s' * (skipped != 1)} left out where bars are too short"
-        note = f"{note}; {left}" if note else left
-    points = {}
-    if verdict is not None and verdict.ok and getattr(verdict, "linearization", ()):
-        points = linearization_points(history, verdict.linearization)
-        xs = [(points[i], lane[op.client]) for op in shown for i in (op.id,) if i in points]
-        ax.plot([x for x, _ in xs], [y for _, y in xs], ls="none", marker="|", ms=16, mew=2.2,
-                color=style.CURSOR, zorder=6)
-    ax.dsysedu_bars, ax.dsysedu_points = bars, points
-    ax.set_ylim(len(clients) - 0.45, -0.75)
-    ax.set_yticks(range(len(clients)), [f"client {c}" for c in clients], fontsize=style.FONT["label"])
-    ax.tick_params(axis="y", length=0)
-    ax.tick_params(axis="x", labelsize=style.FONT["tick"])
-    ax.set_xlabel("time", fontsize=style.FONT["label"])
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    ax.hlines(range(len(clients)), lo - 0.02 * span, right, colors=style.LANE, lw=0.6, zorder=0.5)
-    head = title or f"{len(history)} operations, {len(history.clients())} clients"
-    if note:
-        head += f"  ({note})"
-    if verdict is not None:
-        head += "\n" + "\n".join(textwrap.wrap(("✓ " if verdict.ok else "✗ ") + verdict.message, 110))
-    ax.set_title(head, fontsize=style.FONT["label"], loc="left",
-                 color="black" if verdict is None or verdict.ok else style.FAULT)
-    if legend:
-        _legend(ax, history, keys, colour, window, bool(points))
-    return ax
+    return history
 
 
-def _place_labels(ax, labels, window) -> int:
-    """Write labels above a bar, or below it when the space above is taken; returns how many did not fit."""
+class _Bar:
+    """Where and how one operation's bar is drawn (read like a Rectangle: get_x, get_width, ...)."""
+
+    __slots__ = ("x", "y", "width", "height", "face", "edge", "lw", "ls", "fill")
+
+    def __init__(self, x, y, width, height, face, edge, lw, ls, fill):
+        self.x, self.y, self.width, self.height = x, y, width, height
+        self.face, self.edge, self.lw, self.ls, self.fill = face, edge, lw, ls, fill
+
+    def get_x(self): return self.x                # noqa: E704
+    def get_y(self): return self.y                # noqa: E704
+    def get_width(self): return self.width        # noqa: E704
+    def get_height(self): return self.height      # noqa: E704
+    def get_facecolor(self): return self.face     # noqa: E704
+    def get_edgecolor(self): return self.edge     # noqa: E704
+    def get_linewidth(self): return self.lw       # noqa: E704
+    def get_linestyle(self): return self.ls       # noqa: E704
+    def get_fill(self): return self.fill          # noqa: E704
+
+    def corners(self):
+        x0, y0, x1, y1 = self.x, self.y, self.x + self.width, self.y + self.height
+        return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
+class HistoryView:
+    """A history panel drawn once and refilled: lanes, ticks and limits stay, the bars change.
+
+    The Axes is set up once for fixed ``clients`` and a fixed time window ``t``; each
+    :meth:`update` replaces only the data of a few collections (all solid bars, the open-ended
+    bars of each colour, the rings, the crossings, the arrows of unknown outcomes), the ticks
+    of the linearization points and the title, and rebuilds the legend only when its entries
+    change. :func:`history_view` is one view updated once; a playground keeps one and
+    updates it on every run (:meth:`artists` are what to redraw).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    clients : iterable
+        One lane per client, top to bottom.
+    t : (float, float)
+        The stretch of time shown.
+    legend, labels : bool
+        As in :func:`history_view`.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from dsysedu.check.consistency import linearizable_kv_history
+    >>> view = HistoryView(Figure().subplots(), clients=["c0", "c1", "c2"], t=(0, 100))
+    >>> for seed in (1, 2):
+    ...     ax = view.update(linearizable_kv_history(30, clients=3, keys=2, seed=seed))
+    >>> len(ax.dsysedu_bars)
+    30
+    """
+
+    def __init__(self, ax, clients, t, *, legend: bool = True, labels: bool = True):
+        self.ax, self.clients = ax, list(clients)
+        if not self.clients:
+            raise ValueError("a history view needs at least one client lane")
+        self.lane = {c: i for i, c in enumerate(self.clients)}
+        lo, hi = float(t[0]), float(t[1])
+        if not hi > lo:
+            raise ValueError(f"t must be (start, stop) with stop > start, got {t!r}")
+        self.lo, self.hi, self.span = lo, hi, hi - lo
+        self.right = hi + 0.04 * self.span                  # where open-ended bars stop
+        self.legend_on, self.labels_on = bool(legend), bool(labels)
+        n = len(self.clients)
+        ax.set_xlim(lo - 0.02 * self.span, self.right + 0.03 * self.span)
+        ax.set_ylim(n - 0.45, -0.75)
+        ax.set_autoscale_on(False)
+        ax.set_yticks(range(n), [f"client {c}" for c in self.clients], fontsize=style.FONT["label"])
+        ax.tick_params(axis="y", length=0)
+        ax.tick_params(axis="x", labelsize=style.FONT["tick"])
+        ax.set_xlabel("time", fontsize=style.FONT["label"])
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.hlines(range(n), lo - 0.02 * self.span, self.right, colors=style.LANE, lw=0.6, zorder=0.5)
+        self.solid = ax.add_collection(PolyCollection([], zorder=3), autolim=False)
+        self.open: dict = {}     # edge colour -> hatched, dashed bars (under the others, which they may span)
+        self.rings = ax.add_collection(PolyCollection([], facecolor=style.HIGHLIGHT, edgecolor="black", lw=0.8,
+                                                      zorder=2), autolim=False)
+        self.strikes = ax.add_collection(LineCollection([], colors=style.CRASHED, lw=1.0, zorder=4), autolim=False)
+        self.shafts = ax.add_collection(LineCollection([], lw=1.2, zorder=4), autolim=False)
+        self.heads = ax.scatter([], [], marker=">", s=22, lw=0, zorder=4)
+        self.ticks, = ax.plot([], [], ls="none", marker="|", ms=16, mew=2.2, color=style.CURSOR, zorder=6)
+        self.title = ax.set_title("", fontsize=style.FONT["label"], loc="left")
+        self.legend = None
+        self.legend_rows = None      # what the legend shows, comparable: it is rebuilt only when this changes
+        self._extra: list = []                               # labels and causal arrows of the last update
+
+    def artists(self) -> list:
+        """The artists an :meth:`update` changes (to redraw after it, e.g. as a blitter's layer)."""
+        out = [self.solid, *self.open.values(), self.rings, self.strikes, self.shafts, self.heads, self.ticks,
+               self.title, *self._extra]
+        return out + ([self.legend] if self.legend is not None else [])
+
+    def update(self, history, *, verdict=None, highlight=None, title=None, note: str = ""):
+        """Show ``history`` (with ``verdict`` and ``highlight`` as in :func:`history_view`); returns the Axes."""
+        history = _as_history(history)
+        ax, lo, hi, span, right = self.ax, self.lo, self.hi, self.span, self.right
+        shown = [op for op in history.ops if op.invoke <= hi and op.end >= lo]
+        missing = {op.client for op in shown} - set(self.lane)
+        if missing:
+            raise ValueError(f"clients {sorted(map(str, missing))} have no lane; this view's lanes are {self.clients}")
+        keys = list(history.keys())
+        try:
+            keys = sorted(keys)
+        except TypeError:  # keys of mixed types: first-use order
+            pass
+        colour = {k: mcolors.to_rgba(style.series_color(i)) for i, k in enumerate(keys)}
+        window = set(getattr(verdict, "window", ()) or ()) if verdict is not None and not verdict.ok else set()
+        culprit = getattr(verdict, "culprit", None) if window else None
+        ring = set(highlight or ())
+        for a in self._extra:
+            a.remove()
+        self._extra = []
+        bars, pending_labels, rings, strikes, shafts, heads = {}, [], [], [], [], []
+        failed, crashed, fault = mcolors.to_rgba(_FAILED), mcolors.to_rgba(style.CRASHED), mcolors.to_rgba(style.FAULT)
+        for op in shown:
+            y = self.lane[op.client]
+            x0 = op.invoke
+            width = max((right if op.pending else op.complete) - x0, 0.004 * span)
+            c = colour[op.key]
+            if op.status == "fail":
+                face, edge, lw, ls, fill = failed, crashed, 0.8, "-", True
+            elif op.pending:
+                face, edge, lw, ls, fill = (0.0, 0.0, 0.0, 0.0), c, 1.2, "--", False
+            elif op.kind in ("read", "dequeue"):
+                face, edge, lw, ls, fill = (*c[:3], 0.28), c, 1.2, "-", True
+            else:
+                face, edge, lw, ls, fill = c, c, 1.2, "-", True
+            if op.id in window:
+                edge, lw, ls = fault, 3.0 if op.id == culprit else 2.0, "-"
+            bars[op.id] = _Bar(x0, y - _BAR / 2, width, _BAR, face, edge, lw, ls, fill)
+            if op.id in ring:
+                a, b = x0 - 0.004 * span, x0 + width + 0.004 * span
+                rings.append(((a, y - _BAR / 2 - 0.07), (b, y - _BAR / 2 - 0.07), (b, y + _BAR / 2 + 0.07),
+                              (a, y + _BAR / 2 + 0.07)))
+            if op.pending:
+                shafts.append((((right - 0.01 * span, y), (right + 0.008 * span, y)), c))
+                heads.append(((right + 0.01 * span, y), c))
+            if op.status == "fail":
+                strikes.append(((x0, y), (x0 + width, y)))
+            if self.labels_on:
+                a, b = max(x0, lo), min(x0 + width, right)
+                if b >= a:
+                    pending_labels.append(((a + b) / 2, y, op))
+        self._fill_bars(bars)
+        self.rings.set_verts(rings)
+        self.strikes.set_segments(strikes)
+        self.shafts.set_segments([s for s, _ in shafts])
+        self.shafts.set_color([c for _, c in shafts] or "none")
+        self.heads.set_offsets([p for p, _ in heads] or np.empty((0, 2)))
+        self.heads.set_facecolor([c for _, c in heads] or "none")
+        if window and getattr(verdict, "property", "") == "causal consistency":
+            # a causal verdict's window is a chain, in causal order: draw it as arrows
+            chain = [i for i in verdict.window if i in bars]
+            for u, v in zip(chain, chain[1:]):
+                a, b = bars[u], bars[v]
+                self._extra.append(ax.annotate(
+                    "", xy=(b.get_x(), b.get_y() + _BAR / 2), zorder=6,
+                    xytext=(a.get_x() + a.get_width(), a.get_y() + _BAR / 2),
+                    arrowprops=dict(arrowstyle="-|>", color=style.FAULT, lw=1.3, shrinkA=1, shrinkB=1)))
+        skipped = _place_labels(ax, pending_labels, window, self._extra)
+        if skipped:
+            left = f"{skipped} label{'s' * (skipped != 1)} left out where bars are too short"
+            note = f"{note}; {left}" if note else left
+        points = {}
+        if verdict is not None and verdict.ok and getattr(verdict, "linearization", ()):
+            points = linearization_points(history, verdict.linearization)
+        xs = [(points[op.id], self.lane[op.client]) for op in shown if op.id in points]
+        self.ticks.set_data([x for x, _ in xs], [y for _, y in xs])
+        ax.dsysedu_bars, ax.dsysedu_points = bars, points
+        head = title or f"{len(history)} operations, {len(history.clients())} clients"
+        if note:
+            head += f"  ({note})"
+        if verdict is not None:
+            head += "\n" + "\n".join(textwrap.wrap(("✓ " if verdict.ok else "✗ ") + verdict.message, 110))
+        self.title.set_text(head)
+        self.title.set_color("black" if verdict is None or verdict.ok else style.FAULT)
+        if self.legend_on:
+            self._set_legend(history, keys, colour, window, bool(points))
+        return ax
+
+    def _fill_bars(self, bars) -> None:
+        solid = [b for b in bars.values() if b.fill]
+        self.solid.set_verts([b.corners() for b in solid])
+        self.solid.set_facecolor([b.face for b in solid] or "none")
+        self.solid.set_edgecolor([b.edge for b in solid] or "none")
+        self.solid.set_linewidth([b.lw for b in solid] or 0.0)
+        groups: dict = {}
+        for b in bars.values():
+            if not b.fill:
+                groups.setdefault(b.edge, []).append(b)
+        for edge in groups.keys() - self.open.keys():
+            self.open[edge] = self.ax.add_collection(
+                PolyCollection([], facecolor="none", edgecolor=edge, hatch="///", zorder=2.9), autolim=False)
+        for edge, coll in self.open.items():
+            group = groups.get(edge, [])
+            coll.set_verts([b.corners() for b in group])
+            coll.set_linewidth([b.lw for b in group] or 0.0)
+            coll.set_linestyle([(0, (3, 2)) if b.ls != "-" else "-" for b in group] or "-")
+
+    def _set_legend(self, history, keys, colour, window, ticks) -> None:
+        entries = _legend_entries(history, keys, colour, window, ticks)
+        if entries == self.legend_rows:
+            return
+        if self.legend is not None:
+            self.legend.remove()
+        self.legend_rows = entries
+        self.legend = self.ax.legend(handles=[_handle(*e) for e in entries], loc="upper left",
+                                     bbox_to_anchor=(1.01, 1.0), fontsize=style.FONT["legend"], frameon=False)
+
+
+def _place_labels(ax, labels, window, out) -> int:
+    """Write labels above a bar, or below it when the space above is taken (the texts go to ``out``);
+    returns how many did not fit."""
     fig = ax.figure
     width_in = fig.get_figwidth() * ax.get_position().width
     x0, x1 = ax.get_xlim()
@@ -246,36 +391,43 @@ def _place_labels(ax, labels, window) -> int:
         for r, (dy, va) in enumerate(((-_BAR / 2 - 0.05, "bottom"), (_BAR / 2 + 0.05, "top"))):
             if all(x + half < a or x - half > b for a, b in rows[r]):
                 rows[r].append((x - half, x + half))
-                ax.text(x, y + dy, text, ha="center", va=va, fontsize=style.FONT["small"], zorder=5,
-                        color="#777777" if op.status == "fail" else "black",
-                        fontweight="bold" if op.id in window else "normal")
+                out.append(ax.text(x, y + dy, text, ha="center", va=va, fontsize=style.FONT["small"], zorder=5,
+                                   color="#777777" if op.status == "fail" else "black",
+                                   fontweight="bold" if op.id in window else "normal"))
                 break
         else:
             skipped += 1
     return skipped
 
 
-def _rgb(c):
-    import matplotlib.colors as mcolors
-    return mcolors.to_rgb(c)
-
-
-def _legend(ax, history, keys, colour, window, ticks):
-    handles = [Patch(facecolor=colour[k], edgecolor=colour[k], label=f"key {k}") for k in keys if k is not None]
+def _legend_entries(history, keys, colour, window, ticks) -> tuple:
+    """The legend's rows, as comparable (what, colour, label) triples."""
+    rows = [("patch", colour[k], f"key {k}") for k in keys if k is not None]
     kinds = {op.kind for op in history}
-    neutral = "#666666" if handles else colour[keys[0]]
-    handles.append(Patch(facecolor=neutral, edgecolor=neutral, label="write (filled)"))
+    neutral = mcolors.to_rgba("#666666") if rows else colour[keys[0]]
+    rows.append(("patch", neutral, "write (filled)"))
     if kinds & {"read", "dequeue"}:
-        handles.append(Patch(facecolor=(*_rgb(neutral), 0.28), edgecolor=neutral, label="read (pale)"))
+        rows.append(("pale", neutral, "read (pale)"))
     if any(op.pending for op in history):
-        handles.append(Patch(fill=False, edgecolor=neutral, ls=(0, (3, 2)), hatch="///",
-                             label="outcome unknown (info)"))
+        rows.append(("open", neutral, "outcome unknown (info)"))
     if any(op.status == "fail" for op in history):
-        handles.append(Patch(facecolor=_FAILED, edgecolor=style.CRASHED, label="failed (no effect)"))
+        rows.append(("failed", None, "failed (no effect)"))
     if window:
-        handles.append(Patch(fill=False, edgecolor=style.FAULT, lw=2.0, label="violating window"))
+        rows.append(("outline", None, "violating window"))
     if ticks:
-        handles.append(Line2D([], [], ls="none", marker="|", ms=10, mew=2, color=style.CURSOR,
-                              label="linearization point"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=style.FONT["legend"],
-              frameon=False)
+        rows.append(("tick", None, "linearization point"))
+    return tuple(rows)
+
+
+def _handle(what, c, label):
+    if what == "patch":
+        return Patch(facecolor=c, edgecolor=c, label=label)
+    if what == "pale":
+        return Patch(facecolor=(*c[:3], 0.28), edgecolor=c, label=label)
+    if what == "open":
+        return Patch(fill=False, edgecolor=c, ls=(0, (3, 2)), hatch="///", label=label)
+    if what == "failed":
+        return Patch(facecolor=_FAILED, edgecolor=style.CRASHED, label=label)
+    if what == "outline":
+        return Patch(fill=False, edgecolor=style.FAULT, lw=2.0, label=label)
+    return Line2D([], [], ls="none", marker="|", ms=10, mew=2, color=style.CURSOR, label=label)

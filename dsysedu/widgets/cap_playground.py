@@ -22,16 +22,17 @@ import time
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.collections import PolyCollection
 
 from ..check.history import History
 from ..protocols.cap import (MODES, cap_measures, cap_scenario, lost_write_ops, partition_groups, replica_ids,
                              stale_read_ops)
 from ..sim import run
 from ..viz import TopologyView, style
-from ..viz.history import history_view
+from ..viz.history import HistoryView, history_view
 from .controls import PartitionEditor, SeedBox, TimeScrubber, warning_html
 from .playground import _fmt
-from .render import LayeredBlitter, new_figure
+from .render import CachedArtist, LayeredBlitter, new_figure
 
 __all__ = ["CapPlayground", "cap_layout", "cap_layout_of", "cap_pictures", "history_panel", "cap_rerun_ms",
            "trace_partition"]
@@ -116,10 +117,21 @@ class CapPlayground:
         self.status = W.HTML()
         self.status.add_class("dsysedu-status")
         self.fig = new_figure(12.8, 5.0)
-        gs = self.fig.add_gridspec(1, 2, width_ratios=(1.0, 1.45), left=0.0, right=0.87, bottom=0.1, top=0.84,
+        gs = self.fig.add_gridspec(1, 2, width_ratios=(1.0, 1.45), left=0.0, right=0.855, bottom=0.1, top=0.84,
                                    wspace=0.28)
         self.ax_topo = self.fig.add_subplot(gs[0])
         self.ax_hist = self.fig.add_subplot(gs[1])
+        # the history panel is set up once (lanes, ticks, limits); each run refills its bars
+        self.hview = HistoryView(self.ax_hist, range(self.replicas, self.replicas + self.clients),
+                                 (0.0, self.until), labels=False)
+        self.ax_hist.set_xlabel("time (s)", fontsize=style.FONT["label"])
+        self.shade = self.ax_hist.add_collection(
+            PolyCollection([], facecolor=style.FAULT, alpha=0.08, lw=0, zorder=0,
+                           transform=self.ax_hist.get_xaxis_transform()), autolim=False)
+        self.partition_labels: list = []
+        self.now_line = self.ax_hist.axvline(0.0, color=style.CURSOR, lw=1.2, zorder=7)
+        self._pixels: dict = {}   # text is slow to draw: the legend's and labels' pixels, kept
+        self.legend = CachedArtist(pixels=self._pixels)
         self.blitter = LayeredBlitter(self.fig)
         self.fig.text(0.005, 0.015, "colour = whose write: a replica holds the x written by that client "
                       "(a client has the colour of its own writes)", fontsize=style.FONT["label"], color="#444444")
@@ -167,22 +179,33 @@ class CapPlayground:
     def _draw(self, trace) -> None:
         key = (tuple(map(tuple, self.groups() or ())),)
         t0 = min(self.scrubber.t, trace.end_time)
-        self.ax_hist.clear()
-        self._draw_history()
-        self.now_line = self.ax_hist.axvline(t0, color=style.CURSOR, lw=1.2, zorder=7)
+        layer = self._draw_history()
+        self.now_line.set_xdata([t0, t0])
         self.scrubber.set_end(trace.end_time)
         if self.topo is not None and key == self._pos_key and self.topo.set_trace(trace):
             # same layout and legend: keep the still picture, redraw only the history panel
-            self.blitter.relayer(self.topo.draw(t0) + [self.now_line])
+            self.blitter.relayer(self.topo.draw(t0) + [self.now_line], layer=layer)
             return
         self.ax_topo.clear()
         self.topo = TopologyView(trace, ax=self.ax_topo, color_by="state", show_messages=False,
                                  pos=cap_layout_of(trace), legend=True)
         self._pos_key = key
-        self.blitter.reset(self.topo.draw(t0) + [self.now_line], layer=self.ax_hist)
+        self.blitter.reset(self.topo.draw(t0) + [self.now_line], layer=layer)
 
-    def _draw_history(self) -> None:
-        history_panel(self.trace, self.ax_hist, history=self.history, measures=self.measures, until=self.until)
+    def _draw_history(self) -> list:
+        """Refill the history panel with this run; returns the artists that change with each run
+        (the legend through a pixel cache: its rows change seldom and text is slow to draw)."""
+        spans, ringed, title = _panel_parts(self.trace, self.history, self.measures)
+        self.hview.update(self.history, verdict=self.measures.verdict, highlight=ringed, title=title)
+        self.shade.set_verts([((a, 0), (b, 0), (b, 1), (a, 1)) for a, b in spans])
+        for label in self.partition_labels:
+            label.artist.remove()
+        # a label's kept pixels hold the shading under it: keyed by the whole span
+        self.partition_labels = [CachedArtist(_partition_label(self.ax_hist, a), ("partition", a, b), self._pixels)
+                                 for a, b in spans]
+        self.legend.show(self.hview.legend, self.hview.legend_rows)
+        changed = [a for a in self.hview.artists() if a is not self.hview.legend]
+        return changed + [self.legend, self.shade] + self.partition_labels
 
     def show_time(self, t: float) -> None:
         """Redraw at time ``t`` (no re-run)."""
@@ -228,18 +251,27 @@ def history_panel(trace, ax, *, history=None, measures=None, until=None):
     history = History.from_trace(trace) if history is None else history
     m = cap_measures(trace) if measures is None else measures
     until = trace.end_time if until is None else until
-    spans = trace_partition(trace)
+    spans, ringed, title = _panel_parts(trace, history, m)
     for a, b in spans:
         ax.axvspan(a, b, color=style.FAULT, alpha=0.08, zorder=0, lw=0)
+    history_view(history, ax=ax, verdict=m.verdict, t=(0.0, until), labels=False, highlight=ringed, title=title)
+    for a, _b in spans:
+        _partition_label(ax, a)
+    ax.set_xlabel("time (s)", fontsize=style.FONT["label"])
+    return ax
+
+
+def _panel_parts(trace, history, m):
+    """(partition spans, ringed op ids, title) of the history panel of a CAP run."""
     ringed = [op.id for op in stale_read_ops(history)] + [op.id for op in lost_write_ops(history, trace)]
     title = (f"{m.mode}: client history, {len(history)} operations; "
              f"ringed: {m.stale} stale reads, {m.lost} lost writes")
-    history_view(history, ax=ax, verdict=m.verdict, t=(0.0, until), labels=False, highlight=ringed, title=title)
-    for a, _b in spans:
-        ax.text(a, 0.01, " partition", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
-                fontsize=style.FONT["small"], color=style.FAULT)
-    ax.set_xlabel("time (s)", fontsize=style.FONT["label"])
-    return ax
+    return trace_partition(trace), ringed, title
+
+
+def _partition_label(ax, a):
+    return ax.text(a, 0.01, " partition", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
+                   fontsize=style.FONT["small"], color=style.FAULT)
 
 
 def cap_pictures(trace, t: float, axes=None):

@@ -7,12 +7,15 @@ the moving artists on top (matplotlib's blitting, done off-screen).
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["new_figure", "png_bytes", "Blitter", "LayeredBlitter"]
+__all__ = ["new_figure", "png_bytes", "Blitter", "LayeredBlitter", "CachedArtist"]
 
 
 def new_figure(width: float = 12.0, height: float = 4.6, dpi: int = 90, **subplot_kw):
@@ -29,10 +32,23 @@ def png_bytes(fig) -> bytes:
 
 
 def _encode(rgba: np.ndarray) -> bytes:
-    from PIL import Image
-    buf = io.BytesIO()
-    Image.fromarray(rgba[..., :3]).save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
+    """PNG bytes of an RGBA frame (alpha dropped): rows unfiltered, deflated at level 1.
+
+    Filtering each row (what Pillow does) costs more than it saves on these mostly-flat
+    pictures: this is about twice as fast as Pillow at ``compress_level=1`` and no bigger.
+    """
+    h, w = rgba.shape[:2]
+    raw = np.empty((h, 1 + 3 * w), np.uint8)
+    raw[:, 0] = 0                                   # filter type "None" for every row
+    rgb = raw[:, 1:].reshape(h, w, 3)
+    for c in range(3):                              # channel by channel: 5x faster than one strided copy
+        rgb[..., c] = rgba[..., c]
+    return b"".join((b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)),
+                     _chunk(b"IDAT", zlib.compress(raw.data, 1)), _chunk(b"IEND", b"")))
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
 
 
 class Blitter:
@@ -78,17 +94,31 @@ class LayeredBlitter(Blitter):
         self._middle = None
 
     def reset(self, moving, layer=None) -> None:
+        """New moving artists, and a new middle ``layer`` when given: one Axes, or a list of
+        artists (only the parts of a panel that change; the rest stays in the still picture)."""
         super().reset(moving)
         self._middle = None
         if layer is not None:
-            self.layer = layer
-            layer.set_animated(True)  # kept out of the still picture
+            new = list(layer) if isinstance(layer, (list, tuple)) else [layer]
+            for a in self._layers():
+                if a not in new:
+                    a.set_animated(False)
+            self.layer = layer if not isinstance(layer, (list, tuple)) else \
+                sorted(new, key=lambda a: a.get_zorder())
+            for a in new:
+                a.set_animated(True)  # kept out of the still picture
 
-    def relayer(self, moving) -> None:
-        """The layer Axes was redrawn (with new moving artists); the still picture stays."""
+    def relayer(self, moving, layer=None) -> None:
+        """The layer was redrawn (with new moving artists, and maybe new layer artists); the still
+        picture stays."""
         still = self._background
-        self.reset(moving)
+        self.reset(moving, layer)
         self._background = still
+
+    def _layers(self) -> list:
+        if self.layer is None:
+            return []
+        return list(self.layer) if isinstance(self.layer, list) else [self.layer]
 
     def png(self) -> bytes:
         if self._background is None:
@@ -96,11 +126,47 @@ class LayeredBlitter(Blitter):
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
         if self._middle is None:
             self.canvas.restore_region(self._background)
-            if self.layer is not None:
-                self.fig.draw_artist(self.layer)
+            for a in self._layers():
+                self.fig.draw_artist(a)
             self._middle = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
             self.canvas.restore_region(self._middle)
         for a in self.moving:
             self.fig.draw_artist(a)
         return _encode(np.asarray(self.canvas.buffer_rgba()))
+
+
+class CachedArtist(Artist):
+    """Stands in for a slow artist (a legend: text is slow to draw) in a blitter's layer: draws
+    it the first time a ``key`` is shown, then pastes the pixels kept for that key.
+
+    The pixels include what lay under the artist, so use it only where that does not change
+    (a legend outside the Axes, on the figure's plain background). :meth:`show` switches to
+    another artist and key; :meth:`forget` drops the kept pixels. Stand-ins may share one
+    ``pixels`` dict (key -> pixels) when their keys differ.
+    """
+
+    def __init__(self, artist=None, key=None, pixels=None):
+        super().__init__()
+        self.artist, self.key = None, None
+        self._pixels: dict = {} if pixels is None else pixels
+        if artist is not None:
+            self.show(artist, key)
+
+    def show(self, artist, key) -> None:
+        self.artist, self.key = artist, key
+        artist.set_animated(True)  # drawn only through this stand-in
+        self.set_zorder(artist.get_zorder())
+
+    def forget(self) -> None:
+        self._pixels.clear()
+
+    def draw(self, renderer) -> None:
+        if self.artist is None:
+            return
+        kept = self._pixels.get(self.key)
+        if kept is not None:
+            renderer.restore_region(kept)
+            return
+        self.artist.draw(renderer)
+        self._pixels[self.key] = renderer.copy_from_bbox(self.artist.get_window_extent(renderer).padded(2))

@@ -116,8 +116,34 @@ def test_a_long_history_shows_a_window_around_the_violation():
 def test_highlight_rings_operations():
     h, _ = example_histories()["linearizable"]
     ax = history_view(h, highlight=[0, 3])
-    rings = [p for p in ax.patches if _same(p.get_facecolor(), style.HIGHLIGHT)]
+    rings = [path for c in ax.collections if len(c.get_facecolor()) and _same(c.get_facecolor()[0], style.HIGHLIGHT)
+             for path in c.get_paths()]
     assert len(rings) == 2
+    for i, ring in zip((0, 3), rings):      # each ring surrounds its operation's bar
+        bar = ax.dsysedu_bars[i]
+        (x0, y0), (x1, y1) = ring.vertices.min(axis=0), ring.vertices.max(axis=0)
+        assert x0 < bar.get_x() < bar.get_x() + bar.get_width() < x1
+        assert y0 < bar.get_y() < bar.get_y() + bar.get_height() < y1
+
+
+def test_a_view_refilled_with_new_histories_shows_only_the_last_one():
+    first = _mixed_history()
+    second = linearizable_kv_history(12, clients=4, keys=1, seed=9)
+    v = check_linearizable(second, "kv")
+    from matplotlib.figure import Figure
+    ax = Figure(figsize=(10, 4)).subplots()
+    view = history_module.HistoryView(ax, sorted(first.clients()), (0, max(o.end for o in [*first, *second]
+                                                                           if o.complete is not None)))
+    view.update(first, highlight=[1, 2])
+    view.update(second, verdict=v, highlight=[0])
+    assert set(ax.dsysedu_bars) == {o.id for o in second}
+    assert len(view.solid.get_paths()) == len(second) and len(view.rings.get_paths()) == 1
+    assert len(view.strikes.get_segments()) == 0 and sum(len(c.get_paths()) for c in view.open.values()) == 0
+    assert len(view.ticks.get_xdata()) == len(second) and "✓" in view.title.get_text()
+    assert [t.get_text() for t in ax.texts] == [t.get_text() for t in view._extra]   # old labels gone
+    assert "linearization point" in [t.get_text() for t in ax.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="no lane"):
+        view.update(linearizable_kv_history(12, clients=6, keys=1, seed=9))
 
 
 def test_bad_input():
