@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["Action", "FrozenDict", "FrozenList", "FrozenSet", "freeze", "thaw", "NodeView", "StateView", "NodesOnlyView"]
+__all__ = ["Action", "FrozenDict", "FrozenList", "FrozenSet", "freeze", "thaw", "NodeView", "StateView",
+           "NodesOnlyView"]
 
 class Action(NamedTuple):
     """One step of the transition system.

@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsysedu.check.mc_search import predicate_on
+from dsysedu.check.mc_state import Model
 from dsysedu.check.mc_view import NodesOnlyView, StateView
 from dsysedu.check.model_checker import check, invariant
 from dsysedu.protocols.mutex import mutex_model
 from dsysedu.protocols.toys import Flood
-from dsysedu.check.mc_state import Model
 from dsysedu.protocols.twopc import (ABORTED, COMMITTED, ForgetfulParticipant, MajorityCoordinator, atomicity,
                                      twopc_model)
 
