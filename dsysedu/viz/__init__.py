@@ -10,7 +10,7 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 - :func:`timeline`: an observed value over time, per node.
 - :func:`raft_log` / :class:`RaftLogView`: every node's Raft log at time t (:func:`logs_at` rebuilds them).
 - :func:`frames`, :func:`to_html`, :func:`snapshot`: replay and stills.
-- :func:`history_view`: a client history, a lane per client (chapter 3.2).
+- :func:`history_view` / :class:`HistoryView`: a client history, a lane per client (chapters 2.1.3, 3.2).
 - :func:`clocks_view`: logical and physical clocks against causality (chapter 2.1).
 - :func:`staleness_plot`, :func:`crdt_replicas`, :func:`state_hash_grid`: replication (chapter 3.2).
 - :func:`draw_net`, :func:`draw_state_graph`: Petri nets and their reachability graphs (chapter 2.2).
@@ -27,7 +27,7 @@ Examples
 """
 from .clocks import clocks_view
 from .coursemap import course_map
-from .history import history_view
+from .history import HistoryView, history_view
 from .petri import draw_net, draw_state_graph
 from .replication import crdt_replicas, staleness_plot, state_hash_grid
 from .stategraph import state_graph
@@ -41,5 +41,5 @@ from .topology import TopologyView, topology
 __all__ = ["topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
            "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color", "raft_log",
            "RaftLogView", "logs_at", "term_color",
-           "history_view", "clocks_view", "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net",
+           "history_view", "HistoryView", "clocks_view", "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net",
            "draw_state_graph", "state_graph"]
