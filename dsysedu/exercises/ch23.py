@@ -1,0 +1,68 @@
+"""Chapter 2.3 exercise: state the property the model checker then verifies.
+
+- ``ch23-mutual-exclusion``: write ``safe(s)``, true exactly in the states of the lock server
+  (:mod:`dsysedu.protocols.mutex`) where at most one client that is up is in its critical section.
+  The hidden cases are states the model checker reached: every reachable state of the correct
+  server with two and with three clients, and the bad states plus a sample of the others of the
+  server with an impatient client (the one whose bug section 2.3.1 finds).
+
+A predicate sees the state through :class:`~dsysedu.check.mc_view.StateView`: ``s.nodes``,
+``s.is_up(n)``, ``s[n].phase`` and ``s.field("phase")`` (a dict over the up nodes that have it).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..check.mc_view import StateView
+from ..check.model_checker import reachable_graph
+from ..protocols.mutex import CRITICAL, ImpatientClient, LockClient, mutex_model, mutual_exclusion
+from .core import Exercise, register
+
+__all__ = ["safe_reference", "mutex_states"]
+
+
+def safe_reference(s) -> bool:
+    """At most one client that is up is in its critical section (the package's ``mutual_exclusion``)."""
+    return sum(1 for v in s.field("phase").values() if v == CRITICAL) <= 1
+
+
+class _Case(StateView):
+    """A state handed to the learner's predicate; it prints as the model checker describes it."""
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "the state\n    " + self.model.describe(self.state).replace("\n", "\n    ")
+
+
+@lru_cache(maxsize=None)
+def mutex_states() -> tuple:
+    """``(description, StateView)`` for the hidden cases, in a fixed order."""
+    out = []
+    for client, n, every in ((LockClient, 2, 1), (LockClient, 3, 1), (ImpatientClient, 2, 25)):
+        model = mutex_model(n, client, symmetric=False)
+        graph = reachable_graph(model, max_states=5000)
+        states = sorted(graph.nodes, key=lambda s: (graph.nodes[s]["depth"], model.describe(s)))
+        for k, state in enumerate(states):
+            view = _Case(model, state)
+            bad = not mutual_exclusion.predicate(view)
+            if bad or k % every == 0:
+                name = f"{n} clients ({client.__name__})"
+                out.append((f"{name}, a state {graph.nodes[state]['depth']} steps from the start:\n    "
+                            + model.describe(state).replace("\n", "\n    "), view))
+    return tuple(out)
+
+
+def _same_truth(expected, got) -> bool:
+    """A bool (numpy's and z3's are not accepted: the checker asks Python's ``not``)."""
+    return isinstance(got, bool) and got == expected
+
+
+register(Exercise(
+    id="ch23-mutual-exclusion",
+    title="Write the mutual-exclusion invariant that the model checker verifies",
+    cases=lambda: [(desc, (view,)) for desc, view in mutex_states()],
+    reference=safe_reference,
+    same=_same_truth,
+    hint="count the clients whose phase is 'critical' among those that are up: s.field('phase') gives "
+         "{node: phase} over the up nodes that have a phase (the server has none).",
+))
