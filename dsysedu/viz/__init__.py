@@ -14,6 +14,7 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 - :func:`clocks_view`: logical and physical clocks against causality (chapter 2.1).
 - :func:`staleness_plot`, :func:`crdt_replicas`, :func:`state_hash_grid`: replication (chapter 3.2).
 - :func:`draw_net`, :func:`draw_state_graph`: Petri nets and their reachability graphs (chapter 2.2).
+- :class:`SpreadView`, :func:`spread_figure`, :func:`spread_html`: a gossip spread and its infection curve (chapter 3.4).
 - :func:`state_graph`: the reachable states of a small model-checked system (chapter 2.3).
 
 Examples
@@ -30,6 +31,7 @@ from .coursemap import course_map
 from .history import HistoryView, history_view
 from .petri import draw_net, draw_state_graph
 from .replication import crdt_replicas, staleness_plot, state_hash_grid
+from .spread import SpreadView, spread_figure, spread_html
 from .stategraph import state_graph
 from .raftlog import RaftLogView, logs_at, raft_log
 from .animate import AnimationHTML, frames, snapshot, to_html
@@ -42,4 +44,4 @@ __all__ = ["topology", "TopologyView", "spacetime", "SpacetimeView", "timeline",
            "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color", "raft_log",
            "RaftLogView", "logs_at", "term_color",
            "history_view", "HistoryView", "clocks_view", "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net",
-           "draw_state_graph", "state_graph"]
+           "draw_state_graph", "state_graph", "SpreadView", "spread_figure", "spread_html"]

@@ -11,8 +11,8 @@ from matplotlib.text import Text
 
 from dsysedu.protocols.gossip import gossip_scenario, run_to_full_spread, spread_stats
 from dsysedu.viz import style
-from dsysedu.widgets.gossip_playground import (LARGE_N, SpreadView, hop_layout, spread_curves, spread_figure,
-                                               spread_style)
+from dsysedu.viz.spread import (LARGE_N, SpreadView, hop_layout, spread_curves, spread_figure,
+                                spread_style)
 
 from .page import VIEW_IMG, metric as _metric, wait_settled as _wait_settled, \
     wait_src_change as _wait_src_change
