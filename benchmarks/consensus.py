@@ -34,9 +34,9 @@ REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, REPO)
 
 from dsysedu import Crash, Scenario, run  # noqa: E402
-from dsysedu.check.raft import leaders  # noqa: E402
-from dsysedu.protocols.paxos import Paxos  # noqa: E402
-from dsysedu.protocols.raft import Raft  # noqa: E402
+from dsysedu.protocols.consensus.raft.properties import leaders  # noqa: E402
+from dsysedu.protocols.consensus.paxos import Paxos  # noqa: E402
+from dsysedu.protocols.consensus.raft import Raft  # noqa: E402
 
 RUNS = 20
 SWEEP_SEEDS = 40

@@ -23,7 +23,7 @@ import networkx as nx  # noqa: E402
 import simpy  # noqa: E402
 
 from dsysedu import LinkModel, Node, Scenario, Uniform, run  # noqa: E402
-from dsysedu.protocols.toys import Flood  # noqa: E402
+from dsysedu.protocols.basics.toys import Flood  # noqa: E402
 
 REPEATS = 3
 MESSAGES = 200_000

@@ -33,7 +33,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from dsysedu.check.model_checker import check  # noqa: E402
-from dsysedu.protocols.twopc import atomicity, twopc_model  # noqa: E402
+from dsysedu.protocols.transactions.twopc import atomicity, twopc_model  # noqa: E402
 
 REPEATS = 3
 N = 5

@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     trace.save(out / f"{args.demo}.jsonl")
     import matplotlib.pyplot as plt
 
-    from .viz.animate import frames, snapshot, to_html
+    from dsysedu.viz.animate import frames, snapshot, to_html
     t_mid = float(frames(trace, 3)[1])  # the middle of the activity, not of a quiet tail
     fig = snapshot(trace, t_mid, path=out / f"{args.demo}.png")
     plt.close(fig)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import networkx as nx
 
 from .sim import LinkModel, Scenario, Uniform
-from .sim._check import number, positive_int
-from .protocols.request_reply import RequestReply
-from .protocols.toys import Flood, PingEcho
+from dsysedu.sim.validate import number, positive_int
+from dsysedu.protocols.basics.request_reply import request_reply_scenario
+from dsysedu.protocols.basics.toys import Flood, PingEcho
 
-__all__ = ["DEMOS", "demo", "flood", "ping", "request_reply"]
+__all__ = ["DEMOS", "demo", "flood", "ping"]
 
 
 def flood(nodes: int = 8, loss: float = 0.0, faults=(), degree: int | None = None, seed_graph: int = 0,
@@ -42,22 +42,7 @@ def ping(nodes: int = 4, loss: float = 0.0, faults=(), rounds: int = 10, interva
                     faults=tuple(faults), until=until, name="ping")
 
 
-def request_reply(loss: float = 0.1, latency=None, reorder: bool = False, requests: int = 20,
-                  interval: float = 0.1, timeout: float = 0.15, faults=(), duplicate: float = 0.0,
-                  until: float | None = None) -> Scenario:
-    """Chapter 1's two nodes: a client (0) sends deposits to a server (1) over an unreliable link."""
-    positive_int("requests", requests, low=1, high=100_000)
-    number("interval", interval, low=0.0, low_open=True)
-    number("timeout", timeout, low=0.0, low_open=True)
-    link = LinkModel(latency=Uniform(0.01, 0.06) if latency is None else latency, loss=loss,
-                     duplicate=duplicate, reorder=reorder)
-    until = requests * interval + timeout + 0.5 if until is None else until
-    return Scenario(RequestReply, nodes=2, node_params={0: {"requests": requests, "interval": interval,
-                                                            "timeout": timeout}},
-                    link=link, faults=tuple(faults), until=until, name="request_reply")
-
-
-DEMOS = {"flood": flood, "ping": ping, "request-reply": request_reply}
+DEMOS = {"flood": flood, "ping": ping, "request-reply": request_reply_scenario}
 
 
 def demo(name: str, **knobs) -> Scenario:

@@ -68,13 +68,6 @@ def all_hold(verdicts) -> Verdict:
     return Verdict(True, "all", f"{len(verdicts)} properties hold ({names})")
 
 
-from .consensus import agreement, decisions, termination, validity  # noqa: E402
-from .raft import (election_safety, leader_completeness, log_matching, raft_safety,  # noqa: E402
-                   state_machine_safety)
-
-__all__ += ["agreement", "validity", "termination", "decisions", "election_safety", "log_matching",
-            "leader_completeness", "state_machine_safety", "raft_safety"]
-
 from .consistency import ConsistencyVerdict, check_causal, check_sequential, example_histories  # noqa: E402
 from .history import History, Operation  # noqa: E402
 from .linearizability import (LinearizabilityVerdict, SearchBudgetExceeded, brute_force_linearizable,  # noqa: E402
@@ -85,8 +78,8 @@ __all__ += ["History", "Operation", "check_linearizable", "LinearizabilityVerdic
             "brute_force_linearizable", "check_sequential", "check_causal", "ConsistencyVerdict", "example_histories",
             "Register", "CasRegister", "KeyValue", "Counter", "Queue"]
 
-# Two kinds of model live in check/: the sequential models of histories (check.models.Model) and the
-# transition systems of the model checker (check.model_checker.Model); import either from its module.
+# Two kinds of model live in check/: the sequential specifications of histories
+# (check.models.SequentialModel) and the transition systems of the model checker (check.model_checker.Model).
 from .model_checker import (Action, Result, check, deadlock_free, eventually, invariant,  # noqa: E402
                             reachable, replay, replay_in, within)
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 import networkx as nx
 import numpy as np
 
-from . import Verdict
+from dsysedu.check import Verdict
 from .history import History, Operation
 from .linearizability import SearchBudgetExceeded, _prepare
 from .models import KeyValue, op_label, resolve_model

@@ -40,7 +40,7 @@ import itertools
 import math
 from dataclasses import dataclass, replace
 
-from . import Verdict
+from dsysedu.check import Verdict
 from .history import History
 from .models import op_label, resolve_model
 

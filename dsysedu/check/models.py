@@ -16,7 +16,7 @@ A model is any object with
 
 and optionally ``readonly`` (kinds that never change the state: a pending one can be dropped)
 and ``partition(history)`` -> a list of ``(key, sub_history)`` that may be checked apart.
-Subclass :class:`Model` to get the defaults. States must be hashable and compare by value
+Subclass :class:`SequentialModel` to get the defaults. States must be hashable and compare by value
 (ints, strings, tuples, frozensets): the checker remembers the (linearized set, state) pairs
 it has seen.
 
@@ -38,11 +38,11 @@ from __future__ import annotations
 
 from numbers import Number
 
-__all__ = ["Model", "Register", "CasRegister", "KeyValue", "Counter", "Queue", "MODELS", "resolve_model",
+__all__ = ["SequentialModel", "Register", "CasRegister", "KeyValue", "Counter", "Queue", "MODELS", "resolve_model",
            "op_label"]
 
 
-class Model:
+class SequentialModel:
     """Base class of sequential models (see the module docstring for the protocol)."""
 
     name = "model"
@@ -63,7 +63,7 @@ class Model:
         return f"{type(self).__name__}()"
 
 
-class Register(Model):
+class Register(SequentialModel):
     """A read/write register holding one value (``initial`` before any write).
 
     A read is right when it returns the current value; a write sets it.
@@ -172,7 +172,7 @@ class KeyValue(Register):
         return f"KeyValue(initial={self.initial!r}, partitioned={self.partitioned})"
 
 
-class Counter(Model):
+class Counter(SequentialModel):
     """A counter: ``add`` (value: the increment) and ``read`` (result: the total).
 
     Examples
@@ -202,7 +202,7 @@ class Counter(Model):
         raise ValueError(f"{self.name} model: unknown operation kind {op.kind!r} (allowed: {self.kinds})")
 
 
-class Queue(Model):
+class Queue(SequentialModel):
     """A FIFO queue: ``enqueue`` (value) and ``dequeue`` (result: the head, None when empty).
 
     Examples
@@ -235,7 +235,7 @@ class Queue(Model):
 MODELS = {"register": Register, "kv": KeyValue, "counter": Counter, "queue": Queue, "cas-register": CasRegister}
 
 
-def resolve_model(model) -> Model:
+def resolve_model(model) -> SequentialModel:
     """A model instance from a name in :data:`MODELS` or an object that has ``init`` and ``step``.
 
     Raises
@@ -252,7 +252,7 @@ def resolve_model(model) -> Model:
     """
     if isinstance(model, str):
         if model not in MODELS:
-            raise ValueError(f"unknown model {model!r}; use one of {sorted(MODELS)} or a Model instance")
+            raise ValueError(f"unknown model {model!r}; use one of {sorted(MODELS)} or a SequentialModel instance")
         return MODELS[model]()
     if isinstance(model, type):
         raise TypeError(f"pass a model instance ({model.__name__}()), not the class")

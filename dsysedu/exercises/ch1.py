@@ -1,9 +1,9 @@
 """Chapter 1 exercises: what a client can know over an unreliable link."""
 from __future__ import annotations
 
-from ..demos import request_reply
-from ..protocols.request_reply import outcomes
-from ..sim import Crash, run
+from dsysedu.protocols.basics import request_reply_scenario
+from dsysedu.protocols.basics.request_reply import outcomes
+from dsysedu.sim import Crash, run
 from .core import Exercise, register
 
 __all__ = ["classify_reference", "timeout_reference"]
@@ -19,7 +19,7 @@ def _classify_cases():
     cases = []
     for loss, seed, faults in ((0.0, 1, ()), (0.2, 2, ()), (0.4, 3, ()), (0.3, 4, (Crash(1, at=0.5, until=1.2),)),
                                (0.1, 5, ())):
-        tr = run(request_reply(loss=loss, requests=15, faults=faults), seed=seed)
+        tr = run(request_reply_scenario(loss=loss, requests=15, faults=faults), seed=seed)
         cases.append((f"request/reply with loss={loss}, seed={seed}, faults={list(faults)}", (tr,)))
     return cases
 

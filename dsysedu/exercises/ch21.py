@@ -12,7 +12,7 @@ F. Mattern, "Virtual time and global states of distributed systems", 1989.
 """
 from __future__ import annotations
 
-from ..formal.interleavings import count_interleavings
+from dsysedu.formal.interleavings import count_interleavings
 from .core import Exercise, register
 
 __all__ = ["compare_reference", "count_reference"]

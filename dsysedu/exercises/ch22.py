@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import z3
 
-from ..formal.petri import PetriNet, deadlocks, dining_philosophers, producer_consumer
-from ..formal.proofs import ONE_TOKEN, LockServer, check_inductive
+from dsysedu.formal.petri import PetriNet, deadlocks, dining_philosophers, producer_consumer
+from dsysedu.formal.proofs import ONE_TOKEN, LockServer, check_inductive
 from .core import Exercise, register
 
 __all__ = ["enabled_reference", "deadlock_reference", "invariant_reference"]

@@ -1,21 +1,21 @@
 """Chapter 2.3 exercise: state the property the model checker then verifies.
 
 - ``ch23-mutual-exclusion``: write ``safe(s)``, true exactly in the states of the lock server
-  (:mod:`dsysedu.protocols.mutex`) where at most one client that is up is in its critical section.
+  (:mod:`dsysedu.protocols.coordination.mutex`) where at most one client that is up is in its critical section.
   The hidden cases are states the model checker reached: every reachable state of the correct
   server with two and with three clients, and the bad states plus a sample of the others of the
   server with an impatient client (the one whose bug section 2.3.1 finds).
 
-A predicate sees the state through :class:`~dsysedu.check.mc_view.StateView`: ``s.nodes``,
+A predicate sees the state through :class:`~dsysedu.check.model_checker.values.StateReader`: ``s.nodes``,
 ``s.is_up(n)``, ``s[n].phase`` and ``s.field("phase")`` (a dict over the up nodes that have it).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
-from ..check.mc_view import StateView
-from ..check.model_checker import reachable_graph
-from ..protocols.mutex import CRITICAL, ImpatientClient, LockClient, mutex_model, mutual_exclusion
+from dsysedu.check.model_checker.values import StateReader
+from dsysedu.check.model_checker import reachable_graph
+from dsysedu.protocols.coordination.mutex import CRITICAL, ImpatientClient, LockClient, mutex_model, mutual_exclusion
 from .core import Exercise, register
 
 __all__ = ["safe_reference", "mutex_states"]
@@ -26,7 +26,7 @@ def safe_reference(s) -> bool:
     return sum(1 for v in s.field("phase").values() if v == CRITICAL) <= 1
 
 
-class _Case(StateView):
+class _Case(StateReader):
     """A state handed to the learner's predicate; it prints as the model checker describes it."""
     __slots__ = ()
 
@@ -36,7 +36,7 @@ class _Case(StateView):
 
 @lru_cache(maxsize=None)
 def mutex_states() -> tuple:
-    """``(description, StateView)`` for the hidden cases, in a fixed order."""
+    """``(description, StateReader)`` for the hidden cases, in a fixed order."""
     out = []
     for client, n, every in ((LockClient, 2, 1), (LockClient, 3, 1), (ImpatientClient, 2, 25)):
         model = mutex_model(n, client, symmetric=False)

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..check import Verdict
-from ..protocols.crdt import law_counterexample
+from dsysedu.check import Verdict
+from dsysedu.protocols.replication.crdt import law_counterexample
 from .core import Exercise, register
 
 __all__ = ["strong_reference", "gcounter_merge_reference", "merge_laws"]

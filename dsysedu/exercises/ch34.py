@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from numbers import Real
 
-from ..protocols.failure_detectors import phi
+from dsysedu.protocols.membership.failure_detectors import phi
 from .core import Exercise, register
 
 __all__ = ["phi_reference", "suspects_reference"]

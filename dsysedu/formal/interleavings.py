@@ -33,7 +33,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from ..sim._check import positive_int
+from dsysedu.sim.validate import positive_int
 
 __all__ = ["count_interleavings", "interleavings", "increment", "execute", "outcomes", "outcome_table",
            "growth_table", "OPS"]

@@ -21,7 +21,7 @@ References
 Examples
 --------
 >>> from dsysedu import Scenario, run
->>> from dsysedu.protocols.toys import PingEcho
+>>> from dsysedu.protocols.basics.toys import PingEcho
 >>> trace = run(Scenario(PingEcho, nodes=3, params={"rounds": 2}), seed=1)
 >>> model = SystemModel.from_trace(trace, t=0.105)
 >>> model.processes, len(model.channels), len(model.messages)
@@ -36,9 +36,9 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from ..check import Verdict
-from ..sim._check import number
-from ..sim.trace import PROCESS_KINDS, Trace
+from dsysedu.check import Verdict
+from dsysedu.sim.validate import number
+from dsysedu.sim.trace import PROCESS_KINDS, Trace
 
 __all__ = ["InFlight", "SystemModel", "process_events", "local_view", "cut_at", "is_consistent",
            "global_state", "consistent_cuts"]
@@ -144,40 +144,6 @@ class SystemModel:
     def is_connected(self) -> bool:
         """Can every process reach every other along channels? (strong connectivity)"""
         return nx.is_strongly_connected(self.graph)
-
-    def draw(self, ax=None, seed=0, title=None):
-        """Draw ``P`` as circles, ``C`` as arrows, and the size of ``M`` on each channel.
-
-        Returns the matplotlib Axes. ``seed`` fixes the layout.
-        """
-        import matplotlib.pyplot as plt
-        from ..viz import style
-        g = self.graph
-        if ax is None:
-            _fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
-        pos = style.layout(nx.Graph(g), seed=seed)
-        busy = [(u, v) for u, v, d in g.edges(data=True) if d["in_flight"]]
-        idle = [(u, v) for u, v, d in g.edges(data=True) if not d["in_flight"]]
-        arc = "arc3,rad=0.12"  # both directions of a link side by side
-        nx.draw_networkx_edges(g, pos, edgelist=idle, ax=ax, edge_color=style.EDGE, arrows=True,
-                               connectionstyle=arc, arrowsize=12, node_size=900)
-        nx.draw_networkx_edges(g, pos, edgelist=busy, ax=ax, edge_color=style.OKABE_ITO["blue"], width=2.2,
-                               arrows=True, connectionstyle=arc, arrowsize=14, node_size=900)
-        nx.draw_networkx_nodes(g, pos, ax=ax, node_color=style.OKABE_ITO["sky_blue"], node_size=900,
-                               edgecolors="black", linewidths=0.8)
-        nx.draw_networkx_labels(g, pos, ax=ax, labels={p: f"p{p}" for p in g}, font_size=style.FONT["node"])
-        for u, v in busy:
-            (x0, y0), (x1, y1) = pos[u], pos[v]
-            # label the arrow near its head, offset to the side its arc bends to
-            x, y = x0 + 0.62 * (x1 - x0), y0 + 0.62 * (y1 - y0)
-            dx, dy = (y1 - y0) * 0.12, -(x1 - x0) * 0.12
-            names = ", ".join(type(m.msg).__name__ for m in g.edges[u, v]["in_flight"])
-            ax.text(x + dx, y + dy, names, fontsize=style.FONT["small"], ha="center", va="center",
-                    color=style.OKABE_ITO["blue"], bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
-        ax.set_axis_off()
-        head = f"|P| = {len(self.processes)}, |C| = {len(self.channels)}, |M| in flight = {len(self.messages)}"
-        ax.set_title(head if title is None else f"{title}\n{head}", fontsize=style.FONT["title"], loc="left")
-        return ax
 
 
 # -- histories and cuts ------------------------------------------------------------

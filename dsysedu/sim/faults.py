@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Hashable
 
-from ._check import number
+from .validate import number
 
 __all__ = ["Fault", "Crash", "Recover", "Partition", "Heal", "CutLink", "RestoreLink", "Slow",
            "Pause", "Resume", "ClockJump", "Nemesis", "expand", "validate_faults"]

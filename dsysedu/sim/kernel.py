@@ -28,7 +28,7 @@ from simpy.core import NORMAL, URGENT
 from .faults import Fault, expand
 from .network import Constant, Uniform
 from .node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context
-from .scenario import Scenario, _sort_key
+from .scenario import Scenario, sort_key
 from .streams import normalize_seed, stream
 from .trace import Trace
 
@@ -115,7 +115,7 @@ class Simulation:
 
     Examples
     --------
-    >>> from dsysedu.protocols.toys import Flood
+    >>> from dsysedu.protocols.basics.toys import Flood
     >>> sim = Simulation(Scenario(Flood, nodes=4, until=1.0), seed=1)
     >>> trace = sim.run()
     >>> trace.ended_by
@@ -136,7 +136,7 @@ class Simulation:
         ids = scenario.node_ids
         graph = scenario._graph
         self._net = stream(self.seed, "network")
-        self.neighbors = {n: tuple(sorted(graph.neighbors(n), key=_sort_key)) for n in ids}
+        self.neighbors = {n: tuple(sorted(graph.neighbors(n), key=sort_key)) for n in ids}
         self.nodes: dict = {}
         self._ctx: dict = {}
         for n in ids:
@@ -709,7 +709,7 @@ def run(scenario: Scenario, seed=None) -> Trace:
 
     Examples
     --------
-    >>> from dsysedu.protocols.toys import Flood
+    >>> from dsysedu.protocols.basics.toys import Flood
     >>> t1 = run(Scenario(Flood, nodes=5), seed=3)
     >>> t1 == run(Scenario(Flood, nodes=5), seed=3)
     True

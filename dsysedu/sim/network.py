@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ._check import number, probability
+from .validate import number, probability
 
 __all__ = ["Latency", "Constant", "Uniform", "Exponential", "LogNormal", "LinkModel", "as_latency"]
 

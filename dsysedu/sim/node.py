@@ -20,7 +20,7 @@ import dataclasses
 import random
 from typing import Any, ClassVar, Hashable, Iterable
 
-from ._check import number
+from .validate import number
 
 __all__ = ["Node", "Context", "SEND", "SET_TIMER", "CANCEL_TIMER", "OBSERVE", "check_message"]
 

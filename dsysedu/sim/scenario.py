@@ -15,7 +15,7 @@ from typing import Any, Hashable, Mapping
 import networkx as nx
 import numpy as np
 
-from ._check import number, positive_int
+from .validate import number, positive_int
 from .faults import Fault, Nemesis, validate_faults
 from .network import LinkModel
 from .node import Node, check_message
@@ -81,7 +81,7 @@ class Scenario:
 
     Examples
     --------
-    >>> from dsysedu.protocols.toys import Flood
+    >>> from dsysedu.protocols.basics.toys import Flood
     >>> sc = Scenario(Flood, nodes=5, until=1.0)
     >>> sc.node_ids
     (0, 1, 2, 3, 4)
@@ -105,7 +105,7 @@ class Scenario:
 
     def __post_init__(self):
         graph = self._build_graph(self.nodes)
-        ids = tuple(sorted(graph.nodes, key=_sort_key))
+        ids = tuple(sorted(graph.nodes, key=sort_key))
         object.__setattr__(self, "_graph", graph)
         object.__setattr__(self, "_ids", ids)
         known = set(ids)
@@ -188,7 +188,7 @@ class Scenario:
             g.add_nodes_from(nodes.nodes)
             g.add_edges_from((u, v) for u, v in nodes.edges if u != v)
             try:
-                sorted(g.nodes, key=_sort_key)
+                sorted(g.nodes, key=sort_key)
             except TypeError:
                 raise TypeError("node ids must be of one sortable kind (all ints or all strs)") from None
             return g
@@ -207,7 +207,7 @@ class Scenario:
                     raise TypeError(f"node ids must be ints or strs, got {n!r}")
             g = nx.complete_graph(list(nodes))
             try:
-                sorted(g.nodes, key=_sort_key)
+                sorted(g.nodes, key=sort_key)
             except TypeError:
                 raise TypeError("node ids must be of one sortable kind (all ints or all strs)") from None
             return g
@@ -258,5 +258,5 @@ class Scenario:
         return run(self, seed=seed)
 
 
-def _sort_key(n):
+def sort_key(n):
     return (0, n, "") if isinstance(n, int) else (1, 0, str(n))

@@ -20,7 +20,7 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 Examples
 --------
 >>> from dsysedu import Scenario, run, Crash
->>> from dsysedu.protocols.toys import Flood
+>>> from dsysedu.protocols.basics.toys import Flood
 >>> from dsysedu.viz import topology, spacetime
 >>> trace = run(Scenario(Flood, nodes=5, faults=[Crash(2, at=0.0)], until=1.0), seed=1)
 >>> ax = topology(trace, t=0.005)
@@ -33,6 +33,7 @@ from .petri import draw_net, draw_state_graph
 from .replication import crdt_replicas, staleness_plot, state_hash_grid
 from .spread import SpreadView, spread_figure, spread_html
 from .stategraph import state_graph
+from .system_model import system_model_view
 from .raftlog import RaftLogView, logs_at, raft_log
 from .animate import AnimationHTML, frames, snapshot, to_html
 from .spacetime import SpacetimeView, spacetime
@@ -40,7 +41,7 @@ from .style import layout, message_color, node_color, term_color
 from .timeline import timeline
 from .topology import TopologyView, topology
 
-__all__ = ["topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
+__all__ = ["system_model_view", "topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
            "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color", "raft_log",
            "RaftLogView", "logs_at", "term_color",
            "history_view", "HistoryView", "clocks_view", "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net",

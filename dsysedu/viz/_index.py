@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..sim.trace import Trace, fault_state
+from dsysedu.sim.trace import Trace, fault_state
 
 __all__ = ["as_trace", "TraceIndex", "view_end", "format_groups"]
 

@@ -44,7 +44,7 @@ def frames(trace, n: int) -> np.ndarray:
     Examples
     --------
     >>> from dsysedu import Scenario, run
-    >>> from dsysedu.protocols.toys import Flood
+    >>> from dsysedu.protocols.basics.toys import Flood
     >>> frames(run(Scenario(Flood, nodes=3, until=1.0), seed=1), 3)
     array([0.  , 0.01, 0.02])
     """
@@ -102,7 +102,7 @@ def to_html(trace, views=("topology", "spacetime"), frames=20, fps=5, color_by="
     Examples
     --------
     >>> from dsysedu import Scenario, run
-    >>> from dsysedu.protocols.toys import Flood
+    >>> from dsysedu.protocols.basics.toys import Flood
     >>> html = to_html(run(Scenario(Flood, nodes=5, until=0.1), seed=1), frames=3)
     >>> "<script" in html
     True
@@ -197,7 +197,7 @@ def snapshot(trace, t, path=None, color_by="role", figsize=None, dpi=110, topolo
     Examples
     --------
     >>> from dsysedu import Scenario, run, Crash
-    >>> from dsysedu.protocols.toys import PingEcho
+    >>> from dsysedu.protocols.basics.toys import PingEcho
     >>> fig = snapshot(run(Scenario(PingEcho, nodes=4, faults=[Crash(2, at=0.3)], until=1.0), seed=1), t=0.35)
     >>> len(fig.axes) >= 2
     True

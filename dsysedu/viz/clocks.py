@@ -33,9 +33,9 @@ from typing import Mapping
 import networkx as nx
 import pandas as pd
 
-from ..sim._check import number
-from ..sim.trace import PROCESS_KINDS, Trace
-from . import style
+from dsysedu.sim.validate import number
+from dsysedu.sim.trace import PROCESS_KINDS, Trace
+from dsysedu.viz import style
 from ._index import as_trace
 from .spacetime import spacetime
 
@@ -245,7 +245,7 @@ def clocks_view(trace, clock_offset=0.0, clock_drift=0.0, stamps="lamport", t_ra
     Examples
     --------
     >>> from dsysedu import Scenario, run
-    >>> from dsysedu.protocols.toys import PingEcho
+    >>> from dsysedu.protocols.basics.toys import PingEcho
     >>> tr = run(Scenario(PingEcho, nodes=3, params={"rounds": 2}), seed=1)
     >>> fig = clocks_view(tr, clock_offset={0: 0.0, 1: 0.02, 2: -0.02})
     """

@@ -19,7 +19,7 @@ def course_map(ax=None, graph=None):
     """
     import matplotlib.pyplot as plt
 
-    from ..course import course_graph
+    from dsysedu.course import course_graph
     g = course_graph() if graph is None else graph
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 6.5))

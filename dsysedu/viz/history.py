@@ -27,9 +27,9 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..check.history import History
-from ..check.models import op_label
-from . import style
+from dsysedu.check.history import History
+from dsysedu.check.models import op_label
+from dsysedu.viz import style
 
 __all__ = ["history_view", "HistoryView", "linearization_points"]
 

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, Polygon
 
-from . import style
+from dsysedu.viz import style
 
 __all__ = ["draw_net", "draw_state_graph", "net_positions", "ENABLED", "DISABLED", "DEADLOCK", "INITIAL"]
 

@@ -8,7 +8,7 @@ starred ("★ node 3 / leader, term 3"); a crashed node's row is greyed out (its
 durable: it is still there when the node recovers).
 
 The logs are rebuilt from the nodes' ``entry`` observations with :func:`logs_at`, the same
-way the checkers of :mod:`dsysedu.check.raft` rebuild them. :class:`RaftLogView` draws
+way the checkers of :mod:`dsysedu.protocols.consensus.raft.properties` rebuild them. :class:`RaftLogView` draws
 once and then updates its artists for each new time, for scrubbing and blitting.
 
 References
@@ -23,8 +23,8 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
-from ..check.raft import _Logs
-from . import style
+from dsysedu.protocols.consensus.raft.properties import _Logs
+from dsysedu.viz import style
 from ._index import TraceIndex, as_trace
 
 __all__ = ["logs_at", "short_command", "raft_log", "RaftLogView"]
@@ -37,7 +37,7 @@ def logs_at(trace, t: float) -> dict:
 
     An ``entry`` observation ``(index, term, command)`` means "the log now holds this entry at
     ``index`` and nothing after it" (Raft observes one for each entry it writes). The checkers
-    of :mod:`dsysedu.check.raft` rebuild logs the same way, with the same code.
+    of :mod:`dsysedu.protocols.consensus.raft.properties` rebuild logs the same way, with the same code.
 
     Parameters
     ----------
@@ -73,7 +73,7 @@ def short_command(command) -> str:
 
     Examples
     --------
-    >>> from dsysedu.protocols.raft import Command, NOOP
+    >>> from dsysedu.protocols.consensus.raft import Command, NOOP
     >>> short_command(Command("c", 1, ("set", "x", 2))), short_command(NOOP)
     ('x=2', 'noop')
     """
@@ -97,7 +97,7 @@ class RaftLogView:
     Parameters
     ----------
     trace : Trace or pandas.DataFrame
-        A run of :class:`~dsysedu.protocols.raft.Raft` (it needs the ``entry`` observations;
+        A run of :class:`~dsysedu.protocols.consensus.raft.Raft` (it needs the ``entry`` observations;
         ``role``, ``term`` and ``commit_index`` add the leader marks and the committed shading).
     ax : matplotlib Axes, optional
         A new figure when None.
@@ -110,7 +110,7 @@ class RaftLogView:
     Examples
     --------
     >>> from dsysedu.sim import Scenario, run
-    >>> from dsysedu.protocols.raft import Raft
+    >>> from dsysedu.protocols.consensus.raft import Raft
     >>> view = RaftLogView(run(Scenario(Raft, nodes=3, until=1.0), seed=1))
     >>> artists = view.draw(0.5)
     >>> view.lengths
@@ -267,7 +267,7 @@ def raft_log(trace, t, ax=None, max_entries: int = 20, legend: bool = True):
     Examples
     --------
     >>> from dsysedu.sim import Scenario, Crash, run
-    >>> from dsysedu.protocols.raft import Raft
+    >>> from dsysedu.protocols.consensus.raft import Raft
     >>> trace = run(Scenario(Raft, nodes=5, faults=[Crash(0, at=0.5)], until=2.0), seed=3)
     >>> ax = raft_log(trace, t=1.5)
     """

@@ -1,7 +1,7 @@
 """Views for chapter 3.2: stale reads under quorums, CRDT replicas converging, SMR state hashes.
 
 * :func:`staleness_plot`: P(a read returns the latest acknowledged write) against the time
-  since the write, one line per ``(R, W)`` (from :func:`dsysedu.protocols.quorum.staleness_sweep`);
+  since the write, one line per ``(R, W)`` (from :func:`dsysedu.protocols.replication.quorum.staleness_sweep`);
   strict quorums (``R + W > N``) are solid, partial ones dashed.
 * :class:`CrdtView` / :func:`crdt_replicas`: one row per replica over time; each band is
   the replica's value while it held it, partitions are shaded, and each merge that changed a
@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from . import style
+from dsysedu.viz import style
 from ._index import TraceIndex, as_trace, format_groups, view_end
 
 __all__ = ["staleness_plot", "CrdtView", "crdt_replicas", "crdt_animation", "state_hash_grid"]
@@ -55,7 +55,7 @@ def staleness_plot(df: pd.DataFrame, ax=None, *, title: str | None = None, suffi
     Parameters
     ----------
     df : pandas.DataFrame
-        Columns ``n, r, w, time, p_consistent`` (as :func:`~dsysedu.protocols.quorum.staleness_sweep` returns).
+        Columns ``n, r, w, time, p_consistent`` (as :func:`~dsysedu.protocols.replication.quorum.staleness_sweep` returns).
     ax : matplotlib Axes, optional
     title : str, optional
     suffix : str
@@ -70,7 +70,7 @@ def staleness_plot(df: pd.DataFrame, ax=None, *, title: str | None = None, suffi
 
     Examples
     --------
-    >>> from dsysedu.protocols.quorum import staleness_sweep
+    >>> from dsysedu.protocols.replication.quorum import staleness_sweep
     >>> ax = staleness_plot(staleness_sweep(3, [(1, 1), (2, 2)], [0, 0.01, 0.02], trials=500, seed=1))
     >>> ax.get_legend_handles_labels()[1]
     ['R=1, W=1', 'R=2, W=2 (R+W>N)']
@@ -135,7 +135,7 @@ class CrdtView:
     Parameters
     ----------
     trace : Trace
-        A run of :class:`~dsysedu.protocols.crdt.CrdtReplica` (it needs the ``value`` and
+        A run of :class:`~dsysedu.protocols.replication.crdt.CrdtReplica` (it needs the ``value`` and
         ``merged`` observations).
     ax : matplotlib Axes, optional
     arrows : bool
@@ -144,7 +144,7 @@ class CrdtView:
 
     Examples
     --------
-    >>> from dsysedu.protocols.crdt import crdt_scenario
+    >>> from dsysedu.protocols.replication.crdt import crdt_scenario
     >>> view = CrdtView(crdt_scenario("gcounter", 3, partition=[[0], [1, 2]], until=4.0).run(seed=1))
     >>> artists = view.draw(2.0)
     >>> sorted(view.values_at(2.0)) == [0, 1, 2]
@@ -264,7 +264,7 @@ def crdt_replicas(trace, ax=None, t: float | None = None, arrows: bool = True, t
 
     Examples
     --------
-    >>> from dsysedu.protocols.crdt import crdt_scenario
+    >>> from dsysedu.protocols.replication.crdt import crdt_scenario
     >>> ax = crdt_replicas(crdt_scenario("orset", 3, until=2.0).run(seed=1))
     >>> len(ax.get_yticklabels())
     3

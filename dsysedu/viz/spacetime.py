@@ -27,7 +27,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from . import style
+from dsysedu.viz import style
 from ._index import TraceIndex, as_trace, format_groups, view_end
 
 __all__ = ["spacetime", "SpacetimeView"]
@@ -101,7 +101,7 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
     Examples
     --------
     >>> from dsysedu import Scenario, run, LinkModel, Crash
-    >>> from dsysedu.protocols.toys import PingEcho
+    >>> from dsysedu.protocols.basics.toys import PingEcho
     >>> trace = run(Scenario(PingEcho, nodes=3, params={"rounds": 3}, link=LinkModel(loss=0.2),
     ...                      faults=[Crash(2, at=0.15)], until=0.5), seed=7)
     >>> ax = spacetime(trace, stamps="lamport")
@@ -389,7 +389,7 @@ class SpacetimeView:
     Examples
     --------
     >>> from dsysedu import Scenario, run
-    >>> from dsysedu.protocols.toys import PingEcho
+    >>> from dsysedu.protocols.basics.toys import PingEcho
     >>> view = SpacetimeView(run(Scenario(PingEcho, nodes=3, params={"rounds": 3}), seed=1))
     >>> _ = view.draw(0.12)
     """

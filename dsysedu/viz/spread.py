@@ -1,6 +1,6 @@
 """The gossip spread, drawn: the network coloured by who knows the rumor, and the infection curve.
 
-:class:`SpreadView` replays a finished run of :class:`~dsysedu.protocols.gossip.Gossip`: nodes
+:class:`SpreadView` replays a finished run of :class:`~dsysedu.protocols.membership.gossip.Gossip`: nodes
 coloured by their epidemic ``state`` (susceptible / infective / removed; crashed nodes grey with a
 cross), and beside them the informed (and removed) nodes against time with a "now" marker. Its
 style follows N (:func:`spread_style`): up to :data:`LARGE_N` nodes the graph with its links;
@@ -19,10 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import MaxNLocator
 
-from ..protocols.gossip import INFECTIVE, REMOVED, pittel_rounds
-from ..sim._check import positive_int
-from ..sim.scenario import _sort_key
-from . import style
+from dsysedu.protocols.membership.gossip import INFECTIVE, REMOVED, pittel_rounds
+from dsysedu.sim.validate import positive_int
+from dsysedu.sim.scenario import sort_key
+from dsysedu.viz import style
 from .animate import AnimationHTML, check_frames, replay_html
 from .topology import TopologyView
 
@@ -70,7 +70,7 @@ def hop_layout(graph: nx.Graph, origin=0) -> dict:
     if origin not in graph:
         raise ValueError(f"origin must be a node of the graph, got {origin!r}")
     hops = nx.single_source_shortest_path_length(graph, origin)
-    order = sorted(graph.nodes, key=lambda v: (hops.get(v, math.inf), _sort_key(v)))
+    order = sorted(graph.nodes, key=lambda v: (hops.get(v, math.inf), sort_key(v)))
     n = len(order)
     i = np.arange(n)
     r, a = np.sqrt((i + 0.5) / n), i * math.pi * (3 - math.sqrt(5))
@@ -141,7 +141,7 @@ class SpreadView:
 
     Examples
     --------
-    >>> from dsysedu.protocols.gossip import gossip_scenario, run_to_full_spread
+    >>> from dsysedu.protocols.membership.gossip import gossip_scenario, run_to_full_spread
     >>> view = SpreadView(run_to_full_spread(gossip_scenario(30), seed=1))
     >>> _ = view.draw(3.0)
     >>> view.style["large"]
@@ -260,7 +260,7 @@ def spread_figure(trace, t, origin=0, live=None, seed=0, width=12.0, height=5.4)
 
     Examples
     --------
-    >>> from dsysedu.protocols.gossip import gossip_scenario, run_to_full_spread
+    >>> from dsysedu.protocols.membership.gossip import gossip_scenario, run_to_full_spread
     >>> fig = spread_figure(run_to_full_spread(gossip_scenario(30), seed=1), t=3.0)
     >>> len(fig.axes)
     2

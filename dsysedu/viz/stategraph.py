@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from matplotlib.lines import Line2D
 
-from . import style
+from dsysedu.viz import style
 
 __all__ = ["state_graph"]
 
@@ -27,13 +27,13 @@ def state_graph(model_or_result, ax=None, bad=None, path=None, label=None, max_s
     model_or_result : Model or Result
         A Result brings its model and its path (counterexample or witness).
     ax : matplotlib Axes, optional
-    bad : callable(StateView) -> bool or Property, optional
+    bad : callable(StateReader) -> bool or Property, optional
         States to paint red. A Property means: the states where an invariant fails (or, for
         ``reachable``, where the predicate holds). Default for a Result: the path's last state
         when it is a violation.
     path : sequence of states, optional
         States to join with a thick line (default: the Result's ``states_on_path``).
-    label : callable(StateView) -> str, optional
+    label : callable(StateReader) -> str, optional
         A short text per state (drawn for up to 60 states).
     max_states : int
         Refuse (ValueError) to draw more states than this.
@@ -49,15 +49,15 @@ def state_graph(model_or_result, ax=None, bad=None, path=None, label=None, max_s
     Examples
     --------
     >>> from dsysedu.check.model_checker import check
-    >>> from dsysedu.protocols.twopc import twopc_model, atomicity, MajorityCoordinator
+    >>> from dsysedu.protocols.transactions.twopc import twopc_model, atomicity, MajorityCoordinator
     >>> r = check(twopc_model(3, MajorityCoordinator), atomicity)
     >>> state_graph(r, bad=atomicity, symmetry=True).dsysedu_counts
     {'states': 198, 'transitions': 604, 'bad': 6, 'path': 6}
     """
-    from ..check.mc_result import Result
-    from ..check.mc_search import Property
-    from ..check.mc_state import Model, StateView
-    from ..check.model_checker import reachable_graph
+    from dsysedu.check.model_checker.result import Result
+    from dsysedu.check.model_checker.search import Property
+    from dsysedu.check.model_checker.state import Model, StateReader
+    from dsysedu.check.model_checker import reachable_graph
 
     result = model_or_result if isinstance(model_or_result, Result) else None
     model = result.model if result is not None else model_or_result
@@ -68,7 +68,7 @@ def state_graph(model_or_result, ax=None, bad=None, path=None, label=None, max_s
         path = result.states_on_path
     path = list(path or ())
     if symmetry and model.symmetric and path:
-        from ..check.mc_symmetry import Symmetry
+        from dsysedu.check.model_checker.symmetry import Symmetry
         canon = Symmetry(model).canonical
         path = [canon(k) for k in path]
     if isinstance(bad, Property):
@@ -76,7 +76,7 @@ def state_graph(model_or_result, ax=None, bad=None, path=None, label=None, max_s
         bad = (lambda s: not pred(s)) if bad.kind == "invariant" else pred
     if bad is not None and not callable(bad):
         raise TypeError(f"bad must be a predicate or a Property, got {bad!r}")
-    bad_states = {k for k in g.nodes if bad is not None and bad(StateView(model, k))}
+    bad_states = {k for k in g.nodes if bad is not None and bad(StateReader(model, k))}
     if bad is None and result is not None and result.verdict == "violation" and path:
         bad_states = {path[-1]}
 
@@ -124,7 +124,7 @@ def state_graph(model_or_result, ax=None, bad=None, path=None, label=None, max_s
                    facecolor="none", edgecolor=PATH, linewidth=1.6, zorder=6)
     if label is not None and g.number_of_nodes() <= 60:
         for k in g.nodes:
-            ax.annotate(str(label(StateView(model, k))), pos[k], xytext=(0, 7), textcoords="offset points",
+            ax.annotate(str(label(StateReader(model, k))), pos[k], xytext=(0, 7), textcoords="offset points",
                         ha="center", va="bottom", fontsize=style.FONT["small"], zorder=7)
     depth_max = max(layers)
     ax.set_xticks(range(depth_max + 1))

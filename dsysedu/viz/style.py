@@ -31,6 +31,8 @@ from numbers import Real
 import matplotlib
 import numpy as np
 
+from dsysedu.sim.scenario import sort_key
+
 __all__ = ["OKABE_ITO", "FALLBACK", "NODE_COLORS", "MESSAGE_COLORS", "FONT", "node_color", "message_color",
            "series_color", "numeric_color", "text_color_on", "scale_for", "layout",
            "NO_VALUE", "CRASHED", "PAUSED", "FAULT", "EDGE", "HIGHLIGHT", "LANE", "CURSOR", "TERM_COLORS",
@@ -141,7 +143,7 @@ def message_color(type_name) -> str:
     --------
     >>> message_color("Ping")
     '#0072B2'
-    >>> from dsysedu.protocols.toys import Pong
+    >>> from dsysedu.protocols.basics.toys import Pong
     >>> message_color(Pong) == message_color(Pong(1)) == message_color("Pong")
     True
     """
@@ -248,10 +250,6 @@ def scale_for(n: int) -> dict:
 
 # -- layout -------------------------------------------------------------------
 
-def _sort_key(n):
-    return (0, n, "") if isinstance(n, int) and not isinstance(n, bool) else (1, 0, repr(n))
-
-
 _LAYOUT_CACHE: OrderedDict = OrderedDict()
 _LAYOUT_CACHE_SIZE = 32
 
@@ -286,9 +284,9 @@ def layout(graph, seed=0) -> dict:
     >>> [round(float(v), 2) for v in pos[0]]
     [0.0, 1.0]
     """
-    nodes = sorted(graph.nodes, key=_sort_key)
-    edges = sorted((tuple(sorted((u, v), key=_sort_key)) for u, v in graph.edges if u != v),
-                   key=lambda e: (_sort_key(e[0]), _sort_key(e[1])))
+    nodes = sorted(graph.nodes, key=sort_key)
+    edges = sorted((tuple(sorted((u, v), key=sort_key)) for u, v in graph.edges if u != v),
+                   key=lambda e: (sort_key(e[0]), sort_key(e[1])))
     key = (tuple(nodes), tuple(edges), seed)
     try:
         cached = _LAYOUT_CACHE.get(key)

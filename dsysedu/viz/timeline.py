@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from matplotlib.patches import Patch
 
-from . import style
+from dsysedu.viz import style
 from ._index import TraceIndex, as_trace, view_end
 
 __all__ = ["timeline"]
@@ -49,7 +49,7 @@ def timeline(trace, key, ax=None, nodes=None, transform=None, legend=True):
     Examples
     --------
     >>> from dsysedu import Scenario, run, Crash
-    >>> from dsysedu.protocols.toys import Flood
+    >>> from dsysedu.protocols.basics.toys import Flood
     >>> trace = run(Scenario(Flood, nodes=5, faults=[Crash(4, at=0.0)], until=1.0), seed=2)
     >>> ax = timeline(trace, "role")
     >>> ax.dsysedu_kind

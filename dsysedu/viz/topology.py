@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from . import style
+from dsysedu.viz import style
 from ._index import TraceIndex, as_trace, format_groups
 
 __all__ = ["topology", "TopologyView"]
@@ -66,7 +66,7 @@ class TopologyView:
     Examples
     --------
     >>> from dsysedu import Scenario, run, Crash
-    >>> from dsysedu.protocols.toys import Flood
+    >>> from dsysedu.protocols.basics.toys import Flood
     >>> trace = run(Scenario(Flood, nodes=5, faults=[Crash(3, at=0.0)], until=1.0), seed=1)
     >>> view = TopologyView(trace)
     >>> _ = view.draw(0.005)   # move the slider: only the artists change
@@ -379,7 +379,7 @@ def topology(trace, t, ax=None, color_by="role", pos=None, show_messages=True, l
     Examples
     --------
     >>> from dsysedu import Scenario, run, Partition
-    >>> from dsysedu.protocols.toys import PingEcho
+    >>> from dsysedu.protocols.basics.toys import PingEcho
     >>> trace = run(Scenario(PingEcho, nodes=5, faults=[Partition([[0, 1], [2, 3, 4]], at=0.3)],
     ...                      until=1.0), seed=7)
     >>> ax = topology(trace, t=0.5)

@@ -1,6 +1,6 @@
 """The CAP playground: partition a replicated register and choose, CP or AP, what to give up.
 
-:class:`CapPlayground` runs :func:`~dsysedu.protocols.cap.cap_scenario` (5 replicas, 4 clients,
+:class:`CapPlayground` runs :func:`~dsysedu.protocols.replication.cap.cap_scenario` (5 replicas, 4 clients,
 3 simulated seconds by default) with the partition the learner draws (each replica on side A or
 B, and a from–to window), the mode (CP: majority quorums; AP: answer locally, last writer wins),
 the write share and the seed. Every change re-runs the bounded scenario; Play and the time
@@ -10,7 +10,7 @@ Left, the network at time t: replicas coloured by who wrote the value of ``x`` t
 clients by the outcome of their last operation (ok, error = refused, unknown), links cut by the
 partition drawn broken. Right, the client history (one lane per client, one bar per operation,
 the linearizability checker's violating window outlined in red, the partition shaded) with a
-"now" line. Below, the measures of :func:`~dsysedu.protocols.cap.cap_measures`: answered,
+"now" line. Below, the measures of :func:`~dsysedu.protocols.replication.cap.cap_measures`: answered,
 stale reads, lost writes, linearizable.
 """
 from __future__ import annotations
@@ -24,12 +24,12 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.collections import PolyCollection
 
-from ..check.history import History
-from ..protocols.cap import (MODES, cap_measures, cap_scenario, lost_write_ops, partition_groups, replica_ids,
+from dsysedu.check.history import History
+from dsysedu.protocols.replication.cap import (MODES, cap_measures, cap_scenario, lost_write_ops, partition_groups, replica_ids,
                              stale_read_ops)
-from ..sim import run
-from ..viz import TopologyView, style
-from ..viz.history import HistoryView, history_view
+from dsysedu.sim import run
+from dsysedu.viz import TopologyView, style
+from dsysedu.viz.history import HistoryView, history_view
 from .controls import PartitionEditor, SeedBox, TimeScrubber, warning_html
 from .playground import _fmt
 from .render import CachedArtist, LayeredBlitter, new_figure
@@ -74,7 +74,7 @@ class CapPlayground:
     ------
     ValueError
         For a mode outside ("CP", "AP"), bad counts or times, a write share outside [0, 1]
-        (the messages of :func:`~dsysedu.protocols.cap.cap_scenario`).
+        (the messages of :func:`~dsysedu.protocols.replication.cap.cap_scenario`).
 
     Examples
     --------
@@ -238,7 +238,7 @@ class CapPlayground:
 
 
 def cap_layout_of(trace) -> dict:
-    """:func:`cap_layout` for a run of :func:`~dsysedu.protocols.cap.cap_scenario` (replicas, homes
+    """:func:`cap_layout` for a run of :func:`~dsysedu.protocols.replication.cap.cap_scenario` (replicas, homes
     and the partition read from the trace)."""
     replicas = replica_ids(trace)
     homes = {c: next(iter(trace.graph.neighbors(c))) for c in trace.nodes if c not in replicas}
@@ -280,7 +280,7 @@ def cap_pictures(trace, t: float, axes=None):
     Parameters
     ----------
     trace : Trace
-        A run of :func:`~dsysedu.protocols.cap.cap_scenario`.
+        A run of :func:`~dsysedu.protocols.replication.cap.cap_scenario`.
     t : float
         The moment the topology shows (a line marks it on the history).
     axes : (Axes, Axes), optional
@@ -293,7 +293,7 @@ def cap_pictures(trace, t: float, axes=None):
     Examples
     --------
     >>> from dsysedu.sim import run
-    >>> from dsysedu.protocols.cap import cap_scenario
+    >>> from dsysedu.protocols.replication.cap import cap_scenario
     >>> fig = cap_pictures(run(cap_scenario("AP"), seed=7), t=1.5)
     """
     if axes is None:

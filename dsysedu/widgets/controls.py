@@ -10,8 +10,8 @@ import html
 
 import ipywidgets as W
 
-from ..sim import Crash, LinkModel, Partition, Uniform
-from ..sim._check import number
+from dsysedu.sim import Crash, LinkModel, Partition, Uniform
+from dsysedu.sim.validate import number
 
 __all__ = ["CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "warning_html"]
 

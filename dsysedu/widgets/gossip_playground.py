@@ -1,6 +1,6 @@
 """The gossip playground: watch a rumor spread over a network, with its infection curve.
 
-:class:`GossipPlayground` runs :class:`~dsysedu.protocols.gossip.Gossip` (anti-entropy) over
+:class:`GossipPlayground` runs :class:`~dsysedu.protocols.membership.gossip.Gossip` (anti-entropy) over
 a seeded networkx topology chosen by the controls (topology, N, fanout, mode, loss, crashed
 share). Changing a control re-runs the bounded scenario (``rounds`` rounds at most, and it stops
 a round after every live node knows); Play and the time slider (a
@@ -24,9 +24,9 @@ import ipywidgets as W
 import networkx as nx
 import numpy as np
 
-from ..protocols.gossip import INFECTIVE, MODES, SUSCEPTIBLE, gossip_scenario, pittel_rounds, spread_stats
-from ..sim import Crash, Simulation
-from ..viz.spread import (LARGE_N, SpreadView, hop_layout, spread_axes, spread_curves,  # noqa: F401
+from dsysedu.protocols.membership.gossip import INFECTIVE, MODES, SUSCEPTIBLE, gossip_scenario, pittel_rounds, spread_stats
+from dsysedu.sim import Crash, Simulation
+from dsysedu.viz.spread import (LARGE_N, SpreadView, hop_layout, spread_axes, spread_curves,  # noqa: F401
                           spread_figure, spread_html, spread_style)
 from .controls import TimeScrubber, warning_html
 from .playground import _fmt

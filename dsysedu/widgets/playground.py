@@ -18,8 +18,8 @@ from typing import Callable
 
 import ipywidgets as W
 
-from ..sim import Scenario, Simulation
-from ..viz import SpacetimeView, TopologyView
+from dsysedu.sim import Scenario, Simulation
+from dsysedu.viz import SpacetimeView, TopologyView
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber, warning_html
 from .render import LayeredBlitter, new_figure
 
@@ -173,9 +173,9 @@ def benchmark_rerun_redraw(repeats: int = 15) -> dict:
     """Median milliseconds in the unreliable-link dashboard's playground (warm, off-screen):
     ``rerun_redraw_ms`` for a control change (re-run + full redraw + PNG), ``scrub_redraw_ms``
     for a move of the time slider (blitted redraw + PNG)."""
-    from ..demos import request_reply
-    from ..protocols.request_reply import unknown_fraction
-    pg = Playground(request_reply(), metrics=lambda tr: {"unknown outcome": unknown_fraction(tr)})
+    from dsysedu.protocols.basics import request_reply_scenario
+    from dsysedu.protocols.basics.request_reply import unknown_fraction
+    pg = Playground(request_reply_scenario(), metrics=lambda tr: {"unknown outcome": unknown_fraction(tr)})
     rerun, scrub = [], []
     for i in range(repeats):
         t0 = time.perf_counter()

@@ -5,7 +5,7 @@ advances it in small steps (Play, "run 0.1 s", "next event"). The learner crashe
 recovers and times out nodes, sends client commands, partitions the network, delivers
 or drops single messages, scrubs back in time and forks the run from there. Topology,
 space-time diagram (the last seconds) and the nodes' logs show every step, and the
-safety checkers of :mod:`dsysedu.check.raft` run after each one: a red badge, with the
+safety checkers of :mod:`dsysedu.protocols.consensus.raft.properties` run after each one: a red badge, with the
 offending events ringed on the space-time diagram, when a (deliberately broken) variant
 breaks Raft. One-click scenarios replay the situations of the paper with a narration.
 """
@@ -17,11 +17,11 @@ from typing import Callable
 
 import ipywidgets as W
 
-from ..check.raft import raft_safety
-from ..protocols.raft import (ClientRequest, Raft, RaftCommitOldTerm, RaftForgetsVote,
+from dsysedu.protocols.consensus.raft.properties import raft_safety
+from dsysedu.protocols.consensus.raft import (ClientRequest, Raft, RaftCommitOldTerm, RaftForgetsVote,
                               RaftNoUpToDateCheck, figure8_scenario)
-from ..sim import Crash, Heal, Input, LinkModel, Partition, Recover, Scenario, Simulation, Uniform
-from ..viz import style
+from dsysedu.sim import Crash, Heal, Input, LinkModel, Partition, Recover, Scenario, Simulation, Uniform
+from dsysedu.viz import style
 from .controls import PartitionEditor
 from .render import LayeredBlitter, new_figure
 from .tour import RAFT_MESSAGES, TraceViews
@@ -136,7 +136,7 @@ class RaftPlayground:
     seed : int
         Seeds the network and the nodes' timers.
     protocol : Raft subclass
-        :class:`~dsysedu.protocols.raft.Raft` or a broken variant (see :data:`VARIANTS`).
+        :class:`~dsysedu.protocols.consensus.raft.Raft` or a broken variant (see :data:`VARIANTS`).
     window : float
         Seconds of the space-time diagram shown (the latest ones).
     **raft_params

@@ -11,8 +11,8 @@ import html
 
 import ipywidgets as W
 
-from ..sim import Crash, Recover, Scenario, Simulation
-from ..viz import SpacetimeView
+from dsysedu.sim import Crash, Recover, Scenario, Simulation
+from dsysedu.viz import SpacetimeView
 from .render import new_figure, png_bytes
 
 __all__ = ["StepExplorer"]

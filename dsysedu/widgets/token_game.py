@@ -15,8 +15,8 @@ import html
 
 import ipywidgets as W
 
-from ..formal.petri import PetriNet
-from ..viz.petri import DEADLOCK, draw_net
+from dsysedu.formal.petri import PetriNet
+from dsysedu.viz.petri import DEADLOCK, draw_net
 from .render import new_figure, png_bytes
 
 __all__ = ["TokenGame"]

@@ -18,9 +18,9 @@ import ipywidgets as W
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..viz import RaftLogView, SpacetimeView, TopologyView, style
-from ..viz._index import view_end
-from ..viz.raftlog import legend_handles as log_legend_handles
+from dsysedu.viz import RaftLogView, SpacetimeView, TopologyView, style
+from dsysedu.viz._index import view_end
+from dsysedu.viz.raftlog import legend_handles as log_legend_handles
 from .render import LayeredBlitter, new_figure
 
 __all__ = ["Tour", "TraceViews", "VIEWS"]
@@ -168,7 +168,7 @@ class Tour:
     Examples
     --------
     >>> from dsysedu.sim import Scenario, run
-    >>> from dsysedu.protocols.raft import Raft
+    >>> from dsysedu.protocols.consensus.raft import Raft
     >>> trace = run(Scenario(Raft, nodes=3, until=1.0), seed=1)
     >>> tour = Tour(trace, [(0.0, "All followers."), (0.4, "A leader.")])
     >>> tour.next(); tour.index, tour.t

@@ -1,7 +1,7 @@
 """The consensus checkers (agreement, validity, termination) on hand-made traces."""
 from __future__ import annotations
 
-from dsysedu.check import agreement, decisions, termination, validity
+from dsysedu.protocols.consensus import agreement, decisions, termination, validity
 from dsysedu.sim import Trace
 
 

@@ -6,12 +6,12 @@ import doctest
 import pytest
 
 import dsysedu.check
-import dsysedu.check.consensus
-import dsysedu.check.raft
-from dsysedu.check import (Verdict, all_hold, election_safety, leader_completeness, log_matching, raft_safety,
-                           state_machine_safety)
-from dsysedu.check.raft import client_liveness, leaders
-from dsysedu.protocols.raft import ClientRequest
+import dsysedu.protocols.consensus.properties
+import dsysedu.protocols.consensus.raft.properties
+from dsysedu.check import Verdict, all_hold
+from dsysedu.protocols.consensus.raft import election_safety, leader_completeness, log_matching, raft_safety, state_machine_safety
+from dsysedu.protocols.consensus.raft.properties import client_liveness, leaders
+from dsysedu.protocols.consensus.raft import ClientRequest
 from dsysedu.sim import Trace
 
 
@@ -43,7 +43,7 @@ def test_all_hold_returns_the_first_violation():
     assert all_hold([a]).ok and "a" in all_hold([a]).message
 
 
-@pytest.mark.parametrize("module", [dsysedu.check, dsysedu.check.raft, dsysedu.check.consensus])
+@pytest.mark.parametrize("module", [dsysedu.check, dsysedu.protocols.consensus.raft.properties, dsysedu.protocols.consensus.properties])
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
 

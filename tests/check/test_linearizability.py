@@ -14,7 +14,7 @@ from dsysedu.check.consistency import linearizable_kv_history, with_stale_read
 from dsysedu.check.history import History, Operation
 from dsysedu.check.linearizability import (LinearizabilityVerdict, SearchBudgetExceeded, brute_force_linearizable,
                                            check_linearizable)
-from dsysedu.check.models import CasRegister, Counter, KeyValue, Model, Queue, Register, op_label, resolve_model
+from dsysedu.check.models import CasRegister, Counter, KeyValue, Queue, SequentialModel, Register, op_label, resolve_model
 
 
 def op(i, client, kind, key=None, value=None, t0=0.0, t1=1.0, result=None, status="ok"):
@@ -247,7 +247,7 @@ def test_model_steps():
 
 
 def test_a_learner_model_plugs_in():
-    class GrowSet(Model):
+    class GrowSet(SequentialModel):
         name, kinds, readonly = "grow-only set", ("add", "contains"), ("contains",)
 
         def init(self):

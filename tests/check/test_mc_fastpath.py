@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsysedu.check.mc_search import predicate_on
-from dsysedu.check.mc_state import Model
-from dsysedu.check.mc_view import NodesOnlyView, StateView
+from dsysedu.check.model_checker.search import predicate_on
+from dsysedu.check.model_checker.state import Model
+from dsysedu.check.model_checker.values import NodesOnlyReader, StateReader
 from dsysedu.check.model_checker import check, invariant
-from dsysedu.protocols.mutex import mutex_model
-from dsysedu.protocols.toys import Flood
-from dsysedu.protocols.twopc import (ABORTED, COMMITTED, ForgetfulParticipant, MajorityCoordinator, atomicity,
+from dsysedu.protocols.coordination.mutex import mutex_model
+from dsysedu.protocols.basics.toys import Flood
+from dsysedu.protocols.transactions.twopc import (ABORTED, COMMITTED, ForgetfulParticipant, MajorityCoordinator, atomicity,
                                      twopc_model)
 
 MODELS = {
@@ -89,7 +89,7 @@ def test_remembered_predicate_answers_as_the_predicate(which, negate, seed):
     p = PREDICATES[which]
     ask = predicate_on(model, p, negate=negate)
     for s in states:
-        truth = bool(p(StateView(model, s)))
+        truth = bool(p(StateReader(model, s)))
         assert ask(s) is (not truth if negate else truth)
 
 
@@ -100,10 +100,10 @@ def test_reading_past_the_nodes_is_noticed():
                        (lambda v: v.is_up("c") and v.nodes, False), (lambda v: v.in_flight, True),
                        (lambda v: v.timers, True), (lambda v: v.state, True), (lambda v: v.model, True),
                        (repr, True)):
-        view = NodesOnlyView(model, s)
+        view = NodesOnlyReader(model, s)
         read(view)
         assert view.wide is wide
-        assert isinstance(view, StateView)
+        assert isinstance(view, StateReader)
 
 
 @pytest.mark.parametrize("strategy", ["bfs", "dfs"])

@@ -3,25 +3,25 @@
 The counterexample is a Trace, so the trace checker of chapter 3 reads it too."""
 import pytest
 
-from dsysedu.check import raft as raft_checks
-from dsysedu.check.mc_raft import election_safety, leader_elected, raft_election_model
+from dsysedu.protocols.consensus.raft import properties as raft_checks
+from dsysedu.protocols.consensus.raft.model import election_safety_invariant, leader_elected, raft_election_model
 from dsysedu.check.model_checker import check
-from dsysedu.protocols.raft import LEADER, Raft, RaftForgetsVote
+from dsysedu.protocols.consensus.raft import LEADER, Raft, RaftForgetsVote
 
 
 def test_election_safety_within_bounds():
-    r = check(raft_election_model(max_term=1, symmetric=True, crashes=1, recoveries=1), election_safety)
+    r = check(raft_election_model(max_term=1, symmetric=True, crashes=1, recoveries=1), election_safety_invariant)
     assert r.verdict == "ok"
-    plain = check(raft_election_model(max_term=1, crashes=1, recoveries=1), election_safety)
+    plain = check(raft_election_model(max_term=1, crashes=1, recoveries=1), election_safety_invariant)
     assert plain.verdict == "ok"
     assert r.states < plain.states
     # pinned: 445 classes of states without faults (3 nodes, one term of elections)
-    assert check(raft_election_model(max_term=1, symmetric=True), election_safety).states == 445
+    assert check(raft_election_model(max_term=1, symmetric=True), election_safety_invariant).states == 445
 
 
 def test_forgotten_vote_gives_two_leaders():
-    assert check(raft_election_model(RaftForgetsVote, max_term=1), election_safety).verdict == "ok"
-    r = check(raft_election_model(RaftForgetsVote, max_term=1, crashes=1, recoveries=1), election_safety)
+    assert check(raft_election_model(RaftForgetsVote, max_term=1), election_safety_invariant).verdict == "ok"
+    r = check(raft_election_model(RaftForgetsVote, max_term=1, crashes=1, recoveries=1), election_safety_invariant)
     assert r.verdict == "violation"
     # one election won (timeout, request, vote), the voter crashes and recovers, a second candidate
     # (timeout, request, vote): no shorter way to get two leaders of one term

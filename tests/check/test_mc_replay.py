@@ -4,11 +4,11 @@ import pytest
 
 matplotlib.use("Agg")
 
-from dsysedu.check.mc_raft import election_safety, raft_election_model
+from dsysedu.protocols.consensus.raft.model import election_safety_invariant, raft_election_model
 from dsysedu.check.model_checker import Action, check, replay_in
-from dsysedu.protocols.mutex import ImpatientClient, mutex_model, mutual_exclusion
-from dsysedu.protocols.raft import LEADER, RaftForgetsVote
-from dsysedu.protocols.twopc import ABORTED, COMMITTED, MajorityCoordinator, atomicity, twopc_model
+from dsysedu.protocols.coordination.mutex import ImpatientClient, mutex_model, mutual_exclusion
+from dsysedu.protocols.consensus.raft import LEADER, RaftForgetsVote
+from dsysedu.protocols.transactions.twopc import ABORTED, COMMITTED, MajorityCoordinator, atomicity, twopc_model
 from dsysedu.sim import Simulation
 from dsysedu.viz.stategraph import state_graph
 
@@ -23,7 +23,7 @@ def test_twopc_counterexample_replays_in_step_mode():
 
 
 def test_raft_counterexample_replays_with_crash_and_recovery():
-    r = check(raft_election_model(RaftForgetsVote, crashes=1, recoveries=1), election_safety)
+    r = check(raft_election_model(RaftForgetsVote, crashes=1, recoveries=1), election_safety_invariant)
     sim = Simulation(r.model.scenario)
     replay_in(sim, r.path)
     leaders = [n for n, node in sim.nodes.items() if node.role == LEADER]

@@ -5,11 +5,11 @@ from itertools import permutations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsysedu.check.mc_symmetry import Symmetry, canonical_text, rename_ids
-from dsysedu.check.mc_raft import election_safety, raft_election_model
+from dsysedu.check.model_checker.symmetry import Symmetry, canonical_text, rename_ids
+from dsysedu.protocols.consensus.raft.model import election_safety_invariant, raft_election_model
 from dsysedu.check.model_checker import check
-from dsysedu.protocols.mutex import mutex_model
-from dsysedu.protocols.twopc import twopc_model
+from dsysedu.protocols.coordination.mutex import mutex_model
+from dsysedu.protocols.transactions.twopc import twopc_model
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Msg:
 
 
 def test_rename_ids_reaches_dataclasses_sets_and_dicts():
-    from dsysedu.check.mc_state import freeze, thaw
+    from dsysedu.check.model_checker.state import freeze, thaw
     m = {"p1": "p2", "p2": "p1"}
     assert rename_ids(Msg("p1", frozenset({"p1", "p3"}), 1), m) == Msg("p2", frozenset({"p2", "p3"}), 1)
     d = rename_ids(freeze({"p1": ["p2", 1]}), m)
@@ -79,7 +79,7 @@ def _true():
 
 
 def test_raft_symmetry_agrees():
-    a = check(raft_election_model(max_term=1), election_safety)
-    b = check(raft_election_model(max_term=1, symmetric=True), election_safety)
+    a = check(raft_election_model(max_term=1), election_safety_invariant)
+    b = check(raft_election_model(max_term=1, symmetric=True), election_safety_invariant)
     assert a.verdict == b.verdict == "ok"
     assert b.states < a.states

@@ -11,9 +11,9 @@ matplotlib.use("Agg")
 from dsysedu.check import Verdict
 from dsysedu.check.model_checker import (Action, Model, Property, check, deadlock_free, eventually, invariant,
                                          reachable, replay, text_progress, within)
-from dsysedu.protocols.mutex import CRITICAL, ImpatientClient, LockClient, mutex_model
-from dsysedu.protocols.toys import Flood
-from dsysedu.protocols.twopc import (ABORTED, COMMITTED, Coordinator, MajorityCoordinator, PREPARED,
+from dsysedu.protocols.coordination.mutex import CRITICAL, ImpatientClient, LockClient, mutex_model
+from dsysedu.protocols.basics.toys import Flood
+from dsysedu.protocols.transactions.twopc import (ABORTED, COMMITTED, Coordinator, MajorityCoordinator, PREPARED,
                                      ForgetfulParticipant, Participant, atomicity, twopc_model)
 from dsysedu.sim.trace import Trace
 
@@ -145,8 +145,8 @@ def test_bounds_are_respected_and_reported(case, max_states, max_depth):
 
 
 def test_time_bound_gives_a_bound_verdict():
-    from dsysedu.check.mc_raft import election_safety, raft_election_model
-    r = check(raft_election_model(max_term=2), election_safety, max_seconds=0.3)   # > a million states
+    from dsysedu.protocols.consensus.raft.model import election_safety_invariant, raft_election_model
+    r = check(raft_election_model(max_term=2), election_safety_invariant, max_seconds=0.3)   # > a million states
     assert r.verdict == "bound" and "max_seconds=0.3" in r.message and r.seconds < 5
     with pytest.raises(ValueError, match="max_seconds"):
         check(twopc_model(1), atomicity, max_seconds=0)
@@ -157,7 +157,7 @@ def test_results_do_not_depend_on_the_hash_seed():
     import subprocess
     import sys
     code = ("from dsysedu.check.model_checker import check;"
-            "from dsysedu.protocols.twopc import *;"
+            "from dsysedu.protocols.transactions.twopc import *;"
             "r = check(twopc_model(4, MajorityCoordinator), atomicity);"
             "print(r.states, [str(a) for a in r.path], check(twopc_model(4), atomicity).states)")
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from matplotlib.text import Text
 
-from dsysedu.protocols.gossip import gossip_scenario, run_to_full_spread, spread_stats
+from dsysedu.protocols.membership.gossip import gossip_scenario, run_to_full_spread, spread_stats
 from dsysedu.viz import style
 from dsysedu.viz.spread import (LARGE_N, SpreadView, hop_layout, spread_curves, spread_figure,
                                 spread_style)

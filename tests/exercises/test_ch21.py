@@ -11,7 +11,7 @@ from dsysedu.exercises import check
 from dsysedu.exercises.ch21 import compare_reference, count_reference
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.formal.interleavings import interleavings
-from dsysedu.protocols.toys import PingEcho
+from dsysedu.protocols.basics.toys import PingEcho
 
 REPO = Path(__file__).resolve().parents[2]
 EXERCISE_NB = REPO / "notebooks" / "exercises" / "02_1_system_model.ipynb"

@@ -7,7 +7,7 @@ from dsysedu.check.model_checker import check as model_check, invariant
 from dsysedu.exercises import check
 from dsysedu.exercises.ch23 import mutex_states, safe_reference
 from dsysedu.exercises.notebooks import try_student_version
-from dsysedu.protocols.mutex import ImpatientClient, mutex_model, mutual_exclusion
+from dsysedu.protocols.coordination.mutex import ImpatientClient, mutex_model, mutual_exclusion
 
 REPO = Path(__file__).resolve().parents[2]
 EXERCISE_NB = REPO / "notebooks" / "exercises" / "02_3_verification.ipynb"

@@ -7,7 +7,7 @@ import numpy as np
 from dsysedu.exercises import check
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.exercises.ch3 import can_commit_reference, majority_reference, up_to_date_reference
-from dsysedu.protocols.raft import Raft
+from dsysedu.protocols.consensus.raft import Raft
 
 REPO = Path(__file__).resolve().parents[2]
 EXERCISE_NB = REPO / "notebooks" / "exercises" / "03_1_consensus.ipynb"

@@ -9,8 +9,8 @@ from dsysedu.exercises import ch32  # noqa: F401  (registers the chapter's exerc
 from dsysedu.exercises.ch32 import gcounter_merge_reference, merge_laws, strong_reference
 from dsysedu.exercises.core import EXERCISES
 from dsysedu.exercises.notebooks import try_student_version
-from dsysedu.protocols.crdt import GCounter
-from dsysedu.protocols.quorum import strict_quorum
+from dsysedu.protocols.replication.crdt import GCounter
+from dsysedu.protocols.replication.quorum import strict_quorum
 
 REPO = Path(__file__).resolve().parents[2]
 EXERCISE_NB = REPO / "notebooks" / "exercises" / "03_2_replication.ipynb"

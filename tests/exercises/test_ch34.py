@@ -10,7 +10,7 @@ from dsysedu import Crash, LinkModel, LogNormal, Scenario, run
 from dsysedu.exercises import check
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.exercises.ch34 import phi_reference, suspects_reference
-from dsysedu.protocols.failure_detectors import HeartbeatDetector
+from dsysedu.protocols.membership.failure_detectors import HeartbeatDetector
 
 REPO = Path(__file__).resolve().parents[2]
 EXERCISE_NB = REPO / "notebooks" / "exercises" / "03_4_failure_detection.ipynb"

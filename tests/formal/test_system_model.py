@@ -10,10 +10,11 @@ from hypothesis import given, settings, strategies as st
 from dsysedu import Crash, LinkModel, Pause, Scenario, Uniform, run
 from dsysedu.formal.system_model import (InFlight, SystemModel, consistent_cuts, cut_at, global_state,
                                          is_consistent, local_view, process_events)
-from dsysedu.protocols.failure_detectors import HeartbeatDetector
-from dsysedu.protocols.toys import Flood, PingEcho
+from dsysedu.protocols.membership.failure_detectors import HeartbeatDetector
+from dsysedu.protocols.basics.toys import Flood, PingEcho
 from dsysedu.sim import Trace
 from dsysedu.viz.clocks import causality_graph
+from dsysedu.viz.system_model import system_model_view
 
 
 def ping_run(seed=1, rounds=2):
@@ -139,7 +140,7 @@ def test_draw_returns_axes_with_counts():
     import matplotlib
     matplotlib.use("Agg")
     tr = run(Scenario(Flood, nodes=4, until=1.0), seed=1)
-    ax = SystemModel.from_trace(tr, 0.005).draw()
+    ax = system_model_view(SystemModel.from_trace(tr, 0.005))
     assert "|P| = 4" in ax.get_title(loc="left") and "|M| in flight = 3" in ax.get_title(loc="left")
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from dsysedu.check.model_checker import check
-from dsysedu.protocols.circuit_breaker import (BREAKER, CLOSED, HALF_OPEN, OPEN, CircuitBreaker, EagerBreaker,
+from dsysedu.systems.resilience.circuit_breaker import (BREAKER, CLOSED, HALF_OPEN, OPEN, CircuitBreaker, EagerBreaker,
                                                breaker_model, breaker_scenario, invariants, one_trial, recovers)
 from dsysedu.sim import run
 

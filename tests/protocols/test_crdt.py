@@ -8,9 +8,7 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from dsysedu.protocols.crdt import (KINDS, CrdtReplica, GCounter, LWWRegister, MVRegister, ORSet, PNCounter,
-                                    StateMessage, SumCounter, convergence, crdt_scenario, crdt_states, empty,
-                                    law_counterexample, random_update, sample_states)
+from dsysedu.protocols.replication import KINDS, CrdtReplica, GCounter, LWWRegister, MVRegister, ORSet, PNCounter, StateMessage, SumCounter, convergence, crdt_scenario, crdt_states, empty, law_counterexample, random_update, sample_states
 from dsysedu.sim import Crash
 from dsysedu.sim.node import OBSERVE, SEND, Context
 

@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-import dsysedu.protocols.failure_detectors as fd_module
-from dsysedu.protocols.failure_detectors import (ALIVE, FAULTY, SUSPECT, Ack, Heartbeat, HeartbeatDetector,
+import dsysedu.protocols.membership.failure_detectors as fd_module
+from dsysedu.protocols.membership.failure_detectors import (ALIVE, FAULTY, SUSPECT, Ack, Heartbeat, HeartbeatDetector,
                                                  PhiAccrualDetector, Ping, SwimDetector, accuracy, completeness,
                                                  detector_quality, phi, tradeoff)
 from dsysedu.sim import Constant, Context, Crash, LinkModel, LogNormal, Pause, Scenario, Simulation, Slow, Trace

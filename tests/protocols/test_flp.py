@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dsysedu import Constant, LinkModel, LogNormal, Scenario, run
-from dsysedu.check.consensus import agreement, validity
-from dsysedu.protocols.flp import (SCHEDULERS, HastyConsensus, Propose, Report, RoundConsensus, rounds_table,
+from dsysedu.protocols.consensus.properties import agreement, validity
+from dsysedu.protocols.consensus.flp import (SCHEDULERS, HastyConsensus, Propose, Report, RoundConsensus, rounds_table,
                                    run_scheduled)
 from dsysedu.sim.node import Context
 

@@ -7,7 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from dsysedu.protocols.gossip import (INFECTIVE, REMOVED, SUSCEPTIBLE, AlreadyInformed, Gossip, Push,
+from dsysedu.protocols.membership.gossip import (INFECTIVE, REMOVED, SUSCEPTIBLE, AlreadyInformed, Gossip, Push,
                                       PullReply, PullRequest, gossip_scenario, mean_field_curve,
                                       pittel_rounds, rounds_to_full_spread, run_to_full_spread,
                                       simulate_rounds, spread_stats, theory_curve)

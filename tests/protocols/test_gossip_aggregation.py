@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dsysedu import run
-from dsysedu.protocols import gossip_aggregation as module
-from dsysedu.protocols.gossip_aggregation import (LeakyPushSum, PushSum, Share, conservation, estimates_at,
+from dsysedu.protocols.membership import aggregation as module
+from dsysedu.protocols.membership.aggregation import (LeakyPushSum, PushSum, Share, conservation, estimates_at,
                                                   mass_history, push_sum_rounds, push_sum_scenario,
                                                   rounds_to_error)
 from dsysedu.sim.node import OBSERVE, SEND, SET_TIMER, Context

@@ -3,9 +3,9 @@ from itertools import permutations
 
 import pytest
 
-from dsysedu.check.mc_symmetry import Symmetry
+from dsysedu.check.model_checker.symmetry import Symmetry
 from dsysedu.check.model_checker import check
-from dsysedu.protocols.mutex import (CRITICAL, ImpatientClient, LockServer, mutex_model, mutex_scenario,
+from dsysedu.protocols.coordination.mutex import (CRITICAL, ImpatientClient, LockServer, mutex_model, mutex_scenario,
                                      mutual_exclusion, no_deadlock, someone_enters)
 from dsysedu.sim import run
 

@@ -6,9 +6,10 @@ import random
 
 import pytest
 
-import dsysedu.protocols.paxos as paxos_module
-from dsysedu.check import agreement, all_hold, termination, validity
-from dsysedu.protocols.paxos import (Accept, Accepted, Decided, Nack, Paxos, PaxosIgnoresAccepted, Prepare, Promise,
+import dsysedu.protocols.consensus.paxos as paxos_module
+from dsysedu.protocols.consensus import agreement, termination, validity
+from dsysedu.check import all_hold
+from dsysedu.protocols.consensus.paxos import (Accept, Accepted, Decided, Nack, Paxos, PaxosIgnoresAccepted, Prepare, Promise,
                                      Query, chaos_scenario, dueling_scenario, late_proposer_scenario)
 from dsysedu.sim import Context, run
 from dsysedu.sim.node import OBSERVE, SEND, SET_TIMER

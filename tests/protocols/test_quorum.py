@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsysedu.protocols.quorum import (WARS, QuorumClient, consistency_probability, quorum_scenario,
+from dsysedu.protocols.replication.quorum import (WARS, QuorumClient, consistency_probability, quorum_scenario,
                                       read_results, sample_delays, staleness_sweep, strict_quorum)
 from dsysedu.sim.network import Constant, Exponential, Latency, LogNormal, Uniform
 

@@ -9,10 +9,11 @@ import random
 import pandas as pd
 import pytest
 
-import dsysedu.protocols.raft_experiments as rx
-from dsysedu.check import raft_safety
-from dsysedu.check.raft import leaders
-from dsysedu.protocols.raft import CANDIDATE, AppendEntries, Raft, chaos_scenario
+import dsysedu.protocols.consensus.raft.experiments as rx
+from dsysedu.protocols.consensus.raft import raft_safety
+from dsysedu.protocols.consensus.raft.properties import leaders
+from dsysedu.protocols.consensus.raft import (CANDIDATE, AppendEntries, Raft, chaos_scenario, leader_crash_scenario,
+                                              partitioned_leader_scenario, split_vote_scenario)
 from dsysedu.sim import Crash, LinkModel, LogNormal, Scenario, Trace, run
 from dsysedu.sim.node import OBSERVE, Context
 
@@ -163,14 +164,14 @@ def test_cost_experiment_raft_is_cheaper_and_faster_per_decision():
 def test_split_vote_scenario_splits_on_most_seeds_and_always_elects_in_the_end():
     split = 0
     for seed in range(12):
-        terms = leaders(rx.split_vote_scenario(seed=seed).run())
+        terms = leaders(split_vote_scenario(seed=seed).run())
         assert terms, f"seed {seed}: no leader at all"
         split += 1 not in terms
     assert split >= 6
 
 
 def test_leader_crash_scenario_fails_over_and_the_old_leader_catches_up():
-    trace = rx.leader_crash_scenario(seed=1).run()
+    trace = leader_crash_scenario(seed=1).run()
     who = leaders(trace)
     assert who[1][0][0] == 0 and who[max(who)][0][0] != 0
     assert set(trace.value_at("commit_index", 2.5).values()) == {4}
@@ -179,15 +180,15 @@ def test_leader_crash_scenario_fails_over_and_the_old_leader_catches_up():
 
 @pytest.mark.parametrize("seed", [0, 7])
 def test_partitioned_leader_keeps_leading_its_minority_and_loses_nothing_committed(seed):
-    trace = rx.partitioned_leader_scenario(seed=seed).run()
+    trace = partitioned_leader_scenario(seed=seed).run()
     roles = trace.value_at("role", 1.8)
     assert roles[0] == "leader" and list(roles.values()).count("leader") == 2
     assert raft_safety(trace) and len(set(trace.value_at("commit_index", 3.0).values())) == 1
-    guarded = rx.partitioned_leader_scenario(seed=seed, check_quorum=True, prevote=True).run()
+    guarded = partitioned_leader_scenario(seed=seed, check_quorum=True, prevote=True).run()
     assert guarded.value_at("role", 1.8)[0] != "leader"
 
 
 def test_lesson_scenarios_are_plain_raft_scenarios():
-    for sc in (rx.split_vote_scenario(), rx.leader_crash_scenario(), rx.partitioned_leader_scenario()):
+    for sc in (split_vote_scenario(), leader_crash_scenario(), partitioned_leader_scenario()):
         assert isinstance(sc, Scenario) and sc.protocol is Raft and sc.until <= 3.0
-    assert rx.leader_crash_scenario().faults[0] == Crash(0, at=1.0, until=2.0)
+    assert leader_crash_scenario().faults[0] == Crash(0, at=1.0, until=2.0)

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from dsysedu.protocols.raft import (CANDIDATE, FOLLOWER, LEADER, NOOP, PRECANDIDATE, AppendEntries,
+from dsysedu.protocols.consensus.raft import (CANDIDATE, FOLLOWER, LEADER, NOOP, PRECANDIDATE, AppendEntries,
                                     AppendEntriesReply, ClientReply, ClientRequest, Command, PreVote, PreVoteReply,
                                     Raft, RaftCommitOldTerm, RaftForgetsVote, RaftNoUpToDateCheck, RequestVote,
                                     RequestVoteReply, apply_op)

@@ -9,12 +9,12 @@ import random
 import pytest
 
 from dsysedu.check import all_hold
-from dsysedu.check.raft import raft_safety
-from dsysedu.protocols import raft_membership
-from dsysedu.protocols.chaos import chaos_weather
-from dsysedu.protocols.raft import (CANDIDATE, FOLLOWER, LEADER, NOOP, AppendEntries, AppendEntriesReply, ClientReply,
+from dsysedu.protocols.consensus.raft.properties import raft_safety
+from dsysedu.protocols.consensus.raft import membership as raft_membership
+from dsysedu.sim.chaos import chaos_weather
+from dsysedu.protocols.consensus.raft import (CANDIDATE, FOLLOWER, LEADER, NOOP, AppendEntries, AppendEntriesReply, ClientReply,
                                     RequestVote)
-from dsysedu.protocols.raft_membership import (ConfigEntry, MembershipRequest, RaftMembership,
+from dsysedu.protocols.consensus.raft.membership import (ConfigEntry, MembershipRequest, RaftMembership,
                                                RaftMembershipTwoAtOnce, config_safety, membership_scenario,
                                                two_at_once_scenario)
 from dsysedu.sim import LinkModel, Nemesis, Trace, Uniform

@@ -10,9 +10,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsysedu.check import all_hold, raft_safety
-from dsysedu.check.raft import client_liveness
-from dsysedu.protocols.raft import ClientRequest, Raft
+from dsysedu.check import all_hold
+
+from dsysedu.protocols.consensus.raft import raft_safety
+from dsysedu.protocols.consensus.raft.properties import client_liveness
+from dsysedu.protocols.consensus.raft import ClientRequest, Raft
 from dsysedu.sim import Crash, Input, LinkModel, Partition, Pause, Scenario, Uniform, run
 
 PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

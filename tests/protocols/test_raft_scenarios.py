@@ -6,10 +6,11 @@ import doctest
 
 import pytest
 
-import dsysedu.protocols.raft as raft_module
-from dsysedu.check import agreement, raft_safety, validity
-from dsysedu.check.raft import client_liveness, leaders
-from dsysedu.protocols.raft import (NOOP, ClientRequest, Command, Raft, RaftCommitOldTerm, RaftForgetsVote,
+import dsysedu.protocols.consensus.raft as raft_module
+from dsysedu.protocols.consensus import agreement, validity
+from dsysedu.protocols.consensus.raft import raft_safety
+from dsysedu.protocols.consensus.raft.properties import client_liveness, leaders
+from dsysedu.protocols.consensus.raft import (NOOP, ClientRequest, Command, Raft, RaftCommitOldTerm, RaftForgetsVote,
                                     RaftNoUpToDateCheck, chaos_scenario, figure8_scenario, forgotten_vote_scenario,
                                     rejoin_scenario, stale_leader_scenario)
 from dsysedu.sim import Crash, Input, LinkModel, Nemesis, Scenario, Uniform, run
@@ -62,7 +63,7 @@ def test_figure8_broken_variant_commits_by_counting_and_loses_the_entry(seed):
     v = raft_safety(trace)
     assert not v and v.property == "leader completeness"
     assert [r[1] for r in (trace.rows[i] for i in v.events)] == ["observe", "observe"]
-    from dsysedu.check import state_machine_safety
+    from dsysedu.protocols.consensus.raft import state_machine_safety
     sms = state_machine_safety(trace)
     assert not sms and "index 2" in sms.message
 

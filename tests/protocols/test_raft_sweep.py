@@ -1,6 +1,6 @@
 """Raft under random faults, Jepsen-style: 1,200 seeds over 3, 5 and 7 nodes (400 each).
 
-Every run (:func:`dsysedu.protocols.raft.chaos_scenario`) has random crashes and recoveries,
+Every run (:func:`dsysedu.protocols.consensus.raft.chaos_scenario`) has random crashes and recoveries,
 pauses and partitions for 2 s (3 s in the rough-weather quarter, see ``HARSH``), links that
 lose, duplicate and reorder messages throughout, and client requests during and after the
 faults. Each run must keep all four safety
@@ -20,9 +20,13 @@ import os
 
 import pytest
 
-from dsysedu.check import agreement, all_hold, raft_safety, termination, validity
-from dsysedu.check.raft import client_liveness
-from dsysedu.protocols.raft import NOOP, Command, chaos_scenario
+from dsysedu.protocols.consensus import agreement, termination, validity
+
+from dsysedu.check import all_hold
+
+from dsysedu.protocols.consensus.raft import raft_safety
+from dsysedu.protocols.consensus.raft.properties import client_liveness
+from dsysedu.protocols.consensus.raft import NOOP, Command, chaos_scenario
 from dsysedu.sim import LinkModel, Nemesis, Uniform
 
 SEEDS = int(os.environ.get("DSYSEDU_RAFT_SEEDS", "400"))

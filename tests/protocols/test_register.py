@@ -9,14 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsysedu.check.history import History
-from dsysedu.protocols import cap as cap_module
-from dsysedu.protocols import register as register_module
-from dsysedu.protocols.cap import (cap_measures, cap_scenario, client_homes, default_partition, final_values,
+from dsysedu.protocols.replication import cap as cap_module
+from dsysedu.protocols.replication import register as register_module
+from dsysedu.protocols.replication.cap import (cap_measures, cap_scenario, client_homes, default_partition, final_values,
                                    lost_write_ops, stale_read_ops)
-from dsysedu.protocols import register_workload as workload_module
-from dsysedu.protocols.register import (LWW_ZERO, ZERO_TAG, ClientReply, ClientRequest, LwwReplica, Query,
-                                        QueryReply, QuorumReplica, Replicate, Store, StoreAck, Sync)
-from dsysedu.protocols.register_workload import Client
+from dsysedu.protocols.replication import register_workload as workload_module
+from dsysedu.protocols.replication.register import (LWW_ZERO, ZERO_TAG, ClientReply, ClientRequest, LwwReplica, Query,
+                                        QueryReply, AbdReplica, Replicate, Store, StoreAck, Sync)
+from dsysedu.protocols.replication.register_workload import Client
 from dsysedu.sim import Constant, Crash, LinkModel, run
 from dsysedu.sim.node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context
 
@@ -34,7 +34,7 @@ def _sends(effects):
 # -- ABD handlers ------------------------------------------------------------------------
 
 def test_write_queries_every_replica_then_stores_a_higher_tag_at_all_after_a_majority():
-    r = QuorumReplica(0, replicas=REPLICAS)
+    r = AbdReplica(0, replicas=REPLICAS)
     ctx = _ctx(0)
     r.on_message(ctx, 5, ClientRequest(1, "write", "x", "c5-1"))
     eff = ctx.take_effects()
@@ -59,7 +59,7 @@ def test_write_queries_every_replica_then_stores_a_higher_tag_at_all_after_a_maj
 
 @pytest.mark.parametrize("write_back", [True, False])
 def test_read_writes_the_highest_value_back_before_answering(write_back):
-    r = QuorumReplica(1, replicas=REPLICAS, write_back=write_back)
+    r = AbdReplica(1, replicas=REPLICAS, write_back=write_back)
     ctx = _ctx(1)
     r.on_message(ctx, 6, ClientRequest(3, "read", "x"))
     ctx.take_effects()
@@ -76,7 +76,7 @@ def test_read_writes_the_highest_value_back_before_answering(write_back):
 
 
 def test_store_keeps_only_higher_tags_and_always_acks():
-    r = QuorumReplica(2, replicas=REPLICAS)
+    r = AbdReplica(2, replicas=REPLICAS)
     ctx = _ctx(2)
     r.on_message(ctx, 0, Store((5, 1), "x", (2, 5), "c5-1"))
     assert r.store == {"x": ((2, 5), "c5-1")}
@@ -91,7 +91,7 @@ def test_store_keeps_only_higher_tags_and_always_acks():
 @pytest.mark.parametrize("kind, phase, status", [("write", "query", "fail"), ("write", "store", "info"),
                                                  ("read", "query", "fail"), ("read", "store", "fail")])
 def test_a_timeout_fails_only_what_certainly_did_not_happen(kind, phase, status):
-    r = QuorumReplica(0, replicas=REPLICAS)
+    r = AbdReplica(0, replicas=REPLICAS)
     ctx = _ctx(0)
     r.on_message(ctx, 5, ClientRequest(1, kind, "x", "c5-1" if kind == "write" else None))
     if phase == "store":
@@ -352,7 +352,7 @@ def test_doctests():
 
 
 def test_answered_by_side_minority_refused_majority_served():
-    from dsysedu.protocols.cap import answered_by_side, partition_groups
+    from dsysedu.protocols.replication.cap import answered_by_side, partition_groups
     cp = run(cap_scenario("CP"), seed=3)
     assert partition_groups(cp) == [[0, 1], [2, 3, 4]]
     assert answered_by_side(cp, 0.5, 2.0 - 0.35) == [0.0, 1.0]
@@ -369,7 +369,7 @@ def test_siblings_lose_no_write_but_reads_may_return_several_values(seed):
 
 
 def test_siblings_show_up_in_reads_and_a_write_resolves_them():
-    from dsysedu.protocols.register import SiblingReplica
+    from dsysedu.protocols.replication.register import SiblingReplica
     reads = [op for s in range(4) for op in History.from_trace(run(cap_scenario("AP", merge="siblings"), seed=s))
              if isinstance(op.result, tuple)]
     assert reads and all(len(op.result) >= 2 for op in reads)

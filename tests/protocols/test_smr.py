@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsysedu.protocols.raft import NOOP, Command, RaftCommitOldTerm
-from dsysedu.protocols.raft_scenarios import chaos_scenario, figure8_scenario
-from dsysedu.protocols.smr import (BANK, KV, RAFT_KV, StateMachine, apply_log, applied_logs, check_induction,
+from dsysedu.protocols.consensus.raft import NOOP, Command, RaftCommitOldTerm
+from dsysedu.protocols.consensus.raft.scenarios import chaos_scenario, figure8_scenario
+from dsysedu.protocols.replication.smr import (BANK, KV, RAFT_KV, StateMachine, apply_log, applied_logs, check_induction,
                                    divergences, log_agreement, order_experiment, raft_runs, random_commands,
                                    state_agreement, state_hash, trajectory)
 from dsysedu.sim import Simulation
@@ -71,7 +71,7 @@ def test_bank_commands_do_not_commute():
 
 def test_state_hash_is_stable_across_processes():
     state = RAFT_KV.step(RAFT_KV.initial, Command("c", 1, ("set", "x", 1)))
-    code = ("from dsysedu.protocols.smr import RAFT_KV, state_hash; from dsysedu.protocols.raft import Command;"
+    code = ("from dsysedu.protocols.replication.smr import RAFT_KV, state_hash; from dsysedu.protocols.consensus.raft import Command;"
             "print(state_hash(RAFT_KV.step(RAFT_KV.initial, Command('c', 1, ('set', 'x', 1)))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONHASHSEED": "123"})

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dsysedu import Crash, Scenario, run
-from dsysedu.protocols.failure_detectors import HeartbeatDetector, completeness, detector_quality
-from dsysedu.protocols.timing import (AdaptiveHeartbeatDetector, AfterGST, gst_sweep, mistakes_after, model_table,
+from dsysedu.protocols.membership.failure_detectors import HeartbeatDetector, completeness, detector_quality
+from dsysedu.protocols.basics.timing import (AdaptiveHeartbeatDetector, AfterGST, gst_sweep, mistakes_after, model_table,
                                       timing_link, timing_scenario)
 from dsysedu.sim.network import LogNormal, Uniform
 

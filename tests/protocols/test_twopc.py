@@ -5,7 +5,7 @@ from itertools import permutations
 import pytest
 
 from dsysedu.check.model_checker import check
-from dsysedu.protocols.twopc import (ABORTED, COMMITTED, ForgetfulParticipant, MajorityCoordinator, all_decided,
+from dsysedu.protocols.transactions.twopc import (ABORTED, COMMITTED, ForgetfulParticipant, MajorityCoordinator, all_decided,
                                      atomicity, commit_reachable, no_deadlock, twopc_model, twopc_scenario)
 from dsysedu.sim import run
 

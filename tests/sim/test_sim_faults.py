@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsysedu.protocols.toys import Flood
+from dsysedu.protocols.basics.toys import Flood
 from dsysedu.sim import (ClockJump, Crash, LinkModel, Nemesis, Node, Partition, Pause, Recover, Resume, Scenario,
                          Simulation, Slow, run)
 from sim_helpers import Chat, Chatter, Sender

@@ -6,7 +6,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from dsysedu.protocols.toys import Flood, PingEcho
+from dsysedu.protocols.basics.toys import Flood, PingEcho
 from dsysedu.sim import (Constant, CutLink, Heal, Input, LinkModel, Node, Partition, RestoreLink, Scenario,
                          Simulation, Uniform, run)
 from sim_helpers import Chat, Chatter, Note, PingPong, Recorder, Sender

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from dsysedu.protocols.toys import Flood, Rumor
+from dsysedu.protocols.basics.toys import Flood, Rumor
 from dsysedu.sim import Context, Node, Scenario, run
 from dsysedu.sim.node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, check_message
 

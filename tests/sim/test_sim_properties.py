@@ -8,7 +8,7 @@ import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsysedu.protocols.toys import PingEcho
+from dsysedu.protocols.basics.toys import PingEcho
 from dsysedu.sim import Crash, Input, LinkModel, Partition, Pause, Scenario, Simulation, Slow, Trace, run
 from dsysedu.sim.trace import PROCESS_KINDS
 from sim_helpers import Chatter, Note, StatusTimeline, causal_graph, link_models, scenarios, separated

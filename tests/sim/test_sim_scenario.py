@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from dsysedu.protocols.toys import Flood, RequestReply
+from dsysedu.protocols.basics import Flood, RequestReply
 from dsysedu.sim import (ClockJump, Constant, Crash, CutLink, Exponential, Input, LinkModel, LogNormal, Nemesis,
                          Node, Partition, Pause, Scenario, Simulation, Slow, Uniform, run)
 from sim_helpers import Note

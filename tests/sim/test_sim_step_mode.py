@@ -259,7 +259,7 @@ def test_fork_reproduces_the_prefix(case):
 
 def test_drop_by_hand_loses_the_message_and_fork_replays_it():
     from dsysedu import LinkModel, Scenario, Simulation, Uniform
-    from dsysedu.protocols.toys import PingEcho
+    from dsysedu.protocols.basics.toys import PingEcho
     sc = Scenario(PingEcho, nodes=3, params={"rounds": 3}, link=LinkModel(latency=Uniform(0.01, 0.05)), until=1.0)
     sim = Simulation(sc, seed=2)
     sim.run_until(0.001)
@@ -280,7 +280,7 @@ def test_drop_by_hand_loses_the_message_and_fork_replays_it():
 
 def test_inject_delivers_from_outside_now_and_fork_replays_it():
     from dsysedu import Scenario, Simulation
-    from dsysedu.protocols.request_reply import Request, RequestReply
+    from dsysedu.protocols.basics.request_reply import Request, RequestReply
     sim = Simulation(Scenario(RequestReply, nodes=2, node_params={0: {"requests": 0}}, until=1.0), seed=1)
     sim.run_until(0.3)
     rows = sim.inject(1, Request(99))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from dsysedu.protocols.toys import Flood, PingEcho
+from dsysedu.protocols.basics.toys import Flood, PingEcho
 from dsysedu.sim import (ClockJump, Crash, CutLink, Input, LinkModel, Node, Partition, Pause, Scenario, Simulation,
                          Slow, Trace, Uniform, run)
 from sim_helpers import Chat, Chatter, Note, Sender, scenarios

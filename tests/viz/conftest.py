@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 
 from dsysedu import (Crash, CutLink, LinkModel, Partition, Pause, Scenario, Uniform,  # noqa: E402
                      run)
-from dsysedu.protocols.toys import Flood, PingEcho, RequestReply  # noqa: E402
+from dsysedu.protocols.basics import Flood, PingEcho, RequestReply# noqa: E402
 
 # The fault windows the tests reason about.
 CRASH = (3, 0.5, 1.2)            # node, at, until

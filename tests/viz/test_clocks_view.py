@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dsysedu import LinkModel, Scenario, Uniform, run
-from dsysedu.protocols.toys import Flood, PingEcho
+from dsysedu.protocols.basics.toys import Flood, PingEcho
 from dsysedu.sim import Trace
 from dsysedu.viz.clocks import (causality_graph, clock_comparison, clock_table, clocks_view, physical_stamps,
                                 skew_table, spread_offsets)

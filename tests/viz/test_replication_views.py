@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
-from dsysedu.protocols.crdt import crdt_scenario
-from dsysedu.protocols.quorum import staleness_sweep
-from dsysedu.protocols.smr import BANK, order_experiment, random_commands
+from dsysedu.protocols.replication import crdt_scenario
+from dsysedu.protocols.replication.quorum import staleness_sweep
+from dsysedu.protocols.replication.smr import BANK, order_experiment, random_commands
 from dsysedu.sim import Crash
 from dsysedu.viz import style
 from dsysedu.viz.replication import _label as crdt_label

@@ -25,7 +25,7 @@ def test_importing_the_views_does_not_import_pyplot():
 
 
 def test_the_simulator_knows_nothing_of_matplotlib():
-    _python("import sys, dsysedu, dsysedu.protocols.toys; assert 'matplotlib' not in sys.modules")
+    _python("import sys, dsysedu, dsysedu.protocols.basics.toys; assert 'matplotlib' not in sys.modules")
 
 
 def test_public_names():

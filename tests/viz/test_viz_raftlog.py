@@ -6,7 +6,7 @@ import doctest
 import matplotlib
 import pytest
 
-from dsysedu.protocols.raft import Command, NOOP, Raft, chaos_scenario, figure8_scenario
+from dsysedu.protocols.consensus.raft import Command, NOOP, Raft, chaos_scenario, figure8_scenario
 from dsysedu.sim import Crash, Scenario, Simulation, Trace, run
 from dsysedu.viz import RaftLogView, logs_at, raft_log, style, term_color
 from dsysedu.viz import raftlog as raftlog_module
@@ -43,7 +43,7 @@ def test_logs_at_agrees_with_the_nodes_own_logs_under_faults(seed):
 
 
 def test_logs_at_uses_the_checkers_reconstruction():
-    from dsysedu.check.raft import _Logs
+    from dsysedu.protocols.consensus.raft.properties import _Logs
     assert raftlog_module._Logs is _Logs  # one reconstruction, not two
 
 
@@ -61,7 +61,7 @@ def test_short_command_and_term_color():
 @pytest.fixture(scope="module")
 def crash_trace():
     """5 nodes; node 0 crashes at 1.0 s; client commands before and after."""
-    from dsysedu.protocols.raft import ClientRequest
+    from dsysedu.protocols.consensus.raft import ClientRequest
     from dsysedu.sim import Input
     inputs = [Input(0.5 + 0.1 * i, 1, ClientRequest("c", i + 1, ("set", "x", i + 1))) for i in range(4)]
     return run(Scenario(Raft, nodes=5, faults=[Crash(0, at=1.0)], inputs=inputs, until=2.0), seed=3)

@@ -180,7 +180,7 @@ def test_accepts_a_dataframe(ping_trace):
 
 def test_inputs_from_outside_are_marked_and_lost_ones_crossed():
     from dsysedu import Crash, Input, Scenario, run
-    from dsysedu.protocols.toys import Flood, Rumor
+    from dsysedu.protocols.basics.toys import Flood, Rumor
 
     trace = run(Scenario(Flood, nodes=4, params={"origin": -1},
                          inputs=[Input(0.01, 2, Rumor(2)), Input(0.015, 3, Rumor(3))],

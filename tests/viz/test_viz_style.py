@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from dsysedu.protocols.toys import Ping, Pong
+from dsysedu.protocols.basics.toys import Ping, Pong
 from dsysedu.viz import style
 from dsysedu.viz.style import layout, message_color, node_color
 

@@ -160,7 +160,7 @@ def test_two_thousand_nodes_draw_with_dots_skipped(big_flood_trace):
 
 def test_views_follow_a_trace_that_grows_in_step_mode():
     from dsysedu import Scenario, Simulation
-    from dsysedu.protocols.toys import PingEcho
+    from dsysedu.protocols.basics.toys import PingEcho
     from dsysedu.viz import SpacetimeView
 
     sim = Simulation(Scenario(PingEcho, nodes=4, params={"rounds": 5}, until=1.0), seed=1)

@@ -5,8 +5,8 @@ import doctest
 
 import pytest
 
-from dsysedu.check.raft import leaders
-from dsysedu.protocols.raft import RaftCommitOldTerm
+from dsysedu.protocols.consensus.raft.properties import leaders
+from dsysedu.protocols.consensus.raft import RaftCommitOldTerm
 from dsysedu.widgets import RaftPlayground
 from dsysedu.widgets import raft_playground as module
 

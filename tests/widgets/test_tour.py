@@ -5,8 +5,8 @@ import doctest
 
 import pytest
 
-from dsysedu.protocols.raft import figure8_scenario
-from dsysedu.protocols.toys import PingEcho
+from dsysedu.protocols.consensus.raft import figure8_scenario
+from dsysedu.protocols.basics.toys import PingEcho
 from dsysedu.sim import Scenario, run
 from dsysedu.widgets import Tour, TraceViews
 from dsysedu.widgets import tour as tour_module

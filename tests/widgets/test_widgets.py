@@ -2,9 +2,10 @@
 import pytest
 
 from dsysedu import Crash, LinkModel, Partition, Scenario, Uniform
-from dsysedu.demos import flood, request_reply
-from dsysedu.protocols.request_reply import unknown_fraction
-from dsysedu.protocols.toys import PingEcho
+from dsysedu.demos import flood
+from dsysedu.protocols.basics import request_reply_scenario
+from dsysedu.protocols.basics.request_reply import unknown_fraction
+from dsysedu.protocols.basics.toys import PingEcho
 from dsysedu.widgets import CrashToggles, LinkControls, PartitionEditor, Playground, StepExplorer, TimeScrubber
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -43,7 +44,7 @@ def test_time_scrubber_maps_play_frames_to_times():
 
 @pytest.fixture
 def playground():
-    return Playground(request_reply(loss=0.2), metrics=lambda tr: {"unknown outcome": unknown_fraction(tr)})
+    return Playground(request_reply_scenario(loss=0.2), metrics=lambda tr: {"unknown outcome": unknown_fraction(tr)})
 
 
 def test_control_change_reruns_and_redraws(playground):
@@ -90,7 +91,7 @@ def test_bad_playground_arguments():
     with pytest.raises(TypeError, match="Scenario"):
         Playground("not a scenario")
     with pytest.raises(ValueError, match="unknown controls"):
-        Playground(request_reply(), controls=("link", "warp drive"))
+        Playground(request_reply_scenario(), controls=("link", "warp drive"))
 
 
 def test_step_explorer_takes_the_clicked_event_out_of_turn():
@@ -127,10 +128,10 @@ def _pixels(png):
 
 
 def test_rerun_that_keeps_the_topology_drawing_gives_the_same_picture_as_a_fresh_build():
-    pg = Playground(request_reply())
+    pg = Playground(request_reply_scenario())
     pg.link.loss.value = 0.4            # re-run: the topology view is kept, only space-time is redrawn
     pg.scrubber.slider.value = 0.7
-    fresh = Playground(request_reply(loss=0.4))
+    fresh = Playground(request_reply_scenario(loss=0.4))
     fresh.scrubber.slider.value = 0.7
     assert (_pixels(pg.image.value) == _pixels(fresh.image.value)).all()
 
@@ -138,9 +139,9 @@ def test_rerun_that_keeps_the_topology_drawing_gives_the_same_picture_as_a_fresh
 def test_topology_set_trace_refuses_a_run_that_needs_another_legend():
     from dsysedu import run
     from dsysedu.viz import TopologyView
-    view = TopologyView(run(request_reply(loss=0.0)), color_by="role")
-    assert view.set_trace(run(request_reply(loss=0.3), seed=2))
-    crashed = run(request_reply(loss=0.0, faults=[Crash(1, at=0.2, until=0.5)]))
+    view = TopologyView(run(request_reply_scenario(loss=0.0)), color_by="role")
+    assert view.set_trace(run(request_reply_scenario(loss=0.3), seed=2))
+    crashed = run(request_reply_scenario(loss=0.0, faults=[Crash(1, at=0.2, until=0.5)]))
     before = view.trace
     assert not view.set_trace(crashed)   # "crashed" would be a new legend entry
     assert view.trace is before

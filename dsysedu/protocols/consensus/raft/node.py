@@ -1,0 +1,707 @@
+"""Raft: consensus on a replicated log, as Figure 2 of the paper states it.
+
+Every node runs :class:`Raft`. A node is a *follower*, a *candidate* or the *leader*
+(and, with PreVote on, a *precandidate*). Time is cut into *terms*; each term begins
+with an election, and at most one leader wins it. The leader takes client commands,
+appends them to its log and copies the log to the followers with AppendEntries; an
+entry is *committed* once the leader has stored it on a majority, and every node
+applies committed entries, in log order, to its key-value state machine.
+
+The handlers read like Figure 2 of [1]_: "Rules for Servers", then the receiver
+implementation of RequestVote and AppendEntries. What the figure leaves to the text
+is marked where it is used: the no-op entry a new leader appends (§8), the faster
+back-off hint (end of §5.3), client sessions that apply each command once (§8 and
+[2]_ §6.3), PreVote ([2]_ §9.6) and CheckQuorum ([2]_ §6.2, with the vote lease of
+§4.2.3). Single-server membership change ([2]_ §4) is *not* implemented: the cluster
+is the node and its neighbours in the scenario, fixed for the run.
+
+The safety properties of Figure 3, checked on traces by :mod:`dsysedu.protocols.consensus.raft.properties`:
+
+Election Safety
+    at most one leader is elected in a given term;
+Leader Append-Only
+    a leader never overwrites or deletes entries in its log;
+Log Matching
+    if two logs contain an entry with the same index and term, the logs are identical
+    in all entries up through that index;
+Leader Completeness
+    if an entry is committed in a term, it is in the logs of the leaders of all higher terms;
+State Machine Safety
+    no two nodes apply different commands at the same log index.
+
+Deliberately broken variants, kept as lesson material (the tests show that the
+checkers catch each one): :class:`RaftNoUpToDateCheck`, :class:`RaftCommitOldTerm`
+and :class:`RaftForgetsVote`.
+
+References
+----------
+.. [1] D. Ongaro and J. Ousterhout, "In Search of an Understandable Consensus Algorithm",
+   USENIX ATC 2014. Figure 2 (the rules), Figure 3 (the properties), Figure 8 (why a
+   leader must not commit an entry of an old term by counting replicas).
+.. [2] D. Ongaro, "Consensus: Bridging Theory and Practice", PhD thesis, Stanford, 2014.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Hashable
+
+from dsysedu.sim.validate import number, positive_int
+from dsysedu.sim.node import Node
+
+__all__ = ["RequestVote", "RequestVoteReply", "PreVote", "PreVoteReply", "AppendEntries", "AppendEntriesReply",
+           "ClientRequest", "ClientReply", "Command", "NOOP", "Raft", "RaftNoUpToDateCheck", "RaftCommitOldTerm",
+           "RaftForgetsVote", "apply_op", "FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER"]
+
+FOLLOWER, CANDIDATE, PRECANDIDATE, LEADER = "follower", "candidate", "precandidate", "leader"
+NOOP = "noop"
+"""The command a new leader appends at the start of its term (§8 of the paper)."""
+OPS = {"set": 3, "get": 2, "delete": 2, "cas": 4}
+
+
+# ------------------------------------------------------------------------------ messages
+
+@dataclass(frozen=True)
+class RequestVote:
+    """Invoked by candidates to gather votes."""
+    term: int
+    candidate_id: Hashable
+    last_log_index: int
+    last_log_term: int
+
+
+@dataclass(frozen=True)
+class RequestVoteReply:
+    term: int
+    vote_granted: bool
+
+
+@dataclass(frozen=True)
+class PreVote:
+    """Would you vote for me in ``term``? Asked before a real election; changes no one's term."""
+    term: int
+    candidate_id: Hashable
+    last_log_index: int
+    last_log_term: int
+
+
+@dataclass(frozen=True)
+class PreVoteReply:
+    term: int
+    vote_granted: bool
+
+
+@dataclass(frozen=True)
+class AppendEntries:
+    """Invoked by the leader to replicate log entries; also used as heartbeat (no entries)."""
+    term: int
+    leader_id: Hashable
+    prev_log_index: int
+    prev_log_term: int
+    entries: tuple
+    leader_commit: int
+
+
+@dataclass(frozen=True)
+class AppendEntriesReply:
+    """``index`` says which request this answers (the network may reorder and duplicate
+    replies): on success, the index of the last entry the request covered; on failure,
+    the request's ``prev_log_index``. ``conflict_index``/``conflict_term`` are the back-off
+    hint, sent only when ``fast_backoff`` is on."""
+    term: int
+    success: bool
+    index: int
+    conflict_index: int = 0
+    conflict_term: int = 0
+
+
+@dataclass(frozen=True)
+class Command:
+    """A client's command as it sits in the log: who asked, their sequence number, the operation."""
+    client_id: Hashable
+    seq: int
+    op: tuple
+
+    def __str__(self) -> str:
+        return f"{self.client_id}#{self.seq} {' '.join(map(str, self.op))}"
+
+
+@dataclass(frozen=True)
+class ClientRequest:
+    """A client asks the cluster to apply ``command`` (``("set", key, value)``, ``("get", key)``,
+    ``("delete", key)`` or ``("cas", key, expected, new)``). ``(client_id, seq)`` names the
+    request, so a retried request is applied once."""
+    client_id: Hashable
+    seq: int
+    command: tuple
+
+    def __post_init__(self):
+        op = self.command
+        if not isinstance(op, tuple) or not op or op[0] not in OPS or len(op) != OPS[op[0]]:
+            allowed = ", ".join(f"({k!r}, {', '.join(['...'] * (n - 1))})" for k, n in OPS.items())
+            raise ValueError(f"ClientRequest.command must be one of {allowed}; got {op!r}")
+
+
+@dataclass(frozen=True)
+class ClientReply:
+    """The answer to a forwarded request: applied (``ok=True``, with ``result``), or "I am not
+    the leader, try ``leader_hint``" (``ok=False``)."""
+    client_id: Hashable
+    seq: int
+    ok: bool
+    leader_hint: Hashable = None
+    result: Any = None
+
+
+def apply_op(kv: dict, op: tuple):
+    """Apply one key-value operation to ``kv`` (in place) and return its result.
+
+    Examples
+    --------
+    >>> kv = {}
+    >>> apply_op(kv, ("set", "x", 1)), apply_op(kv, ("cas", "x", 1, 2)), kv
+    (1, True, {'x': 2})
+    """
+    kind = op[0]
+    if kind == "set":
+        kv[op[1]] = op[2]
+        return op[2]
+    if kind == "get":
+        return kv.get(op[1])
+    if kind == "delete":
+        return kv.pop(op[1], None)
+    if kind == "cas":
+        if kv.get(op[1]) == op[2]:
+            kv[op[1]] = op[3]
+            return True
+        return False
+    raise ValueError(f"unknown operation {op!r}")
+
+
+# ------------------------------------------------------------------------------ the node
+
+class Raft(Node):
+    """One Raft server (Figure 2 of Ongaro & Ousterhout, 2014).
+
+    Parameters
+    ----------
+    node_id, peers
+        Given by the simulator; the cluster is this node and its peers.
+    election_timeout : float
+        Seconds; each election timer is drawn from ``[election_timeout, 2 * election_timeout]``
+        with the node's own random stream.
+    heartbeat : float
+        Seconds between a leader's AppendEntries rounds (keep it well below ``election_timeout``).
+    prevote : bool
+        Ask for PreVotes before starting an election, so that a node cut off from the leader
+        does not raise its term and disrupt the cluster when it comes back ([2] §9.6).
+    check_quorum : bool
+        A leader that has not heard from a majority within an election timeout steps down,
+        and a node that hears from a leader ignores RequestVotes of higher terms until its
+        own election timer runs out ([2] §6.2, §4.2.3).
+    fast_backoff : bool
+        Followers answer a failed AppendEntries with the conflicting term and its first index,
+        so that the leader skips a whole term per round trip instead of one entry (§5.3).
+    noop : bool
+        A new leader appends a no-op entry of its term at once (§8), which commits the entries
+        of earlier terms without waiting for a client.
+    max_entries : int
+        At most this many entries per AppendEntries.
+    client_retry : float
+        Seconds between retries of the client requests this node holds for its clients.
+
+    Notes
+    -----
+    Durable (survives a crash): ``current_term``, ``voted_for``, ``log``. Everything else,
+    including the state machine, is rebuilt after recovery by applying the log again as
+    the commit index becomes known.
+
+    The log is a tuple of ``(term, command)`` entries; index ``i`` (from 1, as in the paper)
+    is ``log[i - 1]``. A command is :data:`NOOP` or a :class:`Command`.
+
+    Observations: ``role``, ``term``, ``voted_for``, ``commit_index``, ``log_len``,
+    ``last_entry`` (``(index, term)`` or None) whenever they change; ``leader`` (value: the
+    term) when a node becomes leader; ``entry`` ``(index, term, command)`` for each entry a node
+    writes (the log is cut after ``index``: that is how the checkers rebuild every log);
+    ``applied`` ``(index, command)`` for each entry applied; ``redirect``
+    ``(client_id, seq, leader)`` when a node forwards a client's request; ``ack``
+    ``(client_id, seq)`` when the node a client asked learns that its command was applied.
+
+    Examples
+    --------
+    >>> from dsysedu.sim import Scenario, run
+    >>> trace = run(Scenario(Raft, nodes=3, until=1.0), seed=1)
+    >>> sorted(set(trace.observations("leader").value))
+    [1]
+    """
+
+    durable = ("current_term", "voted_for", "log")
+    state_fields = ("current_term", "voted_for", "log", "commit_index", "last_applied", "role", "leader_id",
+                    "votes", "next_index", "match_index", "heard_from", "kv", "sessions", "pending", "waiting",
+                    "hint")
+
+    def __init__(self, node_id, peers=(), election_timeout=0.15, heartbeat=0.05, prevote=False,
+                 check_quorum=False, fast_backoff=False, noop=True, max_entries=16, client_retry=0.1):
+        super().__init__(node_id, peers)
+        self.election_timeout = number("Raft election_timeout", election_timeout, low=0.0, low_open=True)
+        self.heartbeat = number("Raft heartbeat", heartbeat, low=0.0, low_open=True)
+        self.client_retry = number("Raft client_retry", client_retry, low=0.0, low_open=True)
+        self.max_entries = positive_int("Raft max_entries", max_entries)
+        for name, flag in (("prevote", prevote), ("check_quorum", check_quorum), ("fast_backoff", fast_backoff),
+                           ("noop", noop)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"Raft {name} must be True or False, got {flag!r}")
+        self.prevote, self.check_quorum, self.fast_backoff, self.noop = prevote, check_quorum, fast_backoff, noop
+        self.majority = (len(self.peers) + 1) // 2 + 1
+        # persistent state on all servers
+        self.current_term = 0
+        self.voted_for = None
+        self.log: tuple = ()
+        # volatile state on all servers
+        self.commit_index = 0
+        self.last_applied = 0
+        self.role = FOLLOWER
+        self.leader_id = None
+        # volatile state on candidates and leaders
+        self.votes = frozenset()
+        self.next_index: dict = {}
+        self.match_index: dict = {}
+        self.heard_from = frozenset()
+        # the state machine, and the clients' requests in progress
+        self.kv: dict = {}
+        self.sessions: dict = {}   # (client_id, seq) -> result: each request is applied once
+        self.pending: dict = {}    # requests clients sent to this node, until applied
+        self.waiting: dict = {}    # leader: request forwarded by a peer -> that peer
+        self.hint = None           # a leader hint from a redirect
+
+    # -- small helpers -------------------------------------------------------------------
+    def last_log_index(self) -> int:
+        return len(self.log)
+
+    def last_log_term(self) -> int:
+        return self.log[-1][0] if self.log else 0
+
+    def term_at(self, index: int) -> int:
+        return self.log[index - 1][0] if index > 0 else 0
+
+    def _reset_election_timer(self, ctx) -> None:
+        ctx.set_timer("election", ctx.rng.uniform(self.election_timeout, 2 * self.election_timeout))
+
+    def _set_role(self, ctx, role) -> None:
+        if role != self.role:
+            self.role = role
+            ctx.observe("role", role)
+
+    def _set_term(self, ctx, term) -> None:
+        self.current_term = term
+        ctx.observe("term", term)
+        if self.voted_for is not None:
+            self.voted_for = None
+            ctx.observe("voted_for", None)
+
+    def _set_log(self, ctx, log, first_changed: int) -> None:
+        self.log = log
+        for i in range(first_changed, len(log) + 1):
+            term, command = log[i - 1]
+            ctx.observe("entry", (i, term, command))
+        ctx.observe("log_len", len(log))
+        ctx.observe("last_entry", (len(log), log[-1][0]) if log else None)
+
+    def _step_down(self, ctx, term) -> None:
+        """All servers: a message with term T > currentTerm sets currentTerm = T and makes us a follower."""
+        was_leader = self.role == LEADER
+        if term > self.current_term:
+            self._set_term(ctx, term)
+        self._set_role(ctx, FOLLOWER)
+        self.leader_id = None
+        if was_leader:
+            ctx.cancel_timer("check_quorum")
+            self._reset_election_timer(ctx)
+        ctx.cancel_timer("heartbeat")   # a follower neither sends heartbeats nor asks for votes
+
+    # -- start ---------------------------------------------------------------------------
+    def on_start(self, ctx):
+        ctx.observe("role", self.role)
+        ctx.observe("term", self.current_term)
+        ctx.observe("voted_for", self.voted_for)
+        ctx.observe("commit_index", self.commit_index)
+        ctx.observe("log_len", len(self.log))
+        ctx.observe("last_entry", (len(self.log), self.last_log_term()) if self.log else None)
+        self._reset_election_timer(ctx)
+
+    # -- timers --------------------------------------------------------------------------
+    def on_timer(self, ctx, name):
+        if name == "election":
+            self.election_timeout_elapsed(ctx)
+        elif name == "heartbeat":
+            if self.role == LEADER:
+                self.replicate(ctx)
+                ctx.set_timer("heartbeat", self.heartbeat)
+            elif self.role in (CANDIDATE, PRECANDIDATE):
+                self.request_votes(ctx)   # servers retry RPCs that get no answer (§5.1)
+                ctx.set_timer("heartbeat", self.heartbeat)
+        elif name == "check_quorum":
+            if self.role == LEADER:
+                if len(self.heard_from | {self.id}) < self.majority:
+                    self._step_down(ctx, self.current_term)   # cut off from a majority: stop leading
+                else:
+                    self.heard_from = frozenset()
+                    ctx.set_timer("check_quorum", self.election_timeout)
+        elif name == "client_retry":
+            self.serve_pending(ctx)
+
+    def election_timeout_elapsed(self, ctx) -> None:
+        """Followers (and candidates): no word from a leader, no vote granted: start an election."""
+        if self.role == LEADER:
+            return
+        self.leader_id = None
+        if self.prevote:
+            self.start_prevote(ctx)
+        else:
+            self.start_election(ctx)
+
+    def start_prevote(self, ctx) -> None:
+        self._set_role(ctx, PRECANDIDATE)
+        self.votes = frozenset({self.id})
+        self._reset_election_timer(ctx)
+        if len(self.votes) >= self.majority:
+            self.start_election(ctx)
+            return
+        self.request_votes(ctx)
+        ctx.set_timer("heartbeat", self.heartbeat)
+
+    def start_election(self, ctx) -> None:
+        """Candidates: increment currentTerm, vote for self, reset the election timer, send RequestVote."""
+        self.current_term += 1
+        ctx.observe("term", self.current_term)
+        self._set_role(ctx, CANDIDATE)
+        self.voted_for = self.id
+        ctx.observe("voted_for", self.id)
+        self.votes = frozenset({self.id})
+        self._reset_election_timer(ctx)
+        if len(self.votes) >= self.majority:
+            self.become_leader(ctx)
+            return
+        self.request_votes(ctx)
+        ctx.set_timer("heartbeat", self.heartbeat)
+
+    def request_votes(self, ctx) -> None:
+        """Ask every peer whose vote we do not have yet (a PreVote when we are a precandidate)."""
+        kind = PreVote if self.role == PRECANDIDATE else RequestVote
+        term = self.current_term + 1 if self.role == PRECANDIDATE else self.current_term
+        msg = kind(term, self.id, self.last_log_index(), self.last_log_term())
+        for p in self.peers:
+            if p not in self.votes:
+                ctx.send(p, msg)
+
+    def become_leader(self, ctx) -> None:
+        self._set_role(ctx, LEADER)
+        self.leader_id = self.id
+        ctx.observe("leader", self.current_term)
+        ctx.cancel_timer("election")
+        self.next_index = {p: len(self.log) + 1 for p in self.peers}
+        self.match_index = {p: 0 for p in self.peers}
+        if self.noop:
+            self.append(ctx, NOOP)
+        self.replicate(ctx)
+        ctx.set_timer("heartbeat", self.heartbeat)
+        if self.check_quorum:
+            self.heard_from = frozenset()
+            ctx.set_timer("check_quorum", self.election_timeout)
+        if len(self.peers) == 0:
+            self.advance_commit_index(ctx)
+
+    # -- messages ------------------------------------------------------------------------
+    def on_message(self, ctx, src, msg):
+        handler = _HANDLERS.get(type(msg))
+        if handler is not None:
+            getattr(self, handler)(ctx, src, msg)
+
+    # RequestVote RPC, receiver implementation
+    def log_ok(self, last_log_index: int, last_log_term: int) -> bool:
+        """Is a candidate's log at least as up-to-date as ours (§5.4.1)? Later last term wins;
+        with equal last terms, the longer log wins."""
+        mine = self.last_log_term()
+        return last_log_term > mine or (last_log_term == mine and last_log_index >= len(self.log))
+
+    def on_request_vote(self, ctx, src, m: RequestVote) -> None:
+        if self.check_quorum and m.term > self.current_term and self.leader_id is not None:
+            return  # we hear from a leader: a disruptive candidate gets no answer ([2] §4.2.3)
+        if m.term > self.current_term:
+            self._step_down(ctx, m.term)
+        grant = (m.term == self.current_term and self.voted_for in (None, m.candidate_id)
+                 and self.log_ok(m.last_log_index, m.last_log_term))
+        if grant:
+            if self.voted_for != m.candidate_id:
+                self.voted_for = m.candidate_id
+                ctx.observe("voted_for", m.candidate_id)
+            self._reset_election_timer(ctx)
+        ctx.send(src, RequestVoteReply(self.current_term, grant))
+
+    def on_request_vote_reply(self, ctx, src, m: RequestVoteReply) -> None:
+        if m.term > self.current_term:
+            self._step_down(ctx, m.term)
+        elif self.role == CANDIDATE and m.term == self.current_term and m.vote_granted:
+            self.votes = self.votes | {src}
+            if len(self.votes) >= self.majority:
+                self.become_leader(ctx)
+
+    def on_pre_vote(self, ctx, src, m: PreVote) -> None:
+        # Grant only if we too have lost the leader (our timer ran out, or we never had one)
+        # and would vote for this log in that term. Nobody's term changes.
+        grant = (m.term > self.current_term and self.leader_id is None
+                 and self.log_ok(m.last_log_index, m.last_log_term))
+        ctx.send(src, PreVoteReply(m.term if grant else self.current_term, grant))
+
+    def on_pre_vote_reply(self, ctx, src, m: PreVoteReply) -> None:
+        if not m.vote_granted:
+            if m.term > self.current_term:
+                self._step_down(ctx, m.term)
+        elif self.role == PRECANDIDATE and m.term == self.current_term + 1:
+            self.votes = self.votes | {src}
+            if len(self.votes) >= self.majority:
+                self.start_election(ctx)
+
+    # AppendEntries RPC, receiver implementation
+    def on_append_entries(self, ctx, src, m: AppendEntries) -> None:
+        # 1. Reply false if term < currentTerm.
+        if m.term < self.current_term:
+            ctx.send(src, AppendEntriesReply(self.current_term, False, m.prev_log_index))
+            return
+        if m.term > self.current_term or self.role in (CANDIDATE, PRECANDIDATE):
+            self._step_down(ctx, m.term)   # a leader of our term exists: candidates give way
+        elif self.role == LEADER:
+            # Two leaders in one term cannot happen in Raft (Election Safety); a broken variant
+            # can get here, and then the message is refused.
+            ctx.send(src, AppendEntriesReply(self.current_term, False, m.prev_log_index))
+            return
+        self.leader_id = m.leader_id
+        self.hint = None
+        self._reset_election_timer(ctx)
+        # 2. Reply false if the log has no entry at prevLogIndex whose term matches prevLogTerm.
+        prev = m.prev_log_index
+        if prev > len(self.log) or self.term_at(prev) != m.prev_log_term:
+            ctx.send(src, self._rejection(m))
+            return
+        # 3. If an existing entry conflicts with a new one (same index, different terms),
+        #    delete the existing entry and all that follow it. 4. Append new entries not in the log.
+        log = self.log
+        for i, entry in enumerate(m.entries):
+            index = prev + 1 + i
+            if index <= len(log):
+                if log[index - 1][0] == entry[0]:
+                    continue  # the same entry (Log Matching)
+                log = log[:index - 1]
+            self._set_log(ctx, log + m.entries[i:], index)
+            break
+        # 5. If leaderCommit > commitIndex, commitIndex = min(leaderCommit, index of last new entry).
+        last_new = prev + len(m.entries)
+        if m.leader_commit > self.commit_index:
+            new_commit = min(m.leader_commit, last_new)
+            if new_commit > self.commit_index:
+                self.commit_index = new_commit
+                ctx.observe("commit_index", new_commit)
+                self.apply_committed(ctx)
+        ctx.send(src, AppendEntriesReply(self.current_term, True, last_new))
+
+    def _rejection(self, m: AppendEntries) -> AppendEntriesReply:
+        if not self.fast_backoff:
+            return AppendEntriesReply(self.current_term, False, m.prev_log_index)
+        if m.prev_log_index > len(self.log):
+            return AppendEntriesReply(self.current_term, False, m.prev_log_index, len(self.log) + 1, 0)
+        term = self.term_at(m.prev_log_index)
+        first = m.prev_log_index
+        while first > 1 and self.term_at(first - 1) == term:
+            first -= 1
+        return AppendEntriesReply(self.current_term, False, m.prev_log_index, first, term)
+
+    def on_append_entries_reply(self, ctx, src, m: AppendEntriesReply) -> None:
+        if m.term > self.current_term:
+            self._step_down(ctx, m.term)
+            return
+        if self.role != LEADER or m.term != self.current_term:
+            return
+        self.heard_from = self.heard_from | {src}
+        if m.success:
+            if m.index > self.match_index[src]:
+                self.match_index[src] = m.index
+                self.advance_commit_index(ctx)
+            self.next_index[src] = max(self.next_index[src], m.index + 1)
+            if self.next_index[src] <= len(self.log):
+                self.send_append_entries(ctx, src)  # more to send
+            return
+        # The follower's log does not match at m.index: back off and retry.
+        if self.fast_backoff and m.conflict_index:
+            nxt = m.conflict_index
+            if m.conflict_term:
+                last = max((i for i in range(1, len(self.log) + 1) if self.term_at(i) == m.conflict_term),
+                           default=0)
+                if last:
+                    nxt = last + 1
+        else:
+            nxt = m.index   # decrement nextIndex (by one: the request's prevLogIndex + 1, minus one)
+        self.next_index[src] = max(self.match_index[src] + 1, min(self.next_index[src], nxt, len(self.log) + 1))
+        self.send_append_entries(ctx, src)
+
+    # -- the leader ----------------------------------------------------------------------
+    def append(self, ctx, command) -> None:
+        """Leader Append-Only: a leader only adds entries at the end of its log."""
+        self._set_log(ctx, self.log + ((self.current_term, command),), len(self.log) + 1)
+
+    def replicate(self, ctx) -> None:
+        for p in self.peers:
+            self.send_append_entries(ctx, p)
+
+    def send_append_entries(self, ctx, peer) -> None:
+        prev = self.next_index[peer] - 1
+        entries = self.log[prev:prev + self.max_entries]
+        ctx.send(peer, AppendEntries(self.current_term, self.id, prev, self.term_at(prev), entries,
+                                     self.commit_index))
+
+    def can_commit(self, index: int) -> bool:
+        """Only entries of the leader's current term are committed by counting replicas (§5.4.2)."""
+        return self.term_at(index) == self.current_term
+
+    def advance_commit_index(self, ctx) -> None:
+        """Leaders: if there is N > commitIndex with matchIndex[i] >= N on a majority and
+        log[N].term == currentTerm, set commitIndex = N."""
+        for n in range(len(self.log), self.commit_index, -1):
+            if not self.can_commit(n):
+                continue
+            if 1 + sum(1 for p in self.peers if self.match_index[p] >= n) >= self.majority:
+                self.commit_index = n
+                ctx.observe("commit_index", n)
+                self.apply_committed(ctx)
+                return
+
+    # -- the state machine ---------------------------------------------------------------
+    def apply_committed(self, ctx) -> None:
+        """All servers: while commitIndex > lastApplied, apply log[lastApplied + 1]."""
+        while self.last_applied < self.commit_index:
+            self.last_applied += 1
+            index = self.last_applied
+            command = self.log[index - 1][1]
+            result = self.apply(command)
+            ctx.observe("applied", (index, command))
+            rid = self.request_id(command)
+            if rid is not None:
+                self._answer(ctx, rid, result)
+
+    def request_id(self, command):
+        """``(client_id, seq)`` of an entry a client is waiting for, or None (a no-op)."""
+        return (command.client_id, command.seq) if isinstance(command, Command) else None
+
+    def apply(self, command):
+        """Apply one command to the key-value state machine, at most once per (client_id, seq)."""
+        if not isinstance(command, Command):
+            return None
+        rid = (command.client_id, command.seq)
+        if rid in self.sessions:
+            return self.sessions[rid]
+        result = apply_op(self.kv, command.op)
+        self.sessions[rid] = result
+        return result
+
+    # -- clients -------------------------------------------------------------------------
+    def on_client_request(self, ctx, src, m: ClientRequest) -> None:
+        rid = (m.client_id, m.seq)
+        if src is None and rid not in self.pending:
+            self.pending[rid] = m  # we answer this client: keep its request until it is applied
+            ctx.set_timer("client_retry", self.client_retry)
+        if rid in self.sessions:
+            self._answer(ctx, rid, self.sessions[rid], src)
+        elif self.role == LEADER:
+            if src is not None:
+                self.waiting[rid] = src
+            self._propose(ctx, m)
+        elif src is not None:
+            ctx.send(src, ClientReply(m.client_id, m.seq, False, self.leader_id))  # redirect
+        else:
+            self._forward(ctx, m)
+
+    def on_client_reply(self, ctx, src, m: ClientReply) -> None:
+        rid = (m.client_id, m.seq)
+        if rid not in self.pending:
+            return
+        if m.ok:
+            del self.pending[rid]
+            ctx.observe("ack", rid)
+        elif m.leader_hint is not None and m.leader_hint != self.id:
+            self.hint = m.leader_hint   # used at the next retry
+
+    def _propose(self, ctx, m: ClientRequest) -> None:
+        rid = (m.client_id, m.seq)
+        for term, command in self.log[self.last_applied:]:
+            if term == self.current_term and isinstance(command, Command) and (command.client_id, command.seq) == rid:
+                return  # already in the log in our term, on its way to commit
+        # Not yet in our term. An entry of an older term would wait for an entry of ours to be
+        # committed (Figure 8); with no noop and no other clients, none would come, so we append
+        # the request again: the state machine applies it once, whichever entry commits first.
+        self.append(ctx, Command(m.client_id, m.seq, m.command))
+        self.replicate(ctx)
+        self.advance_commit_index(ctx)  # a cluster of one commits at once
+
+    def _forward(self, ctx, m: ClientRequest) -> None:
+        target = self.leader_id if self.leader_id is not None else self.hint
+        if target is not None and target != self.id:
+            ctx.observe("redirect", (m.client_id, m.seq, target))
+            ctx.send(target, m)
+
+    def _answer(self, ctx, rid, result, src=None) -> None:
+        if rid in self.pending:
+            del self.pending[rid]
+            ctx.observe("ack", rid)
+        peer = self.waiting.pop(rid, None) if src is None else src
+        if peer is not None:
+            ctx.send(peer, ClientReply(rid[0], rid[1], True, self.leader_id, result))
+
+    def serve_pending(self, ctx) -> None:
+        for rid in sorted(self.pending, key=repr):
+            m = self.pending[rid]
+            if self.role == LEADER:
+                self._propose(ctx, m)
+            else:
+                self._forward(ctx, m)
+        if self.pending:
+            ctx.set_timer("client_retry", self.client_retry)
+
+
+_HANDLERS = {RequestVote: "on_request_vote", RequestVoteReply: "on_request_vote_reply", PreVote: "on_pre_vote",
+             PreVoteReply: "on_pre_vote_reply", AppendEntries: "on_append_entries",
+             AppendEntriesReply: "on_append_entries_reply", ClientRequest: "on_client_request",
+             ClientReply: "on_client_reply"}
+
+
+# ------------------------------------------------------------------------------ broken variants
+
+class RaftNoUpToDateCheck(Raft):
+    """BROKEN on purpose: grants votes without the up-to-date check of §5.4.1.
+
+    A node that missed committed entries can win an election and overwrite them.
+    The checkers report it as a Leader Completeness violation (a leader of a later term
+    lacks a committed entry) and, once the new leader commits, as a State Machine Safety
+    violation. See :func:`stale_leader_scenario`.
+    """
+
+    def log_ok(self, last_log_index, last_log_term):
+        return True
+
+
+class RaftCommitOldTerm(Raft):
+    """BROKEN on purpose: commits any entry stored on a majority, whatever its term.
+
+    This is the mistake Figure 8 of the paper warns against: an entry of an old term can be
+    on a majority and still be overwritten by a later leader. :func:`figure8_scenario` plays
+    the figure; the checkers report Leader Completeness and State Machine Safety violations.
+    """
+
+    def can_commit(self, index):
+        return True
+
+
+class RaftForgetsVote(Raft):
+    """BROKEN on purpose: ``voted_for`` is not durable, so a node forgets its vote when it
+    crashes and may vote twice in one term. Two leaders of one term follow (Election
+    Safety violation). See :func:`forgotten_vote_scenario`.
+    """
+
+    durable = ("current_term", "log")

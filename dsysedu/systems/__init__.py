@@ -1,0 +1,14 @@
+"""Systems: the engineering building blocks of chapters 4 and 5 as ordinary simulator nodes.
+
+Messaging (RPC, queues, logs), sharding and caching, discovery and load balancing, resilience
+(timeouts, retries, circuit breakers, bulkheads, load shedding) and design patterns (proxy,
+sidecar, event sourcing, CQRS). Because they are nodes like any protocol's, faults, traces,
+views, checkers and the model checker work on them unchanged.
+
+========================  ==================================================================
+``resilience``            the circuit breaker (more to come)
+========================  ==================================================================
+"""
+from . import resilience
+
+__all__ = ["resilience"]
