@@ -16,7 +16,8 @@ from dsysedu.formal.petri import (OMEGA, PetriNet, StateLimitExceeded, bound, co
 
 
 def test_doctests():
-    assert doctest.testmod(petri).failed == 0
+    for module in (petri, petri.net, petri.analysis, petri.examples):
+        assert doctest.testmod(module).failed == 0
 
 
 # -- random small nets --------------------------------------------------------------

@@ -25,7 +25,8 @@ def terms(max_leaves=8):
 
 
 def test_doctests():
-    assert doctest.testmod(pi).failed == 0
+    for module in (pi, pi.syntax, pi.reduction):
+        assert doctest.testmod(module).failed == 0
 
 
 @settings(max_examples=200, deadline=None)

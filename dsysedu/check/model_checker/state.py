@@ -30,6 +30,12 @@ outcome remembered: most transitions of a large search never call a handler. An 
 also remembers the timer tuples that follow from it, and the ``(code, x)`` action tuples
 are made once per message or timer, so a remembered transition allocates little more than
 its successor state.
+
+Length: this module is longer than our ~500-line rule on purpose. :class:`Model` is one
+concept, and its transition function (``_successors`` with ``_step``) is the model checker's
+inner loop, kept in one place with its tables in local variables because that is where the
+search spends its time. The search, symmetry reduction, the values predicates read and the
+results live in the sibling modules.
 """
 from __future__ import annotations
 
