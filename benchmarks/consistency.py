@@ -14,6 +14,16 @@ The last line printed is one JSON object with the keys
   open at a time on that key, so the search branches more), best of ``REPEATS``; ``lin_1key_steps``.
 * ``lin_stale_s``: wall seconds to reject the same history with one stale read and find its
   violating window (best of ``REPEATS``); ``lin_stale_window`` the window's size.
+* ``lin_50c_append_bad_s``: wall seconds for :func:`~dsysedu.check.linearizability.check_linearizable`
+  (model ``"kv-append"``) to reject the history of
+  :func:`dsysedu.check.workloads.many_client_history` (seed 1): 50 clients doing get, put and append on
+  10 keys, 40 operations each (2,000 operations), a stale read planted on ``k2``, a lost append on
+  ``k5``, and on ``k0`` and ``k8`` a burst of 14 appends that all overlap (linearizable, but the search
+  can only order them by trying: the search of ``k0`` alone does not decide in 5 million
+  steps). The time includes the violating window's minimization. Best of ``REPEATS``;
+  ``lin_50c_append_steps`` the search steps, ``lin_50c_append_key`` the key found failing,
+  ``lin_50c_append_window`` the window's size and ``lin_50c_append_window_minimal`` whether its
+  minimization finished within its budget.
 * ``cap_rerun_ms``: median milliseconds of one re-run + redraw of the CAP playground, warm
   (:func:`dsysedu.widgets.cap_playground.cap_rerun_ms`), or null with a ``cap_note`` when that
   module is not available.
@@ -30,6 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from dsysedu.check.consistency import linearizable_kv_history, with_stale_read  # noqa: E402
 from dsysedu.check.linearizability import check_linearizable  # noqa: E402
+from dsysedu.check.workloads import many_client_history  # noqa: E402
 
 REPEATS = 3
 N = 10_000
@@ -81,6 +92,18 @@ def main() -> dict:
     res["lin_stale_s"] = round(dt, 3)
     res["lin_stale_window"] = len(v.window)
     print(f"one stale read: caught in {dt:.3f} s, window of {len(v.window)} operations ({v.message})", flush=True)
+    many = many_client_history(seed=SEED)
+    dt, v = best_of(lambda: check_linearizable(many, "kv-append"))
+    assert not v.ok
+    res["lin_50c_append_bad_s"] = round(dt, 3)
+    res["lin_50c_append_steps"] = v.steps
+    res["lin_50c_append_key"] = v.key
+    res["lin_50c_append_window"] = len(v.window)
+    res["lin_50c_append_window_minimal"] = v.window_minimal
+    print(f"50 clients, get/put/append on 10 keys ({len(many):,} operations): rejected in {dt:.3f} s at key "
+          f"{v.key!r}, {v.steps:,} search steps, window of {len(v.window)} "
+          f"({'minimal' if v.window_minimal else 'minimization stopped at its budget'}); "
+          f"keys decided linearizable first: {list(v.decided)}", flush=True)
     ms, note = cap_rerun()
     res["cap_rerun_ms"] = None if ms is None else round(ms, 1)
     res["cap_note"] = note

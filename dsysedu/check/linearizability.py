@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from dsysedu.check import Verdict
 from .history import History
@@ -47,12 +47,23 @@ from .models import op_label, resolve_model
 __all__ = ["check_linearizable", "brute_force_linearizable", "LinearizabilityVerdict", "SearchBudgetExceeded"]
 
 
-WINDOW_STEPS = 50_000           # search steps per check while the violating window is minimized
-WINDOW_TOTAL_STEPS = 3_000_000  # and for all of the minimization together (a few seconds)
+WINDOW_STEPS = 50_000             # search steps per check while the violating window is minimized
+WINDOW_FACTOR = 1                 # all checks together: this many times the steps of the failing search,
+WINDOW_MIN_TOTAL_STEPS = 200_000  # but at least this many
+WINDOW_TOTAL_STEPS = 3_000_000    # and at most this many (a few seconds)
+FIRST_SLICE = 2_000               # steps each key's search gets in the first round (see _schedule)
+GROWTH = 4                        # each later round grants this many times more
 
 
 class SearchBudgetExceeded(ValueError):
-    """The search used up its ``max_steps`` before it could decide."""
+    """The search used up its ``max_steps`` before it could decide.
+
+    When raised by :func:`check_linearizable`, ``decided`` holds the keys found linearizable
+    and ``undecided`` maps each key left undecided to why.
+    """
+
+    decided: tuple = ()
+    undecided: dict = {}
 
 
 @dataclass(frozen=True, repr=False)
@@ -79,6 +90,13 @@ class LinearizabilityVerdict(Verdict):
     violation : str or None
         When not ``ok``: ``"timing"``, ``"order"`` or ``"impossible"`` (see
         :func:`check_linearizable`, Notes).
+    decided : tuple
+        The keys (parts) the search proved linearizable: all of them when ``ok``; when not, those
+        decided before the failing key was.
+    undecided : dict
+        When not ``ok``: each key not searched to the end, with why.
+    window_minimal : bool
+        False when the window's minimization stopped early, at its budget.
     """
     linearization: tuple = ()
     window: tuple = ()
@@ -86,6 +104,13 @@ class LinearizabilityVerdict(Verdict):
     steps: int = 0
     culprit: int | None = None
     violation: str | None = None
+    decided: tuple = ()
+    undecided: object = field(default=None, compare=False)
+    window_minimal: bool = True
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "undecided", dict(self.undecided or {}))
 
 
 def _prepare(history, model):
@@ -109,8 +134,29 @@ def _search(ops, model, budget):
     """Wing-Gong-Lowe search over ``ops``: (True, witness ids, steps) or (False, frontier, steps).
 
     The frontier is the latest completion time the search ever stood before and could not pass.
+    Raises :class:`SearchBudgetExceeded` when ``budget`` steps do not decide.
+    """
+    search = _searcher(ops, model)
+    try:
+        next(search)
+        search.send(budget)
+    except StopIteration as done:
+        return done.value
+    raise SearchBudgetExceeded(f"linearizability search used its budget of {budget:,} steps on "
+                               f"{len(ops)} operations without deciding; raise max_steps (e.g. "
+                               f"check_linearizable(h, model, max_steps={budget * 10:_}))")
+
+
+def _searcher(ops, model):
+    """The search of :func:`_search` as a generator that can pause and resume.
+
+    Prime it with ``next()``, then ``send(k)`` to let it take ``k`` more steps: it yields the
+    steps used so far when the allowance runs out undecided, and returns (``StopIteration.value``)
+    ``(True, witness ids, steps)`` or ``(False, frontier, steps)`` when it decides. Pausing
+    keeps its memo table, so a key searched in slices costs no more than one searched at once.
     """
     n = len(ops)
+    budget = yield 0
     if n == 0:
         return True, (), 0
     events = sorted([(op.invoke, 0, i) for i, op in enumerate(ops)] + [(op.end, 1, i) for i, op in enumerate(ops)])
@@ -132,84 +178,110 @@ def _search(ops, model, budget):
     remaining = sum(1 for op in ops if op.status == "ok")
     readonly = set(getattr(model, "readonly", ()) or ())
     quiet = [op.kind in readonly for op in ops]      # operations that never change the state
-    step = model.step
+    apply = _compiled(model, ops)                    # apply[i](state) -> (ok, new state)
+    # per list position: a call of a quiet operation (its apply), another call (None), or a return (False)
+    read_at = [(apply[index[q]] if quiet[index[q]] else None) if is_call[q] else False for q in range(m)]
+    done_at = [ops[index[q]].status == "ok" for q in range(m)]
+    bit_at = [1 << index[q] for q in range(m)]
     state, lin, stack, seen, steps = model.init(), 0, [], set(), 0
-
-    def lift(q):                                     # take the call and its return out of the list
-        for r in (q, match[q]):
-            a, b = prv[r], nxt[r]
-            nxt[a] = b
-            if b != -1:
-                prv[b] = a
-
-    def unlift(q):                                   # put the return, then the call, back
-        for r in (match[q], q):
-            a, b = prv[r], nxt[r]
-            nxt[a] = r
-            if b != -1:
-                prv[b] = r
+    seen_add, push, pop = seen.add, stack.append, stack.pop
 
     p, fresh, frontier = nxt[head], True, -math.inf
     while remaining:
         steps += 1
-        if steps > budget:
-            raise SearchBudgetExceeded(f"linearizability search used its budget of {budget:,} steps on "
-                                       f"{n} operations without deciding; raise max_steps (e.g. "
-                                       f"check_linearizable(h, model, max_steps={budget * 10:_}))")
-        dead = False
+        while steps > budget:
+            budget += yield steps - 1               # paused: the caller sends more steps
         if fresh:
             # A read that may take effect now can always go first (it changes nothing, and every
-            # operation still open ends after it began): place it without branching.
+            # operation still open ends after it began): place it without branching. The list
+            # always ends in returns, so the scan stops at one.
             fresh, q = False, p
-            while q != -1 and is_call[q] and not (quiet[index[q]] and step(state, ops[index[q]])[0]):
+            while True:
+                f = read_at[q]
+                if f is False or (f is not None and f(state)[0]):
+                    break
                 q = nxt[q]
-            if q != -1 and is_call[q]:
-                i = index[q]
-                cfg = (lin | (1 << i), state)
-                if cfg in seen:                      # explored before, and it failed
-                    dead = True
-                else:
-                    seen.add(cfg)
-                    stack.append((q, state, True))
+            if f is not False:
+                cfg = (lin | bit_at[q], state)
+                if cfg not in seen:
+                    seen_add(cfg)
+                    push((q, state, True))
                     lin = cfg[0]
-                    remaining -= ops[i].status == "ok"
-                    lift(q)
+                    remaining -= done_at[q]
+                    a, b = prv[q], nxt[q]            # lift the call and its return out of the list
+                    nxt[a] = b
+                    prv[b] = a
+                    r = match[q]
+                    a, b = prv[r], nxt[r]
+                    nxt[a] = b
+                    if b != -1:
+                        prv[b] = a
                     p, fresh = nxt[head], True
                     continue
-        if dead or not is_call[p]:                   # an unplaced operation returned: back up
-            if not dead:
+                p = -2                               # explored before, and it failed: back up
+        f = read_at[p] if p >= 0 else False
+        if f is False:                               # an unplaced operation returned: back up
+            if p >= 0:
                 frontier = max(frontier, events[p][0])
             while True:
                 if not stack:
                     return False, frontier, steps
-                q, state, forced = stack.pop()
-                i = index[q]
-                lin ^= 1 << i
-                remaining += ops[i].status == "ok"
-                unlift(q)
+                q, state, forced = pop()
+                lin ^= bit_at[q]
+                remaining += done_at[q]
+                r = match[q]                         # put the return, then the call, back
+                a, b = prv[r], nxt[r]
+                nxt[a] = r
+                if b != -1:
+                    prv[b] = r
+                a, b = prv[q], nxt[q]
+                nxt[a] = q
+                prv[b] = q
                 if not forced:                       # a forced read had no alternative
                     break
             p = nxt[q]
             continue
+        if f is not None:
+            # a read that could take effect here was placed by the scan above (or this configuration
+            # is dead): the others cannot, so move on without asking the model
+            p = nxt[p]
+            continue
         i = index[p]
-        ok, new = step(state, ops[i])
+        ok, new = apply[i](state)
         if ok:
-            cfg = (lin | (1 << i), new)
+            cfg = (lin | bit_at[p], new)
             try:
                 fresh_cfg = cfg not in seen
             except TypeError:
                 raise TypeError(f"the model's state must be hashable (ints, strings, tuples, frozensets); "
                                 f"operation {ops[i].id} led to {new!r}") from None
             if fresh_cfg:
-                seen.add(cfg)
-                stack.append((p, state, False))
+                seen_add(cfg)
+                push((p, state, False))
                 state, lin = new, cfg[0]
-                remaining -= ops[i].status == "ok"
-                lift(p)
+                remaining -= done_at[p]
+                a, b = prv[p], nxt[p]
+                nxt[a] = b
+                prv[b] = a
+                r = match[p]
+                a, b = prv[r], nxt[r]
+                nxt[a] = b
+                if b != -1:
+                    prv[b] = a
                 p, fresh = nxt[head], True
                 continue
         p = nxt[p]
     return True, tuple(ops[index[q]].id for q, _, _ in stack), steps
+
+
+def _compiled(model, ops) -> list:
+    """One function per operation, ``state -> (ok, new state)``: the model's ``compile(op)`` when it
+    has one (a closure with the operation's fields bound, cheaper per step), else ``model.step``."""
+    compile_op = getattr(model, "compile", None)
+    if compile_op is not None:
+        return [compile_op(op) for op in ops]
+    step = model.step
+    return [lambda state, op=op: step(state, op) for op in ops]
 
 
 def _truncate(ops, t, readonly):
@@ -341,8 +413,8 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
     Parameters
     ----------
     history : History
-    model : {"register", "kv", "counter", "queue", "cas-register"} or model instance
-        See :mod:`dsysedu.check.models`; write your own by subclassing ``Model``.
+    model : {"register", "kv", "kv-append", "counter", "queue", "cas-register"} or model instance
+        See :mod:`dsysedu.check.models`; write your own by subclassing ``SequentialModel``.
     max_steps : int
         Bound on search steps over the whole history.
 
@@ -363,8 +435,13 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
     Notes
     -----
     Two operations are ordered in real time only when one completes strictly before the other
-    is invoked; equal times count as overlapping. The search stops at the first part (key) that
-    fails. Its window is found in three steps. (1) The shortest *prefix in time*: the history
+    is invoked; equal times count as overlapping. The keys are searched in rounds, each round
+    granting every undecided key's search ``FIRST_SLICE * GROWTH**round`` more steps (a search
+    pauses and resumes, so nothing is searched twice), as Porcupine checks keys side by side:
+    one key whose search explodes cannot hide a violation that another key shows cheaply. The
+    check stops at the first key found not linearizable (``decided`` and ``undecided`` say how
+    far the others got); a linearizable history needs every key. The window of the failing key
+    is found in three steps. (1) The shortest *prefix in time*: the history
     as it stood at the earliest completion time ``t`` at which it is already not linearizable
     (operations still running at ``t`` become pending); linearizability is prefix-closed, so
     bisection finds it. (2) The *culprit*: an operation completing at ``t``. (3) Delta
@@ -376,9 +453,11 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
     linearizable or changes its kind (dropping the write that a stale read saw turns a timing
     violation into an impossible one, which would no longer explain anything).
     Each check of the minimization uses at most ``WINDOW_STEPS`` search steps (or twice what the
-    failing part's search used, if more, within ``max_steps``), all checks together at most
-    ``WINDOW_TOTAL_STEPS``; if a budget runs out, the window is still non-linearizable but may
-    not be minimal, and the message says so.
+    failing part's search used, if more, within ``max_steps``), all checks together
+    ``WINDOW_FACTOR`` times the steps of the failing search (at least ``WINDOW_MIN_TOTAL_STEPS``,
+    at most ``WINDOW_TOTAL_STEPS``): the budget is in steps, not seconds, so a verdict does not
+    depend on the machine. If it runs out, the window is still non-linearizable but may not be
+    minimal; ``window_minimal`` is False and the message says so.
 
     Examples
     --------
@@ -393,40 +472,106 @@ def check_linearizable(history, model="register", *, max_steps: int = 5_000_000)
     model = resolve_model(model)
     h = _prepare(history, model)
     parts = model.partition(h) if hasattr(model, "partition") else [(None, h)]
-    order, steps = [], 0
-    for key, part in parts:
-        try:
-            ok, witness, used = _search(History(part).ops, model, max_steps - steps)
-        except SearchBudgetExceeded:
-            where = f" (at key {key!r}, {len(part)} operations)" if key is not None else ""
-            raise SearchBudgetExceeded(
-                f"linearizability search used its budget of {max_steps:,} steps without deciding{where}; "
-                f"raise it, e.g. check_linearizable(history, model, max_steps={max_steps * 10:_})") from None
-        steps += used
-        if not ok:
-            # each check of the minimization may take as long as the search that failed, twice over
-            window, culprit, reason, minimal = _window(list(History(part).ops), model,
-                                                       min(max_steps, max(WINDOW_STEPS, 2 * used)), witness)
-            op = next(o for o in h.ops if o.id == culprit)
-            where = f"key {key!r}: " if key is not None else ""
-            what = f"{op_label(op)} (op {op.id}, client {op.client!r})"
-            span = op.complete - op.invoke          # enough decimals to tell the two ends apart
-            d = 3 if span <= 0 else max(0, 1 - math.floor(math.log10(span)))
-            why = {"timing": f"{what} cannot take effect between {op.invoke:.{d}f} and {op.complete:.{d}f}",
-                   "order": f"the window's operations fit in some order, but in none that respects real "
-                            f"time ({what} is the last to complete)",
-                   "impossible": f"no order of the window's operations explains {what}"}[reason]
-            note = "" if minimal else " (minimization ran out of budget: the window may not be minimal)"
-            return LinearizabilityVerdict(False, "linearizability",
-                                          f"{where}not linearizable: {why}; violating window of "
-                                          f"{len(window)} operations {list(window)}{note}",
-                                          window=window, key=key, steps=steps, culprit=culprit,
-                                          violation=reason)
-        order.extend(witness)
-    n_keys = len(parts)
-    return LinearizabilityVerdict(True, "linearizability",
-                                  f"{len(h)} operations on {n_keys} part{'s' * (n_keys != 1)} are linearizable "
-                                  f"({steps:,} search steps)", linearization=tuple(order), steps=steps)
+    parts = [(key, History(part).ops) for key, part in parts]
+    outcome = _schedule(parts, model, max_steps)
+    if outcome.failed is None:
+        n_keys = len(parts)
+        return LinearizabilityVerdict(True, "linearizability",
+                                      f"{len(h)} operations on {n_keys} part{'s' * (n_keys != 1)} are linearizable "
+                                      f"({outcome.steps:,} search steps)",
+                                      linearization=tuple(i for key, _ in parts for i in outcome.witness[key]),
+                                      steps=outcome.steps, decided=tuple(key for key, _ in parts))
+    key, frontier, used = outcome.failed
+    part = next(ops for k, ops in parts if k == key)
+    # the minimization may take a multiple of the steps the failing search used (steps, not seconds:
+    # the same history gives the same window on any machine)
+    total = min(WINDOW_TOTAL_STEPS, max(WINDOW_MIN_TOTAL_STEPS, WINDOW_FACTOR * used))
+    window, culprit, reason, minimal = _window(list(part), model, min(max_steps, max(WINDOW_STEPS, 2 * used)),
+                                               frontier, total=total)
+    op = next(o for o in h.ops if o.id == culprit)
+    where = f"key {key!r}: " if key is not None else ""
+    what = f"{op_label(op)} (op {op.id}, client {op.client!r})"
+    span = op.complete - op.invoke          # enough decimals to tell the two ends apart
+    d = 3 if span <= 0 else max(0, 1 - math.floor(math.log10(span)))
+    why = {"timing": f"{what} cannot take effect between {op.invoke:.{d}f} and {op.complete:.{d}f}",
+           "order": f"the window's operations fit in some order, but in none that respects real "
+                    f"time ({what} is the last to complete)",
+           "impossible": f"no order of the window's operations explains {what}"}[reason]
+    note = "" if minimal else (f" (minimization stopped early, after its budget of {total:,} search steps: the "
+                               f"window may not be minimal)")
+    return LinearizabilityVerdict(False, "linearizability",
+                                  f"{where}not linearizable: {why}; violating window of "
+                                  f"{len(window)} operations {list(window)}{note}",
+                                  window=window, key=key, steps=outcome.steps, culprit=culprit,
+                                  violation=reason, decided=outcome.decided, undecided=outcome.undecided,
+                                  window_minimal=minimal)
+
+
+@dataclass
+class _Outcome:
+    steps: int = 0
+    witness: dict = field(default_factory=dict)        # key -> witness ids, for keys found linearizable
+    failed: tuple | None = None                        # (key, frontier, steps of its search)
+    decided: tuple = ()
+    undecided: dict = field(default_factory=dict)      # key -> why it was not decided
+
+
+def _schedule(parts, model, max_steps):
+    """Search the parts (keys) in turn with growing slices of steps, so the cheapest violation wins.
+
+    Round ``r`` lets every undecided key's search run ``FIRST_SLICE * GROWTH**r`` more steps
+    (searches pause and resume, so no step is spent twice). The first key found not linearizable
+    ends the check; a linearizable history needs every key. Raises SearchBudgetExceeded, saying
+    which keys were decided, when ``max_steps`` run out first.
+    """
+    out = _Outcome()
+    searches = {}
+    for key, ops in parts:
+        searches[key] = _searcher(ops, model)
+        next(searches[key])
+    order = [key for key, _ in parts]
+    size = {key: len(ops) for key, ops in parts}
+    used = dict.fromkeys(order, 0)
+    grant = FIRST_SLICE if len(parts) > 1 else max_steps
+    pending = list(order)
+    while pending and out.steps < max_steps:
+        still = []
+        for key in pending:
+            allowance = min(grant, max_steps - out.steps)
+            if allowance <= 0:
+                still.append(key)
+                continue
+            try:
+                paused_at = searches[key].send(allowance)
+            except StopIteration as done:
+                ok, result, steps = done.value
+                out.steps += steps - used[key]
+                used[key] = steps
+                if not ok:
+                    out.failed = (key, result, steps)
+                    out.decided = tuple(k for k in order if k in out.witness)
+                    out.undecided = {k: f"not searched to the end: key {key!r} was found not linearizable first"
+                                     for k in order if k not in out.witness and k != key}
+                    return out
+                out.witness[key] = result
+                continue
+            out.steps += paused_at - used[key]
+            used[key] = paused_at
+            still.append(key)
+        pending = still
+        grant *= GROWTH
+    if pending:
+        out.decided = tuple(k for k in order if k in out.witness)
+        undecided = {k: f"{used[k]:,} steps on its {size[k]} operations did not decide it" for k in pending}
+        keys = "" if order == [None] else (f" ({len(out.decided)} of {len(order)} keys decided linearizable; "
+                                           f"undecided: {', '.join(repr(k) for k in pending[:5])}"
+                                           f"{'...' if len(pending) > 5 else ''})")
+        err = SearchBudgetExceeded(
+            f"linearizability search used its budget of {max_steps:,} steps without deciding{keys}; "
+            f"raise it, e.g. check_linearizable(history, model, max_steps={max_steps * 10:_})")
+        err.decided, err.undecided = out.decided, undecided
+        raise err
+    return out
 
 
 def brute_force_linearizable(history, model="register") -> bool:

@@ -38,8 +38,8 @@ from __future__ import annotations
 
 from numbers import Number
 
-__all__ = ["SequentialModel", "Register", "CasRegister", "KeyValue", "Counter", "Queue", "MODELS", "resolve_model",
-           "op_label"]
+__all__ = ["SequentialModel", "Register", "CasRegister", "KeyValue", "KeyValueAppend", "Counter", "Queue", "MODELS",
+           "resolve_model", "op_label"]
 
 
 class SequentialModel:
@@ -58,6 +58,15 @@ class SequentialModel:
     def partition(self, history) -> list:
         """Independent parts of ``history``: one part, the whole history, unless overridden."""
         return [(None, history)]
+
+    def compile(self, op):
+        """``state -> (ok, new state)`` for one operation: ``step`` with ``op`` bound.
+
+        The checker calls this once per operation and the result once per search step;
+        a model may return a faster closure, as long as it answers exactly as ``step`` does.
+        """
+        step = self.step
+        return lambda state: step(state, op)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -92,6 +101,19 @@ class Register(SequentialModel):
         if op.kind == "read":
             return (op.pending or op.result == state), state
         raise ValueError(f"{self.name} model: unknown operation kind {op.kind!r} (allowed: {self.kinds})")
+
+    def compile(self, op):
+        if type(self).step is not Register.step and type(self).compile is Register.compile:
+            return super().compile(op)               # a subclass changed step: follow it
+        if op.kind == "write":
+            value = op.value
+            return lambda state: (True, value)
+        if op.kind == "read":
+            if op.pending:
+                return lambda state: (True, state)
+            result = op.result
+            return lambda state: (result == state, state)
+        return super().compile(op)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(initial={self.initial!r})"
@@ -158,6 +180,11 @@ class KeyValue(Register):
             return [(None, history)]
         return list(history.by_key().items())
 
+    def compile(self, op):
+        if self.partitioned and type(self).step in (KeyValue.step, KeyValueAppend.step):
+            return Register.compile(self, op) if op.kind in Register.kinds else super().compile(op)
+        return SequentialModel.compile(self, op)
+
     def step(self, state, op):
         if self.partitioned:
             return super().step(state, op)
@@ -170,6 +197,51 @@ class KeyValue(Register):
 
     def __repr__(self) -> str:
         return f"KeyValue(initial={self.initial!r}, partitioned={self.partitioned})"
+
+
+class KeyValueAppend(KeyValue):
+    """A map of strings with ``read`` (get), ``write`` (put) and ``append``, the workload of Jepsen and Porcupine.
+
+    Every key starts as ``initial`` (the empty string). ``append`` adds its value (a string) to
+    the end of the key's string and returns nothing; a read returns the whole string, so it shows
+    which appends took effect and in which order. A lost append or a stale read therefore shows
+    up in a read. The history is split per key, as :class:`KeyValue` does.
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import Operation
+    >>> kv = KeyValueAppend()
+    >>> ok, s = kv.step(kv.init(), Operation(0, "a", "append", "x", "1"))
+    >>> kv.step(s, Operation(1, "b", "read", "x", None, 0, 1, result="1"))
+    (True, '1')
+    """
+
+    name = "kv-append"
+    kinds = ("read", "write", "append")
+
+    def compile(self, op):
+        if op.kind == "append" and self.partitioned and type(self).step is KeyValueAppend.step:
+            if not isinstance(op.value, str):
+                raise TypeError(f"operation {op.id}: an append takes a string value, got {op.value!r}")
+            value = op.value
+            return lambda state: (True, state + value)
+        return super().compile(op)
+
+    def __init__(self, initial: str = "", partitioned: bool = True):
+        if not isinstance(initial, str):
+            raise TypeError(f"a kv-append key starts as a string, got initial={initial!r}")
+        super().__init__(initial, partitioned)
+
+    def step(self, state, op):
+        if op.kind != "append":
+            return super().step(state, op)
+        if not isinstance(op.value, str):
+            raise TypeError(f"operation {op.id}: an append takes a string value, got {op.value!r}")
+        if self.partitioned:
+            return True, state + op.value
+        current = dict(state)
+        current[op.key] = current.get(op.key, self.initial) + op.value
+        return True, frozenset(current.items())
 
 
 class Counter(SequentialModel):
@@ -232,7 +304,8 @@ class Queue(SequentialModel):
         raise ValueError(f"{self.name} model: unknown operation kind {op.kind!r} (allowed: {self.kinds})")
 
 
-MODELS = {"register": Register, "kv": KeyValue, "counter": Counter, "queue": Queue, "cas-register": CasRegister}
+MODELS = {"register": Register, "kv": KeyValue, "kv-append": KeyValueAppend, "counter": Counter, "queue": Queue,
+          "cas-register": CasRegister}
 
 
 def resolve_model(model) -> SequentialModel:
@@ -286,4 +359,6 @@ def op_label(op) -> str:
         return f"deq{key}→{result}"
     if op.kind == "add":
         return f"add{key} {value}"
+    if op.kind == "append":
+        return f"app{key} {value}"
     return f"{op.kind}{key} {value}→{result}"
