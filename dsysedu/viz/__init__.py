@@ -29,6 +29,7 @@ Examples
 from .clocks import clocks_view
 from .coursemap import course_map
 from .history import HistoryView, history_view
+from .isolation import anomaly_view
 from .petri import draw_net, draw_state_graph
 from .replication import crdt_replicas, staleness_plot, state_hash_grid
 from .spread import SpreadView, spread_figure, spread_html
@@ -41,7 +42,7 @@ from .style import layout, message_color, node_color, term_color
 from .timeline import timeline
 from .topology import TopologyView, topology
 
-__all__ = ["system_model_view", "topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
+__all__ = ["anomaly_view", "system_model_view", "topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
            "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color", "raft_log",
            "RaftLogView", "logs_at", "term_color",
            "history_view", "HistoryView", "clocks_view", "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net",
