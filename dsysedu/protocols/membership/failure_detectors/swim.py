@@ -23,6 +23,7 @@ from dsysedu.sim.validate import number, positive_int
 __all__ = ["ALIVE", "SUSPECT", "FAULTY", "Ping", "PingReq", "Ack", "SwimDetector"]
 
 ALIVE, SUSPECT, FAULTY = "alive", "suspect", "faulty"
+_ALIVE_0 = (ALIVE, 0)   # every member's entry at the start (a value: one tuple can serve them all)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class SwimDetector(Node):
         self.max_piggyback = positive_int(f"{name}.max_piggyback", max_piggyback)
         self.retransmits = max(1, math.ceil(self.piggyback_factor * math.log2(len(self.peers) + 2)))
         self.incarnation = 0
-        self.members = {p: (ALIVE, 0) for p in self.peers}  # member -> (status, incarnation)
+        self.members = dict.fromkeys(self.peers, _ALIVE_0)  # member -> (status, incarnation)
         self.updates: dict = {}   # member -> [status, incarnation, times left to piggyback]
         self.seq = 0              # numbers my pings, own probes and relayed ones alike
         self.probe = 0            # the seq of this period's own probe
@@ -138,15 +139,21 @@ class SwimDetector(Node):
         self.updates[member] = [status, inc, self.retransmits]
 
     def _piggyback(self) -> tuple:
+        updates = self.updates
+        if not updates:   # the common case in a quiet group: nothing to tell
+            return ()
         # least-sent updates first (paper §4.1): they are the freshest news
-        chosen = sorted(self.updates, key=lambda m: (-self.updates[m][2], repr(m)))[:self.max_piggyback]
+        if len(updates) == 1:
+            chosen = list(updates)
+        else:
+            chosen = sorted(updates, key=lambda m: (-updates[m][2], repr(m)))[:self.max_piggyback]
         out = []
         for m in chosen:
-            u = self.updates[m]
+            u = updates[m]
             out.append((m, u[0], u[1]))
             u[2] -= 1
             if u[2] <= 0:
-                del self.updates[m]
+                del updates[m]
         return tuple(out)
 
     def _apply(self, ctx, updates):
@@ -181,6 +188,8 @@ class SwimDetector(Node):
 
     def _publish(self, ctx):
         suspects, faulty = self.published
+        if self.suspects is suspects and self.faulty is faulty:
+            return   # nothing was set since the last time (``_set`` makes new sets): the common case
         if self.suspects != suspects:
             ctx.observe("suspects", self.suspects)
         if self.faulty != faulty:
@@ -189,13 +198,14 @@ class SwimDetector(Node):
 
     def _pick(self, rng, exclude=()):
         """A random member that is not faulty and not in ``exclude`` (None if there is none)."""
-        if not self.peers:
+        peers, members = self.peers, self.members
+        if not peers:
             return None
         for _ in range(8):  # rejection sampling: O(1) while most members are fine
-            m = self.peers[rng.randrange(len(self.peers))]
-            if m not in exclude and self.members[m][0] != FAULTY:
+            m = rng.choice(peers)
+            if m not in exclude and members[m][0] != FAULTY:
                 return m
-        rest = [m for m in self.peers if m not in exclude and self.members[m][0] != FAULTY]
+        rest = [m for m in peers if m not in exclude and members[m][0] != FAULTY]
         return rng.choice(rest) if rest else None
 
     # handlers
@@ -228,21 +238,28 @@ class SwimDetector(Node):
         self._publish(ctx)
 
     def on_message(self, ctx, src, msg):
-        if not isinstance(msg, (Ping, PingReq, Ack)):
-            return
-        self._apply(ctx, msg.updates)
-        if isinstance(msg, Ping):
-            ctx.send(src, Ack(msg.seq, self.id, self._piggyback()))
-        elif isinstance(msg, PingReq):
-            self.seq += 1
-            self.relays[self.seq] = (src, msg.seq, msg.target)
-            if len(self.relays) > 64:  # forget the oldest relay whose target never answered
-                del self.relays[next(iter(self.relays))]
-            ctx.send(msg.target, Ping(self.seq, self._piggyback()))
-        elif msg.seq == self.probe and msg.target == self.target:  # direct or relayed
-            self.acked = True
-        elif msg.seq in self.relays:
-            origin, origin_seq, target = self.relays.pop(msg.seq)
-            if target == msg.target:
-                ctx.send(origin, Ack(origin_seq, target, self._piggyback()))
+        match msg:
+            case Ping():
+                if msg.updates:
+                    self._apply(ctx, msg.updates)
+                ctx.send(src, Ack(msg.seq, self.id, self._piggyback()))
+            case Ack():
+                if msg.updates:
+                    self._apply(ctx, msg.updates)
+                if msg.seq == self.probe and msg.target == self.target:  # direct or relayed
+                    self.acked = True
+                elif msg.seq in self.relays:
+                    origin, origin_seq, target = self.relays.pop(msg.seq)
+                    if target == msg.target:
+                        ctx.send(origin, Ack(origin_seq, target, self._piggyback()))
+            case PingReq():
+                if msg.updates:
+                    self._apply(ctx, msg.updates)
+                self.seq += 1
+                self.relays[self.seq] = (src, msg.seq, msg.target)
+                if len(self.relays) > 64:  # forget the oldest relay whose target never answered
+                    del self.relays[next(iter(self.relays))]
+                ctx.send(msg.target, Ping(self.seq, self._piggyback()))
+            case _:
+                return
         self._publish(ctx)
