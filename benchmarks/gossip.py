@@ -4,14 +4,14 @@ Run:  .venv/bin/python benchmarks/gossip.py      (about half a minute on 2 cores
 
 The last line printed is one JSON object with the keys
 
-* ``push_10k_s``: wall seconds for the event simulator (:class:`dsysedu.protocols.membership.gossip.Gossip`,
+* ``push_10k_s``: wall seconds for the event simulator (:class:`dsysedu.protocols.membership.gossip.protocol.Gossip`,
   push, fanout 1, stop=None) to inform all of a 10,000-node random 8-regular graph
   (a complete graph on 10,000 nodes has 50 million links: too many to build). Target <= 1.5 s.
   Best of ``REPEATS`` runs; the trace records every event, as in the lessons.
   ``push_10k_s_median`` is the median of the same runs (the machine may be shared: the best
   says what the code can do, the median what a learner will see).
 * ``push_10k_rounds_kernel_s``: the same spread (complete graph, sampled without building edges)
-  in the numpy round kernel :func:`~dsysedu.protocols.membership.gossip.simulate_rounds`, best of ``REPEATS``.
+  in the numpy round kernel :func:`~dsysedu.protocols.membership.gossip.rounds.simulate_rounds`, best of ``REPEATS``.
 * ``push_10k_rounds`` (the best event run's last-informed time in rounds) and
   ``push_10k_rounds_kernel`` (mean over the kernel runs): rounds to full spread
   (``pittel_10k`` = log2 N + ln N for comparison).
@@ -20,7 +20,7 @@ The last line printed is one JSON object with the keys
   ``push_sum_10k_rounds_to_1e-3`` (mean over the runs): rounds until every estimate is within 0.001
   of the average, relative to the spread of the values.
 * ``swim_1k_s``: wall seconds for 1,000-node SWIM (``SwimDetector`` of
-  ``dsysedu.protocols.membership.failure_detectors``) over 60 simulated seconds with one crash,
+  ``dsysedu.protocols.membership.failure_detectors.swim``) over 60 simulated seconds with one crash,
   or null with a ``swim_note`` when that detector is not available.
 """
 from __future__ import annotations
@@ -92,7 +92,7 @@ def swim_1k_s():
     try:
         from dsysedu.protocols.membership.failure_detectors import SwimDetector
     except ImportError as exc:
-        return None, f"SWIM lives in dsysedu/protocols/failure_detectors.py (not importable: {exc})"
+        return None, f"SWIM lives in dsysedu/protocols/membership/failure_detectors/swim.py (not importable: {exc})"
     from dsysedu import Scenario, run
     from dsysedu.sim.faults import Crash
     sc = Scenario(SwimDetector, nodes=1000, faults=[Crash(7, at=10.0)], until=60.0, max_events=50_000_000)

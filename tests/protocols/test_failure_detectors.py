@@ -15,8 +15,9 @@ DETECTORS = (HeartbeatDetector, PhiAccrualDetector, SwimDetector)
 SYNC = LinkModel(latency=Constant(0.01))
 
 
-def test_doctests():
-    assert doctest.testmod(fd_module).failed == 0
+@pytest.mark.parametrize("module", [fd_module.heartbeat, fd_module.swim, fd_module.quality], ids=lambda m: m.__name__)
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0
 
 
 # -- synchronous setting: perfect detection ------------------------------------------

@@ -1,12 +1,14 @@
 """Gossip: everyone hears on connected graphs, the rounds match Pittel, rumor mongering trades residue for traffic."""
 from __future__ import annotations
 
+import doctest
 import math
 
 import networkx as nx
 import numpy as np
 import pytest
 
+import dsysedu.protocols.membership.gossip as gossip_module
 from dsysedu.protocols.membership.gossip import (INFECTIVE, REMOVED, SUSCEPTIBLE, AlreadyInformed, Gossip, Push,
                                       PullReply, PullRequest, gossip_scenario, mean_field_curve,
                                       pittel_rounds, rounds_to_full_spread, run_to_full_spread,
@@ -225,3 +227,8 @@ def test_shared_message_objects_are_the_plain_messages():
     (send,) = [e for e in ctx.take_effects() if e[0] == SEND]
     assert send[2] == Push(0) and hash(send[2]) == hash(Push(0))
     assert "Gossip(id=0" in repr(node) and "infective" in repr(node)
+
+
+@pytest.mark.parametrize("module", [gossip_module.protocol, gossip_module.rounds], ids=lambda m: m.__name__)
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0

@@ -18,8 +18,9 @@ from dsysedu.sim import Crash, LinkModel, LogNormal, Scenario, Trace, run
 from dsysedu.sim.node import OBSERVE, Context
 
 
-def test_doctests():
-    assert doctest.testmod(rx).failed == 0
+@pytest.mark.parametrize("module", [rx.timeouts, rx.prediction, rx.costs], ids=lambda m: m.__name__)
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0
 
 
 # ------------------------------------------------------------------ the learned timeout

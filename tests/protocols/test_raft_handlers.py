@@ -11,7 +11,7 @@ import pytest
 from dsysedu.protocols.consensus.raft import (CANDIDATE, FOLLOWER, LEADER, NOOP, PRECANDIDATE, AppendEntries,
                                     AppendEntriesReply, ClientReply, ClientRequest, Command, PreVote, PreVoteReply,
                                     Raft, RaftCommitOldTerm, RaftForgetsVote, RaftNoUpToDateCheck, RequestVote,
-                                    RequestVoteReply, apply_op)
+                                    RequestVoteReply, KeyValueStore, apply_op)
 from dsysedu.sim.node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context
 
 A, B = Command("c", 1, ("set", "x", 1)), Command("c", 2, ("set", "x", 2))
@@ -216,7 +216,7 @@ def test_commit_index_is_min_of_leader_commit_and_last_new_entry():
     r, ctx = node(current_term=2, log=((1, A), (1, B), (1, NOOP)))
     r.on_message(ctx, 0, AppendEntries(2, 0, 0, 0, ((1, A),), 3))
     assert r.commit_index == 1   # index 2 and 3 may not match the leader's log yet
-    assert ("applied", (1, A)) in observed(ctx) and r.kv == {"x": 1} and r.last_applied == 1
+    assert ("applied", (1, A)) in observed(ctx) and r.state_machine.as_dict() == {"x": 1} and r.last_applied == 1
 
 
 def test_a_candidate_of_the_same_term_gives_way_to_the_leader():
@@ -345,7 +345,7 @@ def test_the_leader_appends_a_request_once_and_answers_when_applied():
     assert r.log == ((2, NOOP), (2, Command("c", 7, ("set", "y", 3))))
     ctx.effects.clear()
     r.on_message(ctx, 2, AppendEntriesReply(2, True, 2))
-    assert r.kv == {"y": 3} and (0, ClientReply("c", 7, True, 1, 3)) in sends(ctx)
+    assert r.state_machine.as_dict() == {"y": 3} and (0, ClientReply("c", 7, True, 1, 3)) in sends(ctx)
 
 
 def test_a_new_leader_appends_an_inherited_request_again_in_its_own_term():
@@ -355,7 +355,7 @@ def test_a_new_leader_appends_an_inherited_request_again_in_its_own_term():
     r.on_message(ctx, 0, req)
     assert r.log == ((1, NOOP), (3, A), (5, A))
     r.on_message(ctx, 2, AppendEntriesReply(5, True, 3))
-    assert r.commit_index == 3 and r.kv == {"x": 1}
+    assert r.commit_index == 3 and r.state_machine.as_dict() == {"x": 1}
     # both entries are applied; for the state machine the second is a no-op: (c, 1) is known
     assert [v for k, v in observed(ctx) if k == "applied"] == [(2, A), (3, A)]
 
@@ -363,7 +363,7 @@ def test_a_new_leader_appends_an_inherited_request_again_in_its_own_term():
 def test_the_state_machine_applies_each_request_once():
     r, ctx = node(current_term=1, log=((1, A), (1, Command("c", 1, ("set", "x", 99)))))
     r.on_message(ctx, 0, AppendEntries(1, 0, 2, 1, (), 2))
-    assert r.kv == {"x": 1}   # the second entry has the same (client_id, seq): not applied again
+    assert r.state_machine.as_dict() == {"x": 1}   # the second entry has the same (client_id, seq): not applied again
     assert [v for k, v in observed(ctx) if k == "applied"] == [(1, A), (2, Command("c", 1, ("set", "x", 99)))]
 
 
@@ -398,8 +398,8 @@ def test_durable_fields():
 
 
 def test_state_is_hashable_and_compares():
-    r1, _ = node(log=((1, A),), kv={"x": 1})
-    r2, _ = node(log=((1, A),), kv={"x": 1})
+    r1, _ = node(log=((1, A),), state_machine=KeyValueStore({"x": 1}))
+    r2, _ = node(log=((1, A),), state_machine=KeyValueStore({"x": 1}))
     assert r1.state() == r2.state() and hash(r1.state()) == hash(r2.state())
 
 

@@ -24,8 +24,13 @@ def applied(trace, command):
     return [(r[2], r[6][0]) for r in trace.rows if r[1] == "observe" and r[5] == "applied" and r[6][1] == command]
 
 
-def test_doctests():
-    assert doctest.testmod(raft_module).failed == 0
+RAFT_MODULES = [raft_module.messages, raft_module.node, raft_module.state_machine, raft_module.clients,
+                raft_module.variants, raft_module.scenarios, raft_module.properties, raft_module.model]
+
+
+@pytest.mark.parametrize("module", RAFT_MODULES, ids=lambda m: m.__name__)
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0
 
 
 # ------------------------------------------------------------------ Figure 8

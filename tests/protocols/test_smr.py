@@ -118,7 +118,7 @@ def test_raft_applied_state_is_what_the_nodes_hold():
     for n in trace.nodes:
         kv, _applied = apply_log(RAFT_KV, logs[n])
         if sim.nodes[n].last_applied == len(logs[n]):
-            assert dict(kv) == sim.nodes[n].kv
+            assert dict(kv) == sim.nodes[n].state_machine.as_dict()
 
 
 def test_broken_raft_is_caught_as_divergence():

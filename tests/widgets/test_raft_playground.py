@@ -78,7 +78,7 @@ def test_client_command_is_applied_everywhere_and_acknowledged(led):
     applied = led.sim.trace.observations("applied")
     nodes = {r.node for r in applied.itertuples() if getattr(r.value[1], "seq", None) == seq}
     assert nodes == set(led.cards)
-    assert all(node.kv == {"x": 2} for node in led.sim.nodes.values())
+    assert all(node.state_machine.as_dict() == {"x": 2} for node in led.sim.nodes.values())
     assert "acknowledged" in led.sent_html.value
 
 
@@ -89,7 +89,7 @@ def test_client_box_sends_to_a_chosen_node(led):
     next(b for b in _buttons(led) if "dsysedu-client-send" in b._dom_classes).click()
     assert led.sent[1][:3] == ("y", 7, other) and led.value.value == "8"
     led.advance(0.5)
-    assert led.sim.nodes[node].kv["y"] == 7  # forwarded to the leader
+    assert led.sim.nodes[node].state_machine.get("y") == 7  # forwarded to the leader
 
 
 def test_drop_and_deliver_a_pending_message(led):
@@ -128,7 +128,7 @@ def test_scrubbing_only_redraws_and_fork_keeps_the_prefix(led):
     assert list(led.sent) == [1]
     led.advance(0.5)
     assert led.sim.rows[:len(prefix)] == prefix
-    assert all(node.kv == {"x": 1} for node in led.sim.nodes.values())
+    assert all(node.state_machine.as_dict() == {"x": 1} for node in led.sim.nodes.values())
 
 
 def test_partition_and_heal_from_the_editor(led):

@@ -42,7 +42,8 @@ from dsysedu.sim.faults import Crash, Nemesis, Partition
 from dsysedu.sim.network import LinkModel, Uniform
 from dsysedu.sim.scenario import Input, Scenario
 from dsysedu.sim.streams import normalize_seed, stream
-from .node import LEADER, ClientReply, ClientRequest, Raft
+from .messages import LEADER, ClientReply, ClientRequest
+from .node import Raft
 
 __all__ = ["MembershipRequest", "ConfigEntry", "RaftMembership", "RaftMembershipTwoAtOnce", "config_safety",
            "membership_scenario", "two_at_once_scenario"]
@@ -54,7 +55,7 @@ CHANGES = ("add", "remove")
 class MembershipRequest:
     """An operator asks the cluster to add or remove one server: ``change`` is
     ``("add", node)`` or ``("remove", node)``. ``(client_id, seq)`` names the request, as
-    for a :class:`~dsysedu.protocols.consensus.raft.node.ClientRequest`, so a retried request is applied once."""
+    for a :class:`~dsysedu.protocols.consensus.raft.messages.ClientRequest`, so a retried request is applied once."""
     client_id: Hashable
     seq: int
     change: tuple
@@ -247,17 +248,18 @@ class RaftMembership(Raft):
         return super().request_id(command)
 
     def apply(self, command):
-        if isinstance(command, ConfigEntry):
-            self.sessions[(command.client_id, command.seq)] = command.members
+        if isinstance(command, ConfigEntry):   # the session table answers the operator's request
+            self.state_machine = self.state_machine.record((command.client_id, command.seq), command.members)
             return command.members
         return super().apply(command)
 
     # -- membership requests -----------------------------------------------------------------
     def on_message(self, ctx, src, msg):
-        if isinstance(msg, MembershipRequest):
-            self.on_client_request(ctx, src, msg)
-        else:
-            super().on_message(ctx, src, msg)
+        match msg:
+            case MembershipRequest():
+                self.on_client_request(ctx, src, msg)
+            case _:
+                super().on_message(ctx, src, msg)
 
     def change_refused(self) -> str | None:
         """Why a leader cannot start a change now (None: it can)."""
@@ -269,7 +271,7 @@ class RaftMembership(Raft):
 
     def on_client_request(self, ctx, src, m):
         rid = (m.client_id, m.seq)
-        if (isinstance(m, MembershipRequest) and self.role == LEADER and rid not in self.sessions
+        if (isinstance(m, MembershipRequest) and self.role == LEADER and not self.state_machine.answered(rid)
                 and not self._in_log(rid) and self.change_refused() is not None):
             ctx.observe("refused", rid)
             if src is None:
@@ -293,7 +295,7 @@ class RaftMembership(Raft):
             return   # on its way to commit, or to be asked again at the next retry
         members = _after(self.config, m.change)
         if members == self.config or not members:
-            self.sessions[rid] = self.config   # nothing to change (or nothing left): answer at once
+            self.state_machine = self.state_machine.record(rid, self.config)   # nothing to change: answer at once
             self._answer(ctx, rid, self.config)
             return
         self.append(ctx, ConfigEntry(m.client_id, m.seq, m.change, members))

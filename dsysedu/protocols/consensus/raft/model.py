@@ -13,20 +13,21 @@ Raft's state space is infinite (terms grow without end), so the model bounds it
 
 The property is Election Safety (Figure 3 of the Raft paper): at most one leader per
 term; here checked in every state (two nodes that are leaders of the same term at once).
-:class:`~dsysedu.protocols.consensus.raft.node.RaftForgetsVote` (``voted_for`` not durable) breaks it
+:class:`~dsysedu.protocols.consensus.raft.variants.RaftForgetsVote` (``voted_for`` not durable) breaks it
 once a node may crash and recover: it votes twice in one term.
 
 Examples
 --------
 >>> from dsysedu.check.model_checker import check
->>> from dsysedu.protocols.consensus.raft.node import RaftForgetsVote
+>>> from dsysedu.protocols.consensus.raft.variants import RaftForgetsVote
 >>> r = check(raft_election_model(RaftForgetsVote, crashes=1, recoveries=1), election_safety_invariant)
 >>> r.verdict, len(r.path)
 ('violation', 8)
 """
 from __future__ import annotations
 
-from .node import LEADER, Raft
+from .messages import LEADER
+from .node import Raft
 from dsysedu.sim.scenario import Scenario
 from dsysedu.check.model_checker.state import Model
 from dsysedu.check.model_checker.search import Property

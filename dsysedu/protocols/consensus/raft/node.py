@@ -12,8 +12,8 @@ implementation of RequestVote and AppendEntries. What the figure leaves to the t
 is marked where it is used: the no-op entry a new leader appends (§8), the faster
 back-off hint (end of §5.3), client sessions that apply each command once (§8 and
 [2]_ §6.3), PreVote ([2]_ §9.6) and CheckQuorum ([2]_ §6.2, with the vote lease of
-§4.2.3). Single-server membership change ([2]_ §4) is *not* implemented: the cluster
-is the node and its neighbours in the scenario, fixed for the run.
+§4.2.3). Here the cluster is the node and its neighbours in the scenario, fixed for the
+run; single-server membership change ([2]_ §4) is the subclass in :mod:`.membership`.
 
 The safety properties of Figure 3, checked on traces by :mod:`dsysedu.protocols.consensus.raft.properties`:
 
@@ -29,9 +29,10 @@ Leader Completeness
 State Machine Safety
     no two nodes apply different commands at the same log index.
 
-Deliberately broken variants, kept as lesson material (the tests show that the
-checkers catch each one): :class:`RaftNoUpToDateCheck`, :class:`RaftCommitOldTerm`
-and :class:`RaftForgetsVote`.
+The package around this module: the messages (:mod:`.messages`), the key-value state
+machine with its session table (:mod:`.state_machine`), the client side of a server
+(:mod:`.clients`), and deliberately broken variants kept as lesson material
+(:mod:`.variants`: the tests show that the checkers catch each one).
 
 References
 ----------
@@ -42,144 +43,17 @@ References
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Hashable
-
-from dsysedu.sim.validate import number, positive_int
 from dsysedu.sim.node import Node
+from dsysedu.sim.validate import number, positive_int
+from .clients import ClientRequests
+from .messages import (CANDIDATE, FOLLOWER, LEADER, NOOP, PRECANDIDATE, AppendEntries, AppendEntriesReply,
+                       ClientReply, ClientRequest, Command, PreVote, PreVoteReply, RequestVote, RequestVoteReply)
+from .state_machine import KeyValueStore
 
-__all__ = ["RequestVote", "RequestVoteReply", "PreVote", "PreVoteReply", "AppendEntries", "AppendEntriesReply",
-           "ClientRequest", "ClientReply", "Command", "NOOP", "Raft", "RaftNoUpToDateCheck", "RaftCommitOldTerm",
-           "RaftForgetsVote", "apply_op", "FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER"]
-
-FOLLOWER, CANDIDATE, PRECANDIDATE, LEADER = "follower", "candidate", "precandidate", "leader"
-NOOP = "noop"
-"""The command a new leader appends at the start of its term (§8 of the paper)."""
-OPS = {"set": 3, "get": 2, "delete": 2, "cas": 4}
+__all__ = ["Raft"]
 
 
-# ------------------------------------------------------------------------------ messages
-
-@dataclass(frozen=True)
-class RequestVote:
-    """Invoked by candidates to gather votes."""
-    term: int
-    candidate_id: Hashable
-    last_log_index: int
-    last_log_term: int
-
-
-@dataclass(frozen=True)
-class RequestVoteReply:
-    term: int
-    vote_granted: bool
-
-
-@dataclass(frozen=True)
-class PreVote:
-    """Would you vote for me in ``term``? Asked before a real election; changes no one's term."""
-    term: int
-    candidate_id: Hashable
-    last_log_index: int
-    last_log_term: int
-
-
-@dataclass(frozen=True)
-class PreVoteReply:
-    term: int
-    vote_granted: bool
-
-
-@dataclass(frozen=True)
-class AppendEntries:
-    """Invoked by the leader to replicate log entries; also used as heartbeat (no entries)."""
-    term: int
-    leader_id: Hashable
-    prev_log_index: int
-    prev_log_term: int
-    entries: tuple
-    leader_commit: int
-
-
-@dataclass(frozen=True)
-class AppendEntriesReply:
-    """``index`` says which request this answers (the network may reorder and duplicate
-    replies): on success, the index of the last entry the request covered; on failure,
-    the request's ``prev_log_index``. ``conflict_index``/``conflict_term`` are the back-off
-    hint, sent only when ``fast_backoff`` is on."""
-    term: int
-    success: bool
-    index: int
-    conflict_index: int = 0
-    conflict_term: int = 0
-
-
-@dataclass(frozen=True)
-class Command:
-    """A client's command as it sits in the log: who asked, their sequence number, the operation."""
-    client_id: Hashable
-    seq: int
-    op: tuple
-
-    def __str__(self) -> str:
-        return f"{self.client_id}#{self.seq} {' '.join(map(str, self.op))}"
-
-
-@dataclass(frozen=True)
-class ClientRequest:
-    """A client asks the cluster to apply ``command`` (``("set", key, value)``, ``("get", key)``,
-    ``("delete", key)`` or ``("cas", key, expected, new)``). ``(client_id, seq)`` names the
-    request, so a retried request is applied once."""
-    client_id: Hashable
-    seq: int
-    command: tuple
-
-    def __post_init__(self):
-        op = self.command
-        if not isinstance(op, tuple) or not op or op[0] not in OPS or len(op) != OPS[op[0]]:
-            allowed = ", ".join(f"({k!r}, {', '.join(['...'] * (n - 1))})" for k, n in OPS.items())
-            raise ValueError(f"ClientRequest.command must be one of {allowed}; got {op!r}")
-
-
-@dataclass(frozen=True)
-class ClientReply:
-    """The answer to a forwarded request: applied (``ok=True``, with ``result``), or "I am not
-    the leader, try ``leader_hint``" (``ok=False``)."""
-    client_id: Hashable
-    seq: int
-    ok: bool
-    leader_hint: Hashable = None
-    result: Any = None
-
-
-def apply_op(kv: dict, op: tuple):
-    """Apply one key-value operation to ``kv`` (in place) and return its result.
-
-    Examples
-    --------
-    >>> kv = {}
-    >>> apply_op(kv, ("set", "x", 1)), apply_op(kv, ("cas", "x", 1, 2)), kv
-    (1, True, {'x': 2})
-    """
-    kind = op[0]
-    if kind == "set":
-        kv[op[1]] = op[2]
-        return op[2]
-    if kind == "get":
-        return kv.get(op[1])
-    if kind == "delete":
-        return kv.pop(op[1], None)
-    if kind == "cas":
-        if kv.get(op[1]) == op[2]:
-            kv[op[1]] = op[3]
-            return True
-        return False
-    raise ValueError(f"unknown operation {op!r}")
-
-
-# ------------------------------------------------------------------------------ the node
-
-class Raft(Node):
+class Raft(ClientRequests, Node):
     """One Raft server (Figure 2 of Ongaro & Ousterhout, 2014).
 
     Parameters
@@ -212,8 +86,10 @@ class Raft(Node):
     Notes
     -----
     Durable (survives a crash): ``current_term``, ``voted_for``, ``log``. Everything else,
-    including the state machine, is rebuilt after recovery by applying the log again as
-    the commit index becomes known.
+    including the state machine (``state_machine``, a
+    :class:`~dsysedu.protocols.consensus.raft.state_machine.KeyValueStore`), is rebuilt after
+    recovery by applying the log again as the commit index becomes known. Client requests are
+    handled by the methods of :class:`~dsysedu.protocols.consensus.raft.clients.ClientRequests`.
 
     The log is a tuple of ``(term, command)`` entries; index ``i`` (from 1, as in the paper)
     is ``log[i - 1]``. A command is :data:`NOOP` or a :class:`Command`.
@@ -236,7 +112,7 @@ class Raft(Node):
 
     durable = ("current_term", "voted_for", "log")
     state_fields = ("current_term", "voted_for", "log", "commit_index", "last_applied", "role", "leader_id",
-                    "votes", "next_index", "match_index", "heard_from", "kv", "sessions", "pending", "waiting",
+                    "votes", "next_index", "match_index", "heard_from", "state_machine", "pending", "waiting",
                     "hint")
 
     def __init__(self, node_id, peers=(), election_timeout=0.15, heartbeat=0.05, prevote=False,
@@ -266,9 +142,9 @@ class Raft(Node):
         self.next_index: dict = {}
         self.match_index: dict = {}
         self.heard_from = frozenset()
-        # the state machine, and the clients' requests in progress
-        self.kv: dict = {}
-        self.sessions: dict = {}   # (client_id, seq) -> result: each request is applied once
+        # the state machine the log is applied to (with the session table: each request once)
+        self.state_machine = KeyValueStore()
+        # the clients' requests in progress (see ClientRequests)
         self.pending: dict = {}    # requests clients sent to this node, until applied
         self.waiting: dict = {}    # leader: request forwarded by a peer -> that peer
         self.hint = None           # a leader hint from a redirect
@@ -412,9 +288,23 @@ class Raft(Node):
 
     # -- messages ------------------------------------------------------------------------
     def on_message(self, ctx, src, msg):
-        handler = _HANDLERS.get(type(msg))
-        if handler is not None:
-            getattr(self, handler)(ctx, src, msg)
+        match msg:
+            case AppendEntries():
+                self.on_append_entries(ctx, src, msg)
+            case AppendEntriesReply():
+                self.on_append_entries_reply(ctx, src, msg)
+            case RequestVote():
+                self.on_request_vote(ctx, src, msg)
+            case RequestVoteReply():
+                self.on_request_vote_reply(ctx, src, msg)
+            case PreVote():
+                self.on_pre_vote(ctx, src, msg)
+            case PreVoteReply():
+                self.on_pre_vote_reply(ctx, src, msg)
+            case ClientRequest():
+                self.on_client_request(ctx, src, msg)
+            case ClientReply():
+                self.on_client_reply(ctx, src, msg)
 
     # RequestVote RPC, receiver implementation
     def log_ok(self, last_log_index: int, last_log_term: int) -> bool:
@@ -591,117 +481,6 @@ class Raft(Node):
         return (command.client_id, command.seq) if isinstance(command, Command) else None
 
     def apply(self, command):
-        """Apply one command to the key-value state machine, at most once per (client_id, seq)."""
-        if not isinstance(command, Command):
-            return None
-        rid = (command.client_id, command.seq)
-        if rid in self.sessions:
-            return self.sessions[rid]
-        result = apply_op(self.kv, command.op)
-        self.sessions[rid] = result
+        """Apply one command to the state machine (each ``(client_id, seq)`` once) and return its result."""
+        self.state_machine, result = self.state_machine.apply(command)
         return result
-
-    # -- clients -------------------------------------------------------------------------
-    def on_client_request(self, ctx, src, m: ClientRequest) -> None:
-        rid = (m.client_id, m.seq)
-        if src is None and rid not in self.pending:
-            self.pending[rid] = m  # we answer this client: keep its request until it is applied
-            ctx.set_timer("client_retry", self.client_retry)
-        if rid in self.sessions:
-            self._answer(ctx, rid, self.sessions[rid], src)
-        elif self.role == LEADER:
-            if src is not None:
-                self.waiting[rid] = src
-            self._propose(ctx, m)
-        elif src is not None:
-            ctx.send(src, ClientReply(m.client_id, m.seq, False, self.leader_id))  # redirect
-        else:
-            self._forward(ctx, m)
-
-    def on_client_reply(self, ctx, src, m: ClientReply) -> None:
-        rid = (m.client_id, m.seq)
-        if rid not in self.pending:
-            return
-        if m.ok:
-            del self.pending[rid]
-            ctx.observe("ack", rid)
-        elif m.leader_hint is not None and m.leader_hint != self.id:
-            self.hint = m.leader_hint   # used at the next retry
-
-    def _propose(self, ctx, m: ClientRequest) -> None:
-        rid = (m.client_id, m.seq)
-        for term, command in self.log[self.last_applied:]:
-            if term == self.current_term and isinstance(command, Command) and (command.client_id, command.seq) == rid:
-                return  # already in the log in our term, on its way to commit
-        # Not yet in our term. An entry of an older term would wait for an entry of ours to be
-        # committed (Figure 8); with no noop and no other clients, none would come, so we append
-        # the request again: the state machine applies it once, whichever entry commits first.
-        self.append(ctx, Command(m.client_id, m.seq, m.command))
-        self.replicate(ctx)
-        self.advance_commit_index(ctx)  # a cluster of one commits at once
-
-    def _forward(self, ctx, m: ClientRequest) -> None:
-        target = self.leader_id if self.leader_id is not None else self.hint
-        if target is not None and target != self.id:
-            ctx.observe("redirect", (m.client_id, m.seq, target))
-            ctx.send(target, m)
-
-    def _answer(self, ctx, rid, result, src=None) -> None:
-        if rid in self.pending:
-            del self.pending[rid]
-            ctx.observe("ack", rid)
-        peer = self.waiting.pop(rid, None) if src is None else src
-        if peer is not None:
-            ctx.send(peer, ClientReply(rid[0], rid[1], True, self.leader_id, result))
-
-    def serve_pending(self, ctx) -> None:
-        for rid in sorted(self.pending, key=repr):
-            m = self.pending[rid]
-            if self.role == LEADER:
-                self._propose(ctx, m)
-            else:
-                self._forward(ctx, m)
-        if self.pending:
-            ctx.set_timer("client_retry", self.client_retry)
-
-
-_HANDLERS = {RequestVote: "on_request_vote", RequestVoteReply: "on_request_vote_reply", PreVote: "on_pre_vote",
-             PreVoteReply: "on_pre_vote_reply", AppendEntries: "on_append_entries",
-             AppendEntriesReply: "on_append_entries_reply", ClientRequest: "on_client_request",
-             ClientReply: "on_client_reply"}
-
-
-# ------------------------------------------------------------------------------ broken variants
-
-class RaftNoUpToDateCheck(Raft):
-    """BROKEN on purpose: grants votes without the up-to-date check of §5.4.1.
-
-    A node that missed committed entries can win an election and overwrite them.
-    The checkers report it as a Leader Completeness violation (a leader of a later term
-    lacks a committed entry) and, once the new leader commits, as a State Machine Safety
-    violation. See :func:`stale_leader_scenario`.
-    """
-
-    def log_ok(self, last_log_index, last_log_term):
-        return True
-
-
-class RaftCommitOldTerm(Raft):
-    """BROKEN on purpose: commits any entry stored on a majority, whatever its term.
-
-    This is the mistake Figure 8 of the paper warns against: an entry of an old term can be
-    on a majority and still be overwritten by a later leader. :func:`figure8_scenario` plays
-    the figure; the checkers report Leader Completeness and State Machine Safety violations.
-    """
-
-    def can_commit(self, index):
-        return True
-
-
-class RaftForgetsVote(Raft):
-    """BROKEN on purpose: ``voted_for`` is not durable, so a node forgets its vote when it
-    crashes and may vote twice in one term. Two leaders of one term follow (Election
-    Safety violation). See :func:`forgotten_vote_scenario`.
-    """
-
-    durable = ("current_term", "log")

@@ -12,7 +12,8 @@ from dsysedu.sim.network import LinkModel
 from dsysedu.sim.scenario import Input, Scenario
 from dsysedu.sim.streams import normalize_seed, stream
 from dsysedu.sim.chaos import chaos_weather
-from .node import ClientRequest, Raft
+from .messages import ClientRequest
+from .node import Raft
 
 __all__ = ["QUIET", "figure8_scenario", "stale_leader_scenario", "forgotten_vote_scenario", "rejoin_scenario",
            "chaos_scenario", "split_vote_scenario", "leader_crash_scenario", "partitioned_leader_scenario"]

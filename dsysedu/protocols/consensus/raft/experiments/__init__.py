@@ -1,0 +1,38 @@
+"""Chapter 3.1's Raft experiments: §3.1.3 (learning in consensus) and Paxos against Raft.
+
+Three experiments, each a function that runs seeded simulations and returns a tidy
+:class:`pandas.DataFrame` (one row per run), so that a notebook, a test and a benchmark
+read the same numbers:
+
+:func:`timeout_experiment`
+    A fixed election timeout against :class:`AdaptiveRaft`, which learns its timeout from
+    the heartbeat gaps it sees, over networks from fast to slow, with one leader crash in
+    each run: how many elections, how long without a leader, how long until a client's
+    command is acknowledged after the crash.
+:func:`prediction_experiment`
+    Predict "the leader has failed" from heartbeat gaps alone (:func:`predict_leader_failures`),
+    and score the predictions against the crashes that really happened: precision, recall,
+    detection delay, per threshold.
+:func:`cost_experiment`
+    Messages and latency per decision: single-decree Paxos (one proposer, or two with
+    backoff) against Raft committing client commands under a stable leader.
+
+Every run is seeded; the same arguments give the same frame. One module per experiment:
+:mod:`.timeouts`, :mod:`.prediction`, :mod:`.costs`. The scripted scenarios the chapter
+narrates are in :mod:`dsysedu.protocols.consensus.raft.scenarios`.
+
+References
+----------
+.. [1] D. Ongaro and J. Ousterhout, "In Search of an Understandable Consensus Algorithm",
+   USENIX ATC 2014, §5.6 (timing: broadcastTime << electionTimeout << MTBF) and §9.3.
+.. [2] V. Paxson, M. Allman, J. Chu, M. Sargent, "Computing TCP's Retransmission Timer",
+   RFC 6298, 2011 (the smoothed mean and mean deviation used by :class:`AdaptiveRaft`).
+.. [3] N. Hayashibara et al., "The phi accrual failure detector", SRDS 2004 (suspicion from
+   heartbeat inter-arrival times).
+"""
+from .timeouts import AdaptiveRaft, availability, leader_crash_run, POLICIES, timeout_experiment, timeout_summary
+from .prediction import predict_leader_failures, prediction_experiment, prediction_summary, score_predictions
+from .costs import cost_experiment, paxos_decision_cost, raft_commit_cost
+__all__ = ["AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
+           "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
+           "paxos_decision_cost", "raft_commit_cost", "cost_experiment"]
