@@ -171,13 +171,13 @@ class SpreadView:
             self.topo.crash_artist.set_linewidth(0.6)
             for radius, h in _hop_rings(graph, origin):
                 self.rings.append(ax_topo.add_patch(Circle((0, 0), radius, fill=False, lw=0.8, ls=(0, (2, 2)),
-                                                           ec="#555555", alpha=0.7, zorder=3.5)))
+                                                           ec=style.ANNOTATION, alpha=0.7, zorder=3.5)))
                 # labels on top of their circles: the rings are >= 0.12 apart, so the labels stack apart
                 self.ring_labels.append(ax_topo.text(0.0, radius, f"≤ {h} hop{'s' if h > 1 else ''}",
-                                                     fontsize=style.FONT["label"], color="#111111", zorder=3.6,
+                                                     fontsize=style.FONT["label"], color=style.INK, zorder=3.6,
                                                      ha="center", va="center", bbox=dict(
                                                          boxstyle="round,pad=0.25", facecolor="white",
-                                                         edgecolor="#555555", lw=0.6)))
+                                                         edgecolor=style.ANNOTATION, lw=0.6)))
         self.caption = (f"{n:,} nodes, placed by hops from node {origin} (centre); links not drawn"
                         if st["large"] else " ")
         self._legend_below()
@@ -212,10 +212,10 @@ class SpreadView:
         if c["removed"].iloc[-1] > 0:
             ax.step(times, [*c["removed"], c["removed"].iloc[-1]], where="post", lw=1.6,
                     color=style.node_color(REMOVED), label="removed (stopped telling)")
-        ax.axhline(n, color="#999999", lw=0.8, ls=":")
+        ax.axhline(n, color=style.FAINT, lw=0.8, ls=":")
         if live < n:
             ax.axhline(live, color=style.CRASHED, lw=1, ls="--", label=f"live nodes ({live})")
-        ax.axvline(pittel_rounds(n), color="#555555", lw=1, ls="-.", label="log2 N + ln N")
+        ax.axvline(pittel_rounds(n), color=style.ANNOTATION, lw=1, ls="-.", label="log2 N + ln N")
         ax.set_xlim(0, max(end, pittel_rounds(n) + 1))
         ax.set_ylim(0, n * 1.05)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -223,8 +223,8 @@ class SpreadView:
         ax.set_ylabel("nodes")
         ax.set_title("infection curve", fontsize=style.FONT["title"], loc="left")
         ax.grid(alpha=0.3)
-        self.now_line = ax.axvline(0.0, color="#b2182b", lw=1.2)
-        self.now_dot, = ax.plot([0.0], [1], "o", color="#b2182b", ms=6, zorder=5)
+        self.now_line = ax.axvline(0.0, color=style.NOW_ON_CURVE, lw=1.2)
+        self.now_dot, = ax.plot([0.0], [1], "o", color=style.NOW_ON_CURVE, ms=6, zorder=5)
         self.now_text = ax.text(0.02, 0.97, "", transform=ax.transAxes, ha="left", va="top", fontsize=10,
                                 bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
         ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
