@@ -144,7 +144,7 @@ class CrdtView:
 
     Examples
     --------
-    >>> from dsysedu.protocols.replication.crdt import crdt_scenario
+    >>> from dsysedu.protocols.replication.crdt_sim import crdt_scenario
     >>> view = CrdtView(crdt_scenario("gcounter", 3, partition=[[0], [1, 2]], until=4.0).run(seed=1))
     >>> artists = view.draw(2.0)
     >>> sorted(view.values_at(2.0)) == [0, 1, 2]
@@ -264,7 +264,7 @@ def crdt_replicas(trace, ax=None, t: float | None = None, arrows: bool = True, t
 
     Examples
     --------
-    >>> from dsysedu.protocols.replication.crdt import crdt_scenario
+    >>> from dsysedu.protocols.replication.crdt_sim import crdt_scenario
     >>> ax = crdt_replicas(crdt_scenario("orset", 3, until=2.0).run(seed=1))
     >>> len(ax.get_yticklabels())
     3
