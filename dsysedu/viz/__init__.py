@@ -15,6 +15,8 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 - :func:`staleness_plot`, :func:`crdt_replicas`, :func:`state_hash_grid`: replication (chapter 3.2).
 - :func:`draw_net`, :func:`draw_state_graph`: Petri nets and their reachability graphs (chapter 2.2).
 - :class:`SpreadView`, :func:`spread_figure`, :func:`spread_html`: a gossip spread and its infection curve (chapter 3.4).
+- :func:`curves`, :func:`strips`: measurements against a parameter (sweeps over seeds), in one call.
+- :func:`show_source`: a function's or class's source, highlighted, with its module path.
 - :func:`state_graph`: the reachable states of a small model-checked system (chapter 2.3).
 
 Examples
@@ -28,11 +30,13 @@ Examples
 """
 from .clocks import clocks_view
 from .coursemap import course_map
+from .curves import curves, strips
 from .history import HistoryView, history_view
 from .petri import draw_net, draw_state_graph
 from .replication import crdt_replicas, staleness_plot, state_hash_grid
 from .spread import SpreadView, spread_figure, spread_html
 from .stategraph import state_graph
+from .source import show_source
 from .system_model import system_model_view
 from .raftlog import RaftLogView, logs_at, raft_log
 from .animate import AnimationHTML, frames, snapshot, to_html
@@ -45,4 +49,5 @@ __all__ = ["system_model_view", "topology", "TopologyView", "spacetime", "Spacet
            "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color", "raft_log",
            "RaftLogView", "logs_at", "term_color",
            "history_view", "HistoryView", "clocks_view", "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net",
-           "draw_state_graph", "state_graph", "SpreadView", "spread_figure", "spread_html"]
+           "draw_state_graph", "state_graph", "SpreadView", "spread_figure", "spread_html", "curves", "strips",
+           "show_source"]
