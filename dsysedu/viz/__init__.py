@@ -17,6 +17,7 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 - :class:`SpreadView`, :func:`spread_figure`, :func:`spread_html`: a gossip spread and its infection curve (chapter 3.4).
 - :func:`curves`, :func:`strips`: measurements against a parameter (sweeps over seeds), in one call.
 - :func:`show_source`: a function's or class's source, highlighted, with its module path.
+- :func:`system_model_view`, :func:`cuts_view`: S = (P, C, M) and cuts across a run (chapter 2.1).
 - :func:`state_graph`: the reachable states of a small model-checked system (chapter 2.3).
 
 Examples
@@ -37,7 +38,7 @@ from .replication import crdt_replicas, staleness_plot, state_hash_grid
 from .spread import SpreadView, spread_figure, spread_html
 from .stategraph import state_graph
 from .source import show_source
-from .system_model import system_model_view
+from .system_model import cuts_view, system_model_view
 from .raftlog import RaftLogView, logs_at, raft_log
 from .animate import AnimationHTML, frames, snapshot, to_html
 from .spacetime import SpacetimeView, spacetime
@@ -45,7 +46,7 @@ from .style import layout, message_color, node_color, term_color
 from .timeline import timeline
 from .topology import TopologyView, topology
 
-__all__ = ["system_model_view", "topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
+__all__ = ["system_model_view", "cuts_view", "topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
            "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color", "raft_log",
            "RaftLogView", "logs_at", "term_color",
            "history_view", "HistoryView", "clocks_view", "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net",

@@ -71,8 +71,8 @@ def curves(data, x=None, y=None, *, by=None, ax=None, title=None, xlabel=None, y
         ``xlabel`` defaults to ``x`` (or the index's name); ``ylabel`` to ``y`` when it is
         one column. With ``panels``, ``title`` and ``ylabel`` may be lists, one per panel.
     logx, logy : bool
-        Log scales. Tick labels are plain numbers (``0.2``, ``5``, ``1000``), and when an
-        axis has at most ten distinct ``x`` values, its ticks sit on them.
+        Log scales. Tick labels are plain numbers (``0.2``, ``5``, ``1000``), and when the
+        data have at most ten distinct ``x`` values that stand apart, the ticks sit on them.
     markers : bool, str or sequence of str
         ``True``: a marker of :data:`MARKERS` per series; ``False``: none; a string: that
         marker for all; a sequence: one per series.
@@ -356,6 +356,14 @@ def _rules(ax, hlines, vlines):
         ax.axvline(value, color=style.ANNOTATION, lw=1.1, ls=next(styles), label=label, zorder=1)
 
 
+def _spread_out(values, log: bool) -> bool:
+    """Whether ticks on each of these (at most ten) values would stand apart from one another."""
+    if not 1 < len(values) <= 10 or (log and values[0] <= 0):
+        return False
+    at = np.log10(values) if log else np.asarray(values)
+    return bool(np.diff(at).min() >= (at[-1] - at[0]) / 14)
+
+
 def _plain(value, _pos=None):
     return f"{value:g}"
 
@@ -366,7 +374,7 @@ def _decorate(ax, xs, *, title, xlabel, ylabel, logx, logy, xlim, ylim):
         ax.set_xscale("log")
     if logy:
         ax.set_yscale("log")
-    if 1 < len(distinct) <= 10 and (not logx or distinct[0] > 0):
+    if _spread_out(distinct, logx):
         ax.set_xticks(distinct)
         ax.xaxis.set_major_formatter(FuncFormatter(_plain))
         if logx:

@@ -17,3 +17,6 @@ __all__ = ["Share", "PushSum", "LeakyPushSum", "push_sum_scenario", "mass_histor
            "PullRequest", "PullReply", "AlreadyInformed", "Gossip", "MODES", "STOPS", "SUSCEPTIBLE",
            "INFECTIVE", "REMOVED", "gossip_scenario", "run_to_full_spread", "SpreadStats", "spread_stats",
            "simulate_rounds", "rounds_to_full_spread", "pittel_rounds", "mean_field_curve", "theory_curve"]
+# the lessons' experiments (chapters 2.1 and 3.4)
+from .experiments import heartbeat_metrics, heartbeat_scenario, phi_over_time, suspicion_reading, tradeoff_points
+__all__ += ["heartbeat_scenario", "suspicion_reading", "phi_over_time", "tradeoff_points", "heartbeat_metrics"]
