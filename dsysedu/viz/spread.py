@@ -6,7 +6,7 @@ cross), and beside them the informed (and removed) nodes against time with a "no
 style follows N (:func:`spread_style`): up to :data:`LARGE_N` nodes the graph with its links;
 above, links are a hairball, so nodes sit on a disc by hops from the origin (:func:`hop_layout`),
 marker size follows N, and the artists drawn do not grow with N. :func:`spread_figure` is a still,
-:func:`spread_html` a short offline animation. The gossip playground and chapter 3.4 use them.
+:func:`spread_html` a short offline animation, :func:`spread_moments` a few moments side by side. The gossip playground and chapter 3.4 use them.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from .animate import AnimationHTML, check_frames, replay_html
 from .topology import TopologyView
 
 __all__ = ["LARGE_N", "spread_style", "hop_layout", "spread_curves", "spread_axes", "SpreadView", "spread_figure",
-           "spread_html"]
+           "spread_html", "spread_moments"]
 
 
 LARGE_N = 300  # above this many nodes a picture of links is a hairball: the large style takes over
@@ -281,3 +281,46 @@ def spread_html(trace, frames=12, fps=3, origin=0, seed=0) -> AnimationHTML:
     view = SpreadView(trace, *spread_axes(fig), origin=origin, seed=seed)
     end = max(spread_curves(trace)["time"].iloc[-1], 1.0)
     return replay_html(fig, view.draw, np.linspace(0.0, end, frames), fps)
+
+
+def spread_moments(trace, times, axes=None):
+    """The network of a gossip run at a few moments, side by side, each titled with how many know.
+
+    Nodes are coloured by their ``state``; the legend sits in the last panel.
+
+    Parameters
+    ----------
+    trace : Trace
+        A run of :class:`~dsysedu.protocols.membership.gossip.Gossip`.
+    times : sequence of float
+    axes : sequence of matplotlib Axes, optional
+        One per time; default a new row of panels.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+
+    Examples
+    --------
+    >>> from dsysedu.protocols.membership.gossip import gossip_scenario, run_to_full_spread
+    >>> axes = spread_moments(run_to_full_spread(gossip_scenario(12), seed=1), (0.0, 3.0))
+    >>> axes[0].get_title(loc="left")
+    't = 0.0 s: 1 of 12 informed'
+    """
+    from .topology import topology
+
+    times = list(times)
+    if not times:
+        raise ValueError("spread_moments needs at least one time")
+    if axes is None:
+        import matplotlib.pyplot as plt
+        _, axes = plt.subplots(1, len(times), figsize=(4.0 * len(times), 4.0), layout="constrained")
+    axes = np.atleast_1d(axes)
+    if len(axes) != len(times):
+        raise ValueError(f"{len(times)} times need {len(times)} Axes, not {len(axes)}")
+    curve, n = spread_curves(trace), len(trace.nodes)
+    for i, (ax, t) in enumerate(zip(axes, times)):
+        topology(trace, t, ax=ax, color_by="state", show_messages=False, legend=(i == len(times) - 1))
+        informed = int(curve["informed"][curve["time"] <= t].max())
+        ax.set_title(f"t = {t:.1f} s: {informed} of {n} informed", loc="left", fontsize=style.FONT["title"] - 1)
+    return axes
