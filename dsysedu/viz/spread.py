@@ -6,7 +6,7 @@ cross), and beside them the informed (and removed) nodes against time with a "no
 style follows N (:func:`spread_style`): up to :data:`LARGE_N` nodes the graph with its links;
 above, links are a hairball, so nodes sit on a disc by hops from the origin (:func:`hop_layout`),
 marker size follows N, and the artists drawn do not grow with N. :func:`spread_figure` is a still,
-:func:`spread_html` a short offline animation, :func:`spread_moments` a few moments side by side. The gossip playground and chapter 3.4 use them.
+:func:`spread_html` a short offline animation, :func:`spread_moments` a few moments side by side.
 """
 from __future__ import annotations
 
