@@ -10,7 +10,8 @@ Analyses, all bounded by ``max_states``:
 
 - :func:`reachability_graph` explores every marking reachable from the initial one
   (a networkx ``DiGraph``; edges carry the transitions that lead along them);
-- :func:`deadlocks` lists the reachable markings where nothing is enabled;
+- :func:`deadlocks` lists the reachable markings where nothing is enabled, and
+  :func:`state_space` counts markings and deadlocks (a row of a comparison table);
 - :func:`coverability_graph` is Karp and Miller's construction [1]_: a place that can grow
   without limit gets :data:`OMEGA` (ω), which makes the graph finite even for unbounded nets;
 - :func:`is_bounded` and :func:`bound` read boundedness off the coverability graph;
@@ -20,6 +21,9 @@ Analyses, all bounded by ``max_states``:
 Examples are built by :func:`dining_philosophers` (deadlocking, or fixed by resource
 ordering or by a butler), :func:`producer_consumer` (a bounded buffer) and
 :func:`unbounded_producer`.
+
+The module is longer than most (about 560 lines): the net, its analyses and the course's
+example nets are read together in chapter 2.2, and the examples' doctests use the analyses.
 
 References
 ----------
@@ -37,8 +41,8 @@ from numbers import Integral
 import networkx as nx
 import numpy as np
 
-__all__ = ["OMEGA", "PetriNet", "StateLimitExceeded", "reachability_graph", "deadlocks", "coverability_graph",
-           "is_bounded", "bound", "p_invariants", "dining_philosophers", "producer_consumer",
+__all__ = ["OMEGA", "PetriNet", "StateLimitExceeded", "reachability_graph", "deadlocks", "state_space",
+           "coverability_graph", "is_bounded", "bound", "p_invariants", "dining_philosophers", "producer_consumer",
            "unbounded_producer", "format_marking", "philosophers_word"]
 
 OMEGA = math.inf
@@ -307,6 +311,18 @@ def deadlocks(net_or_graph, max_states: int = 10_000) -> list:
         raise TypeError(f"deadlocks needs a PetriNet or its reachability graph, got {net_or_graph!r}")
     return sorted(m for m in g if g.out_degree(m) == 0)
 
+
+
+def state_space(net: PetriNet, max_states: int = 10_000) -> dict:
+    """How many markings ``net`` can reach, and how many of them are deadlocks.
+
+    Examples
+    --------
+    >>> state_space(dining_philosophers(2))
+    {'markings': 6, 'deadlocks': 1}
+    """
+    g = reachability_graph(net, max_states)
+    return {"markings": g.number_of_nodes(), "deadlocks": len(deadlocks(g))}
 
 def coverability_graph(net: PetriNet, max_states: int = 10_000) -> nx.DiGraph:
     """Karp and Miller's coverability graph: finite even when the net is unbounded.
