@@ -62,7 +62,9 @@ class Feedback:
         return self.text()
 
     def _repr_html_(self) -> str:
-        colour = "#1b7837" if self.passed else "#b2182b"
+        from dsysedu.viz import style
+
+        colour = style.PASSED if self.passed else style.NOT_YET
         mark = "Passed" if self.passed else "Not yet"
         body = html.escape(self.text()).replace("\n", "<br>")
         return (f'<div style="border-left:4px solid {colour};padding:4px 10px">'

@@ -14,7 +14,12 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 - :func:`clocks_view`: logical and physical clocks against causality (chapter 2.1).
 - :func:`staleness_plot`, :func:`crdt_replicas`, :func:`state_hash_grid`: replication (chapter 3.2).
 - :func:`draw_net`, :func:`draw_state_graph`: Petri nets and their reachability graphs (chapter 2.2).
-- :class:`SpreadView`, :func:`spread_figure`, :func:`spread_html`: a gossip spread and its infection curve (chapter 3.4).
+- :class:`SpreadView`, :func:`spread_figure`, :func:`spread_html`, :func:`spread_moments`: a gossip spread and its
+  infection curve (chapter 3.4).
+- :func:`curves`, :func:`strips`: measurements against a parameter (sweeps over seeds), in one call.
+- :func:`side_by_side`: one view of several runs in one figure (a crash against a pause, PreVote or not).
+- :func:`show_source`: a function's or class's source, highlighted, with its module path.
+- :func:`system_model_view`, :func:`cuts_view`: S = (P, C, M) and cuts across a run (chapter 2.1).
 - :func:`state_graph`: the reachable states of a small model-checked system (chapter 2.3).
 
 Examples
@@ -28,13 +33,16 @@ Examples
 """
 from .clocks import clocks_view
 from .coursemap import course_map
+from .curves import curves, strips
 from .history import HistoryView, history_view
 from .isolation import anomaly_view
+from .panels import side_by_side
 from .petri import draw_net, draw_state_graph
 from .replication import crdt_replicas, staleness_plot, state_hash_grid
-from .spread import SpreadView, spread_figure, spread_html
+from .spread import SpreadView, spread_figure, spread_html, spread_moments
 from .stategraph import state_graph
-from .system_model import system_model_view
+from .source import show_source
+from .system_model import cuts_view, system_model_view
 from .raftlog import RaftLogView, logs_at, raft_log
 from .animate import AnimationHTML, frames, snapshot, to_html
 from .spacetime import SpacetimeView, spacetime
@@ -42,8 +50,9 @@ from .style import layout, message_color, node_color, term_color
 from .timeline import timeline
 from .topology import TopologyView, topology
 
-__all__ = ["anomaly_view", "system_model_view", "topology", "TopologyView", "spacetime", "SpacetimeView", "timeline", "frames", "to_html",
-           "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color", "raft_log",
-           "RaftLogView", "logs_at", "term_color",
-           "history_view", "HistoryView", "clocks_view", "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net",
-           "draw_state_graph", "state_graph", "SpreadView", "spread_figure", "spread_html"]
+__all__ = ["anomaly_view", "system_model_view", "cuts_view", "topology", "TopologyView", "spacetime",
+           "SpacetimeView", "timeline", "frames", "to_html", "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color",
+           "raft_log", "RaftLogView", "logs_at", "term_color", "history_view", "HistoryView", "clocks_view",
+           "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net", "draw_state_graph", "state_graph",
+           "SpreadView", "spread_figure", "spread_html", "spread_moments", "curves", "strips", "show_source",
+           "side_by_side"]

@@ -40,7 +40,7 @@ from ._index import as_trace
 from .spacetime import spacetime
 
 __all__ = ["physical_stamps", "spread_offsets", "clock_table", "causality_graph", "clock_comparison",
-           "skew_table", "clocks_view"]
+           "skew_table", "clocks_view", "skew_and_drift_view"]
 
 _KINDS = ("send", "deliver")
 
@@ -276,3 +276,22 @@ def clocks_view(trace, clock_offset=0.0, clock_drift=0.0, stamps="lamport", t_ra
     bottom.set_xlabel("the node's own clock reading (s)", fontsize=style.FONT["label"])
     fig.dsysedu_comparison = comp
     return fig
+
+
+def skew_and_drift_view(trace, skew_ms: float = 30.0, drift_percent: float = 0.0):
+    """:func:`clocks_view` (vector stamps) in the units of two sliders: the clocks spread over
+    ``skew_ms`` milliseconds (:func:`spread_offsets`), and the last node's clock also running
+    ``drift_percent`` % fast (or slow, when negative).
+
+    Only these three parameters, so that ``ipywidgets.interact`` makes exactly two sliders.
+    Returns the Figure.
+
+    Examples
+    --------
+    >>> from dsysedu import Scenario, run
+    >>> from dsysedu.protocols.basics.toys import PingEcho
+    >>> tr = run(Scenario(PingEcho, nodes=3, params={"rounds": 2}), seed=1)
+    >>> fig = skew_and_drift_view(tr, skew_ms=20, drift_percent=5)
+    """
+    last = list(trace.nodes)[-1]
+    return clocks_view(trace, spread_offsets(trace.nodes, skew_ms / 1000), {last: drift_percent / 100}, stamps="vector")

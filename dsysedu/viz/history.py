@@ -34,7 +34,6 @@ from dsysedu.viz import style
 __all__ = ["history_view", "HistoryView", "linearization_points"]
 
 _BAR = 0.34            # bar height, in lanes
-_FAILED = "#BDBDBD"    # a failed operation: a lighter shade of style.CRASHED
 
 
 def linearization_points(history, order) -> dict:
@@ -276,7 +275,8 @@ class HistoryView:
             a.remove()
         self._extra = []
         bars, pending_labels, rings, strikes, shafts, heads = {}, [], [], [], [], []
-        failed, crashed, fault = mcolors.to_rgba(_FAILED), mcolors.to_rgba(style.CRASHED), mcolors.to_rgba(style.FAULT)
+        failed, crashed = mcolors.to_rgba(style.FAILED_OPERATION), mcolors.to_rgba(style.CRASHED)
+        fault = mcolors.to_rgba(style.FAULT)
         for op in shown:
             y = self.lane[op.client]
             x0 = op.invoke
@@ -392,7 +392,7 @@ def _place_labels(ax, labels, window, out) -> int:
             if all(x + half < a or x - half > b for a, b in rows[r]):
                 rows[r].append((x - half, x + half))
                 out.append(ax.text(x, y + dy, text, ha="center", va=va, fontsize=style.FONT["small"], zorder=5,
-                                   color="#777777" if op.status == "fail" else "black",
+                                   color=style.MUTED if op.status == "fail" else "black",
                                    fontweight="bold" if op.id in window else "normal"))
                 break
         else:
@@ -404,7 +404,7 @@ def _legend_entries(history, keys, colour, window, ticks) -> tuple:
     """The legend's rows, as comparable (what, colour, label) triples."""
     rows = [("patch", colour[k], f"key {k}") for k in keys if k is not None]
     kinds = {op.kind for op in history}
-    neutral = mcolors.to_rgba("#666666") if rows else colour[keys[0]]
+    neutral = mcolors.to_rgba(style.NEUTRAL) if rows else colour[keys[0]]
     rows.append(("patch", neutral, "write (filled)"))
     if kinds & {"read", "dequeue"}:
         rows.append(("pale", neutral, "read (pale)"))
@@ -427,7 +427,7 @@ def _handle(what, c, label):
     if what == "open":
         return Patch(fill=False, edgecolor=c, ls=(0, (3, 2)), hatch="///", label=label)
     if what == "failed":
-        return Patch(facecolor=_FAILED, edgecolor=style.CRASHED, label=label)
+        return Patch(facecolor=style.FAILED_OPERATION, edgecolor=style.CRASHED, label=label)
     if what == "outline":
         return Patch(fill=False, edgecolor=style.FAULT, lw=2.0, label=label)
     return Line2D([], [], ls="none", marker="|", ms=10, mew=2, color=style.CURSOR, label=label)

@@ -134,7 +134,7 @@ def draw_net(net, marking=None, ax=None, title: str | None = None, show_enabled:
         a = boundary(src, pos[dst])
         b = boundary(dst, pos[src])
         back = any(s == dst and t == src for s, t, _ in net.arcs())  # a self-loop pair: bend both
-        arrow = FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=9, lw=0.9, color="#404040",
+        arrow = FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=9, lw=0.9, color=style.ARC,
                                 connectionstyle=f"arc3,rad={0.25 if back else 0.0}", zorder=1,
                                 shrinkA=0, shrinkB=0)
         ax.add_patch(arrow)
@@ -237,14 +237,14 @@ def draw_state_graph(graph, ax=None, title: str | None = None, labels: bool | No
         if a == b:  # a transition that leaves the marking as it is (or ω as it is)
             if edge_labels:
                 ax.annotate(f"\u21ba {names}", pos[a], xytext=(-9, 4), textcoords="offset points", ha="right",
-                            fontsize=style.FONT["small"], color="#555555", fontstyle="italic")
+                            fontsize=style.FONT["small"], color=style.ANNOTATION, fontstyle="italic")
             continue
         if edge_labels and names:  # beside the edge, on the side its curve bends to (arc3: (dy, -dx))
             pa, pb = np.asarray(pos[a]), np.asarray(pos[b])
             d = pb - pa
             side = np.array([d[1], -d[0]]) / (np.linalg.norm(d) or 1.0)
             mid = (pa + pb) / 2 + side * 0.12
-            ax.text(*mid, names, fontsize=style.FONT["small"] - 1, color="#555555", fontstyle="italic",
+            ax.text(*mid, names, fontsize=style.FONT["small"] - 1, color=style.ANNOTATION, fontstyle="italic",
                     ha="left" if side[0] > 0.1 else ("right" if side[0] < -0.1 else "center"),
                     va="bottom" if side[1] > 0.1 else ("top" if side[1] < -0.1 else "center"), zorder=1)
         ax.add_patch(FancyArrowPatch(pos[a], pos[b], arrowstyle="-|>", mutation_scale=7 if n > 30 else 10,
@@ -252,7 +252,7 @@ def draw_state_graph(graph, ax=None, title: str | None = None, labels: bool | No
                                      shrinkA=5, shrinkB=5, connectionstyle="arc3,rad=0.08"))
     nodes = list(graph)
     xy = np.array([pos[m] for m in nodes])
-    colours = [DEADLOCK if m in dead else ("white" if n <= 16 else "#D9D9D9") for m in nodes]
+    colours = [DEADLOCK if m in dead else ("white" if n <= 16 else style.UNMARKED) for m in nodes]
     ax.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, edgecolors="black", linewidths=0.8, zorder=2)
     ax.scatter(*pos[start], s=size * 2.2, facecolors="none", edgecolors=INITIAL, linewidths=2.2, zorder=3)
     text = label or (lambda m: graph.nodes[m].get("label", str(m)))

@@ -144,12 +144,13 @@ class RaftLogView:
         ax.set_ylim(n + 0.05, -0.75)  # first node on top, room for the index numbers
         ax.set_axis_off()
         slots = [_box(j, i) for i in range(n) for j in range(m)]
-        ax.add_collection(PolyCollection(slots, facecolors="none", edgecolors="#DDDDDD", linewidths=0.8, zorder=1))
+        ax.add_collection(PolyCollection(slots, facecolors="none", edgecolors=style.EMPTY_SLOT, linewidths=0.8,
+                                         zorder=1))
         self.frame_artist = PolyCollection([], facecolors=matplotlib.colors.to_rgba(style.node_color(_LEADER), 0.08),
                                            edgecolors=style.node_color(_LEADER), linewidths=2.0, zorder=1.5)
-        self.committed_artist = PolyCollection([], edgecolors="#333333", linewidths=0.8, zorder=2)
-        self.pending_artist = PolyCollection([], edgecolors="#777777", linewidths=0.8, linestyles="--",
-                                             hatch="///", hatchcolor="#AAAAAA", zorder=2)
+        self.committed_artist = PolyCollection([], edgecolors=style.OUTLINE, linewidths=0.8, zorder=2)
+        self.pending_artist = PolyCollection([], edgecolors=style.MUTED, linewidths=0.8, linestyles="--",
+                                             hatch="///", hatchcolor=style.HATCH, zorder=2)
         self.crashed_artist = PolyCollection([], facecolors=matplotlib.colors.to_rgba(style.CRASHED, 0.55),
                                              edgecolors="none", zorder=4)
         for a in (self.frame_artist, self.committed_artist, self.pending_artist, self.crashed_artist):
@@ -163,8 +164,9 @@ class RaftLogView:
         self.role_texts = [ax.text(x_label, i + 0.7, "", ha="left", va="center", fontsize=fs["tick"], zorder=3)
                            for i in range(n)]
         self.index_texts = [ax.text(j + 0.5, -0.3, "", ha="center", va="center", fontsize=fs["small"],
-                                    color="#555555") for j in range(m)]
-        ax.text(-self.label_cols + 0.2, -0.3, "index", ha="left", va="center", fontsize=fs["small"], color="#555555")
+                                    color=style.ANNOTATION) for j in range(m)]
+        ax.text(-self.label_cols + 0.2, -0.3, "index", ha="left", va="center", fontsize=fs["small"],
+                color=style.ANNOTATION)
         self.title = ax.set_title(" ", fontsize=fs["title"], loc="left")
         self._index_entries()
         if legend:
@@ -220,7 +222,7 @@ class RaftLogView:
                 else:
                     pale.append(_box(j, i))
                     pale_fc.append(_lighter(fill))
-                    text.set_color("#222222")
+                    text.set_color(style.MARK)
                 text.set_text(f"{e_term}\n{short_command(command)}")
             is_down = v in crashed
             is_leader = role[v] == _LEADER and not is_down
@@ -235,7 +237,7 @@ class RaftLogView:
             self.role_texts[i].set_text("crashed" if is_down else
                                         f"{role[v] or 'not started'}, term {term[v] if term[v] is not None else 0}")
             self.role_texts[i].set_color(style.CRASHED if is_down else
-                                         (style.node_color(_LEADER) if is_leader else "#444444"))
+                                         (style.node_color(_LEADER) if is_leader else style.OUTLINE_SOFT))
         self.committed_artist.set_verts(solid)
         self.committed_artist.set_facecolors(solid_fc or "none")
         self.pending_artist.set_verts(pale)
@@ -253,8 +255,8 @@ class RaftLogView:
 def legend_handles() -> list:
     """Legend entries that explain the log cells (for a view's own key or a shared one)."""
     fill = style.term_color(3)
-    return [Patch(facecolor=fill, edgecolor="#333333", label="committed"),
-            Patch(facecolor=_lighter(fill), edgecolor="#777777", hatch="///", linestyle="--",
+    return [Patch(facecolor=fill, edgecolor=style.OUTLINE, label="committed"),
+            Patch(facecolor=_lighter(fill), edgecolor=style.MUTED, hatch="///", linestyle="--",
                   label="not committed yet"),
             Patch(facecolor=matplotlib.colors.to_rgba(style.CRASHED, 0.55), edgecolor="none", label="crashed node"),
             Patch(facecolor=matplotlib.colors.to_rgba(style.node_color(_LEADER), 0.08),

@@ -144,7 +144,7 @@ class CrdtView:
 
     Examples
     --------
-    >>> from dsysedu.protocols.replication.crdt import crdt_scenario
+    >>> from dsysedu.protocols.replication.crdt_sim import crdt_scenario
     >>> view = CrdtView(crdt_scenario("gcounter", 3, partition=[[0], [1, 2]], until=4.0).run(seed=1))
     >>> artists = view.draw(2.0)
     >>> sorted(view.values_at(2.0)) == [0, 1, 2]
@@ -195,7 +195,7 @@ class CrdtView:
                     color=style.FAULT, va="bottom", ha="left")
         for node, begin, stop in self.crashes:
             ax.broken_barh([(begin, stop - begin)], (self.row[node] - 0.38, 0.76), facecolors=style.CRASHED,
-                           edgecolors="#333333", hatch="xx", linewidth=0.4, zorder=3)
+                           edgecolors=style.OUTLINE, hatch="xx", linewidth=0.4, zorder=3)
         min_width = 0.05 * end   # room for about four characters
         colors: dict = {}
         for n, vs in self.values.items():
@@ -207,7 +207,7 @@ class CrdtView:
                     colors[key] = _value_color(v, self.lo, self.hi)
                 fill = colors[key]
                 ax.broken_barh([(start, max(stop - start, 1e-9))], (y - 0.3, 0.6), facecolors=fill,
-                               edgecolors="#555555", linewidth=0.3, zorder=2)
+                               edgecolors=style.ANNOTATION, linewidth=0.3, zorder=2)
                 text = _label(v)
                 if stop - start >= min_width * max(1.0, len(text) / 4):
                     ax.text((start + stop) / 2, y, text, ha="center", va="center", zorder=4,
@@ -232,7 +232,7 @@ class CrdtView:
         if self.partitions:
             handles.append(Patch(facecolor=style.FAULT, alpha=0.15, label="partition"))
         if self.crashes:
-            handles.append(Patch(facecolor=style.CRASHED, edgecolor="#333333", hatch="xx", label="crashed"))
+            handles.append(Patch(facecolor=style.CRASHED, edgecolor=style.OUTLINE, hatch="xx", label="crashed"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=style.FONT["legend"],
                   frameon=False)
         self._built = True
@@ -264,7 +264,7 @@ def crdt_replicas(trace, ax=None, t: float | None = None, arrows: bool = True, t
 
     Examples
     --------
-    >>> from dsysedu.protocols.replication.crdt import crdt_scenario
+    >>> from dsysedu.protocols.replication.crdt_sim import crdt_scenario
     >>> ax = crdt_replicas(crdt_scenario("orset", 3, until=2.0).run(seed=1))
     >>> len(ax.get_yticklabels())
     3
@@ -336,7 +336,7 @@ def state_hash_grid(table, ax=None, *, title: str | None = None, chars: int = 6)
             fill = bad if off else ok
             ax.add_patch(Rectangle(
                 (j - 0.46, i - 0.42), 0.92, 0.84, facecolor=fill, alpha=0.85 if off else 0.35,
-                edgecolor="#333333" if off else "none", hatch="//" if off else None, lw=0.6))
+                edgecolor=style.OUTLINE if off else "none", hatch="//" if off else None, lw=0.6))
             ax.text(j, i, str(h)[:chars], ha="center", va="center", family="monospace",
                     fontsize=style.FONT["small"], color=style.text_color_on(fill) if off else "black")
     ax.set_xlim(-0.5, cols - 0.5)
@@ -350,7 +350,7 @@ def state_hash_grid(table, ax=None, *, title: str | None = None, chars: int = 6)
     ax.set_title(title or f"state hashes: {divergent} divergent of {rows * cols}", fontsize=style.FONT["title"],
                  loc="left")
     ax.legend(handles=[Patch(facecolor=ok, alpha=0.35, label="most common state of the run"),
-                       Patch(facecolor=bad, alpha=0.85, hatch="//", edgecolor="#333333", label="divergent")],
+                       Patch(facecolor=bad, alpha=0.85, hatch="//", edgecolor=style.OUTLINE, label="divergent")],
               loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=style.FONT["legend"], frameon=False)
     ax.dsysedu_divergent = int(divergent)
     return ax

@@ -178,14 +178,14 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
             drawn.add("crash")
             ax.plot([begin, stop], [y, y], color=style.CRASHED, lw=7, alpha=0.75, solid_capstyle="butt",
                     zorder=1)
-            ax.plot([begin], [y], marker="X", ms=11, color="#222222", mec="white", mew=0.8, zorder=4)
+            ax.plot([begin], [y], marker="X", ms=11, color=style.MARK, mec="white", mew=0.8, zorder=4)
             if stop < end:
                 ax.plot([stop], [y], marker="|", ms=12, mew=2.5, color=style.CRASHED, zorder=4)
     for v, begin, stop in idx.intervals("pause", "resume"):
         if v in lane and stop >= lo and begin <= hi:
             drawn.add("pause")
             ax.add_patch(Rectangle((begin, lane[v] - 0.16), stop - begin, 0.32, facecolor="none",
-                                   edgecolor="#555555", hatch="////", lw=0.8, zorder=1))
+                                   edgecolor=style.ANNOTATION, hatch="////", lw=0.8, zorder=1))
     for (u, v), begin, stop in idx.intervals("cut", "restore"):
         if u in lane and v in lane and stop >= lo and begin <= hi:
             y = lane[u] + 0.22
@@ -198,7 +198,7 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
     ticks = [(r[0], lane[r[2]]) for r in trace.rows if r[1] == "timer_fire" and r[2] in lane and lo <= r[0] <= hi]
     if ticks:
         tt = np.array(ticks)
-        ax.scatter(tt[:, 0], tt[:, 1], marker="|", s=60, c="#555555", linewidths=1.0, zorder=2, gid="timers")
+        ax.scatter(tt[:, 0], tt[:, 1], marker="|", s=60, c=style.ANNOTATION, linewidths=1.0, zorder=2, gid="timers")
 
     # -- messages -------------------------------------------------------------------------
     color = {tn: style.message_color(tn) for tn in idx.message_types}
@@ -341,21 +341,21 @@ def _legend(ax, types, drawn):
     handles = [Line2D([], [], color=style.message_color(tn), lw=1.5, marker=">", markevery=[1], ms=5,
                       label=tn) for tn in dict.fromkeys(types)]
     if "drop" in drawn:
-        handles.append(Line2D([], [], color="#777777", lw=1.1, ls=(0, (4, 2)), marker="x", markevery=[1],
+        handles.append(Line2D([], [], color=style.MUTED, lw=1.1, ls=(0, (4, 2)), marker="x", markevery=[1],
                               mec=style.FAULT, mew=2, ms=7, label="dropped"))
     if "crash" in drawn:
         handles.append(Line2D([], [], color=style.CRASHED, lw=6, alpha=0.75, marker="X", markevery=[0], ms=9,
-                              mfc="#222222", mec="white", label="crashed (down)"))
+                              mfc=style.MARK, mec="white", label="crashed (down)"))
     if "pause" in drawn:
-        handles.append(Patch(facecolor="none", edgecolor="#555555", hatch="////", label="paused"))
+        handles.append(Patch(facecolor="none", edgecolor=style.ANNOTATION, hatch="////", label="paused"))
     if "partition" in drawn:
         handles.append(Patch(facecolor=style.FAULT, alpha=0.12, label="partition"))
     if "cut" in drawn:
         handles.append(Line2D([], [], color=style.FAULT, ls=(0, (2, 2)), label="one-way cut"))
     if "input" in drawn:
-        handles.append(Line2D([], [], color="#555555", marker="v", ls="", ms=6, label="input from outside"))
+        handles.append(Line2D([], [], color=style.ANNOTATION, marker="v", ls="", ms=6, label="input from outside"))
     if "timer" in drawn:
-        handles.append(Line2D([], [], color="#555555", marker="|", ls="", ms=8, label="timer fires"))
+        handles.append(Line2D([], [], color=style.ANNOTATION, marker="|", ls="", ms=8, label="timer fires"))
     if "highlight" in drawn:
         handles.append(Line2D([], [], marker="o", ls="", ms=10, mfc=style.HIGHLIGHT, mec="black",
                               label="highlighted"))

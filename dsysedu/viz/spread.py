@@ -6,7 +6,7 @@ cross), and beside them the informed (and removed) nodes against time with a "no
 style follows N (:func:`spread_style`): up to :data:`LARGE_N` nodes the graph with its links;
 above, links are a hairball, so nodes sit on a disc by hops from the origin (:func:`hop_layout`),
 marker size follows N, and the artists drawn do not grow with N. :func:`spread_figure` is a still,
-:func:`spread_html` a short offline animation. The gossip playground and chapter 3.4 use them.
+:func:`spread_html` a short offline animation, :func:`spread_moments` a few moments side by side.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from .animate import AnimationHTML, check_frames, replay_html
 from .topology import TopologyView
 
 __all__ = ["LARGE_N", "spread_style", "hop_layout", "spread_curves", "spread_axes", "SpreadView", "spread_figure",
-           "spread_html"]
+           "spread_html", "spread_moments"]
 
 
 LARGE_N = 300  # above this many nodes a picture of links is a hairball: the large style takes over
@@ -171,13 +171,13 @@ class SpreadView:
             self.topo.crash_artist.set_linewidth(0.6)
             for radius, h in _hop_rings(graph, origin):
                 self.rings.append(ax_topo.add_patch(Circle((0, 0), radius, fill=False, lw=0.8, ls=(0, (2, 2)),
-                                                           ec="#555555", alpha=0.7, zorder=3.5)))
+                                                           ec=style.ANNOTATION, alpha=0.7, zorder=3.5)))
                 # labels on top of their circles: the rings are >= 0.12 apart, so the labels stack apart
                 self.ring_labels.append(ax_topo.text(0.0, radius, f"≤ {h} hop{'s' if h > 1 else ''}",
-                                                     fontsize=style.FONT["label"], color="#111111", zorder=3.6,
+                                                     fontsize=style.FONT["label"], color=style.INK, zorder=3.6,
                                                      ha="center", va="center", bbox=dict(
                                                          boxstyle="round,pad=0.25", facecolor="white",
-                                                         edgecolor="#555555", lw=0.6)))
+                                                         edgecolor=style.ANNOTATION, lw=0.6)))
         self.caption = (f"{n:,} nodes, placed by hops from node {origin} (centre); links not drawn"
                         if st["large"] else " ")
         self._legend_below()
@@ -212,10 +212,10 @@ class SpreadView:
         if c["removed"].iloc[-1] > 0:
             ax.step(times, [*c["removed"], c["removed"].iloc[-1]], where="post", lw=1.6,
                     color=style.node_color(REMOVED), label="removed (stopped telling)")
-        ax.axhline(n, color="#999999", lw=0.8, ls=":")
+        ax.axhline(n, color=style.FAINT, lw=0.8, ls=":")
         if live < n:
             ax.axhline(live, color=style.CRASHED, lw=1, ls="--", label=f"live nodes ({live})")
-        ax.axvline(pittel_rounds(n), color="#555555", lw=1, ls="-.", label="log2 N + ln N")
+        ax.axvline(pittel_rounds(n), color=style.ANNOTATION, lw=1, ls="-.", label="log2 N + ln N")
         ax.set_xlim(0, max(end, pittel_rounds(n) + 1))
         ax.set_ylim(0, n * 1.05)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -223,8 +223,8 @@ class SpreadView:
         ax.set_ylabel("nodes")
         ax.set_title("infection curve", fontsize=style.FONT["title"], loc="left")
         ax.grid(alpha=0.3)
-        self.now_line = ax.axvline(0.0, color="#b2182b", lw=1.2)
-        self.now_dot, = ax.plot([0.0], [1], "o", color="#b2182b", ms=6, zorder=5)
+        self.now_line = ax.axvline(0.0, color=style.NOW_ON_CURVE, lw=1.2)
+        self.now_dot, = ax.plot([0.0], [1], "o", color=style.NOW_ON_CURVE, ms=6, zorder=5)
         self.now_text = ax.text(0.02, 0.97, "", transform=ax.transAxes, ha="left", va="top", fontsize=10,
                                 bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
         ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
@@ -281,3 +281,46 @@ def spread_html(trace, frames=12, fps=3, origin=0, seed=0) -> AnimationHTML:
     view = SpreadView(trace, *spread_axes(fig), origin=origin, seed=seed)
     end = max(spread_curves(trace)["time"].iloc[-1], 1.0)
     return replay_html(fig, view.draw, np.linspace(0.0, end, frames), fps)
+
+
+def spread_moments(trace, times, axes=None):
+    """The network of a gossip run at a few moments, side by side, each titled with how many know.
+
+    Nodes are coloured by their ``state``; the legend sits in the last panel.
+
+    Parameters
+    ----------
+    trace : Trace
+        A run of :class:`~dsysedu.protocols.membership.gossip.Gossip`.
+    times : sequence of float
+    axes : sequence of matplotlib Axes, optional
+        One per time; default a new row of panels.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+
+    Examples
+    --------
+    >>> from dsysedu.protocols.membership.gossip import gossip_scenario, run_to_full_spread
+    >>> axes = spread_moments(run_to_full_spread(gossip_scenario(12), seed=1), (0.0, 3.0))
+    >>> axes[0].get_title(loc="left")
+    't = 0.0 s: 1 of 12 informed'
+    """
+    from .topology import topology
+
+    times = list(times)
+    if not times:
+        raise ValueError("spread_moments needs at least one time")
+    if axes is None:
+        import matplotlib.pyplot as plt
+        _, axes = plt.subplots(1, len(times), figsize=(4.0 * len(times), 4.0), layout="constrained")
+    axes = np.atleast_1d(axes)
+    if len(axes) != len(times):
+        raise ValueError(f"{len(times)} times need {len(times)} Axes, not {len(axes)}")
+    curve, n = spread_curves(trace), len(trace.nodes)
+    for i, (ax, t) in enumerate(zip(axes, times)):
+        topology(trace, t, ax=ax, color_by="state", show_messages=False, legend=(i == len(times) - 1))
+        informed = int(curve["informed"][curve["time"] <= t].max())
+        ax.set_title(f"t = {t:.1f} s: {informed} of {n} informed", loc="left", fontsize=style.FONT["title"] - 1)
+    return axes

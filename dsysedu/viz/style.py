@@ -36,7 +36,9 @@ from dsysedu.sim.scenario import sort_key
 __all__ = ["OKABE_ITO", "FALLBACK", "NODE_COLORS", "MESSAGE_COLORS", "FONT", "node_color", "message_color",
            "series_color", "numeric_color", "text_color_on", "scale_for", "layout",
            "NO_VALUE", "CRASHED", "PAUSED", "FAULT", "EDGE", "HIGHLIGHT", "LANE", "CURSOR", "TERM_COLORS",
-           "term_color"]
+           "term_color", "INK", "MARK", "OUTLINE", "ARC", "OUTLINE_SOFT", "ANNOTATION", "NEUTRAL", "MUTED",
+           "FAINT", "HATCH", "CONNECTOR", "FAILED_OPERATION", "UNMARKED", "EMPTY_SLOT", "PLANNED", "AVAILABLE",
+           "NOW_ON_CURVE", "PASSED", "NOT_YET"]
 
 # Okabe-Ito, by name.
 OKABE_ITO = {
@@ -58,6 +60,28 @@ EDGE = "#9A9A9A"       # an ordinary link
 LANE = "#B5B5B5"       # a process lane in the space-time diagram
 HIGHLIGHT = "#F0E442"  # halo behind events a checker points at (with a black ring)
 CURSOR = "#000000"     # the "now" line
+
+# Greys by the part they play, darkest first: views draw structure in grey so that colour
+# can carry meaning.
+INK = "#111111"               # text on a pale label box (the gossip spread's count)
+MARK = "#222222"              # marks that read as black: crash crosses, log entry text
+OUTLINE = "#333333"           # the outline of a filled shape: a node, a committed entry, a crashed bar
+ARC = "#404040"               # a Petri net's arcs
+OUTLINE_SOFT = "#444444"      # a paused node's ring, a follower's log label, captions under a bar
+ANNOTATION = "#555555"        # secondary text and lines: hatch outlines, timer ticks, reference lines
+NEUTRAL = "#666666"           # "no key in particular" in a history's legend
+MUTED = "#777777"             # pending and failed things: dashed outlines, failed operations, notes
+FAINT = "#999999"             # what is not there yet: planned chapters, a curve's ceiling
+HATCH = "#AAAAAA"             # the hatching of uncommitted log entries
+CONNECTOR = "#BBBBBB"         # the course map's tree lines
+FAILED_OPERATION = "#BDBDBD"  # a failed client operation: a lighter shade of CRASHED
+UNMARKED = "#D9D9D9"          # a state with no mark in a large state graph
+EMPTY_SLOT = "#DDDDDD"        # an empty log slot, a planned chapter's outline
+PLANNED = "#F2F2F2"           # a planned chapter's box
+AVAILABLE = "#CCE8D9"         # a written chapter's box (a pale bluish green)
+NOW_ON_CURVE = "#B2182B"      # the "now" line and dot on a curve against time (dark red)
+PASSED = "#1B7837"            # an exercise that passes its cases (dark green)
+NOT_YET = NOW_ON_CURVE        # an exercise that does not pass yet (the same dark red)
 
 NODE_COLORS = {
     # consensus and replication

@@ -1,11 +1,11 @@
-"""The system model S = (P, C, M) of chapter 2.1 drawn: processes, channels, messages in flight."""
+"""The system model S = (P, C, M) of chapter 2.1 drawn: processes, channels, messages in flight, and cuts."""
 from __future__ import annotations
 
 import networkx as nx
 
 from dsysedu.viz import style
 
-__all__ = ["system_model_view"]
+__all__ = ["system_model_view", "cuts_view"]
 
 
 def system_model_view(system, ax=None, seed=0, title=None):
@@ -40,4 +40,41 @@ def system_model_view(system, ax=None, seed=0, title=None):
     ax.set_axis_off()
     head = f"|P| = {len(system.processes)}, |C| = {len(system.channels)}, |M| in flight = {len(system.messages)}"
     ax.set_title(head if title is None else f"{title}\n{head}", fontsize=style.FONT["title"], loc="left")
+    return ax
+
+
+def cuts_view(trace, cuts, ax=None, **spacetime_args):
+    """A space-time diagram of ``trace`` with cuts drawn across it, one black line each.
+
+    Parameters
+    ----------
+    trace : Trace
+    cuts : mapping label -> float or mapping node -> float
+        Each cut: one time for every node, or a time per node (a cut need not be straight).
+        Lines are solid, then dashed, then dotted, and named in a legend to the right.
+    ax : matplotlib Axes, optional
+    **spacetime_args
+        Passed to :func:`dsysedu.viz.spacetime.spacetime` (``t_range``, ``highlight``, ``title``...).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from dsysedu import Scenario, run
+    >>> from dsysedu.protocols.basics.toys import PingEcho
+    >>> tr = run(Scenario(PingEcho, nodes=3, params={"rounds": 1}), seed=1)
+    >>> ax = cuts_view(tr, {"straight": 0.01, "bent": {0: 0.01, 1: 0.03, 2: 0.01}})
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['straight', 'bent']
+    """
+    from dsysedu.viz.spacetime import spacetime
+
+    ax = spacetime(trace, ax=ax, legend=False, **spacetime_args)
+    nodes = list(trace.nodes)
+    for (label, times), line in zip(cuts.items(), ("-", "--", ":", "-.") * 4):
+        at = [times[n] if hasattr(times, "__getitem__") else times for n in nodes]
+        ax.plot(at, range(len(nodes)), line, color="black", lw=1.5, label=label)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=style.FONT["legend"], frameon=False)
     return ax

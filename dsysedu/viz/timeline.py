@@ -113,7 +113,7 @@ def _numeric(ax, key, obs, nodes, end, crashes, handles):
     for j, (v, begin, stop) in enumerate(crashes):
         ax.axvspan(begin, stop, color=style.CRASHED, alpha=0.18, lw=0, zorder=1)
         ax.text((begin + stop) / 2, 1.0 - 0.07 * (j % 3), f"node {v} down", transform=ax.get_xaxis_transform(),
-                ha="center", va="top", fontsize=style.FONT["small"], color="#444444")
+                ha="center", va="top", fontsize=style.FONT["small"], color=style.OUTLINE_SOFT)
     if crashes:
         handles.append(Patch(facecolor=style.CRASHED, alpha=0.3, label="node crashed"))
 
@@ -146,18 +146,18 @@ def _categorical(ax, obs, nodes, end, crashes, handles):
     for k, per_lane in bands.items():
         color = style.node_color(first[k])
         for y, spans in per_lane.items():
-            ax.broken_barh(spans, (y - 0.35, 0.7), facecolors=color, edgecolors="#555555", linewidth=0.4,
+            ax.broken_barh(spans, (y - 0.35, 0.7), facecolors=color, edgecolors=style.ANNOTATION, linewidth=0.4,
                            zorder=2)
     values = list(first.values())
     for x in values[:12]:
-        handles.append(Patch(facecolor=style.node_color(x), edgecolor="#555555", lw=0.4, label=str(x)))
+        handles.append(Patch(facecolor=style.node_color(x), edgecolor=style.ANNOTATION, lw=0.4, label=str(x)))
     if len(values) > 12:
         handles.append(Patch(facecolor="none", edgecolor="none", label=f"... {len(values) - 12} more"))
     for v, begin, stop in crashes:
         ax.broken_barh([(begin, stop - begin)], (lane[v] - 0.35, 0.7), facecolors=style.CRASHED,
-                       edgecolors="#333333", hatch="xx", linewidth=0.4, zorder=3)
+                       edgecolors=style.OUTLINE, hatch="xx", linewidth=0.4, zorder=3)
     if crashes:
-        handles.append(Patch(facecolor=style.CRASHED, edgecolor="#333333", hatch="xx", label="crashed"))
+        handles.append(Patch(facecolor=style.CRASHED, edgecolor=style.OUTLINE, hatch="xx", label="crashed"))
     if not values:
         ax.text(0.5, 0.5, "nothing observed", transform=ax.transAxes, ha="center", va="center",
-                color="#777777", fontsize=style.FONT["label"])
+                color=style.MUTED, fontsize=style.FONT["label"])

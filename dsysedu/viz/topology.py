@@ -137,12 +137,12 @@ class TopologyView:
         self.cut_marks = ax.scatter([], [], marker="x", s=max(30, sc["dot_size"] * 1.2), c=style.FAULT,
                                     linewidths=2, zorder=1.7, gid="cut_marks")
         self.node_artist = ax.scatter(self.xy[:, 0], self.xy[:, 1], s=sc["node_size"],
-                                      c=np.tile(self._table[-1], (n, 1)), edgecolors="#333333",
+                                      c=np.tile(self._table[-1], (n, 1)), edgecolors=style.OUTLINE,
                                       linewidths=sc["node_edge"], zorder=3, gid="nodes")
-        self.pause_artist = ax.scatter([], [], s=sc["node_size"], facecolors="none", edgecolors="#444444",
+        self.pause_artist = ax.scatter([], [], s=sc["node_size"], facecolors="none", edgecolors=style.OUTLINE_SOFT,
                                        hatch="////", linewidths=max(1.0, sc["node_edge"]), linestyle="--",
                                        zorder=3.2, gid="pause_marks")
-        self.crash_artist = ax.scatter([], [], s=sc["node_size"] * 0.55, marker="x", c="#222222",
+        self.crash_artist = ax.scatter([], [], s=sc["node_size"] * 0.55, marker="x", c=style.MARK,
                                        linewidths=2.5 if n <= 40 else 1.0, zorder=3.4, gid="crash_marks")
         self.message_artist = ax.scatter([], [], s=sc["dot_size"], edgecolors="white",
                                          linewidths=0.6 if n <= 40 else 0.0, zorder=4, gid="messages")
@@ -317,7 +317,7 @@ class TopologyView:
 
         def dot(color, label, marker="o", size=ms, **kw):
             handles.append(Line2D([], [], marker=marker, linestyle="", markersize=size, markerfacecolor=color,
-                                  markeredgecolor=kw.pop("edge", "#333333"), label=label, **kw))
+                                  markeredgecolor=kw.pop("edge", style.OUTLINE), label=label, **kw))
 
         if self.numeric:
             sm = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(self.vmin, self.vmax),
@@ -338,9 +338,9 @@ class TopologyView:
             dot(style.NO_VALUE, f"no {self.color_by} yet")
         if "crash" in faults:
             handles.append(Line2D([], [], marker="X", linestyle="", markersize=ms + 1,
-                                  markerfacecolor=style.CRASHED, markeredgecolor="#222222", label="crashed"))
+                                  markerfacecolor=style.CRASHED, markeredgecolor=style.MARK, label="crashed"))
         if "pause" in faults:
-            dot("white", "paused (hatched)", edge="#444444")
+            dot("white", "paused (hatched)", edge=style.OUTLINE_SOFT)
         if "partition" in faults:
             handles.append(Line2D([], [], color=style.FAULT, linestyle=(0, (3, 2)), lw=1.5,
                                   label="link cut by partition"))

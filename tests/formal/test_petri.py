@@ -238,3 +238,12 @@ def test_producer_consumer_buffer_is_bounded_by_its_capacity():
         assert bound(net)["buffer"] == k and is_bounded(net)
         assert deadlocks(net) == []
         assert {"buffer": 1, "slots": 1} in p_invariants(net)
+
+
+def test_state_space_counts_markings_and_deadlocks():
+    from dsysedu.formal.petri import state_space
+    net = dining_philosophers(5)
+    g = reachability_graph(net)
+    assert state_space(net) == {"markings": g.number_of_nodes(), "deadlocks": len(deadlocks(g))} == \
+        {"markings": 82, "deadlocks": 1}
+    assert state_space(dining_philosophers(5, fix="butler"))["deadlocks"] == 0

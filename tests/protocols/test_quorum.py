@@ -161,3 +161,17 @@ def test_simulator_runs_are_deterministic_per_seed():
     sc = quorum_scenario(5, 2, 2, writes=6, read_repair=True)
     assert sc.run(seed=4) == sc.run(seed=4)
     assert read_results(sc.run(seed=4)).equals(read_results(sc.run(seed=4)))
+
+
+def test_fresh_share_pools_the_reads_of_every_seed():
+    import pandas as pd
+
+    from dsysedu import run
+    from dsysedu.protocols.replication.quorum import fresh_share, quorum_scenario, read_results
+    share = fresh_share(3, 1, 1, seeds=range(3), writes=10)
+    pooled = pd.concat([read_results(run(quorum_scenario(3, 1, 1, writes=10), seed=seed)) for seed in range(3)])
+    assert list(share.index) == [0.0, 0.005, 0.01, 0.02, 0.05]
+    assert share.iloc[0] == pytest.approx(pooled[pooled.since_ack.round(3) == 0.0].consistent.mean())
+    assert (fresh_share(3, 2, 2, seeds=range(2), writes=10) == 1.0).all()
+    with pytest.raises(ValueError, match="at least one seed"):
+        fresh_share(3, 1, 1, seeds=[])

@@ -113,3 +113,15 @@ def test_view_with_a_time_range_on_a_flood():
     tr = run(Scenario(Flood, nodes=5, link=LinkModel(latency=Uniform(0.005, 0.03)), until=1.0), seed=2)
     fig = clocks_view(tr, spread_offsets(tr.nodes, 0.05), t_range=(0.0, 0.03))
     assert len(fig.axes) >= 2
+
+
+def test_skew_and_drift_view_has_exactly_the_two_slider_parameters():
+    import inspect
+
+    from dsysedu import Scenario, run
+    from dsysedu.protocols.basics.toys import PingEcho
+    from dsysedu.viz.clocks import clock_comparison, skew_and_drift_view, spread_offsets
+    tr = run(Scenario(PingEcho, nodes=3, params={"rounds": 2}), seed=1)
+    assert list(inspect.signature(skew_and_drift_view).parameters) == ["trace", "skew_ms", "drift_percent"]
+    fig = skew_and_drift_view(tr, skew_ms=40, drift_percent=10)
+    assert fig.dsysedu_comparison == clock_comparison(tr, spread_offsets(tr.nodes, 0.04), {2: 0.1})

@@ -46,7 +46,7 @@ def test_one_bar_per_operation_on_its_client_lane_and_interval():
         if o.pending:      # unknown outcome: open-ended to the right edge, dashed, unfilled
             assert bar.get_x() + bar.get_width() > right and not bar.get_fill() and bar.get_linestyle() != "-"
         elif o.status == "fail":
-            assert _same(bar.get_facecolor(), history_module._FAILED)
+            assert _same(bar.get_facecolor(), style.FAILED_OPERATION)
         else:
             assert np.isclose(bar.get_x() + bar.get_width(), max(o.complete, o.invoke + 0.004 * (right - 0)),
                               atol=0.01 * right)

@@ -10,7 +10,8 @@ Analyses, all bounded by ``max_states``:
 
 - :func:`reachability_graph` explores every marking reachable from the initial one
   (a networkx ``DiGraph``; edges carry the transitions that lead along them);
-- :func:`deadlocks` lists the reachable markings where nothing is enabled;
+- :func:`deadlocks` lists the reachable markings where nothing is enabled, and
+  :func:`state_space` counts markings and deadlocks (a row of a comparison table);
 - :func:`coverability_graph` is Karp and Miller's construction [1]_: a place that can grow
   without limit gets :data:`OMEGA` (ω), which makes the graph finite even for unbounded nets;
 - :func:`is_bounded` and :func:`bound` read boundedness off the coverability graph;
@@ -31,10 +32,10 @@ References
    generalised Petri net", Application and Theory of Petri Nets, 1982.
 .. [3] T. Murata, "Petri nets: properties, analysis and applications", Proc. IEEE 77(4), 1989.
 """
-from .analysis import (reachability_graph, deadlocks, coverability_graph, bound, is_bounded, p_invariants)
+from .analysis import (reachability_graph, deadlocks, state_space, coverability_graph, bound, is_bounded, p_invariants)
 from .examples import (dining_philosophers, philosophers_word, producer_consumer, unbounded_producer)
 from .net import (OMEGA, StateLimitExceeded, format_marking, PetriNet)
 
-__all__ = ["OMEGA", "StateLimitExceeded", "format_marking", "PetriNet", "reachability_graph", "deadlocks",
+__all__ = ["OMEGA", "StateLimitExceeded", "format_marking", "PetriNet", "reachability_graph", "deadlocks", "state_space",
            "coverability_graph", "bound", "is_bounded", "p_invariants", "dining_philosophers",
            "philosophers_word", "producer_consumer", "unbounded_producer"]

@@ -9,7 +9,7 @@ import networkx as nx
 
 from .net import OMEGA, PetriNet, StateLimitExceeded, _count
 
-__all__ = ["reachability_graph", "deadlocks", "coverability_graph", "bound", "is_bounded", "p_invariants"]
+__all__ = ["reachability_graph", "deadlocks", "state_space", "coverability_graph", "bound", "is_bounded", "p_invariants"]
 
 
 # -- exploration -------------------------------------------------------------------
@@ -91,6 +91,19 @@ def deadlocks(net_or_graph, max_states: int = 10_000) -> list:
     else:
         raise TypeError(f"deadlocks needs a PetriNet or its reachability graph, got {net_or_graph!r}")
     return sorted(m for m in g if g.out_degree(m) == 0)
+
+
+def state_space(net: PetriNet, max_states: int = 10_000) -> dict:
+    """How many markings ``net`` can reach, and how many of them are deadlocks (a row of a comparison table).
+
+    Examples
+    --------
+    >>> from dsysedu.formal.petri import dining_philosophers
+    >>> state_space(dining_philosophers(2))
+    {'markings': 6, 'deadlocks': 1}
+    """
+    g = reachability_graph(net, max_states)
+    return {"markings": g.number_of_nodes(), "deadlocks": len(deadlocks(g))}
 
 
 def coverability_graph(net: PetriNet, max_states: int = 10_000) -> nx.DiGraph:

@@ -7,9 +7,9 @@ from .cap import (answered_by_side, cap_measures, cap_scenario, CapMeasures, che
 from .crdt import (dominates, ELEMENTS, empty, GCounter, KINDS, law_counterexample, LWWRegister, MVRegister,
                    ORSet, PNCounter, random_update, sample_states, SumCounter)
 from .crdt_sim import (convergence, crdt_scenario, crdt_states, CrdtReplica, StateMessage)
-from .quorum import (check_quorum, consistency_probability, quorum_scenario, QuorumClient, QuorumReplica,
-                     Read, read_results, ReadReply, Repair, sample_delays, staleness_sweep, strict_quorum,
-                     WARS, Write, WriteAck)
+from .quorum import (check_quorum, consistency_probability, fresh_share, quorum_scenario, QuorumClient,
+                     QuorumReplica, Read, read_results, ReadReply, Repair, sample_delays, staleness_sweep,
+                     strict_quorum, WARS, Write, WriteAck)
 from .register import (AbdReplica, ClientReply, ClientRequest, covers, LWW_ZERO, LwwReplica, Query,
                        QueryReply, Replicate, SHOWN_KEY, SiblingReplica, Store, StoreAck, Sync, writer_label,
                        ZERO_TAG)
@@ -24,8 +24,8 @@ __all__ = ["MODES", "MERGES", "KEYS", "cap_scenario", "default_partition", "clie
            "sample_states", "law_counterexample", "dominates", "StateMessage", "CrdtReplica", "crdt_scenario",
            "crdt_states", "convergence", "check_quorum", "strict_quorum", "sample_delays", "WARS",
            "consistency_probability", "staleness_sweep", "Write", "WriteAck", "Read", "ReadReply", "Repair",
-           "QuorumReplica", "QuorumClient", "quorum_scenario", "read_results", "ClientRequest", "ClientReply",
-           "Query", "QueryReply", "Store", "StoreAck", "Replicate", "Sync", "AbdReplica", "LwwReplica",
+           "QuorumReplica", "QuorumClient", "quorum_scenario", "read_results", "fresh_share", "ClientRequest",
+           "ClientReply", "Query", "QueryReply", "Store", "StoreAck", "Replicate", "Sync", "AbdReplica", "LwwReplica",
            "SiblingReplica", "ZERO_TAG", "LWW_ZERO", "SHOWN_KEY", "covers", "writer_label", "Client",
            "StateMachine", "KV", "BANK", "RAFT_KV", "MACHINES", "apply_log", "trajectory", "state_hash",
            "random_commands", "order_experiment", "divergences", "applied_logs", "log_agreement",

@@ -40,6 +40,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from dsysedu.sim import run
 from dsysedu.sim.validate import number, positive_int
 from dsysedu.sim.network import Constant, Exponential, Latency, LinkModel, LogNormal, Uniform, as_latency
 from dsysedu.sim.node import Node
@@ -48,7 +49,7 @@ from dsysedu.sim.streams import normalize_seed, numpy_stream
 
 __all__ = ["check_quorum", "strict_quorum", "sample_delays", "WARS", "consistency_probability",
            "staleness_sweep", "Write", "WriteAck", "Read", "ReadReply", "Repair", "QuorumReplica",
-           "QuorumClient", "quorum_scenario", "read_results"]
+           "QuorumClient", "quorum_scenario", "read_results", "fresh_share"]
 
 
 def check_quorum(n, r, w) -> tuple[int, int, int]:
@@ -442,3 +443,33 @@ def read_results(trace) -> pd.DataFrame:
     rows = [(v[0], t, v[1], v[2], v[3], v[3] >= v[2]) for t, v in
             ((r[0], r[6]) for r in trace.rows if r[1] == "observe" and r[5] == "read")]
     return pd.DataFrame(rows, columns=["read_id", "time", "since_ack", "latest_acked", "returned", "consistent"])
+
+
+def fresh_share(n: int, r: int, w: int, seeds, **scenario_args) -> pd.Series:
+    """The share of fresh reads at each read delay, over runs of :func:`quorum_scenario` on ``seeds``.
+
+    Parameters
+    ----------
+    n, r, w : int
+    seeds : iterable of int
+        One run each; their reads are pooled.
+    **scenario_args
+        Passed to :func:`quorum_scenario` (``writes``, ``read_repair``...).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``since_ack`` (seconds after the write was acknowledged, rounded to the
+        millisecond): the mean of ``consistent``.
+
+    Examples
+    --------
+    >>> fresh_share(3, 2, 2, seeds=range(2), writes=5).eq(1.0).all()
+    np.True_
+    """
+    scenario = quorum_scenario(n, r, w, **scenario_args)
+    runs = [read_results(run(scenario, seed=seed)) for seed in seeds]
+    if not runs:
+        raise ValueError("fresh_share needs at least one seed")
+    reads = pd.concat(runs)
+    return reads.groupby(reads.since_ack.round(3)).consistent.mean()
