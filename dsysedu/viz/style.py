@@ -398,3 +398,20 @@ def _forces(pos, u, v, rng, iterations: int = 50, sample: int = 400) -> np.ndarr
         y += fy * step
         temp -= cool
     return np.c_[x, y]
+
+
+# -- playgrounds: colours of the figures and HTML panels of dsysedu.widgets (and of the viz
+# modules that draw their pictures: traceviews, cap, panels), each named by its role
+VERDICT_OK = "#1B7837"      # a safety verdict that holds, an acknowledged command, a node that is up
+VERDICT_BAD = "#B2182B"     # a broken verdict, a warning in a status line, a crashed node in a table
+PAUSED_TEXT = "#8C6D31"     # a paused node in a status table
+NOTE_TEXT = "#555555"       # secondary text in an HTML panel (what the last action did)
+CAPTION_TEXT = "#444444"    # a caption written on a figure, under the panels
+BOX_BORDER = "#CCCCCC"      # the frame of a node card or a caption box
+NARRATION_BORDER = "#9ECAE1"  # the frame of a scenario's narration
+DOT_EDGE = "#333333"        # the outline of a node dot in a shared legend
+CRASH_MARK = "#222222"      # the cross on a crashed node (in a shared legend)
+DROPPED_SAMPLE = "#777777"  # the dashed line of a dropped message (in a shared legend)
+EVENT_MARK = "#555555"      # the marks of a client command and a timer firing (in a shared legend)
+__all__ += ["VERDICT_OK", "VERDICT_BAD", "PAUSED_TEXT", "NOTE_TEXT", "CAPTION_TEXT", "BOX_BORDER", "NARRATION_BORDER",
+            "DOT_EDGE", "CRASH_MARK", "DROPPED_SAMPLE", "EVENT_MARK"]
