@@ -257,7 +257,8 @@ def bind(decl, values, scenario, css: str = "") -> BoundControl:
     """The widget of the declared control ``decl`` showing ``values``; ``scenario`` (built from
     ``values``) gives the nodes and the run's length. ``css`` prefixes the widget's class name."""
     p, caption = decl.param, decl.caption
-    wide = {"style": {"description_width": "initial"}}
+    # short captions share the default label column (controls line up); long ones get their width
+    wide = {"style": {"description_width": "initial"}} if len(caption) >= 10 else {}
     if isinstance(decl, S.Slider):
         cls = W.IntSlider if decl.integer else W.FloatSlider
         kw = {} if decl.integer else {"readout_format": decl.fmt}

@@ -71,7 +71,7 @@ class LivePlayground(PlaygroundBase):
         self.scrub_row = W.HBox()
         self.widget = W.VBox(layout=W.Layout(width="100%"))
         for b in self._bound:
-            b.observe(self.rebuild)
+            b.observe(self._on_control)
         self.rebuild()
         self.widget.children = self.layout()
 
@@ -85,7 +85,7 @@ class LivePlayground(PlaygroundBase):
     def rebuild(self) -> None:
         """A new run from the controls, at time 0."""
         try:
-            values = self.values()
+            values = self.sync_nodes(self.values())
             sc = self.spec.scenario(values)
         except (ValueError, TypeError) as exc:
             self.status.value = warning_html(exc)
@@ -99,6 +99,9 @@ class LivePlayground(PlaygroundBase):
         self.note = ""
         self.on_rebuild()
         self.refresh()
+
+    def _on_control(self) -> None:
+        self.rebuild()
 
     def on_rebuild(self) -> None:
         """Hook: a new run was built (``self.sim`` is at time 0)."""

@@ -22,7 +22,7 @@ import ipywidgets as W
 from dsysedu.sim import Crash, Partition, Scenario, Simulation
 from dsysedu.viz.panels import panel_for
 from .controls import TimeScrubber, bind, warning_html
-from .spec import LinkSliders, NodeToggles, PartitionSides, PlaygroundSpec, Seed
+from .spec import LinkSliders, NodeToggles, PartitionSides, PlaygroundSpec, Seed, _Nodes
 
 __all__ = ["Playground", "PlaygroundBase", "scenario_spec", "run_summary", "benchmark_rerun_redraw"]
 
@@ -51,6 +51,7 @@ class PlaygroundBase:
             c.check(start)
         self._bound = [bind(c, start, first, spec.css) for c in spec.controls]
         self.controls = {b.decl.param: b.ui for b in self._bound}
+        self._rows: dict = {}   # param -> (row, index): where its widget sits in the layout
         controlled = {p for c in spec.controls for p in c.params()}
         self._fixed = {k: v for k, v in start.items() if k not in controlled}
         self._options = spec.options(start)
@@ -87,8 +88,41 @@ class PlaygroundBase:
         for name, bound in out.items():
             notes = [W.HTML(f"<span style='font-size:12px'>{b.decl.help}</span>") for b in bound if b.decl.help]
             row = W.HBox([b.widget for b in bound], layout=W.Layout(flex_flow="row wrap", align_items="center"))
+            for i, b in enumerate(bound):
+                self._rows[b.decl.param] = (row, i)
             boxes[name] = W.VBox(notes + [row]) if notes else row
         return boxes
+
+    def sync_nodes(self, values: dict) -> dict:
+        """Make the per-node controls again when the nodes they show changed (another N, another
+        graph), keeping what was pressed on the nodes that stay; returns the values then."""
+        per_node = [b for b in self._bound if isinstance(b.decl, _Nodes)]
+        if not per_node:
+            return values
+        empty = {b.decl.param: (() if isinstance(b.decl, NodeToggles) else None) for b in per_node}
+        probe = self.spec.scenario({**values, **empty})  # the nodes the builder makes now
+        changed = False
+        for k, b in enumerate(self._bound):
+            if b in per_node and b.decl.node_list(values, probe) != b.ui.nodes:
+                nodes, p = b.decl.node_list(values, probe), b.decl.param
+                if isinstance(b.decl, NodeToggles):
+                    keep = tuple(n for n in values[p] if n in nodes)
+                else:
+                    keep = [[n for n in g if n in nodes] for g in (values[p] or ())]
+                    keep = [g for g in keep if g] if len([g for g in keep if g]) >= 2 else None
+                new = bind(b.decl, {**values, p: keep}, probe, self.spec.css)
+                new.observe(self._on_control)
+                self._bound[k], self.controls[p] = new, new.ui
+                if p in self._rows:
+                    row, i = self._rows[p]
+                    row.children = row.children[:i] + (new.widget,) + row.children[i + 1:]
+                b.widget.close()
+                changed = True
+        return self.values() if changed else values
+
+    def _on_control(self) -> None:
+        """A control changed (a playground re-runs, a live one starts again)."""
+        raise NotImplementedError
 
     def tabs(self) -> W.Tab:
         boxes = self.groups()
@@ -159,14 +193,17 @@ class Playground(PlaygroundBase):
                                                                         W.HBox([self.info, self.status])],
                                  layout=W.Layout(width="100%"))
         for b in self._bound:
-            b.observe(self.rerun)
+            b.observe(self._on_control)
+        self.rerun()
+
+    def _on_control(self) -> None:
         self.rerun()
 
     # -- actions -------------------------------------------------------------------
     def rerun(self) -> None:
         """Re-run the scenario from the controls and redraw at the scrubber's time."""
         try:
-            values = self.values()
+            values = self.sync_nodes(self.values())
             sc = self.spec.scenario(values)
         except (ValueError, TypeError) as exc:
             self.status.value = warning_html(exc)
