@@ -23,10 +23,9 @@ import ipywidgets as W
 from dsysedu.protocols.consensus.raft import (ClientRequest, Raft, RaftCommitOldTerm, RaftForgetsVote,
                                               RaftNoUpToDateCheck, figure8_scenario, leader_crash_scenario,
                                               partitioned_leader_scenario, raft_safety, split_vote_scenario)
-from dsysedu.sim import Crash, Heal, LinkModel, Partition, Recover, Scenario, Uniform
+from dsysedu.sim import LinkModel, Scenario, Uniform
 from dsysedu.viz import style
 from dsysedu.viz.traceviews import RAFT_MESSAGES
-from .controls import PartitionEditor
 from .live import LivePlayground, button
 from .spec import Choice, PlaygroundSpec, Seed, Toggle
 
@@ -131,7 +130,8 @@ def describe(msg) -> str:
 
 
 class RaftPlayground(LivePlayground):
-    """The :data:`RAFT` playground, with Raft's live actions and a narration.
+    """The :data:`RAFT` playground: a live cluster, plus Raft's own actions (time out a node, client
+    commands), node cards that show role and term, the leader in the status line and a narration.
 
     Parameters
     ----------
@@ -154,39 +154,33 @@ class RaftPlayground(LivePlayground):
     True
     """
 
+    node_actions = (("crash", "crash"), ("recover", "recover"), ("time out", "timeout"))
+
     def __init__(self, nodes: int = 5, seed: int = 0, protocol=Raft, window: float = 2.0, **raft_params):
         variant = next((k for k, v in VARIANTS.items() if v is protocol), None)
         if variant is None:
             raise ValueError(f"protocol must be one of {[v.__name__ for v in VARIANTS.values()]}, got {protocol!r}")
         spec = dataclasses.replace(RAFT, view_options=lambda v: {**RAFT.options(v), "window": float(window)})
-        self.seq, self.sent, self.cards = 0, {}, {}
+        self.seq, self.sent = 0, {}
         self.narration = W.HTML(layout=W.Layout(padding="4px 10px", border=f"1px solid {style.NARRATION_BORDER}",
                                                 width="auto"))
         self.narration.add_class("dsysedu-narration")
-        self.cards_box = W.HBox(layout=W.Layout(flex_flow="row wrap"))
         self.key = W.Text(value="x", description="set", layout=W.Layout(width="120px"))
         self.value = W.Text(value="1", description="=", style={"description_width": "14px"},
                             layout=W.Layout(width="90px"))
         self.target = W.Dropdown(description="to", style={"description_width": "20px"}, layout=W.Layout(width="150px"))
         self.sent_html = W.HTML()
-        self.partition_box = W.VBox()
-        self.pending_box = W.VBox()
-        self.pending_box.add_class("dsysedu-pending")
         super().__init__(spec, nodes=nodes, seed=seed, variant=variant, **raft_params)
 
     def layout(self) -> list:
         groups = self.groups()
         send = button("send", "dsysedu-client-send", self._send_from_box, "paper-plane", "90px")
-        tabs = [("Client command", W.VBox([W.HBox([self.key, self.value, self.target, send]), self.sent_html])),
-                ("Partition", self.partition_box),
-                ("Messages", W.VBox([W.HTML("deliver one now (out of its turn) or lose it:"), self.pending_box])),
-                ("Options", groups["Options"])]
-        self.tabs = W.Tab(children=[w for _, w in tabs])
-        for i, (name, _) in enumerate(tabs):
-            self.tabs.set_title(i, name)
+        client = W.VBox([W.HBox([self.key, self.value, self.target, send]), self.sent_html])
         return [groups[""], self.narration, W.HBox([self.play, *self.run_buttons, self.badge],
                                                    layout=W.Layout(align_items="center")),
-                self.status, self.image, self.scrub_row, self.cards_box, self.tabs]
+                self.status, self.image, self.scrub_row, self.cards_box,
+                self.tab_box([("Client command", client), ("Partition", self.partition_box),
+                              ("Messages", self.messages_box()), ("Options", groups["Options"])])]
 
     def load(self, name: str) -> None:
         """Start again: ``"free play"`` or one of :data:`SCENARIOS`."""
@@ -198,43 +192,26 @@ class RaftPlayground(LivePlayground):
     # -- hooks of the live playground ----------------------------------------------------------
     def on_rebuild(self) -> None:
         self.seq, self.sent = 0, {}
-        nodes = self.sim.scenario.node_ids
-        self.partition_editor = PartitionEditor(nodes, until=1.0)
-        self.partition_box.children = [
-            W.HBox(list(self.partition_editor.choosers.values()), layout=W.Layout(flex_flow="row wrap")),
-            W.HBox([button("partition now", "dsysedu-partition", self._partition_from_editor, "cut"),
-                    button("heal", "dsysedu-heal", self.heal, "link")])]
-        self.target.options = [("the leader", "leader")] + [(f"node {n}", n) for n in nodes]
+        self.target.options = [("the leader", "leader")] + [(f"node {n}", n) for n in self.sim.scenario.node_ids]
         self.target.value = "leader"
-        self.cards = {n: self._card(n) for n in nodes}
-        self.cards_box.children = [c[0] for c in self.cards.values()]
 
     def on_fork(self, t: float) -> None:
         self.sent = {seq: sent for seq, sent in self.sent.items() if sent[3] < t}  # later ones never happened
 
+    def update_card(self, n, head, buttons) -> None:
+        super().update_card(n, head, buttons)
+        node, status = self.sim.nodes[n], self.sim.status(n)
+        role = "crashed" if status == "crashed" else node.role
+        fill = style.node_color(role)
+        head.value = (f"<b>node {n}</b> <span style='background:{fill};padding:0 4px;border-radius:3px;"
+                      f"color:{style.text_color_on(fill)}'>{role}</span><br><span style='font-size:12px'>"
+                      f"term {node.current_term} · log {len(node.log)} · commit {node.commit_index}</span>")
+        buttons[2].disabled = status == "crashed" or node.role == "leader"
+
+    def describe(self, msg) -> str:
+        return describe(msg)
+
     def on_refresh(self) -> None:
-        for n, (_box, head, crash, recover, timeout) in self.cards.items():
-            node, status = self.sim.nodes[n], self.sim.status(n)
-            role = "crashed" if status == "crashed" else node.role
-            fill = style.node_color(role)
-            head.value = (f"<b>node {n}</b> <span style='background:{fill};padding:0 4px;border-radius:3px;"
-                          f"color:{style.text_color_on(fill)}'>{role}</span><br><span style='font-size:12px'>"
-                          f"term {node.current_term} · log {len(node.log)} · commit {node.commit_index}</span>")
-            crash.disabled, recover.disabled = status == "crashed", status != "crashed"
-            timeout.disabled = status == "crashed" or node.role == "leader"
-        rows = []
-        for ev in self.pending_messages():
-            src = "client" if ev.src is None else ev.src
-            label = W.HTML(f"<code>{ev.time:.3f}</code> {html.escape(str(src))}→{html.escape(str(ev.node))} "
-                           f"{html.escape(describe(ev.detail))}", layout=W.Layout(width="330px"))
-            go = button("deliver", "dsysedu-deliver", lambda eid=ev.id: self.deliver(eid), width="80px")
-            lose = button("drop", "dsysedu-drop", lambda eid=ev.id: self.drop(eid), width="80px")
-            rows.append(W.HBox([label, go, lose]))
-        old, self.pending_box.children = self.pending_box.children, rows or [W.HTML(
-            "<i>no message on the wire right now: press <b>next event</b> until one is sent</i>")]
-        for row in old:  # a Play run makes new rows 2 times a second: free the old widgets
-            for w in (*getattr(row, "children", ()), row):
-                w.close()
         acked = {tuple(r[6]) for r in self.trace.rows if r[1] == "observe" and r[5] == "ack"}
         self.sent_html.value = "<br>".join(
             f"#{s} {html.escape(str(k))}={html.escape(str(v))} → node {n}: "
@@ -253,19 +230,10 @@ class RaftPlayground(LivePlayground):
         k = ([i for i, (at, _text) in enumerate(steps) if at <= t + 1e-9] or [0])[-1]
         self.narration.value = (f"<b>{html.escape(name)}</b> ({k + 1}/{len(steps)}, from t = {steps[k][0]:g} s): "
                                 f"{steps[k][1]}")
-        line = super().status_html(t)
-        head, _, rest = line.partition("</b>")
+        head, _, rest = super().status_html(t).partition("</b>")
         return f"{head}</b> · leader: <b class='dsysedu-leader'>{who}</b>{rest}"
 
-    # -- Raft's live actions ----------------------------------------------------------------------
-    def crash(self, node) -> None:
-        self.sim.apply(Crash(node, at=self.sim.now))
-        self.refresh(f"node {node} crashed")
-
-    def recover(self, node) -> None:
-        self.sim.apply(Recover(node, at=self.sim.now))
-        self.refresh(f"node {node} recovered")
-
+    # -- Raft's own actions -------------------------------------------------------------------------
     def timeout(self, node, redraw: bool = True) -> bool:
         """Fire ``node``'s election timer now (it becomes a candidate); False if it has none."""
         ev = next((e for e in self.sim.pending() if e.kind == "timer" and e.node == node and e.detail == "election"),
@@ -289,41 +257,11 @@ class RaftPlayground(LivePlayground):
         self.refresh(f"sent {key}={value} to node {node}")
         return self.seq
 
-    def partition(self, groups) -> None:
-        self.sim.apply(Partition(groups, at=self.sim.now))
-        self.refresh("partitioned")
-
-    def heal(self) -> None:
-        self.sim.apply(Heal(at=self.sim.now))
-        self.refresh("healed")
-
-    def deliver(self, event_id: str) -> None:
-        self.sim.take(event_id)
-        self.refresh("delivered a message early")
-
-    def drop(self, event_id: str) -> None:
-        self.sim.drop(event_id)
-        self.refresh("dropped a message")
-
     def leader(self):
         """``(node, term)`` of the live leader with the highest term, or None."""
         best = [(node.current_term, n) for n, node in self.sim.nodes.items()
                 if node.role == "leader" and self.sim.status(n) == "up"]
         return (max(best)[1], max(best)[0]) if best else None
-
-    def pending_messages(self, limit: int = 8) -> list:
-        return [e for e in self.sim.pending() if e.kind == "deliver"][:limit]
-
-    def _card(self, n):
-        head = W.HTML()
-        buttons = [button(text, f"dsysedu-node-{n}-{text.replace(' ', '')}", lambda action=action: action(n))
-                   for text, action in (("crash", self.crash), ("recover", self.recover), ("time out", self.timeout))]
-        for b in buttons:
-            b.layout.padding = "0 6px"
-        box = W.VBox([head, W.HBox(buttons)], layout=W.Layout(border=f"1px solid {style.BOX_BORDER}", padding="4px",
-                                                              margin="2px", width="235px"))
-        box.add_class(f"dsysedu-node-{n}")
-        return (box, head, *buttons)
 
     def _send_from_box(self) -> None:
         raw = self.value.value.strip()
@@ -332,10 +270,3 @@ class RaftPlayground(LivePlayground):
         self.client(self.key.value.strip() or "x", value, None if target == "leader" else target)
         if isinstance(value, int):
             self.value.value = str(value + 1)
-
-    def _partition_from_editor(self) -> None:
-        groups = self.partition_editor.groups()
-        if len(groups) < 2:
-            self.refresh("put some nodes on side B first")
-            return
-        self.partition(groups)

@@ -145,6 +145,23 @@ def test_live_and_finished_specs_go_to_their_own_playground():
     assert "viewing the past" in pg.status.value
     pg.fork_here()
     assert pg.sim.now == pytest.approx(0.4)
+    # the generic live actions: node cards, the partition editor, messages on the wire
+    _box, head, crash, recover = pg.cards[1]
+    crash.click()
+    assert pg.sim.status(1) == "crashed" and crash.disabled and not recover.disabled and "crashed" in head.value
+    recover.click()
+    pg.partition_editor.set_groups([[0], [1]])
+    pg._partition_from_editor()
+    assert pg.sim.status(1) == "up" and any(r[1] == "partition" for r in pg.sim.rows)
+    pg.heal()
+    for _ in range(50):
+        if pg.pending_messages():
+            break
+        pg.step()
+    first = pg.pending_messages()[0]
+    assert len(pg.pending_box.children) == len(pg.pending_messages()) and "Request" in pg.pending_box.children[0].children[0].value
+    pg.drop(first.id)
+    assert pg.sim.trace[-1].kind == "drop"
 
 
 def test_docstring_examples_run():
