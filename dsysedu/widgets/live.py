@@ -92,14 +92,6 @@ class LivePlayground(PlaygroundBase):
                       self.tab_box([("Partition", self.partition_box), ("Messages", self.messages_box()),
                                     *((name or "Options", box) for name, box in self.groups().items())])]
 
-    @staticmethod
-    def tab_box(tabs) -> W.Tab:
-        """A Tab of ``(title, widget)`` pairs."""
-        box = W.Tab(children=[w for _, w in tabs])
-        for i, (name, _) in enumerate(tabs):
-            box.set_title(i, name)
-        return box
-
     def messages_box(self) -> W.VBox:
         return W.VBox([W.HTML("deliver one now (out of its turn) or lose it:"), self.pending_box])
 

@@ -116,7 +116,7 @@ class PlaygroundBase:
                 if p in self._rows:
                     row, i = self._rows[p]
                     row.children = row.children[:i] + (new.widget,) + row.children[i + 1:]
-                b.widget.close()
+                _close(b.widget)
                 changed = True
         return self.values() if changed else values
 
@@ -124,12 +124,13 @@ class PlaygroundBase:
         """A control changed (a playground re-runs, a live one starts again)."""
         raise NotImplementedError
 
-    def tabs(self) -> W.Tab:
-        boxes = self.groups()
-        tabs = W.Tab(children=list(boxes.values()))
-        for i, name in enumerate(boxes):
-            tabs.set_title(i, name)
-        return tabs
+    @staticmethod
+    def tab_box(tabs) -> W.Tab:
+        """A Tab of ``(title, widget)`` pairs."""
+        box = W.Tab(children=[w for _, w in tabs])
+        for i, (name, _) in enumerate(tabs):
+            box.set_title(i, name)
+        return box
 
     def table_html(self) -> str:
         """The measures of the last run as an HTML table."""
@@ -185,13 +186,12 @@ class Playground(PlaygroundBase):
             self.fork_button.on_click(lambda b: self.fork_here())
             scrub.append(self.fork_button)
         top = [self.header] if self.header else []
-        if spec.tabs:
-            self.widget = W.VBox(top + [self.image, W.HBox(scrub), W.HBox([self.tabs(), W.VBox([self.info, self.status])])],
-                                 layout=W.Layout(width="100%"))
-        else:
-            self.widget = W.VBox(top + list(self.groups().values()) + [self.image, W.HBox(scrub),
-                                                                        W.HBox([self.info, self.status])],
-                                 layout=W.Layout(width="100%"))
+        if spec.tabs:   # the picture first, the controls in tabs under it beside the measures
+            below = [self.image, W.HBox(scrub),
+                     W.HBox([self.tab_box(list(self.groups().items())), W.VBox([self.info, self.status])])]
+        else:           # the controls in rows above the picture
+            below = [*self.groups().values(), self.image, W.HBox(scrub), W.HBox([self.info, self.status])]
+        self.widget = W.VBox(top + below, layout=W.Layout(width="100%"))
         for b in self._bound:
             b.observe(self._on_control)
         self.rerun()
@@ -244,6 +244,13 @@ class Playground(PlaygroundBase):
             return
         self.t_view = float(t)
         self.image.value = self.panel.png(self.t_view)
+
+
+def _close(widget) -> None:
+    """Close a widget and everything in it (a closed box leaves its children open)."""
+    for child in getattr(widget, "children", ()):
+        _close(child)
+    widget.close()
 
 
 def fmt(v) -> str:
