@@ -64,7 +64,7 @@ class Feedback:
     def _repr_html_(self) -> str:
         from dsysedu.viz import style
 
-        colour = style.PASSED if self.passed else style.NOT_YET
+        colour = style.VERDICT_OK if self.passed else style.NOT_YET
         mark = "Passed" if self.passed else "Not yet"
         body = html.escape(self.text()).replace("\n", "<br>")
         return (f'<div style="border-left:4px solid {colour};padding:4px 10px">'

@@ -36,7 +36,7 @@ from .coursemap import course_map
 from .curves import curves, strips
 from .history import HistoryView, history_view
 from .isolation import anomaly_view
-from .panels import side_by_side
+from .compare import side_by_side
 from .petri import draw_net, draw_state_graph
 from .replication import crdt_replicas, staleness_plot, state_hash_grid
 from .spread import SpreadView, spread_figure, spread_html, spread_moments

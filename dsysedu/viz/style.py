@@ -38,7 +38,7 @@ __all__ = ["OKABE_ITO", "FALLBACK", "NODE_COLORS", "MESSAGE_COLORS", "FONT", "no
            "NO_VALUE", "CRASHED", "PAUSED", "FAULT", "EDGE", "HIGHLIGHT", "LANE", "CURSOR", "TERM_COLORS",
            "term_color", "INK", "MARK", "OUTLINE", "ARC", "OUTLINE_SOFT", "ANNOTATION", "NEUTRAL", "MUTED",
            "FAINT", "HATCH", "CONNECTOR", "FAILED_OPERATION", "UNMARKED", "EMPTY_SLOT", "PLANNED", "AVAILABLE",
-           "NOW_ON_CURVE", "PASSED", "NOT_YET"]
+           "NOW_ON_CURVE", "VERDICT_OK", "NOT_YET"]
 
 # Okabe-Ito, by name.
 OKABE_ITO = {
@@ -80,7 +80,7 @@ EMPTY_SLOT = "#DDDDDD"        # an empty log slot, a planned chapter's outline
 PLANNED = "#F2F2F2"           # a planned chapter's box
 AVAILABLE = "#CCE8D9"         # a written chapter's box (a pale bluish green)
 NOW_ON_CURVE = "#B2182B"      # the "now" line and dot on a curve against time (dark red)
-PASSED = "#1B7837"            # an exercise that passes its cases (dark green)
+VERDICT_OK = "#1B7837"        # a verdict that holds, an exercise that passes its cases, an acknowledged command
 NOT_YET = NOW_ON_CURVE        # an exercise that does not pass yet (the same dark red)
 
 NODE_COLORS = {
@@ -422,3 +422,12 @@ def _forces(pos, u, v, rng, iterations: int = 50, sample: int = 400) -> np.ndarr
         y += fy * step
         temp -= cool
     return np.c_[x, y]
+
+
+# -- playgrounds: colours of the figures and HTML panels of dsysedu.widgets (and of the viz
+# modules that draw their pictures: traceviews, cap, panels), each named by its role
+VERDICT_BAD = "#B2182B"     # a broken verdict, a warning in a status line, a crashed node in a table
+PAUSED_TEXT = "#8C6D31"     # a paused node in a status table
+BOX_BORDER = "#CCCCCC"      # the frame of a node card or a caption box
+NARRATION_BORDER = "#9ECAE1"  # the frame of a scenario's narration
+__all__ += ["VERDICT_BAD", "PAUSED_TEXT", "BOX_BORDER", "NARRATION_BORDER"]

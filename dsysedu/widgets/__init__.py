@@ -1,13 +1,24 @@
-"""Controls and playgrounds (ipywidgets) that edit scenarios and scrub traces."""
-from .cap_playground import CapPlayground
+"""Controls and playgrounds (ipywidgets) that edit scenarios and scrub traces.
+
+A playground is declared as data (:mod:`~dsysedu.widgets.spec`: a scenario builder, controls bound to
+its parameters, views, measures) and played by :class:`Playground` (finished runs) or
+:class:`LivePlayground` (a run the learner advances). The dashboards' declarations: ``UNRELIABLE_LINK``
+(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP`` and ``RAFT``.
+"""
+from .cap_playground import CAP, CapPlayground
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
-from .gossip_playground import GossipPlayground
-from .playground import Playground, benchmark_rerun_redraw
-from .raft_playground import RaftPlayground
+from .gossip_playground import GOSSIP, GossipPlayground
+from .link_playground import UNRELIABLE_LINK
+from .live import LivePlayground
+from .playground import Playground, benchmark_rerun_redraw, scenario_spec
+from .raft_playground import RAFT, RaftPlayground
+from .spec import (Choice, LinkSliders, NodeToggles, PartitionSides, PlaygroundSpec, Seed, Slider,
+                   Toggle)
 from .stepper import StepExplorer
 from .token_game import TokenGame
-from .tour import Tour, TraceViews
+from .tour import Tour
 
-__all__ = ["CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "Playground",
-           "StepExplorer", "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "TraceViews",
-           "CapPlayground", "TokenGame"]
+__all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "PartitionSides", "LinkSliders", "Seed",
+           "Playground", "LivePlayground", "scenario_spec", "UNRELIABLE_LINK", "CAP", "GOSSIP", "RAFT",
+           "CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "StepExplorer",
+           "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "CapPlayground", "TokenGame"]

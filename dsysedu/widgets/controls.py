@@ -3,6 +3,8 @@
 Each control has a ``widget`` (what to display) and turns its state into
 scenario pieces (a LinkModel, a list of faults, a seed). Controls never run a
 simulation; the :class:`~dsysedu.widgets.playground.Playground` does.
+:func:`bind` makes the widget of a declared control (:mod:`dsysedu.widgets.spec`)
+and reads its parameters back.
 """
 from __future__ import annotations
 
@@ -12,13 +14,16 @@ import ipywidgets as W
 
 from dsysedu.sim import Crash, LinkModel, Partition, Uniform
 from dsysedu.sim.validate import number
+from dsysedu.viz import style
+from . import spec as S
 
-__all__ = ["CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "warning_html"]
+__all__ = ["CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "warning_html",
+           "BoundControl", "bind"]
 
 
 def warning_html(*notes: str) -> str:
     """HTML for a playground's status line: each note escaped, in red, one per line ("" for none)."""
-    return "<br>".join(f"<span style='color:#b2182b'>{html.escape(str(n))}</span>" for n in notes if n)
+    return "<br>".join(f"<span style='color:{style.VERDICT_BAD}'>{html.escape(str(n))}</span>" for n in notes if n)
 
 _LAYOUT = W.Layout(width="auto")
 
@@ -48,6 +53,7 @@ class CrashToggles:
 
     def __init__(self, nodes, until: float, window=(0.3, 0.8), labels=None):
         self.nodes = list(nodes)
+        self.until = float(until)
         labels = labels or {}
         self.buttons = {n: W.ToggleButton(value=False, description=labels.get(n, f"crash {n}"),
                                           icon="power-off", tooltip=f"crash node {n} during the window",
@@ -82,6 +88,7 @@ class PartitionEditor:
         if len(sides) < 2:
             raise ValueError(f"PartitionEditor needs at least 2 sides, got {sides!r}")
         self.nodes = list(nodes)
+        self.until = float(until)
         self.sides = tuple(sides)
         self.choosers = {n: W.ToggleButtons(options=list(self.sides), value=self.sides[0],
                                             description=f"node {n}", style={"button_width": "34px",
@@ -213,3 +220,86 @@ class TimeScrubber:
     @property
     def t(self) -> float:
         return float(self.slider.value)
+
+
+# -- declared controls -------------------------------------------------------------------------------
+
+class BoundControl:
+    """A declared control made a widget: ``ui`` is what a learner (or a test) handles, ``widget``
+    what is displayed, :meth:`values` its parameters now."""
+
+    def __init__(self, decl, ui, widget, read):
+        self.decl, self.ui, self.widget, self._read = decl, ui, widget, read
+
+    def values(self) -> dict:
+        return self._read()
+
+    def observe(self, callback) -> None:
+        if hasattr(self.ui, "value") and isinstance(self.ui, W.Widget):
+            self.ui.observe(lambda ch: callback(), names="value")
+        else:
+            self.ui.observe(callback)
+
+
+def _window(decl, values, until):
+    """The window slider's starting (from, to), and how to read the window back into parameters."""
+    if decl.window is None:
+        return (0.3 * until, 0.6 * until), lambda ui: {}
+    start, end = (values[p] for p in decl.window)
+    end = until if end is None else end
+    def read(ui):
+        a, b = ui.window.value
+        return {decl.window[0]: a, decl.window[1]: b if b > a else None}
+    return (start, end), read
+
+
+def bind(decl, values, scenario, css: str = "") -> BoundControl:
+    """The widget of the declared control ``decl`` showing ``values``; ``scenario`` (built from
+    ``values``) gives the nodes and the run's length. ``css`` prefixes the widget's class name."""
+    p, caption = decl.param, decl.caption
+    # short captions share the default label column (controls line up); long ones get their width
+    wide = {"style": {"description_width": "initial"}} if len(caption) >= 10 else {}
+    if isinstance(decl, S.Slider):
+        cls = W.IntSlider if decl.integer else W.FloatSlider
+        kw = {} if decl.integer else {"readout_format": decl.fmt}
+        ui = cls(value=values[p], min=decl.low, max=decl.high, step=decl.step or (1 if decl.integer else
+                 (decl.high - decl.low) / 100), description=caption, continuous_update=False,
+                 layout=W.Layout(width=decl.width or "300px"), **kw, **wide)
+    elif isinstance(decl, S.Toggle):
+        ui = W.Checkbox(value=values[p], description=caption, indent=False,
+                        layout=W.Layout(width=decl.width or "auto"))
+    elif isinstance(decl, S.Choice):
+        choices = list(decl.choices().items())
+        if decl.buttons:
+            ui = W.ToggleButtons(options=choices, value=values[p], description=caption,
+                                 tooltips=list(decl.tooltips), style={"button_width": decl.width or "80px"})
+        else:
+            ui = W.Dropdown(options=choices, value=values[p], description=caption,
+                            layout=W.Layout(width=decl.width or "260px"))
+    elif isinstance(decl, S.Seed):
+        ui = SeedBox(values[p])
+        ui.box.add_class(f"{css}-{p}" if css else "dsysedu-seed")
+        return BoundControl(decl, ui, ui.widget, lambda: {p: ui.value})
+    elif isinstance(decl, S.LinkSliders):
+        ui = LinkControls(values[p], max_latency=decl.max_latency)
+        return BoundControl(decl, ui, ui.widget, lambda: {p: ui.link()})
+    elif isinstance(decl, S.NodeToggles):
+        window, read_window = _window(decl, values, scenario.until)
+        ui = CrashToggles(decl.node_list(values, scenario), scenario.until, window=window, labels=decl.labels)
+        for n in values[p]:
+            ui.buttons[n].value = True
+        return BoundControl(decl, ui, ui.widget, lambda: {p: tuple(ui.crashed()), **read_window(ui)})
+    elif isinstance(decl, S.PartitionSides):
+        window, read_window = _window(decl, values, scenario.until)
+        ui = PartitionEditor(decl.node_list(values, scenario), scenario.until, window=window, sides=decl.sides)
+        if values[p]:
+            ui.set_groups(values[p])
+        if css:
+            ui.widget.add_class(f"{css}-{p.replace('_', '-')}")
+        groups = lambda: ui.groups() if len(ui.groups()) >= 2 else None  # noqa: E731
+        return BoundControl(decl, ui, ui.widget, lambda: {p: groups(), **read_window(ui)})
+    else:
+        raise TypeError(f"not a declared control: {decl!r}")
+    if css:
+        ui.add_class(f"{css}-{p.replace('_', '-')}")
+    return BoundControl(decl, ui, ui, lambda: {p: ui.value})

@@ -1,163 +1,141 @@
-"""Playground: a scenario, its controls and its views, for any protocol.
+"""Playground: a declared scenario, its controls and its views, for any protocol.
 
-``Playground(scenario)`` shows the topology and the space-time diagram of a
-run, a time scrubber, crash toggles, a partition editor, link sliders and a
-seed box. Changing a control re-runs the scenario (fast: runs are small and
-bounded); scrubbing only redraws. "What if" forks the run at the scrubber's
-time and continues it under the faults the controls now say.
+``Playground(spec)`` turns a :class:`~dsysedu.widgets.spec.PlaygroundSpec` into widgets: the
+declared controls (grouped in rows above the picture, or in tabs under it), the picture of the
+declared views (a panel of :mod:`dsysedu.viz.panels`), a time scrubber with Play, the measures
+beside it and a status line. Changing a control rebuilds the scenario and re-runs it (fast: runs
+are small and bounded); scrubbing only redraws. "What if: fork here" keeps the run up to the
+scrubber's time and applies, from there on, the faults the controls now add.
 
-Chapters and Voila dashboards build on it; a chapter adds its own metric panel
-with ``metrics=lambda trace: {...}``.
+``Playground(scenario, metrics=...)`` is the playground of any one scenario: link sliders, crash
+toggles, a partition editor and a seed, in tabs (:func:`scenario_spec`). A live spec (a run the
+learner advances) is played by :class:`~dsysedu.widgets.live.LivePlayground`.
 """
 from __future__ import annotations
 
 import html
 import statistics
 import time
-from typing import Callable
 
 import ipywidgets as W
 
-from dsysedu.sim import Scenario, Simulation
-from dsysedu.viz import SpacetimeView, TopologyView
-from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber, warning_html
-from .render import LayeredBlitter, new_figure
+from dsysedu.sim import Crash, Partition, Scenario, Simulation
+from dsysedu.viz.panels import panel_for
+from .controls import TimeScrubber, bind, warning_html
+from .spec import LinkSliders, NodeToggles, PartitionSides, PlaygroundSpec, Seed, _Nodes
 
-__all__ = ["Playground", "benchmark_rerun_redraw"]
+__all__ = ["Playground", "PlaygroundBase", "scenario_spec", "run_summary", "benchmark_rerun_redraw"]
 
 
-class Playground:
-    """Scenario + controls + views, wired together.
+class PlaygroundBase:
+    """What every declared playground has: its controls bound to their parameters, the panel of
+    its views, the picture, the measures table and the status line.
 
-    Parameters
+    Attributes
     ----------
-    scenario : Scenario
-        The starting point; controls replace its link, faults and seed.
-    metrics : callable trace -> dict, optional
-        Numbers to show beside the picture (e.g. share of requests with unknown outcome).
-    color_by : str
-        Observed key that colours the nodes.
-    crash_labels : dict node -> str, optional
-        Captions for the crash toggles.
-    controls : sequence of str
-        Which controls to show, from ``("link", "crash", "partition", "seed")``.
+    controls : dict param -> widget
+        What a learner (or a test) handles: an ipywidget for a slider, toggle or choice; a
+        :class:`~dsysedu.widgets.controls.CrashToggles`, ``PartitionEditor``, ``LinkControls`` or
+        ``SeedBox`` for the others. Their names are the builder's parameter names.
     """
 
-    CONTROL_NAMES = ("link", "crash", "partition", "seed")
-
-    def __init__(self, scenario: Scenario, metrics: Callable | None = None, color_by: str = "role",
-                 crash_labels=None, controls=CONTROL_NAMES, title: str = "", fig_size=(12.0, 4.6)):
-        if not isinstance(scenario, Scenario):
-            raise TypeError(f"Playground needs a Scenario, got {scenario!r}")
-        unknown = set(controls) - set(self.CONTROL_NAMES)
-        if unknown:
-            raise ValueError(f"unknown controls {sorted(unknown)}; choose from {self.CONTROL_NAMES}")
-        self.base = scenario
-        self.metrics = metrics
-        self.color_by = color_by
-        until = scenario.until
-        nodes = scenario.node_ids
-        self.link = LinkControls(scenario.link)
-        self.crash = CrashToggles(nodes, until, window=(until * 0.3, until * 0.6), labels=crash_labels)
-        self.partition = PartitionEditor(nodes, until, window=(until * 0.4, until * 0.7))
-        self.seed = SeedBox(scenario.seed)
-        self.scrubber = TimeScrubber(until, self.show_time)
-        self.image = W.Image(format="png", layout=W.Layout(width="100%", max_width=f"{int(fig_size[0] * 90)}px"))
+    def __init__(self, spec, values: dict):
+        if not isinstance(spec, PlaygroundSpec):
+            raise TypeError(f"{type(self).__name__} needs a PlaygroundSpec or a Scenario, got {spec!r}")
+        self.spec = spec
+        start = spec.values(**values)
+        first = spec.scenario(start)   # the builder's own errors (with its messages) come first
+        if not isinstance(first, Scenario):
+            raise TypeError(f"the builder must return a Scenario, got {first!r}")
+        for c in spec.controls:
+            c.check(start)
+        self._bound = [bind(c, start, first, spec.css) for c in spec.controls]
+        self.controls = {b.decl.param: b.ui for b in self._bound}
+        self._rows: dict = {}   # param -> (row, index): where its widget sits in the layout
+        controlled = {p for c in spec.controls for p in c.params()}
+        self._fixed = {k: v for k, v in start.items() if k not in controlled}
+        self._options = spec.options(start)
+        self.panel = panel_for(spec.views)(**self._options)
+        width = int(self.panel.fig.get_figwidth() * self.panel.fig.dpi)
+        self.image = W.Image(format="png", layout=W.Layout(width="100%", max_width=f"{width}px"))
         self.image.add_class("dsysedu-view")
         self.info = W.HTML()
         self.info.add_class("dsysedu-metrics")
         self.status = W.HTML()
-        self.fork_button = W.Button(description="what if: fork here", icon="code-branch",
-                                    tooltip="keep the run up to the scrubber's time, then apply the controls' faults",
-                                    layout=W.Layout(width="170px"))
-        self.fork_button.on_click(lambda b: self.fork_here())
-        self.fig = new_figure(*fig_size)
-        gs = self.fig.add_gridspec(1, 2, width_ratios=(1, 1.6))
-        self.ax_topo = self.fig.add_subplot(gs[0])
-        self.ax_st = self.fig.add_subplot(gs[1])
-        self.blitter = LayeredBlitter(self.fig)
-        self.topo = None
-        self.trace = None
-        self.runs = 0
-        panels = {"link": ("Network", self.link.widget), "crash": ("Crashes", self.crash.widget),
-                  "partition": ("Partition", self.partition.widget), "seed": ("Seed", self.seed.widget)}
-        tabs = [panels[c] for c in self.CONTROL_NAMES if c in controls]
-        self.tabs = W.Tab(children=[w for _, w in tabs])
-        for i, (name, _) in enumerate(tabs):
-            self.tabs.set_title(i, name)
-        header = W.HTML(f"<h3 style='margin:4px 0'>{html.escape(title)}</h3>") if title else W.HTML()
-        self.widget = W.VBox([header, self.image, W.HBox([self.scrubber.widget, self.fork_button]),
-                              W.HBox([self.tabs, W.VBox([self.info, self.status])])],
-                             layout=W.Layout(width="100%"))
-        for c in (self.link, self.crash, self.partition, self.seed):
-            c.observe(self.rerun)
-        self.rerun()
+        self.status.add_class("dsysedu-status")
+        self.header = W.HTML(f"<h3 style='margin:4px 0'>{html.escape(spec.title)}</h3>") if spec.title else None
+        self.trace, self.measures, self.runs, self.t_view = None, None, 0, 0.0
 
-    # -- scenario from controls -------------------------------------------------
-    def faults(self) -> list:
-        return self.crash.faults() + self.partition.faults()
+    # -- parameters ------------------------------------------------------------------------------
+    def values(self) -> dict:
+        """Every parameter of the builder (and the seed), as the controls say now."""
+        out = dict(self._fixed)
+        for b in self._bound:
+            out.update(b.values())
+        return out
 
     def scenario(self) -> Scenario:
         """The scenario the controls describe now."""
-        return self.base.replace(link=self.link.link(), faults=tuple(self.base.faults) + tuple(self.faults()),
-                                 seed=self.seed.value)
+        return self.spec.scenario(self.values())
 
-    # -- actions -------------------------------------------------------------------
-    def rerun(self) -> None:
-        """Re-run the scenario from the controls and redraw at the scrubber's time."""
-        try:
-            sc = self.scenario()
-        except (ValueError, TypeError) as exc:
-            self.status.value = warning_html(exc)
-            return
-        self._set_trace(Simulation(sc).run())
+    # -- pieces of the layout ----------------------------------------------------------------------
+    def groups(self) -> dict:
+        """Group name -> box of its controls (with the group's help line above them)."""
+        out: dict = {}
+        for b in self._bound:
+            out.setdefault(b.decl.group, []).append(b)
+        boxes = {}
+        for name, bound in out.items():
+            notes = [W.HTML(f"<span style='font-size:12px'>{b.decl.help}</span>") for b in bound if b.decl.help]
+            row = W.HBox([b.widget for b in bound], layout=W.Layout(flex_flow="row wrap", align_items="center"))
+            for i, b in enumerate(bound):
+                self._rows[b.decl.param] = (row, i)
+            boxes[name] = W.VBox(notes + [row]) if notes else row
+        return boxes
 
-    def fork_here(self) -> None:
-        """Keep the base run up to the scrubber's time; from there on apply the controls' faults."""
-        t = self.scrubber.t
-        base = Simulation(self.base.replace(link=self.link.link(), seed=self.seed.value))
-        new = [f for f in self.faults() if min(a[0] for a in f.actions()) >= t]
-        child = base.fork(t, faults=new)
-        self._set_trace(child.run())
-        self.status.value = (f"forked at t={t:.3f}s: same run before, "
-                             f"{len(new)} fault(s) from the controls after")
+    def sync_nodes(self, values: dict) -> dict:
+        """Make the per-node controls again when the nodes they show changed (another N, another
+        graph), keeping what was pressed on the nodes that stay; returns the values then."""
+        per_node = [b for b in self._bound if isinstance(b.decl, _Nodes)]
+        if not per_node:
+            return values
+        empty = {b.decl.param: (() if isinstance(b.decl, NodeToggles) else None) for b in per_node}
+        probe = self.spec.scenario({**values, **empty})  # the nodes the builder makes now
+        changed = False
+        for k, b in enumerate(self._bound):
+            if b in per_node and b.decl.node_list(values, probe) != b.ui.nodes:
+                nodes, p = b.decl.node_list(values, probe), b.decl.param
+                if isinstance(b.decl, NodeToggles):
+                    keep = tuple(n for n in values[p] if n in nodes)
+                else:
+                    keep = [[n for n in g if n in nodes] for g in (values[p] or ())]
+                    keep = [g for g in keep if g] if len([g for g in keep if g]) >= 2 else None
+                new = bind(b.decl, {**values, p: keep}, probe, self.spec.css)
+                new.observe(self._on_control)
+                self._bound[k], self.controls[p] = new, new.ui
+                if p in self._rows:
+                    row, i = self._rows[p]
+                    row.children = row.children[:i] + (new.widget,) + row.children[i + 1:]
+                _close(b.widget)
+                changed = True
+        return self.values() if changed else values
 
-    def _set_trace(self, trace) -> None:
-        self.trace = trace
-        self.runs += 1
-        t0 = min(self.scrubber.t, trace.end_time)
-        if self.topo is not None and self.topo.set_trace(trace):
-            # same topology and legend: keep its drawing, redraw only the space-time panel
-            self.ax_st.clear()
-            self.st = SpacetimeView(trace, ax=self.ax_st)
-            self.blitter.relayer(self.topo.draw(t0) + self.st.draw(t0))
-        else:
-            self.ax_topo.clear()
-            self.ax_st.clear()
-            self.topo = TopologyView(trace, ax=self.ax_topo, color_by=self.color_by)
-            self.st = SpacetimeView(trace, ax=self.ax_st)
-            self.blitter.reset(self.topo.draw(t0) + self.st.draw(t0), layer=self.ax_st)
-        self.scrubber.set_end(trace.end_time)
-        self.info.value = self._info_html(trace)
-        self.status.value = warning_html("run cut by its event bound (max_events)" if trace.truncated else "")
-        self.show_time(min(self.scrubber.t, trace.end_time))
+    def _on_control(self) -> None:
+        """A control changed (a playground re-runs, a live one starts again)."""
+        raise NotImplementedError
 
-    def show_time(self, t: float) -> None:
-        """Redraw the views at time ``t`` (no re-run)."""
-        if self.trace is None:
-            return
-        self.topo.draw(t)
-        self.st.draw(t)
-        self.image.value = self.blitter.png()
+    @staticmethod
+    def tab_box(tabs) -> W.Tab:
+        """A Tab of ``(title, widget)`` pairs."""
+        box = W.Tab(children=[w for _, w in tabs])
+        for i, (name, _) in enumerate(tabs):
+            box.set_title(i, name)
+        return box
 
-    def _info_html(self, trace) -> str:
-        s = trace.summary()
-        rows = [("messages sent", s["send"]), ("delivered", s["deliver"]), ("dropped", s["drop"]),
-                ("crashes", s["crash"])]
-        if self.metrics is not None:
-            rows += list(self.metrics(trace).items())
-        body = "".join(f"<tr><td>{html.escape(str(k))}</td><td style='text-align:right'>"
-                       f"<b>{html.escape(_fmt(v))}</b></td></tr>" for k, v in rows)
+    def table_html(self) -> str:
+        """The measures of the last run as an HTML table."""
+        body = "".join(f"<tr><td>{html.escape(str(k))}</td><td style='text-align:right;padding-left:12px'>"
+                       f"<b>{html.escape(fmt(v))}</b></td></tr>" for k, v in self.spec.rows(self.measures).items())
         return f"<table class='dsysedu-metrics-table' style='font-size:13px'>{body}</table>"
 
     def _ipython_display_(self):
@@ -165,21 +143,188 @@ class Playground:
         display(self.widget)
 
 
-def _fmt(v) -> str:
+class Playground(PlaygroundBase):
+    """A declared playground over finished runs: controls re-run, Play and the slider replay.
+
+    Parameters
+    ----------
+    spec : PlaygroundSpec or Scenario
+        The declaration; a Scenario makes one with :func:`scenario_spec` (the keyword arguments
+        below are then those of :func:`scenario_spec`).
+    **values
+        Starting values of the builder's parameters (over the spec's defaults).
+
+    Raises
+    ------
+    TypeError
+        For something that is neither a spec nor a Scenario, or an unknown parameter.
+    ValueError
+        For a starting value the builder or a control refuses (the builder's message first).
+
+    Examples
+    --------
+    >>> from dsysedu.protocols.basics import request_reply_scenario
+    >>> pg = Playground(request_reply_scenario(), controls=("link", "seed"))
+    >>> pg.controls["link"].loss.value = 0.5        # re-runs
+    >>> pg.runs
+    2
+    """
+
+    def __init__(self, spec, /, **values):
+        if isinstance(spec, Scenario):
+            spec, values = scenario_spec(spec, **values), {}
+        if isinstance(spec, PlaygroundSpec) and spec.live:
+            raise ValueError("a live spec is played by dsysedu.widgets.live.LivePlayground")
+        super().__init__(spec, values)
+        self.scrubber = TimeScrubber(self.scenario().until, self.show_time, frames=spec.frames,
+                                     interval_ms=spec.interval_ms)
+        scrub = [self.scrubber.widget]
+        if spec.fork:
+            self.fork_button = W.Button(description="what if: fork here", icon="code-branch",
+                                        tooltip="keep the run up to the scrubber's time, then apply the controls' "
+                                                "faults", layout=W.Layout(width="170px"))
+            self.fork_button.on_click(lambda b: self.fork_here())
+            scrub.append(self.fork_button)
+        top = [self.header] if self.header else []
+        if spec.tabs:   # the picture first, the controls in tabs under it beside the measures
+            below = [self.image, W.HBox(scrub),
+                     W.HBox([self.tab_box(list(self.groups().items())), W.VBox([self.info, self.status])])]
+        else:           # the controls in rows above the picture
+            below = [*self.groups().values(), self.image, W.HBox(scrub), W.HBox([self.info, self.status])]
+        self.widget = W.VBox(top + below, layout=W.Layout(width="100%"))
+        for b in self._bound:
+            b.observe(self._on_control)
+        self.rerun()
+
+    def _on_control(self) -> None:
+        self.rerun()
+
+    # -- actions -------------------------------------------------------------------
+    def rerun(self) -> None:
+        """Re-run the scenario from the controls and redraw at the scrubber's time."""
+        try:
+            values = self.sync_nodes(self.values())
+            sc = self.spec.scenario(values)
+        except (ValueError, TypeError) as exc:
+            self.status.value = warning_html(exc)
+            return
+        seed = self.spec.seed_of(values)
+        trace = self.spec.run(sc, seed) if self.spec.run else Simulation(sc, seed=seed).run()
+        self._set_trace(trace, values)
+
+    def fork_here(self) -> None:
+        """Keep the run up to the scrubber's time; from there on apply the faults that start later."""
+        t = self.scrubber.t
+        values = self.values()
+        sc = self.spec.scenario(values)
+        later = [i for i, f in enumerate(sc.faults) if min(a[0] for a in f.actions()) >= t]
+        before = sc.replace(faults=tuple(f for i, f in enumerate(sc.faults) if i not in later))
+        child = Simulation(before, seed=self.spec.seed_of(values)).fork(t, faults=[sc.faults[i] for i in later])
+        self._set_trace(child.run(), values)
+        self.status.value = (f"forked at t={t:.3f}s: same run before, "
+                             f"{len(later)} fault(s) from the controls after")
+
+    def _set_trace(self, trace, values) -> None:
+        self.trace = trace
+        self.runs += 1
+        self.measures = self.spec.measure(trace)
+        t0 = min(self.scrubber.t, trace.end_time)
+        self.panel.show(trace, t0, measures=self.measures)
+        self.scrubber.set_end(trace.end_time)
+        self.info.value = self.table_html()
+        notes = list(self.spec.notes(values, trace, self.measures)) if self.spec.notes else []
+        if trace.truncated:
+            notes.append("run cut by its event bound (max_events)")
+        self.status.value = warning_html(*notes)
+        self.show_time(min(self.scrubber.t, trace.end_time))
+
+    def show_time(self, t: float) -> None:
+        """Redraw the views at time ``t`` (no re-run)."""
+        if self.trace is None:
+            return
+        self.t_view = float(t)
+        self.image.value = self.panel.png(self.t_view)
+
+
+def _close(widget) -> None:
+    """Close a widget and everything in it (a closed box leaves its children open)."""
+    for child in getattr(widget, "children", ()):
+        _close(child)
+    widget.close()
+
+
+def fmt(v) -> str:
+    """A measure as the table shows it: floats to 3 digits, a yes/no as 1/0, None as undecided."""
+    if v is None:
+        return "? (undecided)"
+    if isinstance(v, bool):
+        return "1 (yes)" if v else "0 (no)"
     return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+def run_summary(trace) -> dict:
+    """Messages sent, delivered and dropped, and crashes: the first rows of a playground's table."""
+    s = trace.summary()
+    return {"messages sent": s["send"], "delivered": s["deliver"], "dropped": s["drop"], "crashes": s["crash"]}
+
+
+CONTROL_NAMES = ("link", "crash", "partition", "seed")
+
+
+def scenario_spec(scenario: Scenario, metrics=None, color_by: str = "role", crash_labels=None,
+                  controls=CONTROL_NAMES, title: str = "") -> PlaygroundSpec:
+    """The playground of one scenario: its link, crashes and a partition from the controls (added to
+    its own faults), its seed, topology and space-time views, and the run's counts plus ``metrics``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    metrics : callable trace -> dict, optional
+        More rows for the table (e.g. the share of requests with an unknown outcome).
+    color_by : str
+        Observed key that colours the nodes.
+    crash_labels : dict node -> str, optional
+        Captions for the crash toggles.
+    controls : sequence of str
+        Which controls to show, from ``("link", "crash", "partition", "seed")``, each in a tab.
+    title : str
+    """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"Playground needs a Scenario, got {scenario!r}")
+    unknown = set(controls) - set(CONTROL_NAMES)
+    if unknown:
+        raise ValueError(f"unknown controls {sorted(unknown)}; choose from {CONTROL_NAMES}")
+    u = scenario.until
+
+    def build(link=scenario.link, crash=(), crash_at=0.3 * u, crash_until=0.6 * u, partition=None,
+              partition_at=0.4 * u, partition_until=0.7 * u) -> Scenario:
+        faults = [Crash(n, at=crash_at, until=crash_until) for n in crash]
+        if partition:
+            faults.append(Partition(partition, at=partition_at, until=partition_until))
+        return scenario.replace(link=link, faults=tuple(scenario.faults) + tuple(faults))
+
+    declared = {"link": LinkSliders("link", group="Network"),
+                "crash": NodeToggles("crash", window=("crash_at", "crash_until"), labels=crash_labels,
+                                     group="Crashes"),
+                "partition": PartitionSides("partition", window=("partition_at", "partition_until"),
+                                            group="Partition"),
+                "seed": Seed(group="Seed")}
+    return PlaygroundSpec(build, controls=[declared[c] for c in CONTROL_NAMES if c in controls],
+                          views=("topology", "spacetime"), measures=(run_summary,) + ((metrics,) if metrics else ()),
+                          view_options={"color_by": color_by}, defaults={"seed": scenario.seed}, tabs=True,
+                          fork=True, title=title)
 
 
 def benchmark_rerun_redraw(repeats: int = 15) -> dict:
     """Median milliseconds in the unreliable-link dashboard's playground (warm, off-screen):
     ``rerun_redraw_ms`` for a control change (re-run + full redraw + PNG), ``scrub_redraw_ms``
     for a move of the time slider (blitted redraw + PNG)."""
-    from dsysedu.protocols.basics import request_reply_scenario
-    from dsysedu.protocols.basics.request_reply import unknown_fraction
-    pg = Playground(request_reply_scenario(), metrics=lambda tr: {"unknown outcome": unknown_fraction(tr)})
+    from .link_playground import UNRELIABLE_LINK
+    pg = Playground(UNRELIABLE_LINK)
     rerun, scrub = [], []
     for i in range(repeats):
         t0 = time.perf_counter()
-        pg.link.loss.value = round(0.05 + 0.01 * (i % 20), 2)  # observer re-runs and redraws
+        pg.controls["link"].loss.value = round(0.05 + 0.01 * (i % 20), 2)  # observer re-runs and redraws
         rerun.append((time.perf_counter() - t0) * 1000)
     for i in range(repeats):
         t0 = time.perf_counter()

@@ -12,8 +12,8 @@ import html
 import ipywidgets as W
 
 from dsysedu.sim import Crash, Recover, Scenario, Simulation
-from dsysedu.viz import SpacetimeView
-from .render import new_figure, png_bytes
+from dsysedu.viz import SpacetimeView, style
+from dsysedu.viz.render import new_figure, png_bytes
 
 __all__ = ["StepExplorer"]
 
@@ -108,7 +108,7 @@ class StepExplorer:
         rows = []
         for n, node in self.sim.nodes.items():
             status = self.sim.status(n)
-            colour = {"up": "#1b7837", "crashed": "#b2182b", "paused": "#8c6d31"}[status]
+            colour = {"up": style.VERDICT_OK, "crashed": style.VERDICT_BAD, "paused": style.PAUSED_TEXT}[status]
             fields = ", ".join(f"{k}={_short(v)}" for k, v in node.state())
             rows.append(f"<tr><td><b>{html.escape(str(n))}</b></td><td style='color:{colour}'>{status}</td>"
                         f"<td style='font-family:monospace;font-size:12px'>{html.escape(fields)}</td></tr>")

@@ -17,7 +17,7 @@ import ipywidgets as W
 
 from dsysedu.formal.petri import PetriNet
 from dsysedu.viz.petri import DEADLOCK, draw_net
-from .render import new_figure, png_bytes
+from dsysedu.viz.render import new_figure, png_bytes
 
 __all__ = ["TokenGame"]
 

@@ -113,11 +113,12 @@ def test_spread_figure_saves_a_picture(tmp_path):
 def test_the_stop_control_runs_rumor_mongering_with_removed_nodes():
     from dsysedu.widgets.gossip_playground import STOPS, GossipPlayground
     pg = GossipPlayground(n=60, seed=2, stop="feedback counter, k = 2")
-    assert pg.view.curves["removed"].iloc[-1] > 0 and len(pg.ax_curve.lines) >= 4    # a removed curve
-    assert "removed" in [t.get_text() for t in pg.ax_topo.get_legend().get_texts()]
-    assert pg.trace.end_time < pg.rounds                  # nobody left spreading: the run stopped early
-    pg.mode.value = "pull"                                 # pull has nothing to stop: anti-entropy, said so
-    assert "nothing to stop" in pg.status.value and pg.view.curves["removed"].iloc[-1] == 0
+    view = pg.panel.view
+    assert view.curves["removed"].iloc[-1] > 0 and len(pg.panel.ax_curve.lines) >= 4    # a removed curve
+    assert "removed" in [t.get_text() for t in pg.panel.ax_topo.get_legend().get_texts()]
+    assert pg.trace.end_time < pg.values()["rounds"]      # nobody left spreading: the run stopped early
+    pg.controls["mode"].value = "pull"                     # pull has nothing to stop: anti-entropy, said so
+    assert "nothing to stop" in pg.status.value and pg.panel.view.curves["removed"].iloc[-1] == 0
     with pytest.raises(ValueError, match="stop"):
         GossipPlayground(n=20, stop="bored")
     assert set(STOPS) >= {"anti-entropy"}

@@ -17,8 +17,6 @@ REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "dsysedu"
 STYLE = PACKAGE / "viz" / "style.py"
 HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})(?![0-9a-zA-Z_])")
-#: folders whose colours another piece of work is moving into style.py; remove when it lands
-NOT_CHECKED_YET = (PACKAGE / "widgets",)
 _STRING_TOKENS = {tokenize.STRING} | ({tokenize.FSTRING_MIDDLE} if hasattr(tokenize, "FSTRING_MIDDLE") else set())
 
 
@@ -32,8 +30,7 @@ def hex_colours(source: str) -> list[tuple[int, str]]:
 
 
 def _package_files():
-    return [p for p in sorted(PACKAGE.rglob("*.py"))
-            if p != STYLE and not any(folder in p.parents for folder in NOT_CHECKED_YET)]
+    return [p for p in sorted(PACKAGE.rglob("*.py")) if p != STYLE]
 
 
 def _cell_source(cell) -> str:

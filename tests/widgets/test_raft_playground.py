@@ -6,7 +6,8 @@ import doctest
 import pytest
 
 from dsysedu.protocols.consensus.raft.properties import leaders
-from dsysedu.protocols.consensus.raft import RaftCommitOldTerm
+from dsysedu.protocols.consensus.raft import (RaftCommitOldTerm, leader_crash_scenario, partitioned_leader_scenario,
+                                              split_vote_scenario)
 from dsysedu.widgets import RaftPlayground
 from dsysedu.widgets import raft_playground as module
 
@@ -145,19 +146,21 @@ def test_partition_and_heal_from_the_editor(led):
 
 
 def test_options_rebuild_the_cluster(led):
-    led.prevote.value = True
+    led.controls["prevote"].value = True
     assert led.sim.now == 0.0
     assert all(node.prevote for node in led.sim.nodes.values())
-    assert "PreVote" in led._message_types()
-    led.check_quorum.value = True
+    assert "PreVote" in led.panel.messages
+    led.controls["check_quorum"].value = True
     assert all(node.check_quorum for node in led.sim.nodes.values())
 
 
 def test_split_vote_scenario_has_no_leader_in_term_1(pg):
+    # the Raft package's split_vote_scenario: nodes 0 and 1 (on two sites) both stand in term 1
     pg.load("split vote")
+    assert pg.sim.scenario.faults == split_vote_scenario(seed=7).faults and len(pg.cards) == 4
     pg.advance(0.3)
     roles = {n: node.role for n, node in pg.sim.nodes.items()}
-    assert roles == {0: "candidate", 1: "follower", 2: "candidate", 3: "follower", 4: "candidate"}
+    assert roles == {0: "candidate", 1: "candidate", 2: "follower", 3: "follower"}
     assert "split vote" in pg.narration.value
     pg.advance(1.0)
     elected = leaders(pg.sim.trace)
@@ -165,13 +168,16 @@ def test_split_vote_scenario_has_no_leader_in_term_1(pg):
 
 
 def test_leader_crash_and_partition_scenarios_do_what_their_narration_says(pg):
+    # the Raft package's scenarios: node 0 crashes at 1.0 s; the partition holds from 1.0 s to 2.0 s
     pg.load("leader crash")
-    pg.advance(1.1)
+    assert pg.sim.scenario.faults == leader_crash_scenario(seed=7).faults
+    pg.advance(0.9)
     assert pg.leader() == (0, 1)
     pg.advance(1.0)
     assert pg.leader()[0] != 0 and pg.leader()[1] >= 2
     pg.load("partitioned old leader")
-    pg.advance(2.9)
+    assert pg.sim.scenario.faults == partitioned_leader_scenario(seed=7).faults
+    pg.advance(1.9)
     assert pg.sim.nodes[0].role == "leader"  # the old leader still thinks it leads
     assert not any(getattr(r[6][1], "seq", None) == 2 for r in pg.sim.rows
                    if r[1] == "observe" and r[5] == "applied")  # x=2 cannot commit
@@ -184,7 +190,7 @@ def test_badge_is_red_for_a_broken_variant_and_highlights_the_evidence(pg):
     pg.load("Figure 8")
     pg.advance(5.0)
     assert pg.verdict.ok and "safe" in pg.badge.value  # correct Raft: never commits x=2 by counting
-    pg.variant.value = "broken: commits old-term entries"
+    pg.controls["variant"].value = "broken: commits old-term entries"
     assert pg.sim.nodes[1].__class__ is RaftCommitOldTerm
     pg.advance(5.0)
     assert not pg.verdict.ok and "\u2717" in pg.badge.value

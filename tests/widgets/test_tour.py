@@ -8,9 +8,10 @@ import pytest
 from dsysedu.protocols.consensus.raft import figure8_scenario
 from dsysedu.protocols.basics.toys import PingEcho
 from dsysedu.sim import Scenario, run
-from dsysedu.widgets import Tour, TraceViews
+from dsysedu.viz.render import new_figure
+from dsysedu.viz.traceviews import TraceViews
+from dsysedu.widgets import Tour
 from dsysedu.widgets import tour as tour_module
-from dsysedu.widgets.render import new_figure
 
 PNG = b"\x89PNG\r\n\x1a\n"
 STEPS = [(0.45, "Term 1: node 1 leads and commits <b>x=1</b>."),

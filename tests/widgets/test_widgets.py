@@ -50,7 +50,7 @@ def playground():
 def test_control_change_reruns_and_redraws(playground):
     runs, image, trace = playground.runs, playground.image.value, playground.trace
     assert image[:8] == PNG
-    playground.link.loss.value = 0.6
+    playground.controls["link"].loss.value = 0.6
     assert playground.runs == runs + 1
     assert playground.trace != trace
     assert playground.image.value != image
@@ -66,9 +66,9 @@ def test_scrubbing_redraws_without_rerunning(playground):
 
 
 def test_crash_toggle_puts_a_crash_in_the_trace(playground):
-    playground.crash.buttons[1].value = True
+    playground.controls["crash"].buttons[1].value = True
     assert playground.trace.count("crash") == 1
-    at, until = playground.crash.window.value
+    at, until = playground.controls["crash"].window.value
     assert playground.trace.status_at((at + until) / 2)["crashed"] == {1}
 
 
@@ -76,10 +76,11 @@ def test_fork_here_keeps_the_past_and_changes_the_future():
     pg = Playground(flood(nodes=6, until=0.3))
     pg.scrubber.slider.value = 0.012
     base = pg.trace
-    pg.crash.window.value = (0.02, 0.3)
-    pg.crash.buttons[0].value = False
+    crash = pg.controls["crash"]
+    crash.window.value = (0.02, 0.3)
+    crash.buttons[0].value = False
     for n in (3, 4, 5):
-        pg.crash.buttons[n].value = True
+        crash.buttons[n].value = True
     pg.fork_here()
     forked = pg.trace
     assert forked.prefix(0.012).rows == base.prefix(0.012).rows
@@ -129,7 +130,7 @@ def _pixels(png):
 
 def test_rerun_that_keeps_the_topology_drawing_gives_the_same_picture_as_a_fresh_build():
     pg = Playground(request_reply_scenario())
-    pg.link.loss.value = 0.4            # re-run: the topology view is kept, only space-time is redrawn
+    pg.controls["link"].loss.value = 0.4  # re-run: the topology view is kept, only space-time is redrawn
     pg.scrubber.slider.value = 0.7
     fresh = Playground(request_reply_scenario(loss=0.4))
     fresh.scrubber.slider.value = 0.7
