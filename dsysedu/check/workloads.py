@@ -9,6 +9,11 @@ vanishes from every later read). :func:`many_client_history` assembles the bench
 :mod:`benchmarks/consistency.py`: many clients, some keys broken, some keys *explosive* (a burst of
 appends that all overlap, which the search can only order by trying).
 
+For the isolation checker (:mod:`dsysedu.check.isolation`), :func:`snapshot_history` runs
+list-append transactions that read a snapshot and install their appends when they commit, at
+random times (so they may lose updates and skew, as snapshot isolation without its first-committer
+rule does), and :func:`isolation_examples` gives the classic anomalies, one small history each.
+
 Examples
 --------
 >>> from dsysedu.check.linearizability import check_linearizable
@@ -24,7 +29,8 @@ import numpy as np
 
 from .history import History, Operation
 
-__all__ = ["append_history", "with_stale_append_read", "with_lost_append", "many_client_history"]
+__all__ = ["append_history", "with_stale_append_read", "with_lost_append", "many_client_history", "snapshot_history",
+           "isolation_examples"]
 
 
 def _positive(name, v):
@@ -202,3 +208,90 @@ def many_client_history(*, clients: int = 50, keys: int = 10, ops_per_client: in
     for k in lost_keys:
         h = with_lost_append(h, key=k, seed=rng)
     return h
+
+
+def snapshot_history(n: int, *, keys=("x", "y"), seed=None, abort: float = 0.15, leak: float = 0.5,
+                     serial: bool = False) -> list:
+    """``n`` list-append transactions that read a snapshot taken when they start and install their
+    appends when they commit, then one transaction that reads every key.
+
+    Starts and commits are random, so transactions overlap: two that read the same snapshot and
+    both append lose no value (appends never overwrite) but create a G-single, and a pair that
+    each read what the other writes creates a G2. ``abort`` of them abort; ``leak`` of those
+    still install their appends (a dirty write others can read: G1a). With ``serial=True`` each
+    transaction runs alone, start to commit, and nothing leaks: the history is serializable.
+
+    Examples
+    --------
+    >>> from dsysedu.check.isolation import check_isolation
+    >>> check_isolation(snapshot_history(8, seed=1, serial=True)).ok
+    True
+    """
+    from .isolation import Transaction
+    _positive("n", n)
+    _share("abort", abort)
+    _share("leak", leak)
+    keys = tuple(keys)
+    if not keys:
+        raise ValueError("keys must name at least one key")
+    rng = np.random.default_rng(seed)
+    plans, t = [], 0.0
+    for i in range(n):
+        start = t if serial else float(rng.uniform(0, 10))
+        commit = start + float(rng.uniform(0.1, 4))
+        t = commit + 0.1
+        ops = [(("r", "append")[int(rng.integers(2))], keys[int(rng.integers(len(keys)))])
+               for _ in range(int(rng.integers(1, 4)))]
+        status = "fail" if rng.random() < abort else "ok"
+        leaks = status == "fail" and not serial and bool(rng.random() < leak)
+        plans.append((start, commit, i, ops, status, leaks))
+    events = sorted([(p[0], 0, p[2]) for p in plans] + [(p[1], 1, p[2]) for p in plans])
+    state, snap, txns = {}, {}, []
+    by_id = {p[2]: p for p in plans}
+    for _, kind, i in events:
+        if kind == 0:
+            snap[i] = dict(state)
+            continue
+        start, commit, _, ops, status, leaks = by_id[i]
+        view, done = dict(snap[i]), []
+        for j, (k_op, key) in enumerate(ops):
+            if k_op == "r":
+                done.append(("r", key, list(view.get(key, ()))))
+            else:
+                view[key] = view.get(key, ()) + (f"{i}.{j}",)
+                done.append(("append", key, f"{i}.{j}"))
+        if status == "ok" or leaks:
+            for op in done:
+                if op[0] == "append":
+                    state[op[1]] = state.get(op[1], ()) + (op[2],)
+        txns.append(Transaction(i, f"p{i}", done, status, round(start, 4), round(commit, 4)))
+    end = max(p[1] for p in plans) + 1.0
+    txns.append(Transaction(n, "reader", [("r", k, list(state.get(k, ()))) for k in keys], "ok", end, end + 1.0))
+    return txns
+
+
+def isolation_examples() -> dict:
+    """The classic anomalies, one small list-append history each: name -> (transactions, story).
+
+    Examples
+    --------
+    >>> from dsysedu.check.isolation import check_isolation
+    >>> {name: sorted(check_isolation(h).anomalies) for name, (h, _) in isolation_examples().items()}["write skew"]
+    ['G2']
+    """
+    from .isolation import Transaction as T
+    return {
+        "lost update": ([T(1, "a", [("r", "x", []), ("append", "x", 1)]), T(2, "b", [("r", "x", []), ("append", "x", 2)]),
+                         T(3, "c", [("r", "x", [1, 2])])],
+                        "A and B both read x = [] and both append: each acted on a state the other changed."),
+        "write skew": ([T(1, "a", [("r", "x", []), ("append", "y", 1)]), T(2, "b", [("r", "y", []), ("append", "x", 2)]),
+                        T(3, "c", [("r", "x", [2]), ("r", "y", [1])])],
+                       "A reads x and writes y, B reads y and writes x; each missed the other's write."),
+        "dirty read": ([T(1, "a", [("append", "x", 1)], status="fail"), T(2, "b", [("r", "x", [1])])],
+                       "B read a value that A appended and then aborted."),
+        "intermediate read": ([T(1, "a", [("append", "x", 1), ("append", "x", 2)]), T(2, "b", [("r", "x", [1])])],
+                              "B read x in the middle of A: after A's first append, before its second."),
+        "circular flow": ([T(1, "a", [("append", "x", 1), ("r", "y", [2])]),
+                           T(2, "b", [("append", "y", 2), ("r", "x", [1])])],
+                          "Each read the other's write: information flowed in a circle."),
+    }

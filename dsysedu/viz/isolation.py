@@ -62,7 +62,8 @@ def anomaly_view(verdict, name: str | None = None, ax=None, transactions=None):
     why = "\n".join(f"T{a} → T{b} ({kind}): {reason}" for a, kind, b, reason in cycle)
     ax.text(0.0, 0.0, why, transform=ax.transAxes, ha="left", va="bottom", fontsize=style.FONT["small"])
     ax.set_xlim(-1.6, 1.6)
-    ax.set_ylim(-0.75 - 0.12 * len(cycle), 1.1 if n > 2 else 0.75)
+    low = min(y for _, y in pos.values()) - 0.45 - 0.11 * len(cycle)     # room for the labels and reasons
+    ax.set_ylim(low, 1.1 if n > 2 else 0.65)
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(f"{name}: a cycle of {n} transaction{'s' * (n != 1)}", fontsize=style.FONT["title"], loc="left")

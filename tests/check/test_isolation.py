@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import dsysedu.check.isolation as isolation
 from dsysedu.check.isolation import Transaction, brute_force_serializable, check_isolation
+from dsysedu.check.workloads import isolation_examples, snapshot_history
 
 
 def T(i, *ops, status="ok", t0=0.0, t1=None, process=None):
@@ -109,52 +110,16 @@ def test_serial_histories_show_no_anomaly(seed, n):
     assert v.ok, v
 
 
-def concurrent_history(rnd, n, keys=("x", "y")):
-    """Transactions that read a snapshot and install their appends at commit, at random times: some
-    histories are serializable, some show lost updates, skews or (with leaked aborts) dirty reads."""
-    spans = sorted((rnd.uniform(0, 10), i) for i in range(n))
-    txns = []
-    plans = []
-    for start, i in spans:
-        commit = start + rnd.uniform(0.1, 4)
-        ops = [(rnd.choice(("r", "append")), rnd.choice(keys)) for _ in range(rnd.randint(1, 3))]
-        status = "fail" if rnd.random() < 0.15 else "ok"
-        leak = status == "fail" and rnd.random() < 0.5
-        plans.append((start, commit, i, ops, status, leak))
-    events = sorted([(s, 0, i) for s, c, i, *_ in plans] + [(c, 1, i) for s, c, i, *_ in plans])
-    state, snap = {}, {}
-    by_id = {p[2]: p for p in plans}
-    for t, kind, i in events:
-        if kind == 0:
-            snap[i] = dict(state)
-        else:
-            start, commit, _, ops, status, leak = by_id[i]
-            view, done = dict(snap[i]), []
-            for j, (k_op, key) in enumerate(ops):
-                if k_op == "r":
-                    done.append(("r", key, list(view.get(key, ()))))
-                else:
-                    view[key] = view.get(key, ()) + (f"{i}.{j}",)
-                    done.append(("append", key, f"{i}.{j}"))
-            if status == "ok" or leak:
-                for op in done:
-                    if op[0] == "append":
-                        state[op[1]] = state.get(op[1], ()) + (op[2],)
-            txns.append(Transaction(i, f"p{i}", done, status, start, commit))
-    txns.append(Transaction(n, "reader", [("r", k, list(state.get(k, ()))) for k in keys], "ok", 20.0, 21.0))
-    return txns
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 10 ** 6), st.integers(1, 5))
 def test_agrees_with_brute_force(seed, n):
-    h = concurrent_history(random.Random(seed), n)
+    h = snapshot_history(n, seed=seed)
     v = check_isolation(h)
     assert v.ok == brute_force_serializable(h), v
 
 
 def test_agreement_is_not_vacuous():
-    verdicts = [check_isolation(concurrent_history(random.Random(s), 4)) for s in range(200)]
+    verdicts = [check_isolation(snapshot_history(4, seed=s)) for s in range(200)]
     found = {name for v in verdicts for name in v.anomalies}
     assert sum(v.ok for v in verdicts) > 20 and sum(not v.ok for v in verdicts) > 20
     assert {"G-single", "G2", "G1a"} <= found
@@ -181,3 +146,17 @@ def test_bad_input_is_refused_clearly():
         brute_force_serializable([T(i, ("r", "x", [])) for i in range(9)])
     with pytest.raises(ValueError, match="no 'G0'"):
         check_isolation(HAND_MADE["G2"]).cycle("G0")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 10 ** 6), st.integers(1, 30))
+def test_serial_snapshot_histories_are_clean(seed, n):
+    assert check_isolation(snapshot_history(n, seed=seed, serial=True), realtime=True).ok
+
+
+def test_the_examples_show_what_their_stories_say():
+    expected = {"lost update": ["G-single"], "write skew": ["G2"], "dirty read": ["G1a"],
+                "intermediate read": ["G-single", "G1b"], "circular flow": ["G1c"]}   # B also missed A's second append
+    found = {name: sorted(check_isolation(h).anomalies) for name, (h, _) in isolation_examples().items()}
+    assert found == expected
+    assert not any(brute_force_serializable(h) for h, _ in isolation_examples().values())
