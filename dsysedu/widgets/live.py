@@ -23,7 +23,7 @@ import ipywidgets as W
 from dsysedu.sim import Crash, Heal, Partition, Recover, Simulation
 from dsysedu.viz import style
 from dsysedu.viz.panels import panel_for
-from .controls import PartitionEditor, warning_html
+from .controls import PartitionEditor
 from .playground import PlaygroundBase
 
 __all__ = ["LivePlayground", "button"]
@@ -98,12 +98,10 @@ class LivePlayground(PlaygroundBase):
     # -- building the run --------------------------------------------------------------------
     def rebuild(self) -> None:
         """A new run from the controls, at time 0."""
-        try:
-            values = self.sync_nodes(self.values())
-            sc = self.spec.scenario(values)
-        except (ValueError, TypeError) as exc:
-            self.status.value = warning_html(exc)
+        made = self.scenario_from_controls()
+        if made is None:
             return
+        values, sc = made
         self.sim = Simulation(sc, seed=self.spec.seed_of(values))
         options = self.spec.options(values)
         if options != self._options:

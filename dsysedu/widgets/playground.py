@@ -93,6 +93,15 @@ class PlaygroundBase:
             boxes[name] = W.VBox(notes + [row]) if notes else row
         return boxes
 
+    def scenario_from_controls(self):
+        """``(values, scenario)`` from the controls, or None after showing why they make no scenario."""
+        try:
+            values = self.sync_nodes(self.values())
+            return values, self.spec.scenario(values)
+        except (ValueError, TypeError) as exc:
+            self.status.value = warning_html(exc)
+            return None
+
     def sync_nodes(self, values: dict) -> dict:
         """Make the per-node controls again when the nodes they show changed (another N, another
         graph), keeping what was pressed on the nodes that stay; returns the values then."""
@@ -202,12 +211,10 @@ class Playground(PlaygroundBase):
     # -- actions -------------------------------------------------------------------
     def rerun(self) -> None:
         """Re-run the scenario from the controls and redraw at the scrubber's time."""
-        try:
-            values = self.sync_nodes(self.values())
-            sc = self.spec.scenario(values)
-        except (ValueError, TypeError) as exc:
-            self.status.value = warning_html(exc)
+        made = self.scenario_from_controls()
+        if made is None:
             return
+        values, sc = made
         seed = self.spec.seed_of(values)
         trace = self.spec.run(sc, seed) if self.spec.run else Simulation(sc, seed=seed).run()
         self._set_trace(trace, values)
