@@ -24,7 +24,6 @@ import math
 
 import numpy as np
 
-from . import style
 from .cap import CapPanel
 from .render import CachedArtist, Blitter, LayeredBlitter, new_figure
 from .spacetime import SpacetimeView

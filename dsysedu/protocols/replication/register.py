@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Hashable
+from typing import Any
 
 from dsysedu.sim.validate import number
 from dsysedu.sim.node import Node

@@ -12,7 +12,6 @@ import gc
 import math
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
