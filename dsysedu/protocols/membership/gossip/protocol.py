@@ -12,6 +12,7 @@ import gc
 import math
 from dataclasses import dataclass
 
+import networkx as nx  # noqa: F401  (the examples use it)
 import numpy as np
 import pandas as pd
 
