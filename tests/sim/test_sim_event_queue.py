@@ -1,0 +1,102 @@
+"""The event queue: SimPy's (time, priority, insertion id) order, the event bound, the clock."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dsysedu.sim.event_queue import NORMAL, URGENT, EventQueue
+
+
+def recorder(log, counts=True):
+    """An event handler that logs ``(name, now)`` and says whether it counts towards the bound."""
+    def handle(ev, now):
+        log.append((ev[1], now))
+        return counts
+    return handle
+
+
+def test_time_then_priority_then_insertion_order():
+    q, log = EventQueue(), []
+    h = recorder(log)
+    q.schedule(2.0, [h, "late"])
+    q.schedule(1.0, [h, "normal-1"])
+    q.schedule(1.0, [h, "urgent"], URGENT)
+    q.schedule(1.0, [h, "normal-2"], NORMAL)
+    q.schedule(0.5, [h, "early"])
+    assert q.run_until(10.0, limit=100) is False
+    assert log == [("early", 0.5), ("urgent", 1.0), ("normal-1", 1.0), ("normal-2", 1.0), ("late", 2.0)]
+    assert q.now == 10.0 and len(q) == 0 and q.first() is None
+
+
+def test_events_scheduled_while_running_take_their_place():
+    q, log = EventQueue(), []
+
+    def chain(ev, now):
+        log.append((ev[1], now))
+        if ev[1] < 3:
+            q.push((now + 1.0, NORMAL, q.new_id(), [chain, ev[1] + 1]))
+        return True
+
+    q.schedule(0.0, [chain, 0])
+    q.schedule(1.0, [recorder(log), "other"])   # scheduled first: ahead of chain's event at t=1
+    q.run_until(5.0, limit=100)
+    assert log == [(0, 0.0), ("other", 1.0), (1, 1.0), (2, 2.0), (3, 3.0)]
+
+
+def test_run_until_leaves_later_events_and_moves_the_clock():
+    q, log = EventQueue(), []
+    q.schedule(1.0, [recorder(log), "a"])
+    q.schedule(3.0, [recorder(log), "b"])
+    q.run_until(2.0, limit=100)
+    assert log == [("a", 1.0)] and q.now == 2.0 and len(q) == 1
+    assert q.first()[1] == "b"
+
+
+def test_the_bound_counts_only_events_that_say_so():
+    q, log = EventQueue(), []
+    for k in range(4):
+        q.schedule(float(k), [recorder(log, counts=k % 2 == 0), k])
+    q.schedule(9.0, [recorder(log), "last"])
+    stopped = q.run_until(100.0, limit=2)
+    # events 0 and 2 count (1 does not); the bound is checked before each pop, so the run stops after 2
+    assert stopped is True and [name for name, _ in log] == [0, 1, 2]
+    assert q.handled == 2 and q.pops == 3
+    assert q.now == 2.0          # stopped by the bound: the clock stays at the last event
+
+
+def test_dispatch_next_and_dispatch_count_like_the_loop():
+    q, log = EventQueue(), []
+    q.schedule(1.0, [recorder(log), "queued"])
+    q.dispatch([recorder(log), "outside"])          # handled now, at the current time
+    assert log == [("outside", 0)] and q.handled == 1 and q.pops == 0
+    q.dispatch_next()
+    assert log[-1] == ("queued", 1.0) and q.handled == 2 and q.pops == 1 and q.now == 1.0
+
+
+def test_advance_never_moves_the_clock_back():
+    q = EventQueue()
+    q.advance(2.0)
+    q.advance(1.0)
+    assert q.now == 2.0
+
+
+def test_a_marked_event_does_nothing():
+    """An event is a list: the kernel marks a queued event in place to cancel it."""
+    q, log = EventQueue(), []
+    ev = [recorder(log), "x"]
+    q.schedule(1.0, ev)
+    ev[0] = lambda ev, now: False
+    q.run_until(2.0, limit=10)
+    assert log == [] and q.handled == 0 and q.pops == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from([URGENT, NORMAL])), max_size=30))
+def test_order_is_the_sorted_keys(keys):
+    q, log = EventQueue(), []
+    h = recorder(log)
+    for i, (t, prio) in enumerate(keys):
+        q.schedule(float(t), [h, i], prio)
+    q.run_until(10.0, limit=1000)
+    expected = [i for _, _, i in sorted((t, p, i) for i, (t, p) in enumerate(keys))]
+    assert [name for name, _ in log] == expected
