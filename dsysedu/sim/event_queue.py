@@ -6,11 +6,14 @@ time run by priority (``URGENT`` before ``NORMAL``) and then in the order they w
 scheduled. That key is what makes a run deterministic, and the kernel keeps it.
 
 The kernel's events are not SimPy :class:`~simpy.events.Event` objects but small lists
-``[handler, *fields]``: ``handler(event, now)`` handles the event and returns True when it
-counts towards the scenario's event bound. One list per event is the cheapest record
-Python makes (a SimPy event costs a Python ``__init__`` per message), and it can be
-marked in place (a step-mode ``take`` or a crash turns a queued event into a no-op).
-Because of that, the loop that pops and dispatches is here, not ``Environment.step``.
+``[handler, *fields]``: ``handler(owner, event, now)`` handles the event and returns True
+when it counts towards the scenario's event bound. ``handler`` is a plain function and the
+owner (the simulation) is passed in by the loop, so that queued events hold no reference
+to their simulation: a finished simulation is freed as soon as it is dropped. One list
+per event is the cheapest record Python makes (a SimPy event costs a Python ``__init__``
+per message), and it can be marked in place (a step-mode ``take`` or a crash turns a
+queued event into a no-op). Because of that, the loop that pops and dispatches is here,
+not ``Environment.step``.
 
 This class is the only code that touches SimPy's private attributes (``_queue``,
 ``_eid``, ``_now``).
@@ -44,8 +47,8 @@ class EventQueue:
     Examples
     --------
     >>> q = EventQueue()
-    >>> q.schedule(1.5, [lambda ev, now: True])
-    >>> q.run_until(2.0, limit=10), q.now, q.handled
+    >>> q.schedule(1.5, [lambda owner, ev, now: True])
+    >>> q.run_until(2.0, limit=10, owner=None), q.now, q.handled
     (False, 2.0, 1)
     """
 
@@ -85,8 +88,8 @@ class EventQueue:
         if t > self.env._now:
             self.env._now = t
 
-    def run_until(self, t: float, limit: int) -> bool:
-        """Dispatch every event due at or before ``t``; True if stopped by the event bound ``limit``.
+    def run_until(self, t: float, limit: int, owner) -> bool:
+        """Dispatch every event due at or before ``t`` to ``owner``; True if stopped by the event bound ``limit``.
 
         When every due event ran, the clock moves to ``t``.
         """
@@ -99,7 +102,7 @@ class EventQueue:
                 pops += 1
                 now, _, _, event = heappop(heap)
                 env._now = now
-                if event[0](event, now):
+                if event[0](owner, event, now):
                     handled += 1
         finally:
             self.handled, self.pops = handled, pops
@@ -107,15 +110,15 @@ class EventQueue:
             env._now = t
         return False
 
-    def dispatch_next(self) -> None:
-        """Take the next entry and dispatch it (step mode)."""
+    def dispatch_next(self, owner) -> None:
+        """Take the next entry and dispatch it to ``owner`` (step mode)."""
         self.pops += 1
         now, _, _, event = heappop(self._heap)
         self.env._now = now
-        if event[0](event, now):
+        if event[0](owner, event, now):
             self.handled += 1
 
-    def dispatch(self, event) -> None:
+    def dispatch(self, event, owner) -> None:
         """Handle ``event`` now, outside the queue (step mode: a taken or injected event)."""
-        if event[0](event, self.env._now):
+        if event[0](owner, event, self.env._now):
             self.handled += 1

@@ -47,6 +47,7 @@ from .trace import Trace
 __all__ = ["Simulation", "run"]
 
 UP, CRASHED, PAUSED = "up", "crashed", "paused"
+_LARGE_RUN = 100_000  # trace rows made by one run_until call, from which the GC is told they are long-lived
 
 
 class Simulation(StepMode):
@@ -72,9 +73,6 @@ class Simulation(StepMode):
             raise TypeError(f"scenario must be a Scenario, got {scenario!r}")
         self.scenario = scenario
         self.seed = normalize_seed(scenario.seed if seed is None else seed)
-        # Each event carries its handler; bound once here, so that an event's kind is its handler's identity.
-        self._deliver, self._fire, self._fault = self._deliver, self._fire, self._fault
-        self._start, self._deferred, self._skip = self._start, self._deferred, self._skip
         self._queue = queue = EventQueue()
         self._push, self._new_id = queue.push, queue.new_id
         ids = scenario.node_ids
@@ -85,11 +83,13 @@ class Simulation(StepMode):
         self._ctx: dict = {}
         for n in ids:
             self.nodes[n] = self._make_node(n)
-            self._ctx[n] = Context(n, self.neighbors[n], make_rng=partial(stream, self.seed, f"node:{n}"),
-                                   clock=self._clock_of, known=self.neighbors[n] + (n,))
         self._offset = {n: scenario.offset_of(n) for n in ids}
         self._drift = {n: scenario.drift_of(n) for n in ids}
         self._jump = {n: 0.0 for n in ids}
+        clock = partial(_clock_reading, self._offset, self._drift, self._jump)  # not a bound method: no cycle
+        for n in ids:
+            self._ctx[n] = Context(n, self.neighbors[n], make_rng=partial(stream, self.seed, f"node:{n}"),
+                                   clock=clock, known=self.neighbors[n] + (n,))
         self._status = {n: UP for n in ids}
         self._epoch = {n: 0 for n in ids}
         self._timers: dict = {n: {} for n in ids}   # node -> {timer name: generation}
@@ -111,9 +111,9 @@ class Simulation(StepMode):
         for at, _i, kind, args in expand(self.faults):
             self._schedule_fault(at, kind, args)
         for inp in scenario.inputs:
-            queue.schedule(inp.at, [self._deliver, inp.node, None, next(self._mids), inp.msg, 0])
+            queue.schedule(inp.at, [_DELIVER, inp.node, None, next(self._mids), inp.msg, 0])
         for n in ids:
-            queue.schedule(0.0, [self._start, n])
+            queue.schedule(0.0, [_START, n])
 
     # -- construction ---------------------------------------------------------
     def _make_node(self, n):
@@ -125,10 +125,10 @@ class Simulation(StepMode):
             raise TypeError(f"could not build {cls.__name__} for node {n!r} with params {params!r}: {exc}") from exc
 
     def _schedule_fault(self, at: float, kind: str, args: tuple) -> None:
-        self._queue.schedule(at, [self._fault, kind, args, fault_event_id(kind, args, at)], URGENT)
+        self._queue.schedule(at, [_FAULT, kind, args, fault_event_id(kind, args, at)], URGENT)
 
     def _clock_of(self, node, now: float) -> float:
-        return self._offset[node] + (1.0 + self._drift[node]) * now + self._jump[node]
+        return _clock_reading(self._offset, self._drift, self._jump, node, now)
 
     @property
     def now(self) -> float:
@@ -151,11 +151,19 @@ class Simulation(StepMode):
         # collecting mid-run, so the collector waits until the loop ends.
         gc_was_enabled = gc.isenabled()
         gc.disable()
+        start = len(self.rows)
         try:
-            if self._queue.run_until(t, self.scenario.max_events):
+            if self._queue.run_until(t, self.scenario.max_events, self):
                 self.ended_by = "max_events"
         finally:
             if gc_was_enabled:
+                if len(self.rows) - start >= _LARGE_RUN:
+                    # What a large run made and keeps (its trace) is long-lived: move it to the oldest
+                    # generation at once (freeze + unfreeze does so without a scan) rather than let the
+                    # next young collections scan it all, a fifth of the run's time. A finished
+                    # Simulation holds no reference cycle, so it is freed as soon as it is dropped.
+                    gc.freeze()
+                    gc.unfreeze()
                 gc.enable()
         self.trace.end_time = self._queue.now
         return self.trace
@@ -174,9 +182,9 @@ class Simulation(StepMode):
 
     def _is_live(self, ev) -> bool:
         handler = ev[0]
-        if handler is self._skip:
+        if handler is _SKIP:
             return False
-        if handler is self._fire:
+        if handler is _FIRE:
             _, node, name, gen, epoch = ev
             return epoch == self._epoch[node] and self._timers[node].get(name) == gen
         return True
@@ -203,7 +211,7 @@ class Simulation(StepMode):
         ctx.now = now
         self.nodes[dst].on_message(ctx, src, msg)
         if ctx.effects:
-            self._settle(dst, ctx, now)
+            self._apply(dst, ctx.effects, now)
         return True
 
     def _fire(self, ev, now) -> bool:
@@ -236,7 +244,7 @@ class Simulation(StepMode):
             if self._status[node] is PAUSED:
                 self._backlog[node].append(ev)
             else:
-                self._apply(node, effects, now)
+                self._apply(node, effects, now, defer=False)
         return False
 
     def _fault(self, ev, now) -> bool:
@@ -263,21 +271,21 @@ class Simulation(StepMode):
         ctx.now = now
         handler(ctx, *args)
         if ctx.effects:
-            self._settle(node, ctx, now)
+            self._apply(node, ctx.effects, now)
 
-    def _settle(self, node, ctx, now) -> None:
-        """Take the effects a handler recorded: apply them now, or when a slow node's handler ends."""
-        effects = ctx.effects
-        ctx.effects = []
-        delay = self._handler_delay.get(node) if self._handler_delay else None
-        if delay:
-            self._busy_until[node] = now + delay
-            self._queue.schedule(now + delay, [self._deferred, node, effects, self._epoch[node]], URGENT)
-        else:
-            self._apply(node, effects, now)
+    def _apply(self, node, effects, now, defer=True) -> None:
+        """The one place where a handler's effects happen: sends, timers, observations.
 
-    def _apply(self, node, effects, now) -> None:
-        """The one place where a handler's effects happen: sends, timers, observations."""
+        ``effects`` is the list the handler's context recorded; it is emptied. The effects of a
+        slow node's handler (``defer``) happen when the handler ends, ``delay`` seconds later.
+        """
+        if defer and self._handler_delay:
+            delay = self._handler_delay.get(node)
+            if delay:
+                self._busy_until[node] = now + delay
+                self._queue.schedule(now + delay, [_DEFERRED, node, effects.copy(), self._epoch[node]], URGENT)
+                effects.clear()
+                return
         rows = self.rows
         for kind, a, b in effects:
             if kind == SEND:
@@ -285,25 +293,26 @@ class Simulation(StepMode):
                 rows.append((now, "send", node, a, mid, b, None))
                 arrival = self._net.transmit(node, a, now)
                 if arrival.__class__ is float:  # the common case: delivered once
-                    self._push((arrival, NORMAL, self._new_id(), [self._deliver, a, node, mid, b, 0]))
+                    self._push((arrival, NORMAL, self._new_id(), [_DELIVER, a, node, mid, b, 0]))
                 elif isinstance(arrival, str):
                     rows.append((now, "drop", a, node, mid, b, arrival))
                 else:
                     first, again = arrival if isinstance(arrival, tuple) else (arrival, None)
-                    self._push((first, NORMAL, self._new_id(), [self._deliver, a, node, mid, b, 0]))
+                    self._push((first, NORMAL, self._new_id(), [_DELIVER, a, node, mid, b, 0]))
                     if again is not None:
                         rows.append((now, "duplicate", a, node, mid, b, None))
-                        self._push((again, NORMAL, self._new_id(), [self._deliver, a, node, mid, b, 1]))
+                        self._push((again, NORMAL, self._new_id(), [_DELIVER, a, node, mid, b, 1]))
             elif kind == SET_TIMER:
                 gen = next(self._timer_gens)
                 self._timers[node][a] = gen
                 rows.append((now, "timer_set", node, None, None, a, now + b))
-                self._push((now + b, NORMAL, self._new_id(), [self._fire, node, a, gen, self._epoch[node]]))
+                self._push((now + b, NORMAL, self._new_id(), [_FIRE, node, a, gen, self._epoch[node]]))
             elif kind == CANCEL_TIMER:
                 if self._timers[node].pop(a, None) is not None:
                     rows.append((now, "timer_cancel", node, None, None, a, None))
             elif kind == OBSERVE:
                 rows.append((now, "observe", node, None, None, a, b))
+        effects.clear()
 
     # -- faults: one method per kind of faults.FAULT_KINDS ----------------------
     def _do_fault(self, kind: str, args: tuple, now: float) -> None:
@@ -320,12 +329,12 @@ class Simulation(StepMode):
         rows = self.rows
         rows.append((now, "crash", node, None, None, None, None))
         for ev in waiting:  # messages waiting at a paused node are lost with it
-            if ev[0] is self._deliver:
+            if ev[0] is _DELIVER:
                 rows.append((now, "drop", node, ev[2], ev[3], ev[4], "crashed"))
         # so are those queued behind a slow handler: the only URGENT deliveries in the queue
         for _at, _prio, _id, ev in sorted(e for e in self._queue.entries()
-                                          if e[1] == URGENT and e[3][0] is self._deliver and e[3][1] == node):
-            ev[0] = self._skip
+                                          if e[1] == URGENT and e[3][0] is _DELIVER and e[3][1] == node):
+            ev[0] = _SKIP
             rows.append((now, "drop", node, ev[2], ev[3], ev[4], "crashed"))
 
     def _on_recover(self, now, node) -> None:
@@ -379,6 +388,16 @@ class Simulation(StepMode):
     def _on_restore(self, now, src, dst) -> None:
         if self._net.restore(src, dst):
             self.rows.append((now, "restore", src, dst, None, None, None))
+
+
+# The event handlers as plain functions: queued events hold these, not bound methods (see event_queue).
+_DELIVER, _FIRE, _FAULT = Simulation._deliver, Simulation._fire, Simulation._fault
+_START, _DEFERRED, _SKIP = Simulation._start, Simulation._deferred, Simulation._skip
+
+
+def _clock_reading(offset: dict, drift: dict, jump: dict, node, now: float) -> float:
+    """A node's physical clock at true time ``now``: its offset, drift and jumps so far."""
+    return offset[node] + (1.0 + drift[node]) * now + jump[node]
 
 
 def run(scenario: Scenario, seed=None) -> Trace:

@@ -81,17 +81,17 @@ class StepMode:
         return out
 
     def _describe(self, at, ev) -> PendingEvent:
-        handler = ev[0]
-        if handler is self._deliver:
+        handler, kernel = ev[0], type(self)
+        if handler is kernel._deliver:
             _, dst, src, mid, msg, copy_no = ev
             return PendingEvent(f"deliver:{mid}" + (":dup" if copy_no else ""), at, "deliver", dst, src, msg)
-        if handler is self._fire:
+        if handler is kernel._fire:
             _, node, name, gen, _epoch = ev
             return PendingEvent(f"timer:{node}:{name}:{gen}", at, "timer", node, None, name)
-        if handler is self._fault:
+        if handler is kernel._fault:
             _, kind, args, event_id = ev
             return PendingEvent(event_id, at, "fault", args[0] if args and kind != PARTITION else None, None, kind)
-        if handler is self._start:
+        if handler is kernel._start:
             return PendingEvent(f"start:{ev[1]}", at, "start", ev[1])
         return PendingEvent(f"effects:{ev[1]}:{at:.9g}", at, "effects", ev[1])
 
@@ -104,7 +104,7 @@ class StepMode:
             if queue.handled >= self.scenario.max_events:
                 self.ended_by = "max_events"
                 break
-            queue.dispatch_next()
+            queue.dispatch_next(self)
             if live:
                 break
         self.trace.end_time = queue.now
@@ -119,9 +119,9 @@ class StepMode:
         ev = self._find_pending(event_id)
         self._manual.append(("take", event_id, self._queue.pops, self.now))
         taken = list(ev)      # handled now; the queued entry becomes a no-op
-        ev[0] = self._skip
+        ev[0] = type(self)._skip
         start = len(self.rows)
-        self._queue.dispatch(taken)
+        self._queue.dispatch(taken, self)
         return self.rows[start:]
 
     def _find_pending(self, event_id: str):
@@ -138,10 +138,10 @@ class StepMode:
         Only deliveries can be dropped; returns the trace rows added.
         """
         ev = self._find_pending(event_id)
-        if ev[0] is not self._deliver:
+        if ev[0] is not type(self)._deliver:
             raise ValueError(f"only messages can be dropped; {event_id!r} is not a delivery")
         self._manual.append(("drop", event_id, self._queue.pops, self.now))
-        ev[0] = self._skip
+        ev[0] = type(self)._skip
         _, dst, src, mid, msg, _copy = ev
         self.rows.append((self.now, "drop", dst, src, mid, msg, "manual"))
         return self.rows[-1:]
@@ -153,7 +153,7 @@ class StepMode:
         check_message(msg)
         self._manual.append(("inject", (node, msg), self._queue.pops, self.now))
         start = len(self.rows)
-        self._queue.dispatch([self._deliver, node, None, next(self._mids), msg, 0])
+        self._queue.dispatch([type(self)._deliver, node, None, next(self._mids), msg, 0], self)
         return self.rows[start:]
 
     def apply(self, fault: Fault) -> list[tuple]:
@@ -201,7 +201,7 @@ class StepMode:
                 break
             queue = child._queue
             while queue.pops < pops and len(queue):
-                queue.dispatch_next()
+                queue.dispatch_next(child)
             queue.advance(when)  # the step may have come after run_until moved the clock
             if op == "take":
                 child.take(arg)

@@ -7,9 +7,13 @@ from hypothesis import strategies as st
 from dsysedu.sim.event_queue import NORMAL, URGENT, EventQueue
 
 
+OWNER = "the simulation"
+
+
 def recorder(log, counts=True):
     """An event handler that logs ``(name, now)`` and says whether it counts towards the bound."""
-    def handle(ev, now):
+    def handle(owner, ev, now):
+        assert owner is OWNER
         log.append((ev[1], now))
         return counts
     return handle
@@ -23,7 +27,7 @@ def test_time_then_priority_then_insertion_order():
     q.schedule(1.0, [h, "urgent"], URGENT)
     q.schedule(1.0, [h, "normal-2"], NORMAL)
     q.schedule(0.5, [h, "early"])
-    assert q.run_until(10.0, limit=100) is False
+    assert q.run_until(10.0, limit=100, owner=OWNER) is False
     assert log == [("early", 0.5), ("urgent", 1.0), ("normal-1", 1.0), ("normal-2", 1.0), ("late", 2.0)]
     assert q.now == 10.0 and len(q) == 0 and q.first() is None
 
@@ -31,7 +35,7 @@ def test_time_then_priority_then_insertion_order():
 def test_events_scheduled_while_running_take_their_place():
     q, log = EventQueue(), []
 
-    def chain(ev, now):
+    def chain(owner, ev, now):
         log.append((ev[1], now))
         if ev[1] < 3:
             q.push((now + 1.0, NORMAL, q.new_id(), [chain, ev[1] + 1]))
@@ -39,7 +43,7 @@ def test_events_scheduled_while_running_take_their_place():
 
     q.schedule(0.0, [chain, 0])
     q.schedule(1.0, [recorder(log), "other"])   # scheduled first: ahead of chain's event at t=1
-    q.run_until(5.0, limit=100)
+    q.run_until(5.0, limit=100, owner=OWNER)
     assert log == [(0, 0.0), ("other", 1.0), (1, 1.0), (2, 2.0), (3, 3.0)]
 
 
@@ -47,7 +51,7 @@ def test_run_until_leaves_later_events_and_moves_the_clock():
     q, log = EventQueue(), []
     q.schedule(1.0, [recorder(log), "a"])
     q.schedule(3.0, [recorder(log), "b"])
-    q.run_until(2.0, limit=100)
+    q.run_until(2.0, limit=100, owner=OWNER)
     assert log == [("a", 1.0)] and q.now == 2.0 and len(q) == 1
     assert q.first()[1] == "b"
 
@@ -57,7 +61,7 @@ def test_the_bound_counts_only_events_that_say_so():
     for k in range(4):
         q.schedule(float(k), [recorder(log, counts=k % 2 == 0), k])
     q.schedule(9.0, [recorder(log), "last"])
-    stopped = q.run_until(100.0, limit=2)
+    stopped = q.run_until(100.0, limit=2, owner=OWNER)
     # events 0 and 2 count (1 does not); the bound is checked before each pop, so the run stops after 2
     assert stopped is True and [name for name, _ in log] == [0, 1, 2]
     assert q.handled == 2 and q.pops == 3
@@ -67,9 +71,9 @@ def test_the_bound_counts_only_events_that_say_so():
 def test_dispatch_next_and_dispatch_count_like_the_loop():
     q, log = EventQueue(), []
     q.schedule(1.0, [recorder(log), "queued"])
-    q.dispatch([recorder(log), "outside"])          # handled now, at the current time
+    q.dispatch([recorder(log), "outside"], OWNER)          # handled now, at the current time
     assert log == [("outside", 0)] and q.handled == 1 and q.pops == 0
-    q.dispatch_next()
+    q.dispatch_next(OWNER)
     assert log[-1] == ("queued", 1.0) and q.handled == 2 and q.pops == 1 and q.now == 1.0
 
 
@@ -85,8 +89,8 @@ def test_a_marked_event_does_nothing():
     q, log = EventQueue(), []
     ev = [recorder(log), "x"]
     q.schedule(1.0, ev)
-    ev[0] = lambda ev, now: False
-    q.run_until(2.0, limit=10)
+    ev[0] = lambda owner, ev, now: False
+    q.run_until(2.0, limit=10, owner=OWNER)
     assert log == [] and q.handled == 0 and q.pops == 1
 
 
@@ -97,6 +101,6 @@ def test_order_is_the_sorted_keys(keys):
     h = recorder(log)
     for i, (t, prio) in enumerate(keys):
         q.schedule(float(t), [h, i], prio)
-    q.run_until(10.0, limit=1000)
+    q.run_until(10.0, limit=1000, owner=OWNER)
     expected = [i for _, _, i in sorted((t, p, i) for i, (t, p) in enumerate(keys))]
     assert [name for name, _ in log] == expected
