@@ -15,7 +15,8 @@ decision; each fault kind of :data:`~dsysedu.sim.faults.FAULT_KINDS` is one ``_o
 method here; step mode and fork are :mod:`dsysedu.sim.stepping`. The same handlers can
 run under the model checker, which applies effects its own way.
 
-Events in the queue are lists ``[handler, *fields]`` (see :mod:`~dsysedu.sim.event_queue`):
+Queue entries are tuples ``(time, priority, id, handler, *fields)`` (see
+:mod:`~dsysedu.sim.event_queue`):
 
 ==========  =====================================
 handler     fields
@@ -25,7 +26,6 @@ _fire       node, timer name, timer generation, node epoch
 _fault      fault kind, its arguments, step-mode id
 _start      node
 _deferred   node, effects, node epoch (a slow node's handler finishing)
-_skip       (taken, dropped or cancelled: does nothing)
 ==========  =====================================
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ import gc
 from functools import partial
 from itertools import count
 
-from .event_queue import NORMAL, URGENT, EventQueue
+from .event_queue import CANCELLED, NORMAL, URGENT, EventQueue
 from .faults import expand
 from .network import Network
 from .node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context
@@ -74,7 +74,7 @@ class Simulation(StepMode):
         self.scenario = scenario
         self.seed = normalize_seed(scenario.seed if seed is None else seed)
         self._queue = queue = EventQueue()
-        self._push, self._new_id = queue.push, queue.new_id
+        self._push, self._ids = queue.push, queue.ids
         ids = scenario.node_ids
         graph = scenario._graph
         self._net = Network(scenario.link_of, stream(self.seed, "network"), ids)
@@ -111,9 +111,9 @@ class Simulation(StepMode):
         for at, _i, kind, args in expand(self.faults):
             self._schedule_fault(at, kind, args)
         for inp in scenario.inputs:
-            queue.schedule(inp.at, [_DELIVER, inp.node, None, next(self._mids), inp.msg, 0])
+            queue.schedule(inp.at, _DELIVER, inp.node, None, next(self._mids), inp.msg, 0)
         for n in ids:
-            queue.schedule(0.0, [_START, n])
+            queue.schedule(0.0, _START, n)
 
     # -- construction ---------------------------------------------------------
     def _make_node(self, n):
@@ -125,7 +125,7 @@ class Simulation(StepMode):
             raise TypeError(f"could not build {cls.__name__} for node {n!r} with params {params!r}: {exc}") from exc
 
     def _schedule_fault(self, at: float, kind: str, args: tuple) -> None:
-        self._queue.schedule(at, [_FAULT, kind, args, fault_event_id(kind, args, at)], URGENT)
+        self._queue.schedule(at, _FAULT, kind, args, fault_event_id(kind, args, at), priority=URGENT)
 
     def _clock_of(self, node, now: float) -> float:
         return _clock_reading(self._offset, self._drift, self._jump, node, now)
@@ -173,25 +173,22 @@ class Simulation(StepMode):
         until = self.scenario.until if until is None else float(until)
         self.run_until(until)
         if self.ended_by != "max_events":
-            self.ended_by = "time" if any(self._is_live(e[3]) for e in self._queue.entries()) else "quiescent"
+            self.ended_by = "time" if any(self._is_live(e) for e in self._queue.entries()) else "quiescent"
         self.trace.ended_by = self.ended_by
         self.trace.end_time = self._queue.now
         if self.scenario.stamp_clocks:
             self.trace.clocks()
         return self.trace
 
-    def _is_live(self, ev) -> bool:
-        handler = ev[0]
-        if handler is _SKIP:
-            return False
-        if handler is _FIRE:
-            _, node, name, gen, epoch = ev
+    def _is_live(self, entry) -> bool:
+        if entry[3] is _FIRE:
+            _, _, _, _, node, name, gen, epoch = entry
             return epoch == self._epoch[node] and self._timers[node].get(name) == gen
-        return True
+        return entry[3] is not CANCELLED
 
-    # -- event handlers: ``handler(event, now)``, True if the event counts towards the bound --
+    # -- event handlers: ``handler(self, entry, now)``, True if the event counts towards the bound --
     def _deliver(self, ev, now) -> bool:
-        _, dst, src, mid, msg, _copy = ev
+        _, _, _, _, dst, src, mid, msg, _copy = ev
         status = self._status[dst]
         if status is not UP:
             if status is CRASHED:
@@ -215,7 +212,7 @@ class Simulation(StepMode):
         return True
 
     def _fire(self, ev, now) -> bool:
-        _, node, name, gen, epoch = ev
+        _, _, _, _, node, name, gen, epoch = ev
         if epoch != self._epoch[node] or self._timers[node].get(name) != gen:
             return False  # cancelled, replaced, or the node crashed since
         if self._status[node] is PAUSED:
@@ -230,7 +227,7 @@ class Simulation(StepMode):
         return True
 
     def _start(self, ev, now) -> bool:
-        node = ev[1]
+        node = ev[4]
         if self._status[node] is PAUSED:  # a node paused before it started starts when resumed
             self._backlog[node].append(ev)
         elif self._status[node] is UP:
@@ -239,7 +236,7 @@ class Simulation(StepMode):
         return True
 
     def _deferred(self, ev, now) -> bool:
-        _, node, effects, epoch = ev
+        _, _, _, _, node, effects, epoch = ev
         if epoch == self._epoch[node]:
             if self._status[node] is PAUSED:
                 self._backlog[node].append(ev)
@@ -248,11 +245,8 @@ class Simulation(StepMode):
         return False
 
     def _fault(self, ev, now) -> bool:
-        self._do_fault(ev[1], ev[2], now)
+        self._do_fault(ev[4], ev[5], now)
         return True
-
-    def _skip(self, ev, now) -> bool:
-        return False
 
     def _busy(self, node, ev, now) -> bool:
         """A slow node handles one event at a time: re-queue ``ev`` until it is free.
@@ -261,7 +255,7 @@ class Simulation(StepMode):
         anything that arrives at the instant the node frees up (FIFO links stay FIFO)."""
         until = self._busy_until.get(node)
         if until is not None and until > now:
-            self._queue.schedule(until, ev, URGENT)
+            self._queue.reschedule(until, ev, URGENT)
             return True
         return False
 
@@ -283,7 +277,7 @@ class Simulation(StepMode):
             delay = self._handler_delay.get(node)
             if delay:
                 self._busy_until[node] = now + delay
-                self._queue.schedule(now + delay, [_DEFERRED, node, effects.copy(), self._epoch[node]], URGENT)
+                self._queue.schedule(now + delay, _DEFERRED, node, effects.copy(), self._epoch[node], priority=URGENT)
                 effects.clear()
                 return
         rows = self.rows
@@ -292,21 +286,21 @@ class Simulation(StepMode):
                 mid = next(self._mids)
                 rows.append((now, "send", node, a, mid, b, None))
                 arrival = self._net.transmit(node, a, now)
-                if arrival.__class__ is float:  # the common case: delivered once
-                    self._push((arrival, NORMAL, self._new_id(), [_DELIVER, a, node, mid, b, 0]))
+                if type(arrival) is float:  # the common case: delivered once
+                    self._push((arrival, NORMAL, next(self._ids), _DELIVER, a, node, mid, b, 0))
                 elif isinstance(arrival, str):
                     rows.append((now, "drop", a, node, mid, b, arrival))
                 else:
                     first, again = arrival if isinstance(arrival, tuple) else (arrival, None)
-                    self._push((first, NORMAL, self._new_id(), [_DELIVER, a, node, mid, b, 0]))
+                    self._push((first, NORMAL, next(self._ids), _DELIVER, a, node, mid, b, 0))
                     if again is not None:
                         rows.append((now, "duplicate", a, node, mid, b, None))
-                        self._push((again, NORMAL, self._new_id(), [_DELIVER, a, node, mid, b, 1]))
+                        self._push((again, NORMAL, next(self._ids), _DELIVER, a, node, mid, b, 1))
             elif kind == SET_TIMER:
                 gen = next(self._timer_gens)
                 self._timers[node][a] = gen
                 rows.append((now, "timer_set", node, None, None, a, now + b))
-                self._push((now + b, NORMAL, self._new_id(), [_FIRE, node, a, gen, self._epoch[node]]))
+                self._push((now + b, NORMAL, next(self._ids), _FIRE, node, a, gen, self._epoch[node]))
             elif kind == CANCEL_TIMER:
                 if self._timers[node].pop(a, None) is not None:
                     rows.append((now, "timer_cancel", node, None, None, a, None))
@@ -328,14 +322,13 @@ class Simulation(StepMode):
         self._busy_until.pop(node, None)
         rows = self.rows
         rows.append((now, "crash", node, None, None, None, None))
-        for ev in waiting:  # messages waiting at a paused node are lost with it
-            if ev[0] is _DELIVER:
-                rows.append((now, "drop", node, ev[2], ev[3], ev[4], "crashed"))
-        # so are those queued behind a slow handler: the only URGENT deliveries in the queue
-        for _at, _prio, _id, ev in sorted(e for e in self._queue.entries()
-                                          if e[1] == URGENT and e[3][0] is _DELIVER and e[3][1] == node):
-            ev[0] = _SKIP
-            rows.append((now, "drop", node, ev[2], ev[3], ev[4], "crashed"))
+        # messages waiting at a paused node are lost with it, and so are those queued behind a slow
+        # handler (the only URGENT deliveries in the queue)
+        queued = sorted(e for e in self._queue.entries() if e[1] == URGENT and e[3] is _DELIVER and e[4] == node)
+        self._queue.cancel(queued)
+        for ev in waiting + queued:
+            if ev[3] is _DELIVER:
+                rows.append((now, "drop", node, ev[5], ev[6], ev[7], "crashed"))
 
     def _on_recover(self, now, node) -> None:
         if self._status[node] is not CRASHED:
@@ -360,7 +353,7 @@ class Simulation(StepMode):
             self.rows.append((now, "resume", node, None, None, None, None))
             waiting, self._backlog[node] = self._backlog[node], []
             for ev in waiting:  # URGENT: ahead of what arrives at this same instant
-                self._queue.schedule(now, ev, URGENT)
+                self._queue.reschedule(now, ev, URGENT)
 
     def _on_slow(self, now, node, delay) -> None:
         if delay:
@@ -392,7 +385,7 @@ class Simulation(StepMode):
 
 # The event handlers as plain functions: queued events hold these, not bound methods (see event_queue).
 _DELIVER, _FIRE, _FAULT = Simulation._deliver, Simulation._fire, Simulation._fault
-_START, _DEFERRED, _SKIP = Simulation._start, Simulation._deferred, Simulation._skip
+_START, _DEFERRED = Simulation._start, Simulation._deferred
 
 
 def _clock_reading(offset: dict, drift: dict, jump: dict, node, now: float) -> float:

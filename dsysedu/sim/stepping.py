@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .event_queue import NORMAL
 from .faults import CUT, HEAL, PARTITION, RESTORE, Fault, expand, validate_faults
 from .node import check_message
 
@@ -72,28 +73,28 @@ class StepMode:
     def pending(self, limit: int | None = None) -> list[PendingEvent]:
         """The events waiting in the queue, earliest first (stale timers left out)."""
         out = []
-        for at, _prio, _eid, ev in sorted(self._queue.entries(), key=lambda e: e[:3]):
-            if not self._is_live(ev):
+        for entry in sorted(self._queue.entries(), key=lambda e: e[:3]):
+            if not self._is_live(entry):
                 continue
-            out.append(self._describe(at, ev))
+            out.append(self._describe(entry))
             if limit is not None and len(out) >= limit:
                 break
         return out
 
-    def _describe(self, at, ev) -> PendingEvent:
-        handler, kernel = ev[0], type(self)
+    def _describe(self, entry) -> PendingEvent:
+        at, handler, fields, kernel = entry[0], entry[3], entry[4:], type(self)
         if handler is kernel._deliver:
-            _, dst, src, mid, msg, copy_no = ev
+            dst, src, mid, msg, copy_no = fields
             return PendingEvent(f"deliver:{mid}" + (":dup" if copy_no else ""), at, "deliver", dst, src, msg)
         if handler is kernel._fire:
-            _, node, name, gen, _epoch = ev
+            node, name, gen, _epoch = fields
             return PendingEvent(f"timer:{node}:{name}:{gen}", at, "timer", node, None, name)
         if handler is kernel._fault:
-            _, kind, args, event_id = ev
+            kind, args, event_id = fields
             return PendingEvent(event_id, at, "fault", args[0] if args and kind != PARTITION else None, None, kind)
         if handler is kernel._start:
-            return PendingEvent(f"start:{ev[1]}", at, "start", ev[1])
-        return PendingEvent(f"effects:{ev[1]}:{at:.9g}", at, "effects", ev[1])
+            return PendingEvent(f"start:{fields[0]}", at, "start", fields[0])
+        return PendingEvent(f"effects:{fields[0]}:{at:.9g}", at, "effects", fields[0])
 
     def step(self) -> list[tuple]:
         """Handle the next live event; return the trace rows it added."""
@@ -116,19 +117,17 @@ class StepMode:
         A message delivered this way arrives earlier than its latency said: the learner
         chooses the order. Returns the trace rows it added.
         """
-        ev = self._find_pending(event_id)
+        entry = self._find_pending(event_id)
         self._manual.append(("take", event_id, self._queue.pops, self.now))
-        taken = list(ev)      # handled now; the queued entry becomes a no-op
-        ev[0] = type(self)._skip
+        self._queue.cancel([entry])
         start = len(self.rows)
-        self._queue.dispatch(taken, self)
+        self._queue.dispatch(entry, self)
         return self.rows[start:]
 
     def _find_pending(self, event_id: str):
         for entry in self._queue.entries():
-            ev = entry[3]
-            if self._is_live(ev) and self._describe(entry[0], ev).id == event_id:
-                return ev
+            if self._is_live(entry) and self._describe(entry).id == event_id:
+                return entry
         ids = [e.id for e in self.pending(limit=20)]
         raise ValueError(f"no pending event {event_id!r}; pending: {ids}")
 
@@ -137,12 +136,12 @@ class StepMode:
 
         Only deliveries can be dropped; returns the trace rows added.
         """
-        ev = self._find_pending(event_id)
-        if ev[0] is not type(self)._deliver:
+        entry = self._find_pending(event_id)
+        if entry[3] is not type(self)._deliver:
             raise ValueError(f"only messages can be dropped; {event_id!r} is not a delivery")
         self._manual.append(("drop", event_id, self._queue.pops, self.now))
-        ev[0] = type(self)._skip
-        _, dst, src, mid, msg, _copy = ev
+        self._queue.cancel([entry])
+        dst, src, mid, msg, _copy = entry[4:]
         self.rows.append((self.now, "drop", dst, src, mid, msg, "manual"))
         return self.rows[-1:]
 
@@ -153,7 +152,7 @@ class StepMode:
         check_message(msg)
         self._manual.append(("inject", (node, msg), self._queue.pops, self.now))
         start = len(self.rows)
-        self._queue.dispatch([type(self)._deliver, node, None, next(self._mids), msg, 0], self)
+        self._queue.dispatch((self.now, NORMAL, None, type(self)._deliver, node, None, next(self._mids), msg, 0), self)
         return self.rows[start:]
 
     def apply(self, fault: Fault) -> list[tuple]:
