@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Callable, Hashable
 
 from .validate import number, probability
@@ -30,6 +29,12 @@ class Latency:
     """
 
     time_dependent = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.time_dependent and "arrival" not in vars(cls):
+            # a time-dependent subclass of Constant or Uniform draws through sample_at, not their shortcut
+            cls.arrival = Latency.arrival
 
     def sample(self, rnd) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -75,7 +80,7 @@ class Uniform(Latency):
             raise ValueError(f"Uniform.high must be >= Uniform.low, got low={self.low!r}, high={self.high!r}")
 
     def sample(self, rnd) -> float:
-        return self.arrival(rnd, 0.0)
+        return Uniform.arrival(self, rnd, 0.0)  # the draw is written once, below (not self.arrival: subclasses)
 
     def arrival(self, rnd, now: float) -> float:
         # ``(now + low) + span * u``, in this order: the rounding every recorded run was made with
@@ -173,12 +178,10 @@ class LinkModel:
 class _Link:
     """One directed link of a run: its model, read once, and the last arrival time (for FIFO)."""
 
-    __slots__ = ("latency", "arrival", "loss", "duplicate", "fifo", "last")
+    __slots__ = ("latency", "loss", "duplicate", "fifo", "last")
 
     def __init__(self, model: LinkModel):
-        latency = self.latency = model.latency
-        # a time-dependent subclass of Constant or Uniform must draw through sample_at, not their shortcut
-        self.arrival = partial(Latency.arrival, latency) if latency.time_dependent else latency.arrival
+        self.latency = model.latency
         self.loss = model.loss
         self.duplicate = model.duplicate
         self.fifo = not model.reorder
@@ -261,7 +264,7 @@ class Network:
         rnd = self.rnd
         if link.loss and rnd.random() < link.loss:
             return "loss"
-        arrival = link.arrival(rnd, now)
+        arrival = link.latency.arrival(rnd, now)
         if link.fifo:
             if arrival < link.last:
                 arrival = link.last
