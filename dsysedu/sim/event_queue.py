@@ -21,13 +21,16 @@ This class is the only code that touches SimPy's private attributes (``_queue``,
 """
 from __future__ import annotations
 
+import gc
 from functools import partial
 from heapq import heappop, heappush
 
 import simpy
 from simpy.core import NORMAL, URGENT
 
-__all__ = ["EventQueue", "NORMAL", "URGENT", "CANCELLED"]
+__all__ = ["EventQueue", "NORMAL", "URGENT", "CANCELLED", "LARGE_RUN"]
+
+LARGE_RUN = 50_000  # events in one run_until call from which what the run keeps is treated as long-lived
 
 
 def CANCELLED(owner, entry, now) -> bool:
@@ -108,9 +111,19 @@ class EventQueue:
         """Dispatch every event due at or before ``t`` to ``owner``; True if stopped by the event bound ``limit``.
 
         When every due event ran, the clock moves to ``t``.
+
+        Python's cyclic garbage collector is held off while the loop runs. A run grows its
+        trace by millions of small tuples, which the collector would scan again and again (it
+        was 2/3 of the run time), and handlers make no reference cycles worth collecting
+        mid-run. After a large run (``LARGE_RUN`` events or more), what it made and keeps is
+        long-lived: it goes to the oldest generation at once (``gc.freeze`` + ``gc.unfreeze``
+        does that without a scan) rather than being scanned by the next young collections,
+        a fifth of the run's time. A small run leaves the collector's generations as they are.
         """
         heap, env = self._heap, self.env
         handled, pops, now = self.handled, self.pops, env._now
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
         try:
             while heap and heap[0][0] <= t:
                 if handled >= limit:
@@ -121,6 +134,11 @@ class EventQueue:
                 if entry[3](owner, entry, now):  # handlers are given the time; the clock is set on the way out
                     handled += 1
         finally:
+            if gc_was_enabled:
+                if pops - self.pops >= LARGE_RUN:
+                    gc.freeze()
+                    gc.unfreeze()
+                gc.enable()
             self.handled, self.pops, env._now = handled, pops, now
         if t > now:
             env._now = t

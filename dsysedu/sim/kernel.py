@@ -31,7 +31,6 @@ _deferred   node, effects, node epoch (a slow node's handler finishing)
 from __future__ import annotations
 
 import copy
-import gc
 from functools import partial
 from itertools import count
 
@@ -47,7 +46,6 @@ from .trace import Trace
 __all__ = ["Simulation", "run"]
 
 UP, CRASHED, PAUSED = "up", "crashed", "paused"
-_LARGE_RUN = 100_000  # trace rows made by one run_until call, from which the GC is told they are long-lived
 
 
 class Simulation(StepMode):
@@ -146,25 +144,8 @@ class Simulation(StepMode):
     # -- running --------------------------------------------------------------
     def run_until(self, t: float) -> Trace:
         """Handle every event up to and including time ``t`` (within the event bound)."""
-        # The trace grows by millions of small tuples; Python's cyclic GC would rescan them
-        # again and again (it was 2/3 of the run time). Runs make no reference cycles worth
-        # collecting mid-run, so the collector waits until the loop ends.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        start = len(self.rows)
-        try:
-            if self._queue.run_until(t, self.scenario.max_events, self):
-                self.ended_by = "max_events"
-        finally:
-            if gc_was_enabled:
-                if len(self.rows) - start >= _LARGE_RUN:
-                    # What a large run made and keeps (its trace) is long-lived: move it to the oldest
-                    # generation at once (freeze + unfreeze does so without a scan) rather than let the
-                    # next young collections scan it all, a fifth of the run's time. A finished
-                    # Simulation holds no reference cycle, so it is freed as soon as it is dropped.
-                    gc.freeze()
-                    gc.unfreeze()
-                gc.enable()
+        if self._queue.run_until(t, self.scenario.max_events, self):
+            self.ended_by = "max_events"
         self.trace.end_time = self._queue.now
         return self.trace
 

@@ -279,3 +279,16 @@ def test_the_collector_is_left_as_it_was(enabled):
         assert len(trace) >= 100_000 and gc.isenabled() is enabled
     finally:
         (gc.enable if was_enabled else gc.disable)()
+
+
+def test_a_large_runs_trace_goes_straight_to_the_oldest_generation():
+    """After a large run the collector treats the trace as long-lived instead of scanning it again."""
+    sc = Scenario(PingPong, nodes=2, link=LinkModel(latency=0.001), until=1e9, max_events=60_000)
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        trace = run(sc)
+        assert any(o is trace.rows for o in gc.get_objects(generation=2))
+    finally:
+        if not was_enabled:
+            gc.disable()

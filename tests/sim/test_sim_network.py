@@ -267,6 +267,21 @@ def test_a_time_dependent_latency_gets_the_send_time():
     assert net.transmit(0, 1, 0.5) == 1.0 and net.transmit(0, 1, 2.0) == 2.01
 
 
+class _SlowerEarly(Uniform):
+    """Twice the uniform delay for messages sent before t = 1: a time-dependent subclass that draws
+    through its own ``sample``."""
+    time_dependent = True
+
+    def sample_at(self, rnd, now):
+        return self.sample(rnd) * (2.0 if now < 1.0 else 1.0)
+
+
+def test_a_time_dependent_uniform_may_draw_from_its_own_sample():
+    net = net_of(LinkModel(latency=_SlowerEarly(0.1, 0.2), reorder=True))
+    early, late = net.transmit(0, 1, 0.0), net.transmit(0, 1, 2.0)
+    assert 0.2 <= early <= 0.4 and 2.1 <= late <= 2.2
+
+
 @pytest.mark.parametrize("dist", [Constant(0.02), Uniform(0.01, 0.03), Exponential(0.01, 0.005),
                                   LogNormal(0.02, 0.5)])
 def test_arrival_is_the_send_time_plus_a_sample(dist):
