@@ -77,17 +77,13 @@ class Simulation(StepMode):
         graph = scenario._graph
         self._net = Network(scenario.link_of, stream(self.seed, "network"), ids)
         self.neighbors = {n: tuple(sorted(graph.neighbors(n), key=sort_key)) for n in ids}
-        self.nodes: dict = {}
-        self._ctx: dict = {}
-        for n in ids:
-            self.nodes[n] = self._make_node(n)
+        self.nodes: dict = {n: self._make_node(n) for n in ids}
         self._offset = {n: scenario.offset_of(n) for n in ids}
         self._drift = {n: scenario.drift_of(n) for n in ids}
         self._jump = {n: 0.0 for n in ids}
         clock = partial(_clock_reading, self._offset, self._drift, self._jump)  # not a bound method: no cycle
-        for n in ids:
-            self._ctx[n] = Context(n, self.neighbors[n], make_rng=partial(stream, self.seed, f"node:{n}"),
-                                   clock=clock, known=self.neighbors[n] + (n,))
+        self._ctx = {n: Context(n, self.neighbors[n], make_rng=partial(stream, self.seed, f"node:{n}"), clock=clock,
+                                known=self.neighbors[n] + (n,)) for n in ids}
         self._status = {n: UP for n in ids}
         self._epoch = {n: 0 for n in ids}
         self._timers: dict = {n: {} for n in ids}   # node -> {timer name: generation}
@@ -95,6 +91,7 @@ class Simulation(StepMode):
         self._backlog: dict = {n: [] for n in ids}  # events a paused node will handle when resumed
         self._handler_delay: dict = {}              # slow nodes: node -> seconds per handler
         self._busy_until: dict = {}
+        self._calm = True                           # no fault in force: see _do_fault
         self._mids = count()
         self._manual: list = []                     # step mode's log: (op, arg, queue pops, time)
         self.rows: list = []
@@ -170,19 +167,7 @@ class Simulation(StepMode):
     # -- event handlers: ``handler(self, entry, now)``, True if the event counts towards the bound --
     def _deliver(self, ev, now) -> bool:
         _, _, _, _, dst, src, mid, msg, _copy = ev
-        status = self._status[dst]
-        if status is not UP:
-            if status is CRASHED:
-                self.rows.append((now, "drop", dst, src, mid, msg, "crashed"))
-            elif not self._busy(dst, ev, now):  # paused: behind a slow handler's queue, or in the backlog
-                self._backlog[dst].append(ev)
-            return True
-        if self._net.blocked and src is not None:
-            reason = self._net.block_reason(src, dst)
-            if reason:
-                self.rows.append((now, "drop", dst, src, mid, msg, reason))
-                return True
-        if self._busy_until and self._busy(dst, ev, now):
+        if not self._calm and self._held(ev, now):
             return True
         self.rows.append((now, "deliver", dst, src, mid, msg, None))
         ctx = self._ctx[dst]
@@ -191,6 +176,22 @@ class Simulation(StepMode):
         if ctx.effects:
             self._apply(dst, ctx.effects, now)
         return True
+
+    def _held(self, ev, now) -> bool:
+        """Whether a fault in force stops a delivery now: lost (crashed node, cut or partitioned link) or queued."""
+        _, _, _, _, dst, src, mid, msg, _copy = ev
+        status = self._status[dst]
+        if status is not UP:
+            if status is CRASHED:
+                self.rows.append((now, "drop", dst, src, mid, msg, "crashed"))
+            elif not self._busy(dst, ev, now):  # paused: behind a slow handler's queue, or in the backlog
+                self._backlog[dst].append(ev)
+            return True
+        reason = self._net.blocked and src is not None and self._net.block_reason(src, dst)
+        if reason:
+            self.rows.append((now, "drop", dst, src, mid, msg, reason))
+            return True
+        return bool(self._busy_until) and self._busy(dst, ev, now)
 
     def _fire(self, ev, now) -> bool:
         _, _, _, _, node, name, gen, epoch = ev
@@ -258,6 +259,7 @@ class Simulation(StepMode):
             delay = self._handler_delay.get(node)
             if delay:
                 self._busy_until[node] = now + delay
+                self._calm = False
                 self._queue.schedule(now + delay, _DEFERRED, node, effects.copy(), self._epoch[node], priority=URGENT)
                 effects.clear()
                 return
@@ -292,6 +294,9 @@ class Simulation(StepMode):
     # -- faults: one method per kind of faults.FAULT_KINDS ----------------------
     def _do_fault(self, kind: str, args: tuple, now: float) -> None:
         getattr(self, "_on_" + kind)(now, *args)
+        # deliveries skip the fault checks while no fault is in force (and no slow handler ever ran)
+        self._calm = not self._net.blocked and not self._busy_until and all(
+            s is UP for s in self._status.values())
 
     def _on_crash(self, now, node) -> None:
         if self._status[node] is CRASHED:

@@ -123,3 +123,17 @@ def test_cut_and_restore_go_to_the_network():
     assert sim._net.block_reason(0, 1) == "cut" and sim._net.block_reason(1, 0) is None
     assert fault(sim, "restore", 0, 1) == [("restore", 0, 1, None, None, None)]
     assert not sim._net.blocked
+
+
+def test_deliveries_check_for_faults_only_while_one_is_in_force():
+    sim = fresh()
+    assert sim._calm
+    for on, off in ((("partition", ((0, 1), (2,))), ("heal",)), (("cut", 0, 1), ("restore", 0, 1)),
+                    (("pause", 1), ("resume", 1)), (("crash", 2), ("recover", 2))):
+        fault(sim, *on)
+        assert not sim._calm, on
+        fault(sim, *off)
+        assert sim._calm, off
+    fault(sim, "slow", 0, 0.1)
+    sim.run_until(0.45)                # node 0's next tick is handled slowly: its effects wait
+    assert not sim._calm
