@@ -167,7 +167,7 @@ class Simulation(StepMode):
     # -- event handlers: ``handler(self, entry, now)``, True if the event counts towards the bound --
     def _deliver(self, ev, now) -> bool:
         _, _, _, _, dst, src, mid, msg, _copy = ev
-        if not self._calm and self._held(ev, now):
+        if not self._calm and self._held(dst, ev, now):
             return True
         self.rows.append((now, "deliver", dst, src, mid, msg, None))
         ctx = self._ctx[dst]
@@ -177,36 +177,35 @@ class Simulation(StepMode):
             self._apply(dst, ctx.effects, now)
         return True
 
-    def _held(self, ev, now) -> bool:
-        """Whether a fault in force stops a delivery now: lost (crashed node, cut or partitioned link) or queued."""
-        _, _, _, _, dst, src, mid, msg, _copy = ev
-        status = self._status[dst]
-        if status is not UP:
-            if status is CRASHED:
-                self.rows.append((now, "drop", dst, src, mid, msg, "crashed"))
-            elif not self._busy(dst, ev, now):  # paused: behind a slow handler's queue, or in the backlog
-                self._backlog[dst].append(ev)
-            return True
-        reason = self._net.blocked and src is not None and self._net.block_reason(src, dst)
-        if reason:
-            self.rows.append((now, "drop", dst, src, mid, msg, reason))
-            return True
-        return bool(self._busy_until) and self._busy(dst, ev, now)
-
     def _fire(self, ev, now) -> bool:
         _, _, _, _, node, name, gen, epoch = ev
         if epoch != self._epoch[node] or self._timers[node].get(name) != gen:
             return False  # cancelled, replaced, or the node crashed since
-        if self._status[node] is PAUSED:
-            if not self._busy(node, ev, now):  # behind a slow handler's queue, or in the backlog
-                self._backlog[node].append(ev)
-            return True
-        if self._busy_until and self._busy(node, ev, now):
+        if not self._calm and self._held(node, ev, now):
             return True
         del self._timers[node][name]
         self.rows.append((now, "timer_fire", node, None, None, name, None))
         self._run_handler(node, self.nodes[node].on_timer, now, name)
         return True
+
+    def _held(self, node, ev, now) -> bool:
+        """Whether a fault in force stops a delivery or a timer at ``node`` now: a message lost (crashed
+        node, cut or partitioned link), or the event queued (paused node, slow handler still busy)."""
+        status = self._status[node]
+        if status is not UP:
+            if status is CRASHED:  # only messages: a crashed node's timers are stale
+                self.rows.append((now, "drop", node) + ev[5:8] + ("crashed",))
+            elif not self._busy(node, ev, now):  # paused: behind a slow handler's queue, or in the backlog
+                self._backlog[node].append(ev)
+            return True
+        if ev[3] is _DELIVER and self._net.blocked and ev[5] is not None:  # a message from a node (not an input)
+            reason = self._net.block_reason(ev[5], node)
+        else:
+            reason = None
+        if reason:
+            self.rows.append((now, "drop", node) + ev[5:8] + (reason,))
+            return True
+        return bool(self._busy_until) and self._busy(node, ev, now)
 
     def _start(self, ev, now) -> bool:
         node = ev[4]
