@@ -1,10 +1,11 @@
 """The simulator: Scenario -> Simulation -> Trace."""
 from .faults import (ClockJump, Crash, CutLink, Fault, Heal, Nemesis, Partition, Pause, Recover, RestoreLink,
                      Resume, Slow)
-from .kernel import PendingEvent, Simulation, run
+from .kernel import Simulation, run
 from .network import Constant, Exponential, LinkModel, LogNormal, Uniform
 from .node import Context, Node
 from .scenario import Input, Scenario
+from .stepping import PendingEvent
 from .streams import normalize_seed
 from .trace import Trace, TraceEvent
 

@@ -6,8 +6,8 @@ take an optional ``until``: ``Crash(2, at=1.5, until=4.0)`` crashes node 2 at
 random schedule of such faults, from the run's ``"faults"`` stream.
 
 The primitive actions the simulator applies are the ``kind`` strings of
-:func:`expand`: ``crash``, ``recover``, ``partition``, ``heal``, ``cut``,
-``restore``, ``slow``, ``pause``, ``resume``, ``clock_jump``.
+:func:`expand`, named once here (:data:`FAULT_KINDS`): the kernel applies each
+kind with one method, and the trace and the views read the same names.
 """
 from __future__ import annotations
 
@@ -17,7 +17,16 @@ from typing import Hashable
 from .validate import number
 
 __all__ = ["Fault", "Crash", "Recover", "Partition", "Heal", "CutLink", "RestoreLink", "Slow",
-           "Pause", "Resume", "ClockJump", "Nemesis", "expand", "validate_faults"]
+           "Pause", "Resume", "ClockJump", "Nemesis", "expand", "validate_faults", "FAULT_KINDS",
+           "CRASH", "RECOVER", "PAUSE", "RESUME", "SLOW", "CLOCK_JUMP", "PARTITION", "HEAL", "CUT", "RESTORE"]
+
+# The primitive fault actions: each is also the ``kind`` of the trace row that records it.
+CRASH, RECOVER = "crash", "recover"
+PAUSE, RESUME = "pause", "resume"
+SLOW, CLOCK_JUMP = "slow", "clock_jump"
+PARTITION, HEAL = "partition", "heal"
+CUT, RESTORE = "cut", "restore"
+FAULT_KINDS = (CRASH, RECOVER, PAUSE, RESUME, SLOW, CLOCK_JUMP, PARTITION, HEAL, CUT, RESTORE)
 
 
 class Fault:
@@ -50,9 +59,9 @@ class Crash(Fault):
         _times("Crash", self.at, self.until)
 
     def actions(self):
-        acts = [(self.at, "crash", (self.node,))]
+        acts = [(self.at, CRASH, (self.node,))]
         if self.until is not None:
-            acts.append((self.until, "recover", (self.node,)))
+            acts.append((self.until, RECOVER, (self.node,)))
         return acts
 
     def nodes(self):
@@ -69,7 +78,7 @@ class Recover(Fault):
         _times("Recover", self.at, None)
 
     def actions(self):
-        return [(self.at, "recover", (self.node,))]
+        return [(self.at, RECOVER, (self.node,))]
 
     def nodes(self):
         return (self.node,)
@@ -104,9 +113,9 @@ class Partition(Fault):
         object.__setattr__(self, "groups", tuple(groups))
 
     def actions(self):
-        acts = [(self.at, "partition", (self.groups,))]
+        acts = [(self.at, PARTITION, (self.groups,))]
         if self.until is not None:
-            acts.append((self.until, "heal", ()))
+            acts.append((self.until, HEAL, ()))
         return acts
 
     def nodes(self):
@@ -122,7 +131,7 @@ class Heal(Fault):
         _times("Heal", self.at, None)
 
     def actions(self):
-        return [(self.at, "heal", ())]
+        return [(self.at, HEAL, ())]
 
 
 @dataclass(frozen=True)
@@ -139,9 +148,9 @@ class CutLink(Fault):
             raise ValueError(f"CutLink needs two different nodes, got src=dst={self.src!r}")
 
     def actions(self):
-        acts = [(self.at, "cut", (self.src, self.dst))]
+        acts = [(self.at, CUT, (self.src, self.dst))]
         if self.until is not None:
-            acts.append((self.until, "restore", (self.src, self.dst)))
+            acts.append((self.until, RESTORE, (self.src, self.dst)))
         return acts
 
     def nodes(self):
@@ -159,7 +168,7 @@ class RestoreLink(Fault):
         _times("RestoreLink", self.at, None)
 
     def actions(self):
-        return [(self.at, "restore", (self.src, self.dst))]
+        return [(self.at, RESTORE, (self.src, self.dst))]
 
     def nodes(self):
         return (self.src, self.dst)
@@ -178,9 +187,9 @@ class Slow(Fault):
         number("Slow.delay", self.delay, low=0.0)
 
     def actions(self):
-        acts = [(self.at, "slow", (self.node, float(self.delay)))]
+        acts = [(self.at, SLOW, (self.node, float(self.delay)))]
         if self.until is not None:
-            acts.append((self.until, "slow", (self.node, 0.0)))
+            acts.append((self.until, SLOW, (self.node, 0.0)))
         return acts
 
     def nodes(self):
@@ -198,9 +207,9 @@ class Pause(Fault):
         _times("Pause", self.at, self.until)
 
     def actions(self):
-        acts = [(self.at, "pause", (self.node,))]
+        acts = [(self.at, PAUSE, (self.node,))]
         if self.until is not None:
-            acts.append((self.until, "resume", (self.node,)))
+            acts.append((self.until, RESUME, (self.node,)))
         return acts
 
     def nodes(self):
@@ -217,7 +226,7 @@ class Resume(Fault):
         _times("Resume", self.at, None)
 
     def actions(self):
-        return [(self.at, "resume", (self.node,))]
+        return [(self.at, RESUME, (self.node,))]
 
     def nodes(self):
         return (self.node,)
@@ -235,7 +244,7 @@ class ClockJump(Fault):
         number("ClockJump.delta", self.delta)
 
     def actions(self):
-        return [(self.at, "clock_jump", (self.node, float(self.delta)))]
+        return [(self.at, CLOCK_JUMP, (self.node, float(self.delta)))]
 
     def nodes(self):
         return (self.node,)

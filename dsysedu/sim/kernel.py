@@ -1,110 +1,54 @@
-"""The simulation kernel: runs a Scenario on SimPy and records a Trace.
+"""The simulation kernel: runs a Scenario and records a Trace.
 
-SimPy's :class:`simpy.Environment` keeps the clock and the event heap, keyed
-``(time, priority, insertion id)``, so events at the same time run in the
-order they were scheduled and a run is deterministic. Faults are scheduled
-with SimPy's URGENT priority: a crash at t=2 happens before a message that
-arrives at t=2. Work a node had to defer (a slow handler's effects, events
-queued behind it, a paused node's backlog) is URGENT too, so it keeps its
-place ahead of fresh arrivals at the same instant and FIFO links stay FIFO.
+The clock and the event heap are SimPy's (:mod:`dsysedu.sim.event_queue`), keyed
+``(time, priority, insertion id)``, so events at the same time run in the order they
+were scheduled and a run is deterministic. Faults are scheduled with URGENT priority:
+a crash at t=2 happens before a message that arrives at t=2. Work a node had to defer
+(a slow handler's effects, events queued behind it, a paused node's backlog) is URGENT
+too, so it keeps its place ahead of fresh arrivals at the same instant and FIFO links
+stay FIFO.
 
-Handlers run through a :class:`~dsysedu.sim.node.Context` that records their
-effects; the kernel applies the effects (sends, timers, observations), which is
-where the network model, faults and the trace come in. The same handlers can
-therefore run under the model checker, which applies effects its own way.
+Handlers run through a :class:`~dsysedu.sim.node.Context` that records their effects;
+the kernel applies the effects (sends, timers, observations) in one place,
+:meth:`Simulation._apply`. Where a message goes is the :class:`~dsysedu.sim.network.Network`'s
+decision; each fault kind of :data:`~dsysedu.sim.faults.FAULT_KINDS` is one ``_on_<kind>``
+method here; step mode and fork are :mod:`dsysedu.sim.stepping`. The same handlers can
+run under the model checker, which applies effects its own way.
+
+Queue entries are tuples ``(time, priority, id, handler, *fields)`` (see
+:mod:`~dsysedu.sim.event_queue`):
+
+==========  =====================================
+handler     fields
+==========  =====================================
+_deliver    dst, src, msg id, message, copy (0, or 1 for a duplicate)
+_fire       node, timer name, timer generation, node epoch
+_fault      fault kind, its arguments, step-mode id
+_start      node
+_deferred   node, effects, node epoch (a slow node's handler finishing)
+==========  =====================================
 """
 from __future__ import annotations
 
 import copy
-import gc
-from dataclasses import dataclass
 from functools import partial
-from heapq import heappop, heappush
-from typing import Any, Hashable, NamedTuple
+from itertools import count
 
-import simpy
-from simpy.core import NORMAL, URGENT
-
-from .faults import Fault, expand
-from .network import Constant, Uniform
+from .event_queue import CANCELLED, NORMAL, URGENT, EventQueue
+from .faults import expand
+from .network import Network
 from .node import CANCEL_TIMER, OBSERVE, SEND, SET_TIMER, Context
 from .scenario import Scenario, sort_key
+from .stepping import StepMode, fault_event_id
 from .streams import normalize_seed, stream
 from .trace import Trace
 
-__all__ = ["Simulation", "run", "PendingEvent"]
+__all__ = ["Simulation", "run"]
 
-# payload kinds
-_DELIVER, _TIMER, _FAULT, _EFFECTS, _START, _SKIP = range(6)
 UP, CRASHED, PAUSED = "up", "crashed", "paused"
 
 
-class _Ev:
-    """A triggered SimPy event that carries a payload: the smallest object ``Environment.step``
-    accepts (it reads ``callbacks`` and ``_ok``). Cheaper than ``simpy.Event`` + attribute sets,
-    and it shares one callbacks tuple (SimPy replaces the attribute, never mutates it)."""
-
-    __slots__ = ("_value", "callbacks")
-    _ok = True
-
-    def __init__(self, value, callbacks):
-        self._value = value
-        self.callbacks = callbacks
-
-
-class PendingEvent(NamedTuple):
-    """An event waiting in the queue, as step mode shows it."""
-    id: str
-    time: float
-    kind: str          # "deliver", "timer", "fault", "start", "effects"
-    node: Any
-    src: Any = None
-    detail: Any = None  # the message, the timer name, or the fault action
-
-    def label(self) -> str:
-        if self.kind == "deliver":
-            who = "outside" if self.src is None else f"{self.src}"
-            return f"t={self.time:.3f} deliver {_short(self.detail)} {who}→{self.node}"
-        if self.kind == "timer":
-            return f"t={self.time:.3f} timer {self.detail!r} at {self.node}"
-        return f"t={self.time:.3f} {self.kind} {self.detail if self.detail is not None else ''} {self.node if self.node is not None else ''}".strip()
-
-
-def _short(msg) -> str:
-    text = repr(msg)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-@dataclass(frozen=True)
-class _Action(Fault):
-    """One primitive fault action at a time (used to replay a schedule when forking)."""
-    at: float
-    kind: str
-    args: tuple
-
-    def actions(self):
-        return [(self.at, self.kind, self.args)]
-
-    def nodes(self):
-        if self.kind == "partition":
-            return tuple(n for g in self.args[0] for n in g)
-        if self.kind in ("heal",):
-            return ()
-        return tuple(self.args[:2]) if self.kind in ("cut", "restore") else (self.args[0],)
-
-
-class _SentNow:
-    """A time-dependent latency bound to the simulation clock: ``sample`` passes the send time."""
-    __slots__ = ("latency", "env")
-
-    def __init__(self, latency, env):
-        self.latency, self.env = latency, env
-
-    def sample(self, rnd) -> float:
-        return self.latency.sample_at(rnd, self.env.now)
-
-
-class Simulation:
+class Simulation(StepMode):
     """A run of a Scenario that can be advanced, stepped, poked and forked.
 
     Parameters
@@ -127,41 +71,29 @@ class Simulation:
             raise TypeError(f"scenario must be a Scenario, got {scenario!r}")
         self.scenario = scenario
         self.seed = normalize_seed(scenario.seed if seed is None else seed)
-        self.env = env = simpy.Environment()
-        self._queue = env._queue  # SimPy's heap: (time, priority, eid, event)
-        self._eid = env._eid
-        self._callbacks = (self._dispatch,)
-        self._deliver_callbacks = (self._on_deliver,)  # the hot paths skip the general dispatch
-        self._timer_callbacks = (self._on_timer,)
+        self._queue = queue = EventQueue()
+        self._push, self._ids = queue.push, queue.ids
         ids = scenario.node_ids
         graph = scenario._graph
-        self._net = stream(self.seed, "network")
+        self._net = Network(scenario.link_of, stream(self.seed, "network"), ids)
         self.neighbors = {n: tuple(sorted(graph.neighbors(n), key=sort_key)) for n in ids}
-        self.nodes: dict = {}
-        self._ctx: dict = {}
-        for n in ids:
-            self.nodes[n] = self._make_node(n)
-            self._ctx[n] = Context(n, self.neighbors[n], make_rng=partial(stream, self.seed, f"node:{n}"),
-                                   clock=self._clock_of, known=self.neighbors[n] + (n,))
+        self.nodes: dict = {n: self._make_node(n) for n in ids}
         self._offset = {n: scenario.offset_of(n) for n in ids}
         self._drift = {n: scenario.drift_of(n) for n in ids}
         self._jump = {n: 0.0 for n in ids}
+        clock = partial(_clock_reading, self._offset, self._drift, self._jump)  # not a bound method: no cycle
+        self._ctx = {n: Context(n, self.neighbors[n], make_rng=partial(stream, self.seed, f"node:{n}"), clock=clock,
+                                known=self.neighbors[n] + (n,)) for n in ids}
         self._status = {n: UP for n in ids}
         self._epoch = {n: 0 for n in ids}
-        self._timers: dict = {n: {} for n in ids}
-        self._timer_gen = 0
-        self._backlog: dict = {n: [] for n in ids}
-        self._slow: dict = {}
+        self._timers: dict = {n: {} for n in ids}   # node -> {timer name: generation}
+        self._timer_gens = count(1)
+        self._backlog: dict = {n: [] for n in ids}  # events a paused node will handle when resumed
+        self._handler_delay: dict = {}              # slow nodes: node -> seconds per handler
         self._busy_until: dict = {}
-        self._groups: dict | None = None
-        self._cut: set = set()
-        self._blocked = False
-        self._links: dict = {}
-        self._last_arrival: dict = {}
-        self._next_mid = 0
-        self.handled = 0      # events dispatched (bounded by scenario.max_events)
-        self._pops = 0        # queue entries taken, for replaying manual steps
-        self._manual: list = []
+        self._calm = True                           # no fault in force: see _do_fault
+        self._mids = count()
+        self._manual: list = []                     # step mode's log: (op, arg, queue pops, time)
         self.rows: list = []
         self.ended_by = "stopped"
         faults = list(scenario.faults)
@@ -172,12 +104,11 @@ class Simulation:
                            meta={"stamp_clocks": scenario.stamp_clocks, "name": scenario.name,
                                  "until": scenario.until, "faults": self.faults})
         for at, _i, kind, args in expand(self.faults):
-            self._schedule(at, (_FAULT, kind, args, f"fault:{kind}:{args!r}@{at:.9g}"), URGENT)
+            self._schedule_fault(at, kind, args)
         for inp in scenario.inputs:
-            mid = self._new_mid()
-            self._schedule(inp.at, (_DELIVER, inp.node, None, mid, inp.msg, 0))
+            queue.schedule(inp.at, _DELIVER, inp.node, None, next(self._mids), inp.msg, 0)
         for n in ids:
-            self._schedule(0.0, (_START, n))
+            queue.schedule(0.0, _START, n)
 
     # -- construction ---------------------------------------------------------
     def _make_node(self, n):
@@ -188,49 +119,31 @@ class Simulation:
         except TypeError as exc:
             raise TypeError(f"could not build {cls.__name__} for node {n!r} with params {params!r}: {exc}") from exc
 
-    def _new_mid(self) -> int:
-        mid = self._next_mid
-        self._next_mid = mid + 1
-        return mid
-
-    def _schedule(self, at: float, payload, priority=NORMAL) -> None:
-        heappush(self._queue, (at, priority, next(self._eid), _Ev(payload, self._callbacks)))
+    def _schedule_fault(self, at: float, kind: str, args: tuple) -> None:
+        self._queue.schedule(at, _FAULT, kind, args, fault_event_id(kind, args, at), priority=URGENT)
 
     def _clock_of(self, node, now: float) -> float:
-        return self._offset[node] + (1.0 + self._drift[node]) * now + self._jump[node]
+        return _clock_reading(self._offset, self._drift, self._jump, node, now)
 
     @property
     def now(self) -> float:
-        return self.env.now
+        return self._queue.now
+
+    @property
+    def handled(self) -> int:
+        """Events handled so far (bounded by ``scenario.max_events``)."""
+        return self._queue.handled
+
+    def status(self, node) -> str:
+        """``"up"``, ``"crashed"`` or ``"paused"``."""
+        return self._status[node]
 
     # -- running --------------------------------------------------------------
     def run_until(self, t: float) -> Trace:
         """Handle every event up to and including time ``t`` (within the event bound)."""
-        queue = self._queue
-        env = self.env
-        limit = self.scenario.max_events
-        # The trace grows by millions of small tuples; Python's cyclic GC would rescan them
-        # again and again (it was 2/3 of the run time). Runs make no reference cycles worth
-        # collecting mid-run, so the collector waits until the loop ends.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            while queue and queue[0][0] <= t:
-                if self.handled >= limit:
-                    self.ended_by = "max_events"
-                    break
-                self._pops += 1
-                # SimPy's Environment.step, inlined: only our own _Ev events (always ok) are queued
-                env._now, _, _, ev = heappop(queue)
-                for callback in ev.callbacks:
-                    callback(ev)
-            else:
-                if t > env._now:
-                    env._now = t
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-        self.trace.end_time = self.env._now
+        if self._queue.run_until(t, self.scenario.max_events, self):
+            self.ended_by = "max_events"
+        self.trace.end_time = self._queue.now
         return self.trace
 
     def run(self, until: float | None = None) -> Trace:
@@ -238,464 +151,231 @@ class Simulation:
         until = self.scenario.until if until is None else float(until)
         self.run_until(until)
         if self.ended_by != "max_events":
-            self.ended_by = "time" if self._live_queue() else "quiescent"
+            self.ended_by = "time" if any(self._is_live(e) for e in self._queue.entries()) else "quiescent"
         self.trace.ended_by = self.ended_by
-        self.trace.end_time = self.env._now
+        self.trace.end_time = self._queue.now
         if self.scenario.stamp_clocks:
             self.trace.clocks()
         return self.trace
 
-    def _live_queue(self) -> bool:
-        return any(self._is_live(e[3]._value) for e in self._queue)
-
-    def _is_live(self, p) -> bool:
-        k = p[0]
-        if k == _SKIP:
-            return False
-        if k == _TIMER:
-            _, node, name, gen, epoch = p
+    def _is_live(self, entry) -> bool:
+        if entry[3] is _FIRE:
+            _, _, _, _, node, name, gen, epoch = entry
             return epoch == self._epoch[node] and self._timers[node].get(name) == gen
-        return True
+        return entry[3] is not CANCELLED
 
-    # -- dispatch -------------------------------------------------------------
-    def _dispatch(self, ev) -> None:
-        p = ev._value
-        k = p[0]
-        if k == _DELIVER:
-            self.handled += 1
-            self._deliver(p)
-        elif k == _TIMER:
-            self._timer(p)
-        elif k == _FAULT:
-            self.handled += 1
-            self._fault(p[1], p[2])
-        elif k == _EFFECTS:
-            self._effects_later(p)
-        elif k == _START:
-            self.handled += 1
-            self._start(p[1])
-
-    def _on_deliver(self, ev) -> None:
-        self.handled += 1
-        self._deliver(ev._value)
-
-    def _on_timer(self, ev) -> None:
-        self._timer(ev._value)
-
-    def _run_handler(self, node, call, *args) -> None:
-        ctx = self._ctx[node]
-        now = ctx.now = self.env._now
-        call(ctx, *args)
-        if ctx.effects:
-            eff = ctx.effects
-            ctx.effects = []
-            delay = self._slow.get(node) if self._slow else None
-            if delay:
-                self._busy_until[node] = now + delay
-                self._schedule(now + delay, (_EFFECTS, node, eff, self._epoch[node]), URGENT)
-            else:
-                self._apply(node, eff, now)
-
-    def _busy(self, node, p) -> bool:
-        """A slow node handles one event at a time: re-queue ``p`` until it is free.
-
-        Re-queued work is URGENT, like the handler's own effects, so it stays ahead of
-        anything that arrives at the instant the node frees up (FIFO links stay FIFO)."""
-        until = self._busy_until.get(node)
-        if until is not None and until > self.env._now:
-            self._schedule(until, p, URGENT)
+    # -- event handlers: ``handler(self, entry, now)``, True if the event counts towards the bound --
+    def _deliver(self, ev, now) -> bool:
+        _, _, _, _, dst, src, mid, msg, _copy = ev
+        if not self._calm and self._held(dst, ev, now):
             return True
-        return False
-
-    def _start(self, node) -> None:
-        if self._status[node] is PAUSED:  # a node paused before it started starts when resumed
-            self._backlog[node].append((_START, node))
-            return
-        if self._status[node] != UP:
-            return
-        self.rows.append((self.env._now, "start", node, None, None, None, None))
-        self._run_handler(node, self.nodes[node].on_start)
-
-    def _deliver(self, p) -> None:
-        _, dst, src, mid, msg, _copy = p
-        now = self.env._now
-        status = self._status[dst]
-        if status is not UP:
-            if status is CRASHED:
-                self.rows.append((now, "drop", dst, src, mid, msg, "crashed"))
-            elif not (self._busy_until and self._busy(dst, p)):  # behind a slow handler's queue
-                self._backlog[dst].append(p)
-            return
-        if self._blocked and src is not None:
-            reason = self._block_reason(src, dst)
-            if reason:
-                self.rows.append((now, "drop", dst, src, mid, msg, reason))
-                return
-        if self._busy_until and self._busy(dst, p):
-            return
         self.rows.append((now, "deliver", dst, src, mid, msg, None))
         ctx = self._ctx[dst]
         ctx.now = now
         self.nodes[dst].on_message(ctx, src, msg)
         if ctx.effects:
-            eff = ctx.effects
-            ctx.effects = []
-            if self._slow and self._slow.get(dst):
-                delay = self._slow[dst]
-                self._busy_until[dst] = now + delay
-                self._schedule(now + delay, (_EFFECTS, dst, eff, self._epoch[dst]), URGENT)
-            else:
-                self._apply(dst, eff, now)
+            self._apply(dst, ctx.effects, now)
+        return True
 
-    def _timer(self, p) -> None:
-        _, node, name, gen, epoch = p
+    def _fire(self, ev, now) -> bool:
+        _, _, _, _, node, name, gen, epoch = ev
         if epoch != self._epoch[node] or self._timers[node].get(name) != gen:
-            return  # cancelled, replaced, or the node crashed since
-        self.handled += 1
-        if self._status[node] is PAUSED:
-            if not (self._busy_until and self._busy(node, p)):  # behind a slow handler's queue
-                self._backlog[node].append(p)
-            return
-        if self._busy_until and self._busy(node, p):
-            return
+            return False  # cancelled, replaced, or the node crashed since
+        if not self._calm and self._held(node, ev, now):
+            return True
         del self._timers[node][name]
-        self.rows.append((self.env._now, "timer_fire", node, None, None, name, None))
-        self._run_handler(node, self.nodes[node].on_timer, name)
+        self.rows.append((now, "timer_fire", node, None, None, name, None))
+        self._run_handler(node, self.nodes[node].on_timer, now, name)
+        return True
 
-    def _effects_later(self, p) -> None:
-        _, node, eff, epoch = p
-        if epoch != self._epoch[node]:
-            return
-        if self._status[node] is PAUSED:
-            self._backlog[node].append(p)
-            return
-        self._apply(node, eff, self.env._now)
+    def _held(self, node, ev, now) -> bool:
+        """Whether a fault in force stops a delivery or a timer at ``node`` now: a message lost (crashed
+        node, cut or partitioned link), or the event queued (paused node, slow handler still busy)."""
+        status = self._status[node]
+        if status is not UP:
+            if status is CRASHED:  # only messages: a crashed node's timers are stale
+                self.rows.append((now, "drop", node) + ev[5:8] + ("crashed",))
+            elif not self._busy(node, ev, now):  # paused: behind a slow handler's queue, or in the backlog
+                self._backlog[node].append(ev)
+            return True
+        if ev[3] is _DELIVER and self._net.blocked and ev[5] is not None:  # a message from a node (not an input)
+            reason = self._net.block_reason(ev[5], node)
+        else:
+            reason = None
+        if reason:
+            self.rows.append((now, "drop", node) + ev[5:8] + (reason,))
+            return True
+        return bool(self._busy_until) and self._busy(node, ev, now)
 
-    def _apply(self, node, effects, now) -> None:
+    def _start(self, ev, now) -> bool:
+        node = ev[4]
+        if self._status[node] is PAUSED:  # a node paused before it started starts when resumed
+            self._backlog[node].append(ev)
+        elif self._status[node] is UP:
+            self.rows.append((now, "start", node, None, None, None, None))
+            self._run_handler(node, self.nodes[node].on_start, now)
+        return True
+
+    def _deferred(self, ev, now) -> bool:
+        _, _, _, _, node, effects, epoch = ev
+        if epoch == self._epoch[node]:
+            if self._status[node] is PAUSED:
+                self._backlog[node].append(ev)
+            else:
+                self._apply(node, effects, now, defer=False)
+        return False
+
+    def _fault(self, ev, now) -> bool:
+        self._do_fault(ev[4], ev[5], now)
+        return True
+
+    def _busy(self, node, ev, now) -> bool:
+        """A slow node handles one event at a time: re-queue ``ev`` until it is free.
+
+        Re-queued work is URGENT, like the handler's own effects, so it stays ahead of
+        anything that arrives at the instant the node frees up (FIFO links stay FIFO)."""
+        until = self._busy_until.get(node)
+        if until is not None and until > now:
+            self._queue.reschedule(until, ev, URGENT)
+            return True
+        return False
+
+    # -- handlers' effects ------------------------------------------------------
+    def _run_handler(self, node, handler, now, *args) -> None:
+        ctx = self._ctx[node]
+        ctx.now = now
+        handler(ctx, *args)
+        if ctx.effects:
+            self._apply(node, ctx.effects, now)
+
+    def _apply(self, node, effects, now, defer=True) -> None:
+        """The one place where a handler's effects happen: sends, timers, observations.
+
+        ``effects`` is the list the handler's context recorded; it is emptied. The effects of a
+        slow node's handler (``defer``) happen when the handler ends, ``delay`` seconds later.
+        """
+        if defer and self._handler_delay:
+            delay = self._handler_delay.get(node)
+            if delay:
+                self._busy_until[node] = now + delay
+                self._calm = False
+                self._queue.schedule(now + delay, _DEFERRED, node, effects.copy(), self._epoch[node], priority=URGENT)
+                effects.clear()
+                return
         rows = self.rows
         for kind, a, b in effects:
             if kind == SEND:
-                self._send(node, a, b, now)
+                mid = next(self._mids)
+                rows.append((now, "send", node, a, mid, b, None))
+                arrival = self._net.transmit(node, a, now)
+                if type(arrival) is float:  # the common case: delivered once
+                    self._push((arrival, NORMAL, next(self._ids), _DELIVER, a, node, mid, b, 0))
+                elif isinstance(arrival, str):
+                    rows.append((now, "drop", a, node, mid, b, arrival))
+                else:
+                    first, again = arrival if isinstance(arrival, tuple) else (arrival, None)
+                    self._push((first, NORMAL, next(self._ids), _DELIVER, a, node, mid, b, 0))
+                    if again is not None:
+                        rows.append((now, "duplicate", a, node, mid, b, None))
+                        self._push((again, NORMAL, next(self._ids), _DELIVER, a, node, mid, b, 1))
             elif kind == SET_TIMER:
-                self._timer_gen += 1
-                gen = self._timer_gen
+                gen = next(self._timer_gens)
                 self._timers[node][a] = gen
                 rows.append((now, "timer_set", node, None, None, a, now + b))
-                heappush(self._queue, (now + b, NORMAL, next(self._eid),
-                                       _Ev((_TIMER, node, a, gen, self._epoch[node]), self._timer_callbacks)))
+                self._push((now + b, NORMAL, next(self._ids), _FIRE, node, a, gen, self._epoch[node]))
             elif kind == CANCEL_TIMER:
                 if self._timers[node].pop(a, None) is not None:
                     rows.append((now, "timer_cancel", node, None, None, a, None))
             elif kind == OBSERVE:
                 rows.append((now, "observe", node, None, None, a, b))
+        effects.clear()
 
-    def _link(self, src, dst):
-        if src == dst:
-            lm = None
-            entry = (0.0, None, 0.0, 0.0, False, None)
-        else:
-            lm = self.scenario.link_of(src, dst)
-            latency = lm.latency
-            const = uniform = None
-            if getattr(latency, "time_dependent", False):
-                latency = _SentNow(latency, self.env)
-            elif isinstance(latency, Constant):
-                const = latency.delay
-            elif isinstance(latency, Uniform):
-                # drawn inline as low + span * random(), the same draw as Uniform.sample
-                uniform = (latency.low, latency.high - latency.low)
-            entry = (const, latency, lm.loss, lm.duplicate, lm.reorder, uniform)
-        self._links[(src, dst)] = entry
-        return entry
+    # -- faults: one method per kind of faults.FAULT_KINDS ----------------------
+    def _do_fault(self, kind: str, args: tuple, now: float) -> None:
+        getattr(self, "_on_" + kind)(now, *args)
+        # deliveries skip the fault checks while no fault is in force (and no slow handler ever ran)
+        self._calm = not self._net.blocked and not self._busy_until and all(
+            s is UP for s in self._status.values())
 
-    def _send(self, src, dst, msg, now) -> None:
-        mid = self._next_mid
-        self._next_mid = mid + 1
-        rows = self.rows
-        rows.append((now, "send", src, dst, mid, msg, None))
-        key = (src, dst)
-        link = self._links.get(key) or self._link(src, dst)
-        const, latency, loss, dup, reorder, uniform = link
-        if self._blocked:
-            reason = self._block_reason(src, dst)
-            if reason:
-                rows.append((now, "drop", dst, src, mid, msg, reason))
-                return
-        net = self._net
-        if loss and net.random() < loss:
-            rows.append((now, "drop", dst, src, mid, msg, "loss"))
+    def _on_crash(self, now, node) -> None:
+        if self._status[node] is CRASHED:
             return
-        if const is not None:
-            arrival = now + const
-        elif uniform is not None:
-            arrival = now + uniform[0] + uniform[1] * net.random()
-        else:
-            arrival = now + latency.sample(net)
-        if not reorder:
-            last = self._last_arrival.get(key)
-            if last is not None and arrival < last:
-                arrival = last
-            self._last_arrival[key] = arrival
-        heappush(self._queue, (arrival, NORMAL, next(self._eid),
-                               _Ev((_DELIVER, dst, src, mid, msg, 0), self._deliver_callbacks)))
-        if dup and net.random() < dup:
-            rows.append((now, "duplicate", dst, src, mid, msg, None))
-            arrival2 = now + (const if const is not None else latency.sample(net))
-            if not reorder:
-                arrival2 = max(arrival2, self._last_arrival[key])
-                self._last_arrival[key] = arrival2
-            self._schedule(arrival2, (_DELIVER, dst, src, mid, msg, 1))
-
-    def _block_reason(self, src, dst) -> str | None:
-        if (src, dst) in self._cut:
-            return "cut"
-        g = self._groups
-        if g is not None and src != dst and g[src] != g[dst]:
-            return "partition"
-        return None
-
-    # -- faults ---------------------------------------------------------------
-    def _fault(self, kind: str, args: tuple) -> None:
-        now = self.env._now
+        self._status[node] = CRASHED
+        self._epoch[node] += 1
+        self._timers[node] = {}
+        waiting, self._backlog[node] = self._backlog[node], []
+        self._busy_until.pop(node, None)
         rows = self.rows
-        if kind == "crash":
-            (node,) = args
-            if self._status[node] is CRASHED:
-                return
-            self._status[node] = CRASHED
-            self._epoch[node] += 1
-            self._timers[node] = {}
-            waiting, self._backlog[node] = self._backlog[node], []
-            self._busy_until.pop(node, None)
-            rows.append((now, "crash", node, None, None, None, None))
-            for p in waiting:  # messages waiting at a paused node are lost with it
-                if p[0] == _DELIVER:
-                    rows.append((now, "drop", node, p[2], p[3], p[4], "crashed"))
-            # so are those queued behind a slow handler: the only URGENT deliveries in the queue
-            for entry in sorted(e for e in self._queue if e[1] == URGENT and e[3]._value[0] == _DELIVER
-                                and e[3]._value[1] == node):
-                p = entry[3]._value
-                entry[3]._value = (_SKIP,)
-                entry[3].callbacks = self._callbacks
-                rows.append((now, "drop", node, p[2], p[3], p[4], "crashed"))
-        elif kind == "recover":
-            (node,) = args
-            if self._status[node] is not CRASHED:
-                return
-            old = self.nodes[node]
-            fresh = self._make_node(node)
-            for f in type(old).durable:
-                setattr(fresh, f, copy.deepcopy(getattr(old, f)))
-            self.nodes[node] = fresh
+        rows.append((now, "crash", node, None, None, None, None))
+        # messages waiting at a paused node are lost with it, and so are those queued behind a slow
+        # handler (the only URGENT deliveries in the queue)
+        queued = sorted(e for e in self._queue.entries() if e[1] == URGENT and e[3] is _DELIVER and e[4] == node)
+        self._queue.cancel(queued)
+        for ev in waiting + queued:
+            if ev[3] is _DELIVER:
+                rows.append((now, "drop", node, ev[5], ev[6], ev[7], "crashed"))
+
+    def _on_recover(self, now, node) -> None:
+        if self._status[node] is not CRASHED:
+            return
+        old = self.nodes[node]
+        fresh = self._make_node(node)
+        for f in type(old).durable:
+            setattr(fresh, f, copy.deepcopy(getattr(old, f)))
+        self.nodes[node] = fresh
+        self._status[node] = UP
+        self.rows.append((now, "recover", node, None, None, None, None))
+        self._run_handler(node, fresh.on_recover, now)
+
+    def _on_pause(self, now, node) -> None:
+        if self._status[node] is UP:
+            self._status[node] = PAUSED
+            self.rows.append((now, "pause", node, None, None, None, None))
+
+    def _on_resume(self, now, node) -> None:
+        if self._status[node] is PAUSED:
             self._status[node] = UP
-            rows.append((now, "recover", node, None, None, None, None))
-            self._run_handler(node, fresh.on_recover)
-        elif kind == "pause":
-            (node,) = args
-            if self._status[node] is UP:
-                self._status[node] = PAUSED
-                rows.append((now, "pause", node, None, None, None, None))
-        elif kind == "resume":
-            (node,) = args
-            if self._status[node] is PAUSED:
-                self._status[node] = UP
-                rows.append((now, "resume", node, None, None, None, None))
-                waiting, self._backlog[node] = self._backlog[node], []
-                for p in waiting:  # URGENT: ahead of what arrives at this same instant
-                    self._schedule(now, p, URGENT)
-        elif kind == "partition":
-            (groups,) = args
-            self._groups = {n: i for i, g in enumerate(groups) for n in g}
-            rows.append((now, "partition", None, None, None, groups, None))
-        elif kind == "heal":
-            if self._groups is not None:
-                self._groups = None
-                rows.append((now, "heal", None, None, None, None, None))
-        elif kind == "cut":
-            self._cut.add(tuple(args))
-            rows.append((now, "cut", args[0], args[1], None, None, None))
-        elif kind == "restore":
-            if tuple(args) in self._cut:
-                self._cut.discard(tuple(args))
-                rows.append((now, "restore", args[0], args[1], None, None, None))
-        elif kind == "slow":
-            node, delay = args
-            if delay:
-                self._slow[node] = delay
-            else:
-                self._slow.pop(node, None)
-            rows.append((now, "slow", node, None, None, None, delay))
-        elif kind == "clock_jump":
-            node, delta = args
-            self._jump[node] += delta
-            rows.append((now, "clock_jump", node, None, None, None, delta))
-        else:  # pragma: no cover - expand() only yields the kinds above
-            raise ValueError(f"unknown fault action {kind!r}")
-        self._blocked = bool(self._cut) or self._groups is not None
+            self.rows.append((now, "resume", node, None, None, None, None))
+            waiting, self._backlog[node] = self._backlog[node], []
+            for ev in waiting:  # URGENT: ahead of what arrives at this same instant
+                self._queue.reschedule(now, ev, URGENT)
 
-    # -- step mode ------------------------------------------------------------
-    def status(self, node) -> str:
-        """``"up"``, ``"crashed"`` or ``"paused"``."""
-        return self._status[node]
+    def _on_slow(self, now, node, delay) -> None:
+        if delay:
+            self._handler_delay[node] = delay
+        else:
+            self._handler_delay.pop(node, None)
+        self.rows.append((now, "slow", node, None, None, None, delay))
 
-    def pending(self, limit: int | None = None) -> list[PendingEvent]:
-        """The events waiting in the queue, earliest first (stale timers left out)."""
-        out = []
-        for at, _prio, _eid, ev in sorted(self._queue, key=lambda e: e[:3]):
-            p = ev._value
-            if not self._is_live(p):
-                continue
-            out.append(self._describe(at, p))
-            if limit is not None and len(out) >= limit:
-                break
-        return out
+    def _on_clock_jump(self, now, node, delta) -> None:
+        self._jump[node] += delta
+        self.rows.append((now, "clock_jump", node, None, None, None, delta))
 
-    def _describe(self, at, p) -> PendingEvent:
-        k = p[0]
-        if k == _DELIVER:
-            _, dst, src, mid, msg, copy_no = p
-            pid = f"deliver:{mid}" + (":dup" if copy_no else "")
-            return PendingEvent(pid, at, "deliver", dst, src, msg)
-        if k == _TIMER:
-            _, node, name, gen, _epoch = p
-            return PendingEvent(f"timer:{node}:{name}:{gen}", at, "timer", node, None, name)
-        if k == _FAULT:
-            return PendingEvent(p[3], at, "fault", p[2][0] if p[2] and p[1] != "partition" else None, None,
-                                p[1])
-        if k == _START:
-            return PendingEvent(f"start:{p[1]}", at, "start", p[1])
-        return PendingEvent(f"effects:{p[1]}:{at:.9g}", at, "effects", p[1])
+    def _on_partition(self, now, groups) -> None:
+        self._net.partition(groups)
+        self.rows.append((now, "partition", None, None, None, groups, None))
 
-    def step(self) -> list[tuple]:
-        """Handle the next live event; return the trace rows it added."""
-        start = len(self.rows)
-        while self._queue:
-            p = self._queue[0][3]._value
-            live = self._is_live(p)
-            if self.handled >= self.scenario.max_events:
-                self.ended_by = "max_events"
-                break
-            self._pops += 1
-            self.env.step()
-            if live:
-                break
-        self.trace.end_time = self.env._now
-        return self.rows[start:]
+    def _on_heal(self, now) -> None:
+        if self._net.heal():
+            self.rows.append((now, "heal", None, None, None, None, None))
 
-    def take(self, event_id: str) -> list[tuple]:
-        """Handle the pending event ``event_id`` now, out of its turn (step mode).
+    def _on_cut(self, now, src, dst) -> None:
+        self._net.cut(src, dst)
+        self.rows.append((now, "cut", src, dst, None, None, None))
 
-        A message delivered this way arrives earlier than its latency said: the learner
-        chooses the order. Returns the trace rows it added.
-        """
-        ev, p = self._find_pending(event_id)
-        self._manual.append(("take", event_id, self._pops, self.env._now))
-        ev._value = (_SKIP,)
-        ev.callbacks = self._callbacks  # the general dispatch, which skips it
-        start = len(self.rows)
-        self._dispatch_payload(p)
-        return self.rows[start:]
+    def _on_restore(self, now, src, dst) -> None:
+        if self._net.restore(src, dst):
+            self.rows.append((now, "restore", src, dst, None, None, None))
 
-    def _find_pending(self, event_id: str):
-        for entry in self._queue:
-            ev = entry[3]
-            p = ev._value
-            if self._is_live(p) and self._describe(entry[0], p).id == event_id:
-                return ev, p
-        ids = [e.id for e in self.pending(limit=20)]
-        raise ValueError(f"no pending event {event_id!r}; pending: {ids}")
 
-    def drop(self, event_id: str) -> list[tuple]:
-        """Lose the pending message ``event_id`` now, by hand (step mode): a drop with reason ``manual``.
+# The event handlers as plain functions: queued events hold these, not bound methods (see event_queue).
+_DELIVER, _FIRE, _FAULT = Simulation._deliver, Simulation._fire, Simulation._fault
+_START, _DEFERRED = Simulation._start, Simulation._deferred
 
-        Only deliveries can be dropped; returns the trace rows added.
-        """
-        ev, p = self._find_pending(event_id)
-        if p[0] != _DELIVER:
-            raise ValueError(f"only messages can be dropped; {event_id!r} is not a delivery")
-        self._manual.append(("drop", event_id, self._pops, self.env._now))
-        ev._value = (_SKIP,)
-        ev.callbacks = self._callbacks  # the general dispatch, which skips it
-        _, dst, src, mid, msg, _copy = p
-        self.rows.append((self.env._now, "drop", dst, src, mid, msg, "manual"))
-        return self.rows[-1:]
 
-    def inject(self, node, msg) -> list[tuple]:
-        """Deliver ``msg`` from outside (``src=None``, like an :class:`Input`) to ``node`` now."""
-        if node not in self.nodes:
-            raise ValueError(f"inject: unknown node {node!r}; nodes are {list(self.nodes)}")
-        from .node import check_message
-        check_message(msg)
-        self._manual.append(("inject", (node, msg), self._pops, self.env._now))
-        start = len(self.rows)
-        self._dispatch_payload((_DELIVER, node, None, self._new_mid(), msg, 0))
-        return self.rows[start:]
-
-    def _dispatch_payload(self, p) -> None:
-        self._dispatch(_Ev(p, ()))
-
-    def apply(self, fault: Fault) -> list[tuple]:
-        """Apply a fault now, by hand (its ``at`` is ignored; ``until`` parts are scheduled)."""
-        if not isinstance(fault, Fault):
-            raise TypeError(f"apply() takes a Fault (Crash, Partition, ...), got {fault!r}")
-        from .faults import validate_faults
-        validate_faults([fault], self.scenario.node_ids)
-        self._manual.append(("apply", fault, self._pops, self.env._now))
-        start = len(self.rows)
-        acts = fault.actions()
-        first = acts[0][0]
-        now = self.env._now
-        for at, kind, args in acts:
-            if at == first:
-                self._fault(kind, args)
-            else:
-                when = now + (at - first)
-                self._schedule(when, (_FAULT, kind, args, f"fault:{kind}:{args!r}@{when:.9g}"), URGENT)
-        return self.rows[start:]
-
-    def fork(self, t: float, faults=()) -> "Simulation":
-        """Replay this run to time ``t``, then continue under a different fault schedule.
-
-        The new simulation keeps every fault action before ``t`` (and the manual steps taken
-        before ``t``), drops the old schedule's actions from ``t`` on, and adds ``faults``
-        (which must happen at or after ``t``). Its trace up to ``t`` equals this one's.
-        """
-        t = float(t)
-        if faults is None:
-            faults = ()
-        if isinstance(faults, Fault):
-            faults = [faults]
-        for f in faults:
-            if not isinstance(f, Fault):
-                raise TypeError(f"fork faults must be Faults, got {f!r}")
-            if min(a[0] for a in f.actions()) < t:
-                raise ValueError(f"fork faults must happen at or after t={t:g}, got {f!r}")
-        # fault events taken by hand before t already happened, whenever they were due
-        taken = {arg for op, arg, _pops, when in self._manual if op == "take" and when < t}
-        kept = [_Action(at, kind, args) for at, _i, kind, args in expand(self.faults)
-                if at < t or f"fault:{kind}:{args!r}@{at:.9g}" in taken]
-        scenario = self.scenario.replace(faults=tuple(kept) + tuple(faults), nemesis=None)
-        child = Simulation(scenario, seed=self.seed)
-        for op, arg, pops, when in self._manual:
-            if when >= t:  # like the fault actions: only what happened before t
-                break
-            child._advance_pops(pops)
-            child.env._now = max(child.env._now, when)  # the step may have come after run_until moved the clock
-            if op == "take":
-                child.take(arg)
-            elif op == "drop":
-                child.drop(arg)
-            elif op == "inject":
-                child.inject(*arg)
-            else:
-                child.apply(arg)
-        child.run_until(t)
-        return child
-
-    def _advance_pops(self, pops: int) -> None:
-        while self._pops < pops and self._queue:
-            self._pops += 1
-            self.env.step()
+def _clock_reading(offset: dict, drift: dict, jump: dict, node, now: float) -> float:
+    """A node's physical clock at true time ``now``: its offset, drift and jumps so far."""
+    return offset[node] + (1.0 + drift[node]) * now + jump[node]
 
 
 def run(scenario: Scenario, seed=None) -> Trace:

@@ -3,15 +3,21 @@
 A link is directed (``src -> dst``) and lives outside both nodes, as SimPy's
 latency example keeps propagation delay in a link object: nodes never know how
 slow or lossy the network is, they only see what arrives.
+
+:class:`LinkModel` and the latency distributions describe links; :class:`Network`
+is the network of one run: built from a scenario's link models, it decides for each
+message sent when it arrives or why it is lost (partition, cut link, loss), and
+whether it is duplicated, with the run's ``"network"`` random stream.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable, Hashable
 
 from .validate import number, probability
 
-__all__ = ["Latency", "Constant", "Uniform", "Exponential", "LogNormal", "LinkModel", "as_latency"]
+__all__ = ["Latency", "Constant", "Uniform", "Exponential", "LogNormal", "LinkModel", "as_latency", "Network"]
 
 
 class Latency:
@@ -24,12 +30,22 @@ class Latency:
 
     time_dependent = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.time_dependent and "arrival" not in vars(cls):
+            # a time-dependent subclass of Constant or Uniform draws through sample_at, not their shortcut
+            cls.arrival = Latency.arrival
+
     def sample(self, rnd) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def sample_at(self, rnd, now: float) -> float:
         """The delay of a message sent at time ``now`` (the same as :meth:`sample` unless time-dependent)."""
         return self.sample(rnd)
+
+    def arrival(self, rnd, now: float) -> float:
+        """When a message sent at time ``now`` arrives: ``now`` plus a delay drawn from ``rnd``."""
+        return now + (self.sample_at(rnd, now) if self.time_dependent else self.sample(rnd))
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,9 @@ class Constant(Latency):
 
     def sample(self, rnd) -> float:
         return self.delay
+
+    def arrival(self, rnd, now: float) -> float:
+        return now + self.delay
 
     @property
     def mean(self) -> float:
@@ -61,7 +80,11 @@ class Uniform(Latency):
             raise ValueError(f"Uniform.high must be >= Uniform.low, got low={self.low!r}, high={self.high!r}")
 
     def sample(self, rnd) -> float:
-        return self.low + (self.high - self.low) * rnd.random()
+        return Uniform.arrival(self, rnd, 0.0)  # the draw is written once, below (not self.arrival: subclasses)
+
+    def arrival(self, rnd, now: float) -> float:
+        # ``(now + low) + span * u``, in this order: the rounding every recorded run was made with
+        return now + self.low + (self.high - self.low) * rnd.random()
 
     @property
     def mean(self) -> float:
@@ -150,3 +173,148 @@ class LinkModel:
         probability("LinkModel.duplicate", self.duplicate)
         if not isinstance(self.reorder, bool):
             raise TypeError(f"LinkModel.reorder must be True or False, got {self.reorder!r}")
+
+
+class _Link:
+    """One directed link of a run: its model, read once, and the last arrival time (for FIFO)."""
+
+    __slots__ = ("latency", "loss", "duplicate", "fifo", "last")
+
+    def __init__(self, model: LinkModel):
+        self.latency = model.latency
+        self.loss = model.loss
+        self.duplicate = model.duplicate
+        self.fifo = not model.reorder
+        self.last = -math.inf
+
+
+_SELF_LINK = LinkModel(latency=Constant(0.0))  # a node's messages to itself: instant, lossless, FIFO
+
+
+class Network:
+    """The network of one run: when each message arrives, or why it is lost.
+
+    Parameters
+    ----------
+    link_of : callable
+        ``link_of(src, dst)`` gives the :class:`LinkModel` of the directed link (a scenario's
+        :meth:`~dsysedu.sim.Scenario.link_of`). A node's link to itself is instant and lossless.
+    rnd : random.Random
+        The run's ``"network"`` stream: loss, latency and duplication draw from it, in that order.
+    nodes : iterable, optional
+        The node ids, to set up the per-sender link tables up front.
+
+    Attributes
+    ----------
+    blocked : bool
+        True while a partition or a cut link is in force (the fast path skips the checks otherwise).
+
+    Notes
+    -----
+    A FIFO link (``reorder=False``) never lets a message overtake an earlier one: its arrival
+    is at least the last arrival on the same link. A partition or cut link loses messages
+    when they are sent and, for the kernel to check with :meth:`block_reason`, when they arrive.
+
+    Examples
+    --------
+    >>> import random
+    >>> net = Network(lambda src, dst: LinkModel(latency=0.5, loss=0.0), random.Random(1))
+    >>> net.transmit(0, 1, now=1.0)
+    1.5
+    >>> net.partition(((0,), (1,)))
+    >>> net.transmit(0, 1, now=2.0)
+    'partition'
+    """
+
+    def __init__(self, link_of: Callable[[Hashable, Hashable], LinkModel], rnd, nodes=()):
+        self._link_of = link_of
+        self.rnd = rnd
+        self._out: dict = {n: {} for n in nodes}   # src -> {dst: _Link}, made on first use
+        self._side: dict | None = None             # node -> index of its partition group
+        self.cut_links: set = set()
+        self.blocked = False
+
+    def link(self, src, dst) -> _Link:
+        """The state of the directed link ``src -> dst`` (made on first use)."""
+        out = self._out.get(src)
+        if out is None:
+            out = self._out[src] = {}
+        link = out.get(dst)
+        if link is None:
+            link = out[dst] = _Link(_SELF_LINK if src == dst else self._link_of(src, dst))
+        return link
+
+    def transmit(self, src, dst, now: float):
+        """Send one message ``src -> dst`` at time ``now``: where it goes, decided.
+
+        Returns
+        -------
+        float, tuple or str
+            The arrival time; a pair of arrival times when the link duplicates the message
+            (the copy's second); or why it is lost: ``"cut"``, ``"partition"`` or ``"loss"``.
+        """
+        try:
+            link = self._out[src][dst]
+        except KeyError:
+            link = self.link(src, dst)
+        if self.blocked:
+            reason = self.block_reason(src, dst)
+            if reason:
+                return reason
+        rnd = self.rnd
+        if link.loss and rnd.random() < link.loss:
+            return "loss"
+        arrival = link.latency.arrival(rnd, now)
+        if link.fifo:
+            if arrival < link.last:
+                arrival = link.last
+            link.last = arrival
+        if link.duplicate and rnd.random() < link.duplicate:
+            again = now + link.latency.sample_at(rnd, now)
+            if link.fifo:
+                if again < link.last:
+                    again = link.last
+                link.last = again
+            return arrival, again
+        return arrival
+
+    def block_reason(self, src, dst) -> str | None:
+        """``"cut"`` or ``"partition"`` if ``src -> dst`` cannot carry messages now, else None."""
+        if (src, dst) in self.cut_links:
+            return "cut"
+        side = self._side
+        if side is not None and src != dst and side[src] != side[dst]:
+            return "partition"
+        return None
+
+    # -- link faults ------------------------------------------------------------
+    @property
+    def groups(self):
+        """The partition in force (node -> group index), or None."""
+        return self._side
+
+    def partition(self, groups) -> None:
+        """Only nodes in the same group can talk from now on (replaces any partition)."""
+        self._side = {n: i for i, g in enumerate(groups) for n in g}
+        self.blocked = True
+
+    def heal(self) -> bool:
+        """End the partition; False if there was none."""
+        if self._side is None:
+            return False
+        self._side = None
+        self.blocked = bool(self.cut_links)
+        return True
+
+    def cut(self, src, dst) -> None:
+        """Cut the one-way link ``src -> dst``."""
+        self.cut_links.add((src, dst))
+        self.blocked = True
+
+    def restore(self, src, dst) -> bool:
+        """Restore the cut link ``src -> dst``; False if it was not cut."""
+        if (src, dst) not in self.cut_links:
+            return False
+        self.cut_links.discard((src, dst))
+        self.blocked = bool(self.cut_links) or self._side is not None
+        return True

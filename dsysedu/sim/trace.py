@@ -37,12 +37,13 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from .faults import FAULT_KINDS
+
 __all__ = ["Trace", "TraceEvent", "MESSAGE_KINDS", "PROCESS_KINDS", "fault_state"]
 
 MESSAGE_KINDS = frozenset({"send", "deliver", "drop", "duplicate"})
 # Events that are steps of a process (they tick its Lamport and vector clocks).
 PROCESS_KINDS = frozenset({"start", "send", "deliver", "timer_fire", "observe", "crash", "recover"})
-FAULT_KINDS = ("crash", "recover", "pause", "resume", "slow", "clock_jump", "partition", "heal", "cut", "restore")
 
 
 class TraceEvent(NamedTuple):

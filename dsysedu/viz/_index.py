@@ -12,11 +12,10 @@ import math
 
 import numpy as np
 
+from dsysedu.sim.faults import FAULT_KINDS
 from dsysedu.sim.trace import Trace, fault_state
 
 __all__ = ["as_trace", "TraceIndex", "view_end", "format_groups"]
-
-_FAULTS = ("crash", "recover", "pause", "resume", "slow", "partition", "heal", "cut", "restore")
 
 
 def _clean(x):
@@ -81,7 +80,7 @@ class TraceIndex:
         self.nodes = tuple(trace.nodes)
         self.index = {n: i for i, n in enumerate(self.nodes)}
         self.n_rows = len(trace.rows)
-        self.faults = [(r[0], r[1], r[2], r[3], r[5], r[6]) for r in trace.rows if r[1] in _FAULTS]
+        self.faults = [(r[0], r[1], r[2], r[3], r[5], r[6]) for r in trace.rows if r[1] in FAULT_KINDS]
         self._obs: dict = {}
         mids, src, dst, send, arrive, types, pos = [], [], [], [], [], [], {}
         idx = self.index

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from dsysedu.sim import (ClockJump, Constant, Crash, CutLink, Exponential, Input, LinkModel, LogNormal, Node,
                          Partition, Pause, Scenario, Slow, Uniform)
+from dsysedu.sim.faults import FAULT_KINDS
 from dsysedu.sim.trace import PROCESS_KINDS
 
 # --------------------------------------------------------------------------- protocols
@@ -261,7 +262,7 @@ class StatusTimeline:
     ``status_at`` at the last fault time at or before ``t``.
     """
 
-    FAULTS = {"crash", "recover", "pause", "resume", "partition", "heal", "cut", "restore", "slow", "clock_jump"}
+    FAULTS = frozenset(FAULT_KINDS)
 
     def __init__(self, trace):
         self.times = sorted({r[0] for r in trace.rows if r[1] in self.FAULTS})

@@ -1,6 +1,9 @@
 """The kernel on small hand-made scenarios: timers, inputs from outside, partitions and cut
-links, the run bounds and determinism."""
+links, the run bounds, determinism and memory."""
 from __future__ import annotations
+
+import gc
+import weakref
 
 import networkx as nx
 import pandas as pd
@@ -235,3 +238,57 @@ def test_chatter_smoke():
     assert trace.count("timer_cancel") > 0 and trace.count("observe") > 0
     assert {type(m).__name__ for m in trace.messages().msg} == {"Chat", "tuple", "str", "int"}
     assert any(r[1] == "send" and r[2] == r[3] for r in trace.rows)   # self-sends too
+
+
+# ------------------------------------------------------------------ memory
+
+
+def test_a_simulation_holds_no_reference_cycle():
+    """Dropped, a simulation and its trace are freed at once, without waiting for the cyclic GC
+    (a sweep of many runs keeps only what it returns)."""
+    from dsysedu.sim import Crash, Pause, Slow
+
+    sc = Scenario(Chatter, nodes=4, link=LinkModel(latency=Uniform(0.01, 0.05), duplicate=0.2, loss=0.1),
+                  faults=[Crash(1, at=0.3, until=0.6), Pause(2, at=0.2, until=0.5), Slow(3, at=0.1, delay=0.05)],
+                  until=1.0, seed=3)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        done = Simulation(sc)
+        done.run()
+        stepped = Simulation(sc)
+        stepped.step()
+        stepped.take(stepped.pending()[-1].id)
+        stepped.apply(Crash(0, at=0.0, until=0.2))
+        child = stepped.fork(0.25)
+        refs = [weakref.ref(x) for x in (done, done.trace, stepped, child, child.trace)]
+        del done, stepped, child
+        assert [r() for r in refs] == [None] * len(refs)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_left_as_it_was(enabled):
+    sc = Scenario(PingPong, nodes=2, link=LinkModel(latency=0.001), until=1e9, max_events=60_000)  # a large run
+    was_enabled = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        trace = run(sc)
+        assert len(trace) >= 100_000 and gc.isenabled() is enabled
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
+
+
+def test_a_large_runs_trace_goes_straight_to_the_oldest_generation():
+    """After a large run the collector treats the trace as long-lived instead of scanning it again."""
+    sc = Scenario(PingPong, nodes=2, link=LinkModel(latency=0.001), until=1e9, max_events=60_000)
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        trace = run(sc)
+        assert any(o is trace.rows for o in gc.get_objects(generation=2))
+    finally:
+        if not was_enabled:
+            gc.disable()

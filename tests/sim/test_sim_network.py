@@ -1,5 +1,5 @@
-"""Latency distributions and what links do to messages in a run (latency, loss,
-duplication, FIFO)."""
+"""Latency distributions, what links do to messages in a run (latency, loss, duplication,
+FIFO), and the network object's decisions under partitions, cut links and loss."""
 from __future__ import annotations
 
 import math
@@ -8,10 +8,12 @@ import statistics
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsysedu.sim import Constant, Exponential, LinkModel, LogNormal, Scenario, Uniform, run
-from dsysedu.sim.network import as_latency
-from sim_helpers import Chat, Chatter, Sender
+from dsysedu.sim.network import Network, as_latency
+from sim_helpers import Chat, Chatter, Sender, link_models
 
 N = 20_000
 
@@ -170,3 +172,141 @@ def test_time_dependent_latency_gets_the_send_time():
     assert (delivered["send_time"] < 1.0).any() and (delivered["send_time"] >= 1.0).any()
     for _, m in delivered.iterrows():
         assert m["latency"] == pytest.approx(0.5 if m["send_time"] < 1.0 else 0.01)
+
+
+# ------------------------------------------------------------------ the network object
+
+
+def net_of(link=None, links=None, seed=1, nodes=(0, 1, 2)):
+    """A Network over ``nodes`` with one default link model and per-link overrides."""
+    link = link or LinkModel(latency=0.1)
+    links = links or {}
+    return Network(lambda src, dst: links.get((src, dst), link), random.Random(seed), nodes)
+
+
+def test_transmit_adds_the_latency():
+    net = net_of(LinkModel(latency=0.25))
+    assert net.transmit(0, 1, now=1.0) == 1.25
+    assert net.transmit(1, 0, now=2.0) == 2.25
+
+
+def test_a_node_reaches_itself_at_once_whatever_the_links():
+    net = net_of(LinkModel(latency=0.3, loss=1.0))
+    assert [net.transmit(2, 2, now=1.5) for _ in range(5)] == [1.5] * 5
+
+
+def test_partition_loses_messages_between_groups_only():
+    net = net_of()
+    net.partition(((0, 1), (2,)))
+    assert net.blocked
+    assert net.transmit(0, 2, 0.0) == "partition" and net.transmit(2, 1, 0.0) == "partition"
+    assert net.transmit(0, 1, 0.0) == 0.1 and net.transmit(2, 2, 0.0) == 0.0
+    assert net.block_reason(1, 2) == "partition" and net.block_reason(1, 0) is None
+    assert net.heal() is True and not net.blocked
+    assert net.transmit(0, 2, 1.0) == 1.1
+    assert net.heal() is False            # nothing to heal
+
+
+def test_cut_link_is_one_way_and_restore_reports_a_change():
+    net = net_of()
+    net.cut(0, 1)
+    assert net.transmit(0, 1, 0.0) == "cut" and net.transmit(1, 0, 0.0) == 0.1
+    assert net.restore(1, 0) is False and net.blocked      # that direction was never cut
+    assert net.restore(0, 1) is True and not net.blocked
+    assert net.transmit(0, 1, 0.0) == 0.1
+
+
+def test_a_cut_inside_a_partition_says_cut_and_heal_keeps_the_cut():
+    net = net_of()
+    net.partition(((0, 1), (2,)))
+    net.cut(0, 1)
+    net.cut(0, 2)
+    assert net.block_reason(0, 1) == "cut" and net.block_reason(0, 2) == "cut"
+    assert net.block_reason(1, 2) == "partition"
+    net.heal()
+    assert net.blocked and net.block_reason(1, 2) is None and net.block_reason(0, 2) == "cut"
+
+
+def test_blocked_messages_draw_nothing_from_the_stream():
+    """A message lost to a partition or a cut does not shift the draws of the messages after it."""
+    link = LinkModel(latency=Uniform(0.0, 1.0), loss=0.3)
+    a, b = net_of(link, seed=5), net_of(link, seed=5)
+    b.cut(1, 0)
+    b.partition(((0, 1), (2,)))
+    assert b.transmit(1, 0, 0.0) == "cut" and b.transmit(0, 2, 0.0) == "partition"
+    assert [a.transmit(0, 1, 0.0) for _ in range(20)] == [b.transmit(0, 1, 0.0) for _ in range(20)]
+
+
+def test_draw_order_is_loss_latency_duplicate_latency():
+    link = LinkModel(latency=Uniform(0.0, 1.0), loss=0.5, duplicate=0.5, reorder=True)
+    net, rnd = net_of(link, seed=11), random.Random(11)
+    for _ in range(200):
+        got = net.transmit(0, 1, 2.0)
+        if rnd.random() < 0.5:
+            assert got == "loss"
+            continue
+        first = 2.0 + 0.0 + 1.0 * rnd.random()
+        if rnd.random() < 0.5:
+            assert got == (first, 2.0 + rnd.random())
+        else:
+            assert got == first
+
+
+def test_every_message_is_lost_or_duplicated_at_probability_one():
+    assert {net_of(LinkModel(latency=0.1, loss=1.0), seed=s).transmit(0, 1, 0.0) for s in range(20)} == {"loss"}
+    assert net_of(LinkModel(latency=0.1, duplicate=1.0)).transmit(0, 1, 0.0) == (0.1, 0.1)
+
+
+def test_per_link_models_are_directed():
+    net = net_of(LinkModel(latency=0.1), links={(0, 1): LinkModel(latency=0.5)})
+    assert net.transmit(0, 1, 0.0) == 0.5 and net.transmit(1, 0, 0.0) == 0.1
+
+
+def test_a_time_dependent_latency_gets_the_send_time():
+    net = net_of(LinkModel(latency=_SlowUntilOne()))
+    assert net.transmit(0, 1, 0.5) == 1.0 and net.transmit(0, 1, 2.0) == 2.01
+
+
+class _SlowerEarly(Uniform):
+    """Twice the uniform delay for messages sent before t = 1: a time-dependent subclass that draws
+    through its own ``sample``."""
+    time_dependent = True
+
+    def sample_at(self, rnd, now):
+        return self.sample(rnd) * (2.0 if now < 1.0 else 1.0)
+
+
+def test_a_time_dependent_uniform_may_draw_from_its_own_sample():
+    net = net_of(LinkModel(latency=_SlowerEarly(0.1, 0.2), reorder=True))
+    early, late = net.transmit(0, 1, 0.0), net.transmit(0, 1, 2.0)
+    assert 0.2 <= early <= 0.4 and 2.1 <= late <= 2.2
+
+
+@pytest.mark.parametrize("dist", [Constant(0.02), Uniform(0.01, 0.03), Exponential(0.01, 0.005),
+                                  LogNormal(0.02, 0.5)])
+def test_arrival_is_the_send_time_plus_a_sample(dist):
+    a, b = random.Random(4), random.Random(4)
+    for now in (0.0, 0.7, 3.25):
+        assert dist.arrival(a, now) == pytest.approx(now + dist.sample(b), abs=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(link=link_models(), gaps=st.lists(st.integers(0, 20).map(lambda k: k / 1000), min_size=1, max_size=40),
+       seed=st.integers(0, 2**32))
+def test_fifo_links_never_reorder_and_same_seed_same_decisions(link, gaps, seed):
+    link = LinkModel(latency=link.latency, loss=link.loss, duplicate=link.duplicate, reorder=False)
+
+    def decisions(s):
+        net, now, out = net_of(link, seed=s), 0.0, []
+        for gap in gaps:
+            now += gap
+            out.append(net.transmit(0, 1, now))
+        return out
+
+    got = decisions(seed)
+    assert got == decisions(seed)
+    arrivals = []
+    for d in got:
+        if not isinstance(d, str):
+            arrivals.extend(d if isinstance(d, tuple) else (d,))
+    assert arrivals == sorted(arrivals)
