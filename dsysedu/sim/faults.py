@@ -11,7 +11,7 @@ kind with one method, and the trace and the views read the same names.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Hashable
 
 from .validate import number

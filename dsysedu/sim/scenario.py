@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 
 from .validate import number, positive_int
-from .faults import Fault, Nemesis, validate_faults
+from .faults import Nemesis, validate_faults
 from .network import LinkModel
 from .node import Node, check_message
 from .streams import normalize_seed
