@@ -133,6 +133,8 @@ class LoggingCoordinator(_Steps):
             ctx.broadcast(TxnDecision(txn, d == "commit"))
         if self.txn and self.decided(self.txn) is None:
             self.decide(ctx, False)                   # presumed abort: nobody was told commit
+        elif self.txn and self.txn < self.transactions:
+            self.begin(ctx, self.txn + 1)
 
     def on_timer(self, ctx, name):
         if name == "vote_timeout" and self.decided(self.txn) is None:
@@ -323,6 +325,8 @@ def twopc_sim_scenario(participants: int = 3, *, transactions: int = 1, coordina
     unknown = set(crash_at) - {COORDINATOR, *ids}
     if unknown:
         raise ValueError(f"crash_at names unknown nodes {sorted(unknown)}; nodes are {[COORDINATOR, *ids]}")
+    for node, step in crash_at.items():
+        _check_crash_at(step, "coordinator" if node == COORDINATOR else "participant")
     params = {COORDINATOR: {"transactions": transactions, "vote_timeout": vote_timeout,
                             "crash_at": crash_at.get(COORDINATOR)}}
     for p in ids:
