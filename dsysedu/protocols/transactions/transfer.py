@@ -28,11 +28,12 @@ import pandas as pd
 
 from dsysedu.check import Verdict
 from dsysedu.check.isolation import Transaction
+from dsysedu.sim.kernel import run
 from dsysedu.sim.node import Node
 from dsysedu.sim.scenario import Scenario
 
 __all__ = ["transfer_scenario", "AcidClient", "AcidShard", "BaseClient", "BaseShard", "transfer_history",
-           "money_over_time", "violation_window", "transfer_stats", "conserved", "SHARDS"]
+           "money_over_time", "violation_window", "transfer_stats", "conserved", "SHARDS", "acid_vs_base"]
 
 SHARDS = ("A", "B")
 TRANSFER, AUDIT = "t", "u"
@@ -372,3 +373,21 @@ def transfer_stats(trace) -> dict:
     ok = [t for t in h if t.status == "ok"]
     return {"transfers": len(h), "answered": len(ok) / len(h) if h else 0.0,
             "latency": sum(t.complete - t.invoke for t in ok) / len(ok) if ok else float("nan")}
+
+
+def acid_vs_base(faults=(), seed=None, **kwargs) -> tuple:
+    """Both styles under the same ``faults``: ``(table, {"ACID": trace, "BASE": trace})``.
+
+    The table has one row per style: transfers, share answered, mean latency (ms), seconds with a
+    wrong total that a reader could see, and the final total.
+    """
+    traces = {s.upper(): run(transfer_scenario(s, faults=faults, **kwargs), seed=seed) for s in ("acid", "base")}
+    expected = 2 * kwargs.get("balance", 500)
+    rows = []
+    for name, tr in traces.items():
+        st = transfer_stats(tr)
+        rows.append({"style": name, "transfers": st["transfers"], "answered": round(st["answered"], 3),
+                     "latency (ms)": round(1000 * st["latency"], 1),
+                     "wrong total visible (s)": round(violation_window(tr, expected), 3),
+                     "final total": int(money_over_time(tr)["total"].iloc[-1])})
+    return pd.DataFrame(rows).set_index("style"), traces
