@@ -37,6 +37,7 @@ __all__ = ["transfer_scenario", "AcidClient", "AcidShard", "BaseClient", "BaseSh
 
 SHARDS = ("A", "B")
 TRANSFER, AUDIT = "t", "u"
+AUDIT_IDS = 501   # audits are numbered from here, transfers from 1 (so at most 500 transfers)
 
 
 # -- messages -------------------------------------------------------------------------------------
@@ -309,7 +310,7 @@ class BaseClient(_Client):
 
 
 def transfer_scenario(style: str = "acid", *, balance: int = 500, amount: int = 10, every: float = 0.1,
-                      audit_every: float = 0.037, timeout: float = 0.1, refuse_every: int = 0,
+                      audit_every: float = 0.13, timeout: float = 0.1, refuse_every: int = 0,
                       until: float = 6.0, stop: float | None = None, **kwargs) -> Scenario:
     """Transfers A -> B and audits, ``style`` ``"acid"`` (2PC over locks) or ``"base"`` (debit now, credit later).
 
@@ -321,10 +322,12 @@ def transfer_scenario(style: str = "acid", *, balance: int = 500, amount: int = 
     for name, v in (("amount", amount), ("balance", balance)):
         if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
             raise ValueError(f"{name} must be an int > 0, got {v!r}")
+    if (min(until, stop if stop is not None else until)) / every >= AUDIT_IDS - 1:
+        raise ValueError(f"at most {AUDIT_IDS - 2} transfers per run: make until / every smaller")
     client, shard = (AcidClient, AcidShard) if style == "acid" else (BaseClient, BaseShard)
     stop = until - 1.0 if stop is None else stop
     common = {"amount": amount, "timeout": timeout, "stop": stop}
-    params = {TRANSFER: {"every": every, **common}, AUDIT: {"every": audit_every, "first_tid": 100_001, **common},
+    params = {TRANSFER: {"every": every, **common}, AUDIT: {"every": audit_every, "first_tid": AUDIT_IDS, **common},
               "A": {"balance": balance}, "B": {"balance": balance, "refuse_every": refuse_every}}
     return Scenario({TRANSFER: client, AUDIT: client, "A": shard, "B": shard}, nodes=[TRANSFER, AUDIT, *SHARDS],
                     node_params=params, until=until, name=f"transfer ({style.upper()})", **kwargs)
