@@ -112,7 +112,7 @@ def test_random_fault_schedules_keep_atomicity():
 
 def test_model_counts_and_the_blocking_counterexample():
     assert [check(twopc_sim_model(n), sim_atomicity).states for n in (1, 2, 3)] == [16, 92, 398]
-    assert check(twopc_sim_model(2, symmetric=False), sim_atomicity).states == 168
+    assert [check(twopc_sim_model(n, symmetric=False), sim_atomicity).states for n in (1, 2, 3)] == [16, 168, 1852]
     assert check(twopc_sim_model(2), sim_all_decided).verdict == "ok"
     blocked = check(twopc_sim_model(2, crashes=1), sim_all_decided)
     assert blocked.verdict == "violation"
@@ -130,3 +130,81 @@ def test_bad_input():
         twopc_sim_scenario(0)
     with pytest.raises(ValueError, match="downtime"):
         run_with_crash_points(twopc_sim_scenario(1), downtime=-1)
+
+
+def brute_force_twopc_sim(n):
+    """The model of ``twopc_sim_model(n, symmetric=False)`` written again as a bare transition system.
+
+    State: (coordinator (yes, log, vote timer pending), participants ((txn, phase, abort timer, ask
+    timer), ...), messages in flight as a sorted tuple). One transaction; the ask timer never fires.
+    Returns the number of reachable states and whether any breaks atomicity.
+    """
+    ps = tuple(range(n))
+    init = ((frozenset(), None, True), tuple((0, "W", True, False) for _ in ps),
+            tuple(sorted(("prep", p, None) for p in ps)))
+
+    def succ(s):
+        (yes, log, vt), parts, msgs = s
+        if vt and log is None:                                   # the vote timeout: abort
+            yield ((yes, "A", False), parts, tuple(sorted(msgs + tuple(("dec", p, False) for p in ps))))
+        elif vt:
+            yield ((yes, log, False), parts, msgs)
+        for i, (txn, ph, ab, ask) in enumerate(parts):
+            if ab:                                               # the unilateral abort timer
+                new = list(parts)
+                new[i] = (txn, "A" if ph == "W" else ph, False, ask)
+                yield ((yes, log, vt), tuple(new), msgs)
+        for k, m in enumerate(msgs):
+            if k and msgs[k - 1] == m:
+                continue
+            rest = list(msgs[:k] + msgs[k + 1:])
+            kind, p, v = m
+            c, new = (yes, log, vt), list(parts)
+            txn, ph, ab, ask = parts[p]
+            if kind == "prep":
+                if txn == 1:
+                    if ph in ("A", "P"):
+                        rest.append(("vote", p, ph == "P"))
+                elif ph == "A":
+                    new[p] = (1, "A", ab, ask)
+                    rest.append(("vote", p, False))
+                elif ph == "W":
+                    new[p] = (1, "P", False, True)
+                    rest.append(("vote", p, True))
+            elif kind == "vote":
+                if log is not None:
+                    if v:
+                        rest.append(("dec", p, log == "C"))
+                elif not v or len(yes | {p}) == n:
+                    d = "C" if v else "A"
+                    c = (yes | {p} if v else yes, d, False)
+                    rest.extend(("dec", q, d == "C") for q in ps)
+                else:
+                    c = (yes | {p}, None, vt)
+            else:
+                if txn == 1 and ph in ("W", "P"):
+                    new[p] = (1, "C" if v else "A", ab, False)
+                elif txn == 0 and ph != "P":
+                    new[p] = (1, "C" if v else "A", False, False)
+            yield (c, tuple(new), tuple(sorted(rest)))
+
+    seen, frontier, bad = {init}, [init], False
+    while frontier:
+        nxt = []
+        for s in frontier:
+            for t in succ(s):
+                if t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+                    phases = {q[1] for q in t[1]}
+                    bad = bad or {"C", "A"} <= phases
+        frontier = nxt
+    return len(seen), bad
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_state_counts_match_an_independent_brute_force(n):
+    r = check(twopc_sim_model(n, symmetric=False), sim_atomicity)
+    count, bad = brute_force_twopc_sim(n)
+    assert r.verdict == "ok" and not bad
+    assert r.states == count
