@@ -83,3 +83,20 @@ def test_bad_input():
         transfer_scenario("eventual")
     with pytest.raises(ValueError, match="amount"):
         transfer_scenario(amount=0)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from dsysedu.sim.network import LinkModel  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["A", "B", "t"]), st.floats(0.0, 1.0), st.floats(0.05, 0.8), st.sampled_from([0, 3, 7]),
+       st.sampled_from([0.0, 0.1]), st.integers(0, 10_000))
+def test_base_converges_and_acid_never_shows_a_wrong_total(cut, at, length, refuse, loss, seed):
+    faults = [Partition([[n for n in ("t", "u", "A", "B") if n != cut], [cut]], at=at, until=at + length)]
+    kw = dict(until=3.0, stop=1.5, refuse_every=refuse, link=LinkModel(loss=loss), faults=faults)
+    acid = run(transfer_scenario("acid", **kw), seed=seed)
+    base = run(transfer_scenario("base", **kw), seed=seed)
+    assert conserved(acid, 1000) and check_isolation(transfer_history(acid)).ok
+    assert money_over_time(base)["total"].iloc[-1] == 1000       # every credit arrived or was paid back

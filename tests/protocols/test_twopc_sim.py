@@ -208,3 +208,26 @@ def test_state_counts_match_an_independent_brute_force(n):
     count, bad = brute_force_twopc_sim(n)
     assert r.verdict == "ok" and not bad
     assert r.states == count
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.sampled_from(POINTS), st.sampled_from([None, 0.05, 0.5, 2.0]),
+       st.sampled_from([0.0, 0.2]), st.booleans(), st.integers(0, 10_000))
+def test_hypothesis_atomic_and_every_participant_decides_after_recovery(n, point, downtime, loss, no, seed):
+    node, step = point
+    if node == "p3" and n < 3:
+        node = f"p{n}"
+    params = {"p1_params": {"vote_no": no}}
+    sc = twopc_sim_scenario(n, transactions=2, crash_at={node: step} if node else None,
+                            link=LinkModel(loss=loss), until=8.0, **params)
+    tr = run_with_crash_points(sc, seed=seed, downtime=downtime)
+    assert atomic(tr)
+    if downtime is not None and loss == 0:
+        decided = outcomes(tr)
+        assert set(decided) == {1, 2}
+        assert all("c" in by for by in decided.values())
+        held = lock_hold_times(tr)
+        assert all(t <= downtime + 0.5 for t in held.values()), held   # nobody blocks longer than the outage
