@@ -19,7 +19,7 @@ nothing more in that handler; :func:`run_with_crash_points` crashes it right the
 back after ``downtime``.
 
 Properties: :func:`atomic` (every participant's outcome equals the coordinator's decision, per
-transaction) on a trace; :data:`atomicity` and :data:`all_decided` on model states
+transaction) on a trace; :data:`sim_atomicity` and :data:`sim_all_decided` on model states
 (:func:`twopc_sim_model`). Broken on purpose: :class:`ForgetfulCoordinator` sends its decision
 before logging it and presumes abort after a crash, so a coordinator crash between the two
 breaks atomicity.
