@@ -1,0 +1,64 @@
+"""Transactions benchmark: simulated two-phase commit (and, to come, sagas) per wall second.
+
+Run:  .venv/bin/python benchmarks/transactions.py      (a few seconds)
+
+The last line printed is one JSON object. Each measure is one function below, registered in
+``MEASURES``; a new protocol adds its function and one entry there. The keys:
+
+* ``twopc_txn_per_s``: transactions per wall second of
+  :func:`dsysedu.protocols.transactions.twopc_sim.twopc_sim_scenario` with 3 participants and
+  ``TXNS`` transactions run one after another in one simulation (the logged coordinator, locking
+  participants, no faults), best of ``REPEATS``; ``twopc_events`` the trace rows of one run.
+* ``twopc_crash_runs_per_s``: single-transaction runs per wall second through
+  :func:`~dsysedu.protocols.transactions.twopc_sim.run_with_crash_points`, the coordinator crashing
+  before its log for 1 s (the step-by-step driver, as the chapter's crash-point table uses it).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from dsysedu.protocols.transactions.twopc_sim import (atomic, run_with_crash_points,  # noqa: E402
+                                                      twopc_sim_scenario)
+from dsysedu.sim import run  # noqa: E402
+
+REPEATS = 3
+TXNS = 2_000
+CRASH_RUNS = 200
+
+
+def best_of(fn):
+    best, out = float("inf"), None
+    for _ in range(REPEATS):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def twopc() -> dict:
+    sc = twopc_sim_scenario(3, transactions=TXNS, until=TXNS * 0.05)
+    seconds, trace = best_of(lambda: run(sc, seed=1))
+    assert atomic(trace) and len({e.value[0] for e in trace.events if e.kind == "observe" and e.data == "decision"}) == TXNS
+    crash = twopc_sim_scenario(3, crash_at={"c": "before_log"}, until=3.0)
+    crash_s, _ = best_of(lambda: [run_with_crash_points(crash, seed=s, downtime=1.0) for s in range(CRASH_RUNS)])
+    return {"twopc_txn_per_s": round(TXNS / seconds), "twopc_events": len(trace.rows),
+            "twopc_crash_runs_per_s": round(CRASH_RUNS / crash_s)}
+
+
+MEASURES = [twopc]   # the saga measure goes here
+
+
+def main() -> dict:
+    out = {}
+    for measure in MEASURES:
+        out.update(measure())
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
