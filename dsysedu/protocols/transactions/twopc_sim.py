@@ -349,7 +349,7 @@ def run_with_crash_points(scenario: Scenario, seed=None, downtime: float | None 
         raise ValueError(f"downtime must be >= 0 seconds or None, got {downtime!r}")
     sim = Simulation(scenario, seed=seed)
     end = scenario.until
-    while sim._queue and sim._queue[0][0] <= end:
+    while (nxt := sim.pending(limit=1)) and nxt[0].time <= end:
         for row in sim.step():
             if row[1] == "observe" and row[5] == "crash_point":
                 sim.apply(Crash(row[2], at=0.0, until=downtime))
