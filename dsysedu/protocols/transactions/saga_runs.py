@@ -1,0 +1,156 @@
+"""Sagas on the simulator: the properties checked on a trace, random fault schedules, the missing isolation.
+
+:func:`saga_verdicts` replays the services' effects of a run in time order and checks, after
+each one, that compensations ran in reverse order and that no effect was applied twice; at the
+end, that every saga ended all-done or all-compensated, as its coordinator (or its services)
+said. :func:`random_saga_scenario` draws a fault schedule (crashes with recovery, lost,
+duplicated and reordered messages) for the randomized tests.
+
+Sagas give no isolation (隔离性): a step's local transaction commits at once, so a second saga
+sees the first one's reservation before the first saga knows whether it will keep it.
+:func:`dirty_read_scenario` runs two orders for the last item in stock while the first order's
+payment is declined; :func:`saga_history` turns the run into a list-append history for
+:func:`~dsysedu.check.isolation.check_isolation`, which names the anomaly: ``G1a``, a read of
+a value written by a transaction that aborted (here: compensated). The countermeasure
+``semantic_lock=True`` keeps the reservation *pending* until the saga ends, and a saga that
+meets a pending reservation waits (it is told :class:`~.saga.Busy` and retries).
+"""
+from __future__ import annotations
+
+import random
+import time
+
+from dsysedu.check import Verdict
+from dsysedu.check.isolation import Transaction
+from dsysedu.sim import run
+from dsysedu.sim.faults import Crash
+from dsysedu.sim.network import LinkModel, Uniform
+from .saga import (ORCHESTRATOR, STEPS, at_most_once_holds, consistent, effect_status, reverse_order_holds,
+                   saga_outcomes, saga_scenario)
+
+__all__ = ["saga_verdicts", "saga_ledgers", "random_saga_scenario", "dirty_read_scenario", "saga_history",
+           "saga_runs_per_s"]
+
+
+def saga_ledgers(trace, services=STEPS) -> dict:
+    """``{service: ((saga, kind), ...)}``: the effects each service applied, from its ``effect`` observations."""
+    led = {s: () for s in services}
+    for e in trace.events:
+        if e.kind == "observe" and e.data == "effect" and e.node in led:
+            led[e.node] = led[e.node] + (tuple(e.value),)
+    return led
+
+
+def saga_verdicts(trace, services=STEPS, outcomes=None) -> list:
+    """Three verdicts on a saga run: reverse order, each effect at most once, consistent end.
+
+    ``outcomes``: ``{saga: "done" | "compensated"}``; by default what the orchestrator observed.
+    """
+    led = {s: () for s in services}
+    order = once = None
+    for e in trace.events:
+        if not (e.kind == "observe" and e.data == "effect" and e.node in led):
+            continue
+        led[e.node] = led[e.node] + (tuple(e.value),)
+        ledgers = [led[s] for s in services]
+        if order is None and not reverse_order_holds(ledgers):
+            order = (e.seq, f"{e.node} compensated {e.value[0]} at t={e.time:.3f} while a later step still held it")
+        if once is None and not at_most_once_holds(ledgers):
+            once = (e.seq, f"{e.node} applied {e.value[1]} of {e.value[0]} again at t={e.time:.3f}")
+    ledgers = [led[s] for s in services]
+    outcomes = saga_outcomes(trace) if outcomes is None else outcomes
+    sagas = sorted({saga for ledger in ledgers for saga, _ in ledger} | set(outcomes))
+    bad = [saga for saga in sagas if outcomes.get(saga) not in ("done", "compensated")
+           or not consistent(ledgers, saga, outcomes[saga])]
+    states = {saga: [effect_status(ledger, saga) for ledger in ledgers] for saga in bad}
+    return [Verdict(order is None, "compensations in reverse order",
+                    order[1] if order else f"{len(sagas)} saga(s), every compensation after the later steps'",
+                    (order[0],) if order else ()),
+            Verdict(once is None, "each effect at most once",
+                    once[1] if once else "no action or compensation applied twice", (once[0],) if once else ()),
+            Verdict(not bad, "all-done or all-compensated",
+                    f"not settled: {states}" if bad else f"outcomes {dict((s, outcomes[s]) for s in sagas)}")]
+
+
+def random_saga_scenario(seed, orchestrator=None, service=None):
+    """A saga with a random failing step and a random fault schedule drawn from ``seed``.
+
+    Crashes (of the orchestrator or a service) end with a recovery by t = 2 s; links lose,
+    duplicate and reorder messages; the run lasts 6 s, enough for the retries to finish.
+    """
+    rnd = random.Random(seed)
+    faults = []
+    for _ in range(rnd.randint(0, 3)):
+        at = round(rnd.uniform(0.0, 1.5), 3)
+        faults.append(Crash(rnd.choice((ORCHESTRATOR,) + STEPS), at=at, until=round(at + rnd.uniform(0.01, 0.5), 3)))
+    link = LinkModel(latency=Uniform(0.002, 0.03), loss=rnd.choice((0.0, 0.1, 0.3)),
+                     duplicate=rnd.choice((0.0, 0.2, 0.5)), reorder=rnd.random() < 0.5)
+    extra = {}
+    if orchestrator is not None:
+        extra["orchestrator"] = orchestrator
+    if service is not None:
+        extra["service"] = service
+    return saga_scenario(rnd.choice((None, 1, 2, 3)), faults=_no_overlap(faults), link=link, until=6.0, **extra)
+
+
+def _no_overlap(faults):
+    """Keep one crash per node at a time (a node cannot crash while it is down)."""
+    out, busy = [], {}
+    for f in sorted(faults, key=lambda f: f.at):
+        if f.at > busy.get(f.node, -1.0):
+            out.append(f)
+            busy[f.node] = f.until
+    return out
+
+
+def dirty_read_scenario(semantic_lock=False, **kwargs):
+    """Two orders for the last item in stock; the first order's payment is declined.
+
+    Order ``s1`` reserves the item at t = 0.01 s and gives it back after its payment fails;
+    order ``s2`` asks for the item at t = 0.03 s, in between. Without a countermeasure ``s2``
+    reads the reservation of a saga that will be compensated and is refused: out of stock.
+    """
+    return saga_scenario(None, orders=(("s1", 0.0), ("s2", 0.02)), capacity=1, fail_sagas=("s1",),
+                         semantic_lock=semantic_lock, **kwargs)
+
+
+def saga_history(trace, key="stock") -> list:
+    """The run as list-append transactions, one per saga (its reads and reservations of ``key``).
+
+    A saga whose reservation was compensated is a failed transaction (``status="fail"``); one that
+    ended all-done, or was refused before it wrote anything (its answer, "out of stock", was
+    given to the client on what it read), is committed. Feed it to :func:`~dsysedu.check.isolation.check_isolation`.
+    """
+    ops, start, end = {}, {}, {}
+    outcomes = {}
+    for e in trace.events:
+        if e.kind != "observe":
+            continue
+        if e.data == "saga":
+            saga, status = e.value
+            start.setdefault(saga, e.time)
+            if status in ("done", "compensated"):
+                end[saga], outcomes[saga] = e.time, status
+        elif e.node == key and e.data == "read":
+            ops.setdefault(e.value[0], []).append(("r", key, list(e.value[1])))
+        elif e.node == key and e.data == "append":
+            ops.setdefault(e.value, []).append(("append", key, e.value))
+    def status(saga):
+        if saga not in outcomes:
+            return "info"
+        wrote = any(op[0] == "append" for op in ops.get(saga, ()))
+        return "fail" if outcomes[saga] == "compensated" and wrote else "ok"
+
+    return [Transaction(i, saga, tuple(ops.get(saga, ())), status=status(saga),
+                        invoke=start[saga], complete=end.get(saga))
+            for i, saga in enumerate(sorted(start), 1)]
+
+
+def saga_runs_per_s(runs: int = 400, seed: int = 0) -> float:
+    """Simulated order sagas (3 services, failing step cycling through none, 1, 2, 3) per wall second."""
+    scenarios = [saga_scenario(k) for k in (None, 1, 2, 3)]
+    t0 = time.perf_counter()
+    for i in range(runs):
+        trace = run(scenarios[i % 4], seed=seed + i)
+        assert saga_outcomes(trace)["s1"] in ("done", "compensated")
+    return runs / (time.perf_counter() - t0)
