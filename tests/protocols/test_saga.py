@@ -10,6 +10,7 @@ from dsysedu.protocols.transactions.saga import (Do, Done, ForgetfulOrchestrator
                                                  NonIdempotentService, Orchestrator, Service, STEPS, Undo, Undone,
                                                  all_settled, at_most_once, outcome_matches, reverse_order,
                                                  saga_model, saga_outcomes, saga_scenario)
+from dsysedu.protocols.transactions.saga_choreography import FireAndForget, choreography_model, choreography_scenario
 from dsysedu.protocols.transactions.saga_runs import (dirty_read_scenario, random_saga_scenario, saga_history,
                                                       saga_ledgers, saga_verdicts)
 from dsysedu.sim import run
@@ -222,3 +223,40 @@ def test_dirty_read_and_the_semantic_lock():
     assert saga_outcomes(locked) == {"s1": "compensated", "s2": "done"}
     assert check_isolation(saga_history(locked)).ok
     assert all(saga_verdicts(plain)) and all(saga_verdicts(locked))
+
+
+# ------------------------------------------------------------------------------ choreography
+
+def test_choreography_pinned_counts_and_properties():
+    counts = {}
+    for key, budget in {"none": {}, "dup": dict(duplicates=1), "crash": dict(crashes=1, recoveries=1)}.items():
+        results = [check(choreography_model(**budget), p) for p in PROPS]
+        assert all(r.verdict == "ok" for r in results), [(r.property, r.verdict) for r in results]
+        counts[key] = results[0].states
+    assert counts == {"none": 204, "dup": 1440, "crash": 12064}
+
+
+def test_fire_and_forget_loses_the_saga_after_one_crash():
+    assert check(choreography_model(FireAndForget), all_settled).verdict == "ok"
+    r = check(choreography_model(FireAndForget, crashes=1, recoveries=1), all_settled)
+    assert r.verdict == "violation" and [a.kind for a in r.path] == ["timer", "crash", "deliver"]
+
+
+@pytest.mark.parametrize("fail_step", [None, 1, 2, 3])
+def test_choreography_compensates_backwards(fail_step):
+    trace = run(choreography_scenario(fail_step), seed=3)
+    assert all(saga_verdicts(trace))
+    assert saga_outcomes(trace) == {"s1": "done" if fail_step is None else "compensated"}
+    undone = [e.node for e in trace.events if e.kind == "observe" and e.data == "effect" and e.value[1] == "undo"]
+    assert undone == list(reversed(STEPS[:(fail_step or 1) - 1]))
+
+
+def test_choreography_random_fault_schedules_500_seeds():
+    for seed in range(500):
+        verdicts = saga_verdicts(run(random_saga_scenario(seed, style="choreography"), seed=seed))
+        assert all(verdicts), (seed, verdicts)
+    caught = sum(not all(saga_verdicts(run(random_saga_scenario(seed, service=FireAndForget, style="choreography"),
+                                           seed=seed))) for seed in range(300))
+    assert caught >= 10
+    with pytest.raises(ValueError, match="style"):
+        random_saga_scenario(0, style="ballet")

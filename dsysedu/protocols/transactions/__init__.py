@@ -1,4 +1,4 @@
-"""Transactions: two-phase commit, and sagas with compensations (orchestrated), each with its
+"""Transactions: two-phase commit, and sagas with compensations (orchestrated and choreographed), each with its
 properties, broken variants and model.
 """
 from .twopc import (ABORTED, all_decided, atomicity, commit_reachable, COMMITTED, COORDINATOR, Coordinator,
@@ -8,13 +8,15 @@ from .saga import (ACTIONS, all_settled, at_most_once, Busy, COMPENSATIONS, Do, 
                    ForgetfulOrchestrator, ForwardCompensation, Hello, NonIdempotentService, Orchestrator,
                    ORCHESTRATOR, Order, outcome_matches, reverse_order, saga_model, saga_outcomes, saga_scenario,
                    Service, STEPS, Undo, Undone)
+from .saga_choreography import Ack, ChoreographyService, choreography_model, choreography_scenario, Event, FireAndForget
 from .saga_runs import (dirty_read_scenario, random_saga_scenario, saga_history, saga_ledgers, saga_runs_per_s,
                         saga_verdicts)
 __all__ = ["Prepare", "Vote", "Decision", "Coordinator", "Participant", "MajorityCoordinator",
            "ForgetfulParticipant", "twopc_scenario", "twopc_model", "atomicity", "all_decided",
            "commit_reachable", "no_deadlock", "WORKING", "PREPARED", "COMMITTED", "ABORTED", "COORDINATOR",
            "STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "Order", "Do", "Done", "Busy", "Undo", "Undone",
-           "Finish", "Hello", "Service", "Orchestrator", "ForwardCompensation", "NonIdempotentService",
+           "Finish", "Hello", "Service", "Event", "Ack", "ChoreographyService", "FireAndForget", "choreography_scenario",
+           "choreography_model", "Orchestrator", "ForwardCompensation", "NonIdempotentService",
            "ForgetfulOrchestrator", "saga_scenario", "saga_model", "effect_status", "saga_outcomes",
            "reverse_order", "at_most_once", "outcome_matches", "all_settled",
            "saga_verdicts", "saga_ledgers", "random_saga_scenario", "dirty_read_scenario", "saga_history",

@@ -429,6 +429,8 @@ def consistent(ledgers, saga, outcome) -> bool:
 
 
 def _ended(s) -> dict:
+    if ORCHESTRATOR not in s.nodes:              # choreography: the first and last services say it
+        return {saga: o for x in STEPS for saga, o in s[x].ends}
     try:
         log = s[ORCHESTRATOR].log
     except AttributeError:                       # a forgetful orchestrator while crashed

@@ -25,6 +25,7 @@ from dsysedu.check.isolation import Transaction
 from dsysedu.sim import run
 from dsysedu.sim.faults import Crash
 from dsysedu.sim.network import LinkModel, Uniform
+from .saga_choreography import choreography_scenario
 from .saga import (ORCHESTRATOR, STEPS, at_most_once_holds, consistent, effect_status, reverse_order_holds,
                    saga_outcomes, saga_scenario)
 
@@ -72,25 +73,33 @@ def saga_verdicts(trace, services=STEPS, outcomes=None) -> list:
                     f"not settled: {states}" if bad else f"outcomes {dict((s, outcomes[s]) for s in sagas)}")]
 
 
-def random_saga_scenario(seed, orchestrator=None, service=None):
+def random_saga_scenario(seed, orchestrator=None, service=None, style="orchestration"):
     """A saga with a random failing step and a random fault schedule drawn from ``seed``.
 
     Crashes (of the orchestrator or a service) end with a recovery by t = 2 s; links lose,
     duplicate and reorder messages; the run lasts 6 s, enough for the retries to finish.
+    ``style``: ``"orchestration"`` or ``"choreography"`` (then ``service`` replaces
+    :class:`~.saga_choreography.ChoreographyService`).
     """
+    if style not in ("orchestration", "choreography"):
+        raise ValueError(f"style must be 'orchestration' or 'choreography', got {style!r}")
     rnd = random.Random(seed)
+    nodes = STEPS if style == "choreography" else (ORCHESTRATOR,) + STEPS
     faults = []
     for _ in range(rnd.randint(0, 3)):
         at = round(rnd.uniform(0.0, 1.5), 3)
-        faults.append(Crash(rnd.choice((ORCHESTRATOR,) + STEPS), at=at, until=round(at + rnd.uniform(0.01, 0.5), 3)))
+        faults.append(Crash(rnd.choice(nodes), at=at, until=round(at + rnd.uniform(0.01, 0.5), 3)))
     link = LinkModel(latency=Uniform(0.002, 0.03), loss=rnd.choice((0.0, 0.1, 0.3)),
                      duplicate=rnd.choice((0.0, 0.2, 0.5)), reorder=rnd.random() < 0.5)
-    extra = {}
-    if orchestrator is not None:
-        extra["orchestrator"] = orchestrator
+    fail_step = rnd.choice((None, 1, 2, 3))
+    extra = {"faults": _no_overlap(faults), "link": link, "until": 6.0}
     if service is not None:
         extra["service"] = service
-    return saga_scenario(rnd.choice((None, 1, 2, 3)), faults=_no_overlap(faults), link=link, until=6.0, **extra)
+    if style == "choreography":
+        return choreography_scenario(fail_step, **extra)
+    if orchestrator is not None:
+        extra["orchestrator"] = orchestrator
+    return saga_scenario(fail_step, **extra)
 
 
 def _no_overlap(faults):
