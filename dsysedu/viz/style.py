@@ -113,6 +113,10 @@ MESSAGE_COLORS = {
     "AppendEntries": _O["blue"], "AppendEntriesReply": _O["orange"], "Heartbeat": "#7F7F7F",
     "Prepare": _O["blue"], "Promise": _O["sky_blue"], "Accept": _O["vermillion"],
     "Accepted": _O["orange"], "Commit": _O["bluish_green"], "Abort": _O["vermillion"],
+    # sagas: actions blue, their answers sky blue; compensations vermillion, their answers orange
+    "Do": _O["blue"], "Done": _O["sky_blue"], "Undo": _O["vermillion"], "Undone": _O["orange"],
+    "Go": _O["blue"], "Compensate": _O["vermillion"], "Ack": "#BBBBBB", "Busy": "#7F7F7F",
+    "Finish": _O["bluish_green"], "Hello": _O["reddish_purple"], "Order": _O["black"],
 }
 
 # Font sizes in points.

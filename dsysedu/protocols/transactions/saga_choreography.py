@@ -25,14 +25,22 @@ from dsysedu.check.model_checker import Model
 from dsysedu.sim.scenario import Input, Scenario
 from .saga import STEPS, Hello, Order, Service, _check_fail_step, _settled
 
-__all__ = ["Event", "Ack", "ChoreographyService", "FireAndForget", "choreography_scenario", "choreography_model"]
+__all__ = ["Go", "Compensate", "EVENTS", "Ack", "ChoreographyService", "FireAndForget", "choreography_scenario", "choreography_model"]
 
 
 @dataclass(frozen=True)
-class Event:
-    """``go``: my step is done, do yours; ``compensate``: the saga failed after you, undo yours."""
-    kind: str
+class Go:
+    """My step is done: do yours."""
     saga: str
+
+
+@dataclass(frozen=True)
+class Compensate:
+    """The saga failed after you: undo your step."""
+    saga: str
+
+
+EVENTS = {"go": Go, "compensate": Compensate}
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class ChoreographyService(Service):
     def resend(self, ctx, only=None) -> None:
         for dst, kind, saga in self.outbox:
             if only is None or dst == only:
-                ctx.send(dst, Event(kind, saga))
+                ctx.send(dst, EVENTS[kind](saga))
         if self.outbox and self.retry_after is not None:
             ctx.set_timer("resend", self.retry_after)
 
@@ -107,7 +115,7 @@ class ChoreographyService(Service):
 
     def publish(self, ctx, dst, kind, saga) -> None:
         self.outbox = self.outbox + ((dst, kind, saga),)
-        ctx.send(dst, Event(kind, saga))
+        ctx.send(dst, EVENTS[kind](saga))
         if self.retry_after is not None:
             ctx.set_timer("resend", self.retry_after)
 
@@ -117,21 +125,22 @@ class ChoreographyService(Service):
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, Order):
-            msg = Event("go", msg.saga)
+            msg = Go(msg.saga)
         elif isinstance(msg, Hello):
             self.resend(ctx, only=src)
             return
         elif isinstance(msg, Ack):
             self.outbox = tuple(e for e in self.outbox if e != (src, msg.kind, msg.saga))
             return
-        if not isinstance(msg, Event):
+        if not isinstance(msg, (Go, Compensate)):
             return
+        kind = "go" if isinstance(msg, Go) else "compensate"
         if src is not None:
-            ctx.send(src, Ack(msg.kind, msg.saga))
-        if (msg.kind, msg.saga) in self.seen:          # a duplicate or a re-sent event: acknowledged only
+            ctx.send(src, Ack(kind, msg.saga))
+        if (kind, msg.saga) in self.seen:              # a duplicate or a re-sent event: acknowledged only
             return
-        self.seen = self.seen + ((msg.kind, msg.saga),)
-        if msg.kind == "go":
+        self.seen = self.seen + ((kind, msg.saga),)
+        if kind == "go":
             if self.act(ctx, msg.saga) == "do":
                 if self.next is not None:
                     self.publish(ctx, self.next, "go", msg.saga)
@@ -154,7 +163,7 @@ class FireAndForget(ChoreographyService):
     """
 
     def publish(self, ctx, dst, kind, saga) -> None:
-        ctx.send(dst, Event(kind, saga))
+        ctx.send(dst, EVENTS[kind](saga))
 
 
 def choreography_scenario(fail_step=None, *, orders=(("s1", 0.0),), service=ChoreographyService,

@@ -20,17 +20,19 @@ from __future__ import annotations
 import random
 import time
 
+import pandas as pd
+
 from dsysedu.check import Verdict
 from dsysedu.check.isolation import Transaction
 from dsysedu.sim import run
 from dsysedu.sim.faults import Crash
 from dsysedu.sim.network import LinkModel, Uniform
-from .saga_choreography import choreography_scenario
-from .saga import (ORCHESTRATOR, STEPS, at_most_once_holds, consistent, effect_status, reverse_order_holds,
+from .saga_choreography import FireAndForget, choreography_scenario
+from .saga import (COMPENSATIONS, ForgetfulOrchestrator, ForwardCompensation, NonIdempotentService, ORCHESTRATOR, STEPS, at_most_once_holds, consistent, effect_status, reverse_order_holds,
                    saga_outcomes, saga_scenario)
 
 __all__ = ["saga_verdicts", "saga_ledgers", "random_saga_scenario", "dirty_read_scenario", "saga_history",
-           "saga_runs_per_s"]
+           "compensation_table", "variant_table", "VARIANTS", "saga_runs_per_s"]
 
 
 def saga_ledgers(trace, services=STEPS) -> dict:
@@ -153,6 +155,44 @@ def saga_history(trace, key="stock") -> list:
     return [Transaction(i, saga, tuple(ops.get(saga, ())), status=status(saga),
                         invoke=start[saga], complete=end.get(saga))
             for i, saga in enumerate(sorted(start), 1)]
+
+
+def compensation_table(style="orchestration", seed=None) -> pd.DataFrame:
+    """For each failing step (none, 1, 2, 3): the outcome, the compensations in the order they ran,
+    and the number of messages, from one run each of the chosen style."""
+    build = choreography_scenario if style == "choreography" else saga_scenario
+    if style not in ("orchestration", "choreography"):
+        raise ValueError(f"style must be 'orchestration' or 'choreography', got {style!r}")
+    rows = []
+    for k in (None, 1, 2, 3):
+        trace = run(build(k), seed=seed)
+        undo = [COMPENSATIONS[e.node] for e in trace.events
+                if e.kind == "observe" and e.data == "effect" and e.value[1] == "undo"]
+        rows.append({"failing step": "none" if k is None else f"{k} ({STEPS[k - 1]})",
+                     "outcome": saga_outcomes(trace).get("s1"), "compensations": " → ".join(undo) or "-",
+                     "messages": trace.count("send"), "checks hold": all(saga_verdicts(trace))})
+    return pd.DataFrame(rows).set_index("failing step")
+
+
+VARIANTS = {"orchestration": {}, "choreography": {"style": "choreography"},
+            "ForwardCompensation": {"orchestrator": ForwardCompensation},
+            "NonIdempotentService": {"service": NonIdempotentService},
+            "ForgetfulOrchestrator": {"orchestrator": ForgetfulOrchestrator},
+            "FireAndForget (choreography)": {"service": FireAndForget, "style": "choreography"}}
+"""The correct sagas and the broken variants, as keyword arguments of :func:`random_saga_scenario`."""
+
+
+def variant_table(runs=500, seed=0, variants=None) -> pd.DataFrame:
+    """Runs (of ``runs`` random fault schedules, seeds ``seed``...) that break each property, per variant."""
+    rows = {}
+    for name, kw in (VARIANTS if variants is None else variants).items():
+        bad = {}
+        for s in range(seed, seed + runs):
+            for v in saga_verdicts(run(random_saga_scenario(s, **kw), seed=s)):
+                bad[v.property] = bad.get(v.property, 0) + (not v.ok)
+        rows[name] = bad
+    short = {"compensations in reverse order": "reverse order", "each effect at most once": "at most once"}
+    return pd.DataFrame(rows).T.rename(columns=short).rename_axis(f"violations in {runs} runs")
 
 
 def saga_runs_per_s(runs: int = 400, seed: int = 0) -> float:
