@@ -100,6 +100,8 @@ NODE_COLORS = {
     "alive": _O["bluish_green"], "suspected": _O["orange"], "dead": CRASHED,
     "ok": _O["bluish_green"], "unknown": _O["orange"], "error": _O["vermillion"],
     "committed": _O["bluish_green"], "aborted": _O["vermillion"], "prepared": _O["yellow"],
+    # sagas: a step done is committed, a compensated one orange; the coordinator's saga states
+    "compensated": _O["orange"], "compensating": _O["yellow"], "running": _O["sky_blue"], "done": _O["bluish_green"],
     True: _O["bluish_green"], False: "#E6E6E6", None: NO_VALUE,
 }
 

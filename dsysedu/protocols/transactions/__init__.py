@@ -6,7 +6,7 @@ from .twopc import (ABORTED, all_decided, atomicity, commit_reachable, COMMITTED
                     PREPARED, twopc_model, twopc_scenario, Vote, WORKING)
 from .saga import (ACTIONS, all_settled, at_most_once, Busy, COMPENSATIONS, Do, Done, effect_status, Finish,
                    ForgetfulOrchestrator, ForwardCompensation, Hello, NonIdempotentService, Orchestrator,
-                   ORCHESTRATOR, Order, outcome_matches, reverse_order, saga_model, saga_outcomes, saga_scenario,
+                   ORCHESTRATOR, Order, PHASES, outcome_matches, reverse_order, saga_model, saga_outcomes, saga_scenario,
                    Service, STEPS, Undo, Undone)
 from .saga_choreography import (Ack, ChoreographyService, choreography_model, choreography_scenario, Compensate, EVENTS,
                                 FireAndForget, Go)
@@ -15,7 +15,7 @@ from .saga_runs import (compensation_table, dirty_read_scenario, random_saga_sce
 __all__ = ["Prepare", "Vote", "Decision", "Coordinator", "Participant", "MajorityCoordinator",
            "ForgetfulParticipant", "twopc_scenario", "twopc_model", "atomicity", "all_decided",
            "commit_reachable", "no_deadlock", "WORKING", "PREPARED", "COMMITTED", "ABORTED", "COORDINATOR",
-           "STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "Order", "Do", "Done", "Busy", "Undo", "Undone",
+           "STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "PHASES", "Order", "Do", "Done", "Busy", "Undo", "Undone",
            "Finish", "Hello", "Service", "Go", "Compensate", "EVENTS", "Ack", "ChoreographyService", "FireAndForget", "choreography_scenario",
            "choreography_model", "Orchestrator", "ForwardCompensation", "NonIdempotentService",
            "ForgetfulOrchestrator", "saga_scenario", "saga_model", "effect_status", "saga_outcomes",

@@ -39,7 +39,7 @@ from dsysedu.check.model_checker import Model, eventually, invariant
 from dsysedu.sim.node import Node
 from dsysedu.sim.scenario import Input, Scenario
 
-__all__ = ["STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "Order", "Do", "Done", "Busy", "Undo", "Undone",
+__all__ = ["STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "PHASES", "Order", "Do", "Done", "Busy", "Undo", "Undone",
            "Finish", "Hello", "Service", "Orchestrator", "ForwardCompensation", "NonIdempotentService",
            "ForgetfulOrchestrator", "saga_scenario", "saga_model", "effect_status", "saga_outcomes",
            "reverse_order", "at_most_once", "outcome_matches", "all_settled"]
@@ -49,6 +49,8 @@ STEPS = ("stock", "payment", "shipping")
 ACTIONS = {"stock": "reserve", "payment": "charge", "shipping": "ship"}
 COMPENSATIONS = {"stock": "release", "payment": "refund", "shipping": "cancel"}
 ORCHESTRATOR = "orch"
+PHASES = {"do": "committed", "undo": "compensated", "refuse": "aborted"}
+"""The ``phase`` a service observes after each kind of effect (for the views' node colours)."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ class Service(Node):
     def record(self, ctx, saga, kind) -> None:
         self.ledger = self.ledger + ((saga, kind),)
         ctx.observe("effect", (saga, kind))
+        ctx.observe("phase", PHASES[kind])
 
     def act(self, ctx, saga) -> str:
         """Apply the action once; the answer: ``do`` (committed), ``refuse`` (failed) or ``busy``."""
@@ -243,7 +246,6 @@ class Orchestrator(Node):
     def on_start(self, ctx):
         for saga in self.orders:
             self.begin(ctx, saga)
-        for saga in self.sagas():
             self.send_next(ctx, saga)
 
     def on_recover(self, ctx):
@@ -278,6 +280,7 @@ class Orchestrator(Node):
         if saga not in self.sagas():
             self.write(saga, "begin", 0)
             ctx.observe("saga", (saga, "running"))
+            ctx.observe("phase", "running")
 
     def send_next(self, ctx, saga) -> None:
         req = self.next_request(saga)
@@ -287,6 +290,7 @@ class Orchestrator(Node):
         if kind == "end":
             self.write(saga, "end", arg)
             ctx.observe("saga", (saga, arg))
+            ctx.observe("phase", arg)
             ctx.cancel_timer(("retry", saga))
             if arg == "done":
                 for s in sorted(self.services):
@@ -317,6 +321,7 @@ class Orchestrator(Node):
             self.write(msg.saga, "done" if msg.ok else "failed", msg.step)
             if not msg.ok:
                 ctx.observe("saga", (msg.saga, "compensating"))
+                ctx.observe("phase", "compensating")
             self.send_next(ctx, msg.saga)
         elif isinstance(msg, Undone) and req == ("undo", msg.step):
             self.write(msg.saga, "undone", msg.step)
@@ -343,7 +348,8 @@ def _check_fail_step(fail_step, n):
 
 
 def saga_scenario(fail_step=None, *, orders=(("s1", 0.0),), orchestrator=Orchestrator, service=Service,
-                  retry_after=0.05, capacity=None, semantic_lock=False, fail_sagas=(), **kwargs) -> Scenario:
+                  retry_after=0.05, capacity=None, semantic_lock=False, fail_sagas=(), by_client=True,
+                  **kwargs) -> Scenario:
     """The order saga, orchestrated: node ``"orch"`` and the services of :data:`STEPS`.
 
     Parameters
@@ -356,6 +362,9 @@ def saga_scenario(fail_step=None, *, orders=(("s1", 0.0),), orchestrator=Orchest
         The stock service's capacity and countermeasure (see :class:`Service`).
     fail_sagas : tuple of str
         Sagas whose payment is declined (step 2 fails for them only).
+    by_client : bool
+        True: each order is a message from outside (a client); False: the coordinator starts
+        the sagas itself at t = 0 (the start times must be 0).
     kwargs
         Passed to :class:`~dsysedu.sim.Scenario` (``faults``, ``link``, ``until``...).
 
@@ -375,6 +384,10 @@ def saga_scenario(fail_step=None, *, orders=(("s1", 0.0),), orchestrator=Orchest
     node_params["stock"].update(capacity=capacity, semantic_lock=semantic_lock)
     node_params["payment"]["fail_sagas"] = tuple(fail_sagas)
     inputs = tuple(Input(at, ORCHESTRATOR, Order(saga)) for saga, at in orders)
+    if not by_client:
+        if any(at != 0 for _, at in orders):
+            raise ValueError(f"by_client=False starts every saga at t = 0; got start times {[at for _, at in orders]}")
+        node_params[ORCHESTRATOR]["orders"], inputs = tuple(saga for saga, _ in orders), ()
     kwargs.setdefault("until", 5.0)
     return Scenario(protocol, nodes=[ORCHESTRATOR, *STEPS], node_params=node_params, inputs=inputs,
                     name="order saga (orchestration)", **kwargs)

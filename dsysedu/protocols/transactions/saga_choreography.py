@@ -122,6 +122,7 @@ class ChoreographyService(Service):
     def end(self, ctx, saga, outcome) -> None:
         self.ends = self.ends + ((saga, outcome),)
         ctx.observe("saga", (saga, outcome))
+        ctx.observe("phase", outcome)
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, Order):
@@ -167,8 +168,9 @@ class FireAndForget(ChoreographyService):
 
 
 def choreography_scenario(fail_step=None, *, orders=(("s1", 0.0),), service=ChoreographyService,
-                          retry_after=0.05, **kwargs) -> Scenario:
-    """The order saga by choreography: the services of :data:`~.saga.STEPS`, orders to ``stock``.
+                          retry_after=0.05, by_client=True, **kwargs) -> Scenario:
+    """The order saga by choreography: the services of :data:`~.saga.STEPS`, orders to ``stock``
+    (parameters as :func:`~.saga.saga_scenario`'s).
 
     Examples
     --------
@@ -182,9 +184,13 @@ def choreography_scenario(fail_step=None, *, orders=(("s1", 0.0),), service=Chor
         raise ValueError(f"orders must be a non-empty tuple of (saga name, start time), got {orders!r}")
     node_params = {s: {"step": k, "fail": fail_step == k, "retry_after": retry_after, "coordinator": None}
                    for k, s in enumerate(STEPS, 1)}
+    inputs = tuple(Input(at, STEPS[0], Order(saga)) for saga, at in orders)
+    if not by_client:       # the first service starts the sagas itself (see saga_scenario)
+        if any(at != 0 for _, at in orders):
+            raise ValueError(f"by_client=False starts every saga at t = 0; got start times {[at for _, at in orders]}")
+        node_params[STEPS[0]]["orders"], inputs = tuple(saga for saga, _ in orders), ()
     kwargs.setdefault("until", 5.0)
-    return Scenario(service, nodes=list(STEPS), node_params=node_params,
-                    inputs=tuple(Input(at, STEPS[0], Order(saga)) for saga, at in orders),
+    return Scenario(service, nodes=list(STEPS), node_params=node_params, inputs=inputs,
                     name="order saga (choreography)", **kwargs)
 
 
