@@ -5,7 +5,8 @@ or choreographed (:mod:`dsysedu.protocols.transactions.saga`), or two-phase comm
 participants (:mod:`dsysedu.protocols.transactions.twopc`) for contrast, with the step that
 fails (a slider: 0 for none), crashes of the coordinator or a service in a from–to window, and
 lost or duplicated messages. The space-time view shows the requests, the compensations and the
-retries; the table and the verdict badge say how the run ended and whether the properties hold:
+retries; the table says how the run ended and whether the properties hold (``verdict`` gives the
+first one that fails, as a Verdict):
 compensations in reverse order, each effect at most once, all-done or all-compensated (for 2PC:
 atomicity, and whether every participant decided or some are blocked).
 """
@@ -23,8 +24,8 @@ __all__ = ["SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_
 
 STYLES = ("orchestration", "choreography", "2PC")
 PARTICIPANTS = ("p1", "p2", "p3")
-_LABELS = {ORCHESTRATOR: "crash coordinator", COORDINATOR: "crash coordinator",
-           **{s: f"crash {s}" for s in STEPS}, **{p: f"crash {p}" for p in PARTICIPANTS}}
+_LABELS = {ORCHESTRATOR: "coordinator", COORDINATOR: "coordinator", **{s: s for s in STEPS},
+           **{p: p for p in PARTICIPANTS}}
 
 
 def style_nodes(style) -> tuple:
@@ -33,7 +34,7 @@ def style_nodes(style) -> tuple:
             "2PC": (COORDINATOR, *PARTICIPANTS)}[style]
 
 
-def saga_playground_scenario(style="orchestration", fail_step=3, crash=(), crash_at=0.015, crash_until=0.3,
+def saga_playground_scenario(style="orchestration", fail_step=3, crash=(), crash_at=0.01, crash_until=0.3,
                              loss=0.0, duplicate=0.0, until=1.0):
     """One order saga (or one 2PC transaction) with the given failure and faults.
 
@@ -84,11 +85,19 @@ def saga_measures(trace) -> dict:
         decided = [p for p in PARTICIPANTS if phase.get(p) in (COMMITTED, ABORTED)]
         outcome = ("committed" if all(phase.get(p) == COMMITTED for p in PARTICIPANTS) else
                    "aborted" if len(decided) == 3 and all(phase[p] == ABORTED for p in decided) else "blocked")
-        return {"outcome": outcome, "messages": sends, "decided": len(decided),
-                "blocked (prepared)": sum(phase.get(p) == "prepared" for p in PARTICIPANTS)}
+        values = set(phase.values())
+        return {"outcome": outcome, "atomicity": _word(not {COMMITTED, ABORTED} <= values),
+                "every participant decided": _word(len(decided) == 3), "messages": sends,
+                "decided": len(decided), "blocked (prepared)": sum(phase.get(p) == "prepared" for p in PARTICIPANTS)}
     effects = [e.value[1] for e in trace.events if e.kind == "observe" and e.data == "effect"]
-    return {"outcome": saga_outcomes(trace).get("s1", "running"), "messages": sends,
-            "steps done": effects.count("do"), "compensations": effects.count("undo")}
+    out = {"outcome": saga_outcomes(trace).get("s1", "running")}
+    out.update({v.property: _word(v.ok) for v in saga_verdicts(trace)})
+    out.update({"messages": sends, "steps done": effects.count("do"), "compensations": effects.count("undo")})
+    return out
+
+
+def _word(ok: bool) -> str:
+    return "holds" if ok else "VIOLATED"
 
 
 def saga_verdict(trace) -> Verdict:
@@ -123,5 +132,5 @@ SAGA = PlaygroundSpec(
                                "is for good.")],
     views=("spacetime",),
     measures=saga_measures, verdict=saga_verdict,
-    view_options={"views": ("spacetime",), "size": (12.0, 4.0)},   # the panel is not told spec.views by itself
-    defaults={"seed": 7}, frames=100, css="dsysedu-saga", title="Sagas and 2PC: a step fails")
+    view_options={"views": ("spacetime",), "size": (8.6, 3.5)},   # the panel is not told spec.views by itself
+    defaults={"seed": 7}, frames=100, css="dsysedu-saga")
