@@ -260,3 +260,14 @@ def test_choreography_random_fault_schedules_500_seeds():
     assert caught >= 10
     with pytest.raises(ValueError, match="style"):
         random_saga_scenario(0, style="ballet")
+
+
+def test_benchmark_function_and_tables():
+    from dsysedu.protocols.transactions.saga_runs import compensation_table, saga_runs_per_s, variant_table
+    assert saga_runs_per_s(8) > 0 and saga_runs_per_s(8, style="choreography") > 0
+    with pytest.raises(ValueError, match="style"):
+        saga_runs_per_s(1, style="ballet")
+    table = compensation_table("choreography", seed=1)
+    assert list(table["compensations"]) == ["-", "-", "release", "refund → release"] and table["checks hold"].all()
+    v = variant_table(runs=40, seed=0)
+    assert v.loc["orchestration"].sum() == 0 and v.loc["ForwardCompensation", "reverse order"] > 0
