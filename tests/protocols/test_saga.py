@@ -3,10 +3,12 @@ broken variants caught, 500 random fault schedules, and the dirty read with its 
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsysedu.check.isolation import check_isolation
 from dsysedu.check.model_checker import check
-from dsysedu.protocols.transactions.saga import (Do, Done, ForgetfulOrchestrator, ForwardCompensation,
+from dsysedu.protocols.transactions.saga import (Do, Done, Finish, at_most_once_holds, effect_status, ForgetfulOrchestrator, ForwardCompensation,
                                                  NonIdempotentService, Orchestrator, Service, STEPS, Undo, Undone,
                                                  all_settled, at_most_once, outcome_matches, reverse_order,
                                                  saga_model, saga_outcomes, saga_scenario)
@@ -35,16 +37,44 @@ def test_service_applies_an_action_once_and_answers_a_duplicate_the_same():
 
 def test_compensation_is_idempotent_and_never_precedes_its_action():
     s, c = Service("stock", step=1), ctx()
-    s.on_message(c, "orch", Undo("s1", 1))          # nothing to undo yet: answered, not applied
     s.on_message(c, "orch", Do("s1", 1))
     s.on_message(c, "orch", Undo("s1", 1))
     s.on_message(c, "orch", Undo("s1", 1))
+    s.on_message(c, "orch", Do("s1", 1))            # a late duplicate of the action: refused
     assert s.ledger == (("s1", "do"), ("s1", "undo"))
-    assert sum(e[2] == Undone("s1", 1) for e in c.effects if e[0] == 0) == 3
+    assert sum(e[2] == Undone("s1", 1) for e in c.effects if e[0] == 0) == 2
+    assert [e[2] for e in c.effects if e[0] == 0][-1] == Done("s1", 1, False)
+    early, c = Service("stock", step=1), ctx()
+    early.on_message(c, "orch", Undo("s2", 1))      # the compensation overtook its action
+    early.on_message(c, "orch", Do("s2", 1))
+    assert early.ledger == (("s2", "refuse"),)
     broken = NonIdempotentService("stock", step=1)
     for m in (Do("s1", 1), Undo("s1", 1), Undo("s1", 1)):
         broken.on_message(ctx(), "orch", m)
     assert broken.ledger.count(("s1", "undo")) == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["do", "undo", "finish"]), st.sampled_from(["s1", "s2"])), max_size=25),
+       st.sampled_from([False, True]), st.sampled_from([None, 1]), st.booleans())
+def test_any_order_of_requests_applies_each_effect_at_most_once(requests, fail, capacity, lock):
+    """Requests duplicated and reordered at will: at most one action and one compensation per saga,
+    the same answer to every Do of a saga, and nothing held once a compensation has arrived."""
+    s, c = Service("stock", step=1, fail=fail, capacity=capacity, semantic_lock=lock), ctx()
+    answers, undone = {}, set()
+    for kind, saga in requests:
+        s.on_message(c, "orch", {"do": Do, "undo": Undo}[kind](saga, 1) if kind != "finish" else Finish(saga))
+        sent = [e[2] for e in c.take_effects() if e[0] == 0]
+        undone |= {saga} if kind == "undo" else set()
+        if kind == "do" and isinstance(sent[0], Done):
+            answers.setdefault((saga, saga in undone), set()).add(sent[0].ok)
+    assert at_most_once_holds([s.ledger])
+    assert all(len(v) == 1 for v in answers.values())                 # before and after a compensation
+    assert all(not ok for (saga, after), v in answers.items() if after for ok in v)
+    for saga in {saga for kind, saga in requests if kind == "undo"}:
+        assert effect_status(s.ledger, saga) != "do"
+    if capacity is not None:
+        assert len(s.holders()) <= capacity
 
 
 def test_orchestrator_logs_before_it_asks_and_compensates_backwards():

@@ -193,9 +193,13 @@ class Service(Node):
         return "do"
 
     def compensate(self, ctx, saga) -> None:
-        """Undo the action once; nothing to undo if it never happened or was refused."""
-        if effect_status(self.ledger, saga) == "do":
+        """Undo the action once; nothing to undo if it was refused. A compensation that arrives
+        before its action (reordered messages) leaves a refusal, so that the late action is refused."""
+        status = effect_status(self.ledger, saga)
+        if status == "do":
             self.record(ctx, saga, "undo")
+        elif status == "none":
+            self.record(ctx, saga, "refuse")
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, Do):
