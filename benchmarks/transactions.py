@@ -12,10 +12,16 @@ The last line printed is one JSON object. Each measure is one function below, re
 * ``twopc_crash_runs_per_s``: single-transaction runs per wall second through
   :func:`~dsysedu.protocols.transactions.twopc_sim.run_with_crash_points`, the coordinator crashing
   before its log for 1 s (the step-by-step driver, as the chapter's crash-point table uses it).
+* ``saga_runs_per_s``: orchestrated order sagas (a coordinator, 3 services, 10 ms links) per wall
+  second, the failing step cycling through none, 1, 2 and 3, each run to its end and checked to have
+  settled (all-done or all-compensated):
+  :func:`dsysedu.protocols.transactions.saga_runs.saga_runs_per_s`, median of ``SAGA_REPEATS``
+  batches of ``SAGA_RUNS`` runs; ``saga_choreography_runs_per_s`` the same for the choreographed saga.
 """
 from __future__ import annotations
 
 import json
+import statistics
 import os
 import sys
 import time
@@ -50,7 +56,20 @@ def twopc() -> dict:
             "twopc_crash_runs_per_s": round(CRASH_RUNS / crash_s)}
 
 
-MEASURES = [twopc]   # the saga measure goes here
+SAGA_RUNS, SAGA_REPEATS = 400, 5
+
+
+def saga() -> dict:
+    from dsysedu.protocols.transactions.saga_runs import saga_runs_per_s
+    saga_runs_per_s(50)                                   # warm up imports and caches
+    out = {"saga_runs_per_s": statistics.median(saga_runs_per_s(SAGA_RUNS, seed=r * SAGA_RUNS)
+                                                for r in range(SAGA_REPEATS)),
+           "saga_choreography_runs_per_s": statistics.median(
+               saga_runs_per_s(SAGA_RUNS, seed=r * SAGA_RUNS, style="choreography") for r in range(SAGA_REPEATS))}
+    return {k: round(v) for k, v in out.items()}
+
+
+MEASURES = [twopc, saga]
 
 
 def main() -> dict:

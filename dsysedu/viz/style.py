@@ -100,6 +100,8 @@ NODE_COLORS = {
     "alive": _O["bluish_green"], "suspected": _O["orange"], "dead": CRASHED,
     "ok": _O["bluish_green"], "unknown": _O["orange"], "error": _O["vermillion"],
     "committed": _O["bluish_green"], "aborted": _O["vermillion"], "prepared": _O["yellow"],
+    # sagas: a step done is committed, a compensated one orange; the coordinator's saga states
+    "compensated": _O["orange"], "compensating": _O["yellow"], "running": _O["sky_blue"], "done": _O["bluish_green"],
     True: _O["bluish_green"], False: "#E6E6E6", None: NO_VALUE,
 }
 
@@ -113,6 +115,10 @@ MESSAGE_COLORS = {
     "AppendEntries": _O["blue"], "AppendEntriesReply": _O["orange"], "Heartbeat": "#7F7F7F",
     "Prepare": _O["blue"], "Promise": _O["sky_blue"], "Accept": _O["vermillion"],
     "Accepted": _O["orange"], "Commit": _O["bluish_green"], "Abort": _O["vermillion"],
+    # sagas: actions blue, their answers sky blue; compensations vermillion, their answers orange
+    "Do": _O["blue"], "Done": _O["sky_blue"], "Undo": _O["vermillion"], "Undone": _O["orange"],
+    "Go": _O["blue"], "Compensate": _O["vermillion"], "Ack": "#BBBBBB", "EventAck": "#BBBBBB", "Busy": "#7F7F7F",
+    "Finish": _O["bluish_green"], "Hello": _O["reddish_purple"], "Order": _O["black"],
 }
 
 # Font sizes in points.

@@ -3,7 +3,7 @@
 A playground is declared as data (:mod:`~dsysedu.widgets.spec`: a scenario builder, controls bound to
 its parameters, views, measures) and played by :class:`Playground` (finished runs) or
 :class:`LivePlayground` (a run the learner advances). The dashboards' declarations: ``UNRELIABLE_LINK``
-(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP`` and ``RAFT``.
+(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT`` and ``SAGA``.
 """
 from .cap_playground import CAP, CapPlayground
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
@@ -12,6 +12,7 @@ from .link_playground import UNRELIABLE_LINK
 from .live import LivePlayground
 from .playground import Playground, benchmark_rerun_redraw, scenario_spec
 from .raft_playground import RAFT, RaftPlayground
+from .saga_playground import SAGA, saga_measures, saga_playground_scenario, saga_verdict, STYLES
 from .spec import (Choice, LinkSliders, NodeToggles, PartitionSides, PlaygroundSpec, Seed, Slider,
                    Toggle)
 from .stepper import StepExplorer
@@ -21,4 +22,5 @@ from .tour import Tour
 __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "PartitionSides", "LinkSliders", "Seed",
            "Playground", "LivePlayground", "scenario_spec", "UNRELIABLE_LINK", "CAP", "GOSSIP", "RAFT",
            "CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "StepExplorer",
-           "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "CapPlayground", "TokenGame"]
+           "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "CapPlayground", "TokenGame",
+           "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict"]
