@@ -31,7 +31,7 @@ CHAPTERS = (
     Chapter("2.3", "Verification: model checking and proofs", "02_3_verification.ipynb", "Formal foundations"),
     Chapter("3.1", "Consensus: Paxos and Raft", "03_1_consensus.ipynb", "Algorithms"),
     Chapter("3.2", "Replication and consistency, CRDTs", "03_2_replication.ipynb", "Algorithms"),
-    Chapter("3.3", "Distributed transactions: 2PC and sagas", "03_3_transactions.ipynb", "Algorithms"),
+    Chapter("3.3", "Distributed transactions: ACID/BASE, 2PC, 3PC and sagas", "03_3_transactions.ipynb", "Algorithms"),
     Chapter("3.4", "Failure detection and gossip", "03_4_failure_detection.ipynb", "Algorithms"),
     Chapter("4.1", "Communication", "04_1_communication.ipynb", "Engineering"),
     Chapter("4.2", "Storage: partitioning and caching", "04_2_storage.ipynb", "Engineering"),
