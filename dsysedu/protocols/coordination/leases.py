@@ -343,7 +343,7 @@ def lease_sweep(drifts=(0.0, -0.1, -0.2, -0.3, -0.4), pauses=(0.25, 0.5, 1.0, 1.
     Drift runs: client ``c1``'s clock drifts, links lose ``loss`` of the messages (so renewals
     fail now and then). Pause runs: random pauses of each length, no loss, no drift. Columns:
     ``fault`` (``"drift"`` or ``"pause"``), ``x`` (the drift's size, or the pause's length),
-    ``fencing``, ``seed``, then the counts of :func:`lease_run_summary`.
+    ``fencing``, ``storage`` (its words), ``seed``, then the counts of :func:`lease_run_summary`.
     """
     import pandas as pd
     from dsysedu.sim.kernel import run
@@ -356,7 +356,9 @@ def lease_sweep(drifts=(0.0, -0.1, -0.2, -0.3, -0.4), pauses=(0.25, 0.5, 1.0, 1.
             for p in pauses:
                 t = run(lease_scenario(fencing=fencing, pause=p, seed=seed), seed=seed)
                 rows.append({"fault": "pause", "x": p, "fencing": fencing, "seed": seed, **lease_run_summary(t)})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    df.insert(3, "storage", df["fencing"].map({True: "with fencing", False: "without fencing"}))
+    return df
 
 
 def paused_leader_scenario(fencing: bool = True, pause_at: float = 2.02, resume_at: float = 3.6) -> Scenario:
