@@ -41,17 +41,18 @@ BREAKER, SERVICE = "breaker", "service"
 
 @dataclass(frozen=True)
 class Call:
-    """A request passed on to the service."""
+    """A request passed on to the service (``rid`` numbers it where replies must be matched)."""
+    rid: int = 0
 
 
 @dataclass(frozen=True)
 class Ok:
-    pass
+    rid: int = 0
 
 
 @dataclass(frozen=True)
 class Fail:
-    pass
+    rid: int = 0
 
 
 class CircuitBreaker(Node):
@@ -159,7 +160,7 @@ class FlakyService(Node):
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, Call):
-            ctx.send(src, Ok() if self.healthy else Fail())
+            ctx.send(src, Ok(msg.rid) if self.healthy else Fail(msg.rid))
 
 
 def breaker_scenario(breaker=CircuitBreaker, threshold: int = 2, max_in_flight: int = 2, **kwargs) -> Scenario:
