@@ -100,6 +100,9 @@ NODE_COLORS = {
     "alive": _O["bluish_green"], "suspected": _O["orange"], "dead": CRASHED,
     "ok": _O["bluish_green"], "unknown": _O["orange"], "error": _O["vermillion"],
     "committed": _O["bluish_green"], "aborted": _O["vermillion"], "prepared": _O["yellow"],
+    # circuit breakers and the dependencies they guard
+    "closed": _O["bluish_green"], "open": _O["orange"], "half_open": _O["yellow"],
+    "healthy": _O["sky_blue"], "sick": _O["vermillion"],
     True: _O["bluish_green"], False: "#E6E6E6", None: NO_VALUE,
 }
 

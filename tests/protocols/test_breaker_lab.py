@@ -61,3 +61,12 @@ def test_bad_parameters():
         WindowBreaker("breaker", rule="sometimes")
     with pytest.raises(ValueError, match="sick"):
         SickService("service", sick=((5.0, 1.0),))
+
+
+def test_model_modes_and_moves_are_pinned_and_allowed():
+    from dsysedu.systems.resilience import ALLOWED_TRANSITIONS, EagerBreaker, breaker_model, mode_transitions
+    seen = mode_transitions()
+    assert seen["states"] == {CLOSED: 80, OPEN: 10, HALF_OPEN: 8}          # 98 in all, as pinned
+    assert set(seen["moves"]) == ALLOWED_TRANSITIONS
+    eager = mode_transitions(breaker_model(EagerBreaker))
+    assert set(eager["moves"]) == ALLOWED_TRANSITIONS and eager["states"][HALF_OPEN] > 8   # more half-open states
