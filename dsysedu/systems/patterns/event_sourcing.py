@@ -423,9 +423,9 @@ def read_model_lag(trace):
     return pd.Series({s: applied[s] - appended[s] for s in sorted(applied) if s in appended}, name="lag", dtype=float)
 
 
-def lag_sweep(every=(0.05, 0.02, 0.01, 0.0075, 0.00625, 0.0055), seeds=range(5), apply_cost: float = 0.005,
+def lag_sweep(rates=(20, 50, 100, 125, 160, 180), seeds=range(5), apply_cost: float = 0.005,
               until: float = 5.0):
-    """The read model's lag and the reads that missed their own write, against the load.
+    """The read model's lag and the reads that missed their own write, against the load (commands per second).
 
     One row per (load, seed): ``commands_per_s``, ``seed``, ``mean_lag`` and ``max_lag`` (seconds),
     ``missed`` (share of reads that did not see the client's own write).
@@ -433,13 +433,14 @@ def lag_sweep(every=(0.05, 0.02, 0.01, 0.0075, 0.00625, 0.0055), seeds=range(5),
     import pandas as pd
     from dsysedu.sim.kernel import run
     rows = []
-    for e in every:
+    for rate in rates:
+        number("rate", rate, low=0.0, low_open=True)
         for seed in seeds:
-            t = run(event_sourcing_scenario(every=e, apply_cost=apply_cost, until=until), seed=seed)
+            t = run(event_sourcing_scenario(every=1 / rate, apply_cost=apply_cost, until=until), seed=seed)
             lag = read_model_lag(t)
             reads = t.observations("read")["value"]
             missed = sum(seen < written for _a, written, seen in reads) / max(1, len(reads))
-            rows.append({"commands_per_s": round(1 / e, 3), "seed": seed, "mean_lag": lag.mean(),
+            rows.append({"commands_per_s": rate, "seed": seed, "mean_lag": lag.mean(),
                          "max_lag": lag.max(), "missed": missed})
     return pd.DataFrame(rows)
 
