@@ -41,7 +41,7 @@ __all__ = ["Deposit", "Withdraw", "Rename", "Deposited", "Withdrawn", "Renamed",
            "Published", "Query", "Answer", "apply", "rebuild", "rebuild_from", "state_at", "decide",
            "EventStore", "VolatileEventStore", "ReadModel", "ArrivalOrderReadModel", "Client",
            "event_sourcing_scenario", "event_sourcing_model", "applied_in_order", "read_model_matches_log",
-           "read_your_writes", "read_model_lag", "lag_sweep", "log_durable", "read_model_consistent", "STORE", "READER",
+           "read_your_writes", "read_model_lag", "lag_sweep", "run_with_nodes", "log_durable", "read_model_consistent", "STORE", "READER",
            "CLIENT"]
 
 STORE, READER, CLIENT = "store", "reader", "client"
@@ -382,6 +382,13 @@ def event_sourcing_scenario(every: float = 0.05, apply_cost: float = 0.005, snap
 
 
 # -- properties on a trace ----------------------------------------------------------------
+
+def run_with_nodes(scenario: Scenario, seed=None):
+    """Run ``scenario`` and return its trace and its nodes as they ended (to read the store's log)."""
+    from dsysedu.sim.kernel import Simulation
+    sim = Simulation(scenario, seed=seed)
+    return sim.run(), sim.nodes
+
 
 def applied_in_order(trace) -> Verdict:
     """The read model applied seq 1, 2, 3... in that order, none twice, none skipped."""

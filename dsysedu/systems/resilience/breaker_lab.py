@@ -35,7 +35,7 @@ from dsysedu.sim.validate import number
 from .circuit_breaker import BREAKER, CircuitBreaker, CLOSED, Call, Fail, HALF_OPEN, Ok, OPEN, SERVICE
 
 __all__ = ["SickService", "WindowBreaker", "PRESETS", "breaker_lab_scenario", "breaker_lab_summary",
-           "breaker_states", "drive_ours", "drive_pybreaker"]
+           "breaker_states", "breaker_lab_table", "drive_ours", "drive_pybreaker", "compare_with_pybreaker"]
 
 #: tripping rules: ``rule`` is "consecutive" (``threshold`` failures in a row), "time" (error share
 #: over the last ``window`` seconds) or "count" (error share over the last ``window`` calls)
@@ -225,6 +225,12 @@ def breaker_lab_summary(trace, sick=(10.0, 40.0)) -> dict:
             "load_sick": load, "back_after": back}
 
 
+def breaker_lab_table(traces: dict, sick=(10.0, 40.0)):
+    """:func:`breaker_lab_summary` of each trace (name -> trace), one row per name."""
+    import pandas as pd
+    return pd.DataFrame({name: breaker_lab_summary(t, sick) for name, t in traces.items()}).T
+
+
 def breaker_states(traces: dict, until=None):
     """One Trace whose lanes are the breakers of ``traces`` (name -> trace) and the dependency's health.
 
@@ -326,3 +332,11 @@ def drive_pybreaker(outcomes, times, fail_max=5, reset_timeout=60.0) -> list:
                 pass     # CircuitBreakerError: refused, or the call that tripped the breaker
             out.append((cb.current_state.replace("-", "_"), not made))
     return out
+
+
+def compare_with_pybreaker(outcomes, times, threshold=5, cooldown=60.0):
+    """Both drives side by side: a DataFrame with ``time``, ``ok`` and the (mode, refused) of each breaker."""
+    import pandas as pd
+    return pd.DataFrame({"time": list(times), "ok": list(outcomes),
+                         "ours": drive_ours(outcomes, times, threshold, cooldown),
+                         "pybreaker": drive_pybreaker(outcomes, times, threshold, cooldown)})
