@@ -1,12 +1,18 @@
-"""Patterns: event sourcing and CQRS (an append-only log, snapshots, a read model fed from the log).
+"""Patterns: a caching proxy and an adapter in front of a slow legacy service; event sourcing and CQRS
+(an append-only log, snapshots, a read model fed from the log).
 """
+from .proxy import (ADAPTER, Adapter, CachingProxy, Get, LEGACY, LegacyLookup, LegacyRecord, LegacyService, PROXY,
+                    proxy_scenario, proxy_summary, proxy_sweep, Reader, READER_ID, record_version, Value)
 from .event_sourcing import (Accepted, Answer, apply, applied_in_order, ArrivalOrderReadModel, CLIENT, Client,
                              decide, Deposit, Deposited, event_sourcing_model, event_sourcing_scenario, EventStore, lag_sweep,
                              run_with_nodes,
                              log_durable, Published, Query, READER, read_model_consistent, read_model_lag,
                              read_model_matches_log, read_your_writes, ReadModel, rebuild, rebuild_from, Rejected,
                              Rename, Renamed, state_at, STORE, VolatileEventStore, Withdraw, Withdrawn)
-__all__ = ["Deposit", "Withdraw", "Rename", "Deposited", "Withdrawn", "Renamed", "Accepted", "Rejected",
+__all__ = ["Get", "Value", "LegacyLookup", "LegacyRecord", "LegacyService", "Adapter", "CachingProxy", "Reader",
+           "proxy_scenario", "proxy_summary", "proxy_sweep", "record_version", "READER_ID", "PROXY", "ADAPTER",
+           "LEGACY",
+           "Deposit", "Withdraw", "Rename", "Deposited", "Withdrawn", "Renamed", "Accepted", "Rejected",
            "Published", "Query", "Answer", "apply", "rebuild", "rebuild_from", "state_at", "decide",
            "EventStore", "VolatileEventStore", "ReadModel", "ArrivalOrderReadModel", "Client",
            "event_sourcing_scenario", "event_sourcing_model", "applied_in_order", "read_model_matches_log",
