@@ -13,7 +13,7 @@ from dsysedu.systems.patterns import (ArrivalOrderReadModel, Deposit, EventStore
                                       VolatileEventStore, Withdraw, apply, applied_in_order, event_sourcing_model,
                                       event_sourcing_scenario, lag_sweep, log_durable, read_model_consistent,
                                       read_model_lag, read_model_matches_log, read_your_writes, rebuild, rebuild_from,
-                                      state_at, decide)
+                                      run_with_nodes, state_at, decide)
 from dsysedu.systems.patterns.event_sourcing import Command, Deposited, Published
 
 commands = st.one_of(
@@ -165,3 +165,15 @@ def test_bad_parameters():
         event_sourcing_scenario(wait_for_own_writes="yes")
     with pytest.raises(ValueError):
         ReadModel(READER, apply_cost=-1.0)
+
+
+def test_500_random_runs_the_in_order_read_model_is_always_a_log_prefix():
+    for seed in range(500):
+        r = random.Random(seed)
+        sc = event_sourcing_scenario(every=r.choice((0.01, 0.02, 0.05)), apply_cost=r.choice((0.0, 0.002, 0.005)),
+                                     snapshot_every=r.randint(1, 10), reorder=True, until=0.6)
+        trace, nodes = run_with_nodes(sc, seed=seed)
+        assert applied_in_order(trace), seed
+        assert read_model_matches_log(nodes[STORE], nodes[READER]), seed
+        assert rebuild(nodes[STORE].log) == nodes[STORE].current == rebuild_from(nodes[STORE].snapshots,
+                                                                                 nodes[STORE].log), seed

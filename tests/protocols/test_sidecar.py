@@ -83,3 +83,16 @@ def test_bad_parameters():
         Sidecar(LOCAL, retries=-1)
     with pytest.raises(ValueError):
         mesh_scenario(loss=2.0)
+
+
+def test_500_random_runs_the_app_hears_each_call_at_most_once():
+    import random
+    for seed in range(500):
+        r = random.Random(seed)
+        loss, crash = r.choice((0.0, 0.1, 0.3)), r.choice((None, 1.0))
+        for d in ("sidecar", "ambassador"):
+            t = run(mesh_scenario(d, loss=loss, crash_at=crash, until=2.5), seed=seed)
+            answered = list(t.observations("answered")["value"])
+            assert len(answered) == len(set(answered)), (seed, d)        # retries never answer a call twice
+            if loss == 0 and crash is None:
+                assert success_rate(t) == 1.0, (seed, d)
