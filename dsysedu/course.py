@@ -37,7 +37,7 @@ CHAPTERS = (
     Chapter("4.2", "Storage: partitioning and caching", "04_2_storage.ipynb", "Engineering"),
     Chapter("4.3", "Discovery and load balancing", "04_3_discovery_balancing.ipynb", "Engineering"),
     Chapter("4.4", "Fault tolerance and resilience", "04_4_fault_tolerance.ipynb", "Engineering"),
-    Chapter("5", "Design patterns", "05_design_patterns.ipynb", "Patterns"),
+    Chapter("5", "Design patterns: leases, breakers, event sourcing", "05_design_patterns.ipynb", "Patterns"),
     Chapter("6", "AI and humans in the loop", "06_ai_and_humans.ipynb", "AI and people"),
     Chapter("7", "Principles", "07_principles.ipynb", "Practice"),
     Chapter("8", "Practice", "08_practice.ipynb", "Practice"),

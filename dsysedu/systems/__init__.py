@@ -6,9 +6,10 @@ sidecar, event sourcing, CQRS). Because they are nodes like any protocol's, faul
 views, checkers and the model checker work on them unchanged.
 
 ========================  ==================================================================
-``resilience``            the circuit breaker (more to come)
+``resilience``            the circuit breaker, and a lab with Hystrix/resilience4j/pybreaker presets
+``patterns``              event sourcing and CQRS (more patterns to come)
 ========================  ==================================================================
 """
-from . import resilience
+from . import patterns, resilience
 
-__all__ = ["resilience"]
+__all__ = ["patterns", "resilience"]

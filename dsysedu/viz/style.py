@@ -102,6 +102,9 @@ NODE_COLORS = {
     "committed": _O["bluish_green"], "aborted": _O["vermillion"], "prepared": _O["yellow"],
     # sagas: a step done is committed, a compensated one orange; the coordinator's saga states
     "compensated": _O["orange"], "compensating": _O["yellow"], "running": _O["sky_blue"], "done": _O["bluish_green"],
+    # circuit breakers and the dependencies they guard
+    "closed": _O["bluish_green"], "open": _O["orange"], "half_open": _O["yellow"],
+    "healthy": _O["sky_blue"], "sick": _O["vermillion"],
     True: _O["bluish_green"], False: "#E6E6E6", None: NO_VALUE,
 }
 

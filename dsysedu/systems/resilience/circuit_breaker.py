@@ -33,7 +33,7 @@ from dsysedu.sim.scenario import Scenario
 
 __all__ = ["Call", "Ok", "Fail", "CircuitBreaker", "EagerBreaker", "FlakyService", "breaker_scenario",
            "breaker_model", "closed_failures_below_threshold", "open_has_cooldown", "one_trial",
-           "invariants", "recovers", "CLOSED", "OPEN", "HALF_OPEN", "BREAKER", "SERVICE"]
+           "invariants", "recovers", "mode_transitions", "ALLOWED_TRANSITIONS", "CLOSED", "OPEN", "HALF_OPEN", "BREAKER", "SERVICE"]
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 BREAKER, SERVICE = "breaker", "service"
@@ -41,17 +41,18 @@ BREAKER, SERVICE = "breaker", "service"
 
 @dataclass(frozen=True)
 class Call:
-    """A request passed on to the service."""
+    """A request passed on to the service (``rid`` numbers it where replies must be matched)."""
+    rid: int = 0
 
 
 @dataclass(frozen=True)
 class Ok:
-    pass
+    rid: int = 0
 
 
 @dataclass(frozen=True)
 class Fail:
-    pass
+    rid: int = 0
 
 
 class CircuitBreaker(Node):
@@ -159,7 +160,7 @@ class FlakyService(Node):
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, Call):
-            ctx.send(src, Ok() if self.healthy else Fail())
+            ctx.send(src, Ok(msg.rid) if self.healthy else Fail(msg.rid))
 
 
 def breaker_scenario(breaker=CircuitBreaker, threshold: int = 2, max_in_flight: int = 2, **kwargs) -> Scenario:
@@ -191,3 +192,26 @@ one_trial = invariant("half-open: at most one trial",
 invariants = (closed_failures_below_threshold, open_has_cooldown, one_trial)
 recovers = reachable("half-open, then closed",
                      lambda s: s[BREAKER].mode == CLOSED and s[BREAKER].previous == HALF_OPEN)
+
+#: the moves the pattern allows: trip, cool down, trial succeeded, trial failed
+ALLOWED_TRANSITIONS = frozenset({(CLOSED, OPEN), (OPEN, HALF_OPEN), (HALF_OPEN, CLOSED), (HALF_OPEN, OPEN)})
+
+
+def mode_transitions(model=None) -> dict:
+    """The breaker's modes seen over every reachable state and transition of ``model``.
+
+    Returns ``{"states": {mode: number of states}, "moves": {(from, to): number of transitions}}``,
+    counting only transitions that change the mode. For a correct breaker the moves are exactly
+    :data:`ALLOWED_TRANSITIONS`.
+    """
+    from dsysedu.check.model_checker import reachable_graph
+    model = breaker_model() if model is None else model
+    g = reachable_graph(model, max_states=5000)
+    mode = {k: model.view(k)[BREAKER].mode for k in g.nodes}
+    states, moves = {}, {}
+    for k in g.nodes:
+        states[mode[k]] = states.get(mode[k], 0) + 1
+    for a, b in g.edges():
+        if mode[a] != mode[b]:
+            moves[(mode[a], mode[b])] = moves.get((mode[a], mode[b]), 0) + 1
+    return {"states": states, "moves": moves}
