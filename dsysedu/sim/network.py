@@ -288,11 +288,6 @@ class Network:
         return None
 
     # -- link faults ------------------------------------------------------------
-    @property
-    def groups(self):
-        """The partition in force (node -> group index), or None."""
-        return self._side
-
     def partition(self, groups) -> None:
         """Only nodes in the same group can talk from now on (replaces any partition)."""
         self._side = {n: i for i, g in enumerate(groups) for n in g}

@@ -36,7 +36,9 @@ class PendingEvent(NamedTuple):
             return f"t={self.time:.3f} deliver {_short(self.detail)} {who}→{self.node}"
         if self.kind == "timer":
             return f"t={self.time:.3f} timer {self.detail!r} at {self.node}"
-        return f"t={self.time:.3f} {self.kind} {self.detail if self.detail is not None else ''} {self.node if self.node is not None else ''}".strip()
+        detail = "" if self.detail is None else self.detail
+        node = "" if self.node is None else self.node
+        return f"t={self.time:.3f} {self.kind} {detail} {node}".strip()
 
 
 def _short(msg) -> str:
