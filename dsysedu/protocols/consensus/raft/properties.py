@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 from dsysedu.check import Verdict, all_hold
+from dsysedu.sim.faults import FAULT_KINDS
 
 __all__ = ["election_safety", "log_matching", "leader_completeness", "state_machine_safety", "raft_safety",
            "client_liveness", "leaders"]
@@ -225,9 +226,6 @@ def client_liveness(trace, within: float = 2.0, after: float | None = None, ever
             return Verdict(False, prop, f"request {rid} was never applied by nodes {missing}", (seq,))
     where = f" and applied by all {len(up)} nodes that are up" if everywhere else ""
     return Verdict(True, prop, f"{len(asked)} requests after t={after:g} s acknowledged within {within:g} s{where}")
-
-
-FAULT_KINDS = ("crash", "recover", "pause", "resume", "partition", "heal", "cut", "restore", "slow", "clock_jump")
 
 
 def _last_fault_time(trace) -> float:
