@@ -27,20 +27,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from dsysedu.sim.validate import positive_int, probability
+
 from .history import History, Operation
 
 __all__ = ["append_history", "with_stale_append_read", "with_lost_append", "many_client_history", "snapshot_history",
            "isolation_examples"]
-
-
-def _positive(name, v):
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise ValueError(f"{name} must be a positive int, got {v!r}")
-
-
-def _share(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
 
 
 def _run(raw) -> list:
@@ -91,9 +83,9 @@ def append_history(n_ops: int, *, clients: int = 8, keys: int = 5, seed=None, re
     (40, ['append', 'read', 'write'])
     """
     for name, v in (("n_ops", n_ops), ("clients", clients), ("keys", keys)):
-        _positive(name, v)
-    _share("read_share", read_share)
-    _share("write_share", write_share)
+        positive_int(name, v)
+    probability("read_share", read_share)
+    probability("write_share", write_share)
     if read_share + write_share > 1.0:
         raise ValueError(f"read_share + write_share must be at most 1, got {read_share + write_share}")
     rng = np.random.default_rng(seed)
@@ -180,7 +172,7 @@ def many_client_history(*, clients: int = 50, keys: int = 10, ops_per_client: in
     True
     """
     for name, v in (("clients", clients), ("keys", keys), ("ops_per_client", ops_per_client), ("burst", burst)):
-        _positive(name, v)
+        positive_int(name, v)
     if burst > 99:
         raise ValueError(f"burst must be at most 99 (the reads after it start 6 s in), got {burst}")
     names = [f"k{k}" for k in range(keys)]
@@ -228,9 +220,9 @@ def snapshot_history(n: int, *, keys=("x", "y"), seed=None, abort: float = 0.15,
     True
     """
     from .isolation import Transaction
-    _positive("n", n)
-    _share("abort", abort)
-    _share("leak", leak)
+    positive_int("n", n)
+    probability("abort", abort)
+    probability("leak", leak)
     keys = tuple(keys)
     if not keys:
         raise ValueError("keys must name at least one key")

@@ -5,6 +5,7 @@ from dsysedu.check.model_checker import check
 from dsysedu.systems.resilience.circuit_breaker import (BREAKER, CLOSED, HALF_OPEN, OPEN, CircuitBreaker, EagerBreaker,
                                                breaker_model, breaker_scenario, invariants, one_trial, recovers)
 from dsysedu.sim import run
+from reachable import reachable
 
 
 def test_invariants_hold():
@@ -48,13 +49,7 @@ def brute_force_breaker(threshold, max_in_flight=2):
             else:
                 yield (st, prev, fails_n, out - 1, *base, cool)
 
-    seen, todo = {init}, [init]
-    while todo:
-        for t in succ(todo.pop()):
-            if t not in seen:
-                seen.add(t)
-                todo.append(t)
-    return len(seen)
+    return len(reachable(init, succ))
 
 
 def test_pinned_count():

@@ -15,6 +15,7 @@ from dsysedu.systems.patterns import (ArrivalOrderReadModel, Deposit, EventStore
                                       read_model_lag, read_model_matches_log, read_your_writes, rebuild, rebuild_from,
                                       run_with_nodes, state_at, decide)
 from dsysedu.systems.patterns.event_sourcing import Command, Deposited, Published
+from reachable import reachable
 
 commands = st.one_of(
     st.builds(Deposit, st.sampled_from("ab"), st.integers(-5, 100)),
@@ -103,13 +104,7 @@ def brute_force_event_sourcing(script=(Deposit("a", 5), Rename("a", "Ada"), With
                     a += 1
                 yield (rest, log, a, b, acked)
 
-    seen, todo = {init}, [init]
-    while todo:
-        for t in succ(todo.pop()):
-            if t not in seen:
-                seen.add(t)
-                todo.append(t)
-    return len(seen)
+    return len(reachable(init, succ))
 
 
 def test_model_read_model_is_a_log_prefix_in_every_state():

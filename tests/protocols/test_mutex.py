@@ -8,17 +8,11 @@ from dsysedu.check.model_checker import check
 from dsysedu.protocols.coordination.mutex import (CRITICAL, ImpatientClient, LockServer, mutex_model, mutex_scenario,
                                      mutual_exclusion, no_deadlock, someone_enters)
 from dsysedu.sim import run
+from reachable import reachable
 
 
 def all_states(model):
-    init = model.initial()
-    seen, todo = {init}, [init]
-    while todo:
-        for _a, n in model.successors(todo.pop()):
-            if n not in seen:
-                seen.add(n)
-                todo.append(n)
-    return seen
+    return reachable(model.initial(), lambda s: (n for _a, n in model.successors(s)))
 
 
 def test_pinned_counts():

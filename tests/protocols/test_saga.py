@@ -17,6 +17,7 @@ from dsysedu.protocols.transactions.saga_runs import (dirty_read_scenario, rando
                                                       saga_ledgers, saga_verdicts)
 from dsysedu.sim import run
 from dsysedu.sim.node import Context
+from reachable import reachable
 
 PROPS = (reverse_order, at_most_once, outcome_matches, all_settled)
 
@@ -169,10 +170,7 @@ def brute_force_saga():
                     log2, rest = advance(log + (("undone", x + 1),), rest)
             yield (log2, tuple(led2), broken, tuple(fin2), tuple(sorted(rest, key=repr)), timers)
 
-    seen, frontier = {init}, [init]
-    while frontier:
-        frontier = [t for s in frontier for t in succ(s) if t not in seen and not seen.add(t)]
-    return seen
+    return reachable(init, succ)
 
 
 def test_state_count_matches_an_independent_brute_force():
