@@ -7,12 +7,15 @@ simulator runs) and turns it into a transition system:
   hashable values) and whether it is up; the multiset of messages in flight
   ``(src, dst, msg)``; the set of pending timers ``(node, name)``; and the fault budget
   left (drops, duplicates, crashes, recoveries);
+* with ``fifo=True`` the messages in flight are one queue per directed link ``(src, dst)``:
+  only the oldest message on a link can arrive (a TCP connection, a Spin channel);
 * an **action** is one of ``deliver`` (a message in flight arrives), ``timer`` (a pending
   timer fires), and, within the budget, ``drop``, ``duplicate``, ``crash`` and ``recover``.
 
 **Time is abstracted away**: any pending timer may fire at any moment, whatever its delay,
-and any message in flight may arrive next, whatever was sent first. This covers every
-timing the simulator could produce (and more: orders no real latency would give).
+and any message in flight may arrive next, whatever was sent first (unless the model is
+FIFO: then any link's oldest message). This covers every timing the simulator could
+produce (and more: orders no real latency would give).
 Handlers run on a node object rebuilt from the state; their effects are applied to the
 successor state as the kernel would apply them. ``ctx.rng`` is reset before every handler
 call, so a step is a function of the state (random choices are not explored).
@@ -101,6 +104,21 @@ class Model:
         election timeouts once ``current_term >= max_term``.
     rename : callable(value, mapping) -> value, optional
         Replaces the generic renaming of ids under symmetry.
+    fifo : bool
+        Each directed link ``(src, dst)`` delivers in the order sent, as a TCP connection,
+        a Spin channel or the sequence-valued channels of most TLA+ specs do. Only the oldest
+        message on each link may arrive next; a drop or a duplicate (within the budget) acts
+        on that oldest message too (a lossy FIFO channel loses or repeats its head; a loss
+        further back is the same run with the loss taken later). Default False: any message
+        in flight may arrive next.
+    discard : callable(NodeReader, src, msg) -> bool, optional
+        State compression: a message for which this returns True can no longer change
+        anything at its destination (a reply of a term the node has left, say), so it is
+        removed from the state at once instead of lingering until a no-op delivery; states
+        that differ only by such messages become one. It must stay true: true for a node's
+        state means true for every later state of that node, crashes and recoveries
+        included (the reader of a crashed node has only its durable fields). The result is
+        the same set of node states with fewer states to store.
     name : str
         Shown in results.
 
@@ -126,7 +144,8 @@ class Model:
 
     def __init__(self, scenario, nodes=3, params=None, node_params=None, inputs=(), *, drops=0, duplicates=0,
                  crashes=0, recoveries=0, symmetric=(), final: Callable | None = None, fire: Callable | None = None,
-                 rename: Callable | None = None, name: str | None = None):
+                 rename: Callable | None = None, fifo: bool = False, discard: Callable | None = None,
+                 name: str | None = None):
         if not isinstance(scenario, Scenario):
             if isinstance(scenario, type) and issubclass(scenario, Node) or isinstance(scenario, dict):
                 scenario = Scenario(scenario, nodes=nodes, params=params or {}, node_params=node_params or {},
@@ -144,10 +163,12 @@ class Model:
                 raise ValueError(f"budget {kind} must be an int >= 0, got {v!r}")
             budget.append(v)
         self.budget = tuple(budget)
-        for f, label in ((final, "final"), (fire, "fire"), (rename, "rename")):
+        for f, label in ((final, "final"), (fire, "fire"), (rename, "rename"), (discard, "discard")):
             if f is not None and not callable(f):
                 raise TypeError(f"{label} must be callable or None, got {f!r}")
-        self.final, self.fire, self.rename = final, fire, rename
+        if not isinstance(fifo, bool):
+            raise TypeError(f"fifo must be True or False, got {fifo!r}")
+        self.final, self.fire, self.rename, self.fifo, self.discard = final, fire, rename, fifo, discard
         graph = scenario._graph
         self.ids = scenario.node_ids
         self.index = {n: i for i, n in enumerate(self.ids)}
@@ -183,6 +204,12 @@ class Model:
         self._T, self._T_id = [], {}      # timers (node, name)
         self._T_node: list = []           # timer id -> node index
         self._M_dst: list = []            # message id -> destination index
+        # message id -> what orders and groups messages in flight: the id itself, or under FIFO
+        # the id of its link (a stable sort by link keeps each link's messages in send order)
+        self._M_group: list = []
+        self._L_id: dict = {}             # link (src, dst) -> link id (FIFO)
+        self._order = None if not fifo else self._M_group.__getitem__   # sort key of messages in flight
+        self._dead: dict = {}             # (entry id, message id) -> discard's answer
         self._memo: dict = {}             # (entry id, crash/recover, None) -> outcome
         # entry id -> {message id: (entry id, sends, timers set, cancelled, {timers: after}, {nodes: after})}
         self._memo_msg: list = []
@@ -219,7 +246,7 @@ class Model:
     def __repr__(self) -> str:
         b = ", ".join(f"{k}={v}" for k, v in zip(BUDGET_KINDS, self.budget) if v)
         return (f"<Model {self.name or self._classes[0].__name__}: {len(self.ids)} nodes"
-                + (f", {b}" if b else "") + (f", symmetric {list(self.symmetric)}" if self.symmetric else "") + ">")
+                + (", FIFO links" if self.fifo else "") + (f", {b}" if b else "") + (f", symmetric {list(self.symmetric)}" if self.symmetric else "") + ">")
 
     # -- interning ---------------------------------------------------------------------------
     def _entry(self, i, up, values) -> int:
@@ -238,6 +265,11 @@ class Model:
             m = self._M_id[key] = len(self._M)
             self._M.append(key)
             self._M_dst.append(self.index[key[1]])
+            if self.fifo:
+                link = key[:2]
+                self._M_group.append(self._L_id.setdefault(link, len(self._L_id)))
+            else:
+                self._M_group.append(m)
             self._acts.append((DELIVER, m))
         return m
 
@@ -308,7 +340,9 @@ class Model:
             timers |= adds
             nodes.append(e)
         msgs.extend(self._msg(key) for key in self._inputs)
-        state = (tuple(nodes), tuple(sorted(msgs)), tuple(sorted(timers)), self.budget)
+        state = (tuple(nodes), tuple(sorted(msgs, key=self._order)), tuple(sorted(timers)), self.budget)
+        if self.discard is not None:
+            state = self._prune(state)
         if record is None:
             self._init = state
         return state
@@ -317,12 +351,13 @@ class Model:
     def _enabled(self, state, protocol_only=False) -> list:
         """Compact actions ``(code, x)`` enabled in ``state``, in a fixed order."""
         nodes, msgs, timers, budget = state
+        group = self._M_group
         out = []
         prev = -1
         for x in msgs:
-            if x != prev:
+            if group[x] != prev:   # one per distinct message, or under FIFO one per link (its oldest)
                 out.append((DELIVER, x))
-                prev = x
+                prev = group[x]
         fire = self.fire
         for t in timers:
             if fire is None:
@@ -336,12 +371,12 @@ class Model:
         if budget[_DROP] or budget[_DUP]:
             prev = -1
             for x in msgs:
-                if x != prev:
+                if group[x] != prev:
                     if budget[_DROP]:
                         out.append((DROP, x))
                     if budget[_DUP]:
                         out.append((DUPLICATE, x))
-                    prev = x
+                    prev = group[x]
         if budget[_CRASH] or budget[_RECOVER]:
             E = self._E
             for i, e in enumerate(nodes):
@@ -387,7 +422,7 @@ class Model:
                 if lst is None:
                     lst = list(msgs)
                 lst.extend(sends)
-                lst.sort()
+                lst.sort(key=self._order)
             if adds or removes:
                 if tl is None:
                     tl = set(timers)
@@ -400,8 +435,11 @@ class Model:
             if code == DROP:
                 lst.remove(x)
                 return nodes, tuple(lst), timers, _spend(budget, _DROP)
-            lst.append(x)
-            lst.sort()
+            if self.fifo:
+                lst.insert(lst.index(x), x)   # the copy arrives right after the original
+            else:
+                lst.append(x)
+                lst.sort()
             return nodes, tuple(lst), timers, _spend(budget, _DUP)
         i = x
         e = nodes[i]
@@ -424,7 +462,7 @@ class Model:
             out = self._outcome(i, fresh, eff, record)
             self._memo[(e, RECOVER, None)] = out
         ne, sends, adds, removes, _t, _n = out
-        lst = sorted(msgs + sends) if sends else msgs
+        lst = sorted(msgs + sends, key=self._order) if sends else msgs
         tl = (set(timers) - removes) | adds
         return nodes[:i] + (ne,) + nodes[i + 1:], tuple(lst), tuple(sorted(tl)), _spend(budget, _RECOVER)
 
@@ -437,7 +475,7 @@ class Model:
         the timer tuples (:meth:`_timers_after`) and the node tuples that follow from it."""
         nodes, msgs, timers, budget = state
         memo_msg, memo_timer, mdst, tnode = self._memo_msg, self._memo_timer, self._M_dst, self._T_node
-        acts = self._acts
+        acts, group, order = self._acts, self._M_group, self._order
         room = self._nodes_room
         out = []
         append = out.append
@@ -445,9 +483,9 @@ class Model:
         k = -1
         for x in msgs:
             k += 1
-            if x == prev:
+            if group[x] == prev:
                 continue
-            prev = x
+            prev = group[x]
             i = mdst[x]
             r = memo_msg[nodes[i]].get(x)
             if r is None:
@@ -458,7 +496,7 @@ class Model:
                 rest = list(msgs)
                 del rest[k]
                 rest += sends
-                rest.sort()
+                rest.sort(key=order)
                 rest = tuple(rest)
             else:
                 rest = msgs[:k] + msgs[k + 1:]
@@ -490,7 +528,7 @@ class Model:
                 if sends:
                     rest = list(msgs)
                     rest += sends
-                    rest.sort()
+                    rest.sort(key=order)
                     rest = tuple(rest)
                 else:
                     rest = msgs
@@ -509,7 +547,28 @@ class Model:
             step = self._step
             for a in self._enabled(state)[len(out):]:
                 append((a, step(state, a[0], a[1])))
+        if self.discard is not None:
+            prune = self._prune
+            return [(a, prune(s)) for a, s in out]
         return out
+
+    def _prune(self, state) -> tuple:
+        """``state`` without the messages in flight that ``discard`` calls dead at their destination."""
+        nodes, msgs, timers, budget = state
+        dead, dst = self._dead, self._M_dst
+        keep = None
+        for k, x in enumerate(msgs):
+            e = nodes[dst[x]]
+            d = dead.get((e, x))
+            if d is None:
+                src, _dst, msg = self._M[x]
+                d = dead[(e, x)] = bool(self.discard(NodeReader(self, dst[x], e), src, msg))
+            if d:
+                if keep is None:
+                    keep = list(msgs[:k])
+            elif keep is not None:
+                keep.append(x)
+        return state if keep is None else (nodes, tuple(keep), timers, budget)
 
     @staticmethod
     def _timers_after(timers, fired, outcome) -> tuple:
@@ -565,7 +624,8 @@ class Model:
         a = self.compact(action)
         if a not in self._enabled(state):
             raise ValueError(f"{action} is not enabled in this state")
-        return self._step(state, a[0], a[1], record)
+        nxt = self._step(state, a[0], a[1], record)
+        return nxt if self.discard is None else self._prune(nxt)
 
     def successors(self, state) -> list:
         """``[(action, next_state), ...]`` for every enabled action."""

@@ -171,7 +171,7 @@ class Symmetry:
             if y is None:
                 y = tm[x] = m._msg(self.rename(m._M[x], mapping))
             ms.append(y)
-        ms.sort()
+        ms.sort(key=m._order)   # under FIFO: by (renamed) link, each link's queue kept in order
         ts = []
         for x in timers:
             y = tt.get(x)
