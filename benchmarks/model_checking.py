@@ -1,4 +1,4 @@
-"""Model-checking benchmark: two-phase commit with 5 participants, against Spin.
+"""Model-checking benchmark: two-phase commit with 5 participants, against Spin; Raft's election.
 
 Run:  .venv/bin/python benchmarks/model_checking.py      (about half a minute on 2 cores)
 
@@ -13,7 +13,12 @@ The last line printed is one JSON object with the keys
 * ``spin_states``, ``spin_states_per_s``: Spin's stored states and its own reported rate
   ("pan: rate ... states/second") on ``benchmarks/twopc.pml``, the same protocol in Promela,
   exhaustive safety search without partial-order reduction (``-DSAFETY -DNOREDUCE``);
-* ``spin_total_s``: wall seconds of ``spin -a`` + ``gcc -O2`` + ``./pan`` (one run).
+* ``spin_total_s``: wall seconds of ``spin -a`` + ``gcc -O2`` + ``./pan`` (one run);
+* ``twopc_fifo_states``: unique states of ``twopc_model(5, symmetric=False, fifo=True)`` (FIFO links);
+* ``raft3_term2_states``, ``raft3_term2_s``: Raft leader election on 3 nodes with terms up to 2
+  (``raft_election_model(max_term=2, symmetric=True, compress=True)``), election safety verified:
+  unique states, and wall seconds from building the model to the verdict (best of ``REPEATS``).
+  Target: under a minute (a notebook's patience).
 
 Spin keys are null when ``spin`` or ``gcc`` is not on the PATH. Targets: ``twopc_states_per_s``
 >= 0.2 x ``spin_states_per_s``; ``twopc_sym_s`` < ``spin_total_s``. The state counts differ:
@@ -34,6 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from dsysedu.check.model_checker import check  # noqa: E402
 from dsysedu.protocols.transactions.twopc import atomicity, twopc_model  # noqa: E402
+from dsysedu.protocols.consensus.raft.model import election_safety_invariant, raft_election_model  # noqa: E402
 
 REPEATS = 3
 N = 5
@@ -75,16 +81,34 @@ def spin():
     return stored, rate, total
 
 
+def raft():
+    best, result = float("inf"), None
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        r = check(raft_election_model(max_term=2, symmetric=True, compress=True), election_safety_invariant)
+        dt = time.perf_counter() - t0
+        assert r.verdict == "ok", r
+        print(f"  Raft election, 3 nodes, terms <= 2: {r.states:,} states, {dt:.2f} s to the verdict", flush=True)
+        if dt < best:
+            best, result = dt, r
+    return result, best
+
+
 def main():
     print(f"two-phase commit, {N} participants, atomicity (best of {REPEATS})", flush=True)
     plain, _plain_s = ours(False)
     sym, sym_s = ours(True)
     sp = spin()
+    fifo = check(twopc_model(N, symmetric=False, fifo=True), atomicity)
+    assert fifo.verdict == "ok", fifo
+    print(f"  dsysedu, FIFO links: {fifo.states:,} states", flush=True)
+    election, election_s = raft()
     rate = plain.states / plain.seconds
     out = {"twopc_states": plain.states, "twopc_states_per_s": round(rate),
            "twopc_sym_states": sym.states, "twopc_sym_s": round(sym_s, 3),
            "spin_states": sp[0] if sp else None, "spin_states_per_s": round(sp[1]) if sp else None,
-           "spin_total_s": round(sp[2], 3) if sp else None}
+           "spin_total_s": round(sp[2], 3) if sp else None, "twopc_fifo_states": fifo.states,
+           "raft3_term2_states": election.states, "raft3_term2_s": round(election_s, 3)}
     if sp:
         print(f"ours / Spin states per second: {rate / sp[1]:.2f} (target >= 0.2); "
               f"symmetry verdict {sym_s:.2f} s vs Spin compile + run {sp[2]:.2f} s (target: sooner)")

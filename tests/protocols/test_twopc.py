@@ -10,14 +10,46 @@ from dsysedu.protocols.transactions.twopc import (ABORTED, COMMITTED, ForgetfulP
 from dsysedu.sim import run
 
 
-def brute_force_2pc(n, majority=False):
+def link(m):
+    """The directed link a message of the brute force travels: votes go to the coordinator "c"."""
+    kind, p, _v = m
+    return (p, "c") if kind == "vote" else ("c", p)
+
+
+def pack(msgs, fifo):
+    """Messages in flight, given in send order: a sorted tuple (any may arrive next), or under
+    FIFO one queue per link, ``((link, (oldest, ...)), ...)``."""
+    if not fifo:
+        return tuple(sorted(msgs, key=repr))
+    queues = {}
+    for m in msgs:
+        queues.setdefault(link(m), []).append(m)
+    return tuple(sorted(((lk, tuple(q)) for lk, q in queues.items()), key=repr))
+
+
+def unpack(msgs, fifo):
+    return [m for _lk, q in msgs for m in q] if fifo else list(msgs)
+
+
+def arrivals(msgs, fifo):
+    """(message, the others in send order) for each message that may arrive next."""
+    if fifo:
+        for j, (_lk, q) in enumerate(msgs):
+            yield q[0], unpack(msgs[:j] + msgs[j + 1:], True) + list(q[1:])
+        return
+    for k, m in enumerate(msgs):
+        if not (k and msgs[k - 1] == m):
+            yield m, list(msgs[:k] + msgs[k + 1:])
+
+
+def brute_force_2pc(n, majority=False, fifo=False):
     """2PC written again as a bare transition system (no Node classes, no checker).
 
-    State: (yes voters, decision, participant states, messages in flight as a sorted tuple,
+    State: (yes voters, decision, participant states, messages in flight (see :func:`pack`),
     pending abort timers). Returns (number of reachable states, distance of the nearest state
     breaking atomicity or None, the set of states)."""
     ps = tuple(range(n))
-    init = (frozenset(), None, ("W",) * n, tuple(sorted(("prep", p, None) for p in ps)), frozenset(ps))
+    init = (frozenset(), None, ("W",) * n, pack([("prep", p, None) for p in ps], fifo), frozenset(ps))
 
     def succ(s):
         yes, dec, st, msgs, timers = s
@@ -26,10 +58,7 @@ def brute_force_2pc(n, majority=False):
             if st2[t] == "W":
                 st2[t] = "A"
             yield (yes, dec, tuple(st2), msgs, timers - {t})
-        for k, m in enumerate(msgs):
-            if k and msgs[k - 1] == m:
-                continue
-            rest = list(msgs[:k] + msgs[k + 1:])
+        for m, rest in arrivals(msgs, fifo):
             kind, p, v = m
             st2, tm, yes2, dec2 = list(st), set(timers), yes, dec
             if kind == "prep":
@@ -52,7 +81,7 @@ def brute_force_2pc(n, majority=False):
             else:
                 tm.discard(p)
                 st2[p] = "C" if v else "A"
-            yield (yes2, dec2, tuple(st2), tuple(sorted(rest, key=repr)), frozenset(tm))
+            yield (yes2, dec2, tuple(st2), pack(rest, fifo), frozenset(tm))
 
     def bad(s):
         return "C" in s[2] and "A" in s[2]
@@ -73,7 +102,7 @@ def brute_force_2pc(n, majority=False):
     return len(seen), nearest, set(seen)
 
 
-def orbits(states, n):
+def orbits(states, n, fifo=False):
     """How many classes the states fall into when participants are renamed."""
     def rename(s, perm):
         yes, dec, st, msgs, timers = s
@@ -81,7 +110,7 @@ def orbits(states, n):
         for p in range(n):
             new_st[perm[p]] = st[p]
         return (frozenset(perm[p] for p in yes), dec, tuple(new_st),
-                tuple(sorted(((k, perm[p], v) for k, p, v in msgs), key=repr)), frozenset(perm[p] for p in timers))
+                pack([(k, perm[p], v) for k, p, v in unpack(msgs, fifo)], fifo), frozenset(perm[p] for p in timers))
     reps = {min((rename(s, perm) for perm in permutations(range(n))), key=repr) for s in states}
     return len(reps)
 
@@ -97,12 +126,29 @@ def test_state_counts_match_an_independent_brute_force(n):
     assert reduced.states == orbits(states, n)
 
 
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_fifo_state_counts_match_the_brute_force(n):
+    plain = check(twopc_model(n, symmetric=False, fifo=True), atomicity)
+    reduced = check(twopc_model(n, fifo=True), atomicity)
+    count, nearest, states = brute_force_2pc(n, fifo=True)
+    assert nearest is None
+    assert plain.verdict == reduced.verdict == "ok"
+    assert plain.states == count
+    assert reduced.states == orbits(states, n, fifo=True)
+    # FIFO links remove orders (a decision overtaking its participant's prepare), never add any
+    assert count < brute_force_2pc(n)[0] or n == 1
+
+
 def test_pinned_counts():
     # 1 participant, by hand: start; prepared | aborted on its own; vote in flight; decision
     # in flight; decided -> 4 states on the commit side, 4 on the abort side
     assert check(twopc_model(1, symmetric=False), atomicity).states == 8
     assert [check(twopc_model(n, symmetric=False), atomicity).states for n in (2, 3, 4)] == [72, 860, 11_376]
     assert [check(twopc_model(n), atomicity).states for n in (2, 3, 4, 5)] == [40, 182, 724, 2_497]
+    # FIFO links (one queue per direction of each coordinator-participant link)
+    assert [check(twopc_model(n, symmetric=False, fifo=True), atomicity).states for n in (1, 2, 3, 4)] == [
+        8, 68, 734, 8_720]
+    assert [check(twopc_model(n, fifo=True), atomicity).states for n in (2, 3, 4, 5)] == [38, 159, 580, 1_847]
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])
@@ -115,6 +161,8 @@ def test_majority_coordinator_breaks_atomicity_shortest(n):
     assert r.verdict == "violation"
     assert len(r.path) == nearest
     assert len(check(twopc_model(n, MajorityCoordinator), atomicity).path) == nearest
+    _count, nearest_fifo, _states = brute_force_2pc(n, majority=True, fifo=True)
+    assert len(check(twopc_model(n, MajorityCoordinator, symmetric=False, fifo=True), atomicity).path) == nearest_fifo
 
 
 def test_majority_counterexample_shape():

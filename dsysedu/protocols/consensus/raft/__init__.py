@@ -19,7 +19,7 @@ from .experiments import (AdaptiveRaft, availability, cost_experiment, leader_cr
                           raft_commit_cost, score_predictions, timeout_experiment, timeout_summary)
 from .properties import (client_liveness, election_safety, leader_completeness, leaders, log_matching, raft_safety,
                          state_machine_safety)
-from .model import election_safety_invariant, leader_elected, raft_election_model
+from .model import election_safety_invariant, leader_elected, raft_election_model, stale_reply
 __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "RequestVote", "RequestVoteReply",
            "PreVote", "PreVoteReply", "AppendEntries", "AppendEntriesReply", "Command", "ClientRequest",
            "ClientReply", "Raft", "apply_op", "KeyValueStore", "ClientRequests", "RaftNoUpToDateCheck",
@@ -31,4 +31,4 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
            "paxos_decision_cost", "raft_commit_cost", "cost_experiment", "election_safety", "log_matching",
            "leader_completeness", "state_machine_safety", "raft_safety", "client_liveness", "leaders",
-           "raft_election_model", "election_safety_invariant", "leader_elected"]
+           "raft_election_model", "election_safety_invariant", "leader_elected", "stale_reply"]
