@@ -10,6 +10,7 @@ from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, Time
 from .gossip_playground import GOSSIP, GossipPlayground
 from .link_playground import UNRELIABLE_LINK
 from .live import LivePlayground
+from .pi_stepper import RedexPicker
 from .playground import Playground, benchmark_rerun_redraw, scenario_spec
 from .raft_playground import RAFT, RaftPlayground
 from .saga_playground import SAGA, saga_measures, saga_playground_scenario, saga_verdict, STYLES
@@ -23,4 +24,5 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "Playground", "LivePlayground", "scenario_spec", "UNRELIABLE_LINK", "CAP", "GOSSIP", "RAFT",
            "CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "StepExplorer",
            "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "CapPlayground", "TokenGame",
+           "RedexPicker",
            "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict"]

@@ -8,24 +8,25 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dsysedu.formal import pi
-from dsysedu.formal.pi import (EXTRUSION, MOBILITY, SERVER, In, New, Nil, Out, Par, Rep, free_names, normal_form,
-                               parse, redexes, reduce, show, substitute)
+from dsysedu.formal.pi import (CHOICE, EXTRUSION, MOBILITY, SERVER, In, New, Nil, Out, Par, Rep, Sum, Walk,
+                               free_names, normal_form, parse, redexes, reduce, show, substitute)
 
 NAMES = st.sampled_from(["a", "b", "c", "x", "y", "b1"])
 
 
 def terms(max_leaves=8):
     leaf = st.just(Nil())
-    return st.recursive(
-        leaf,
-        lambda sub: st.one_of(
-            st.builds(Out, NAMES, NAMES, sub), st.builds(In, NAMES, NAMES, sub), st.builds(Par, sub, sub),
-            st.builds(New, NAMES, sub), st.builds(Rep, sub)),
-        max_leaves=max_leaves)
+
+    def grow(sub):
+        prefix = st.one_of(st.builds(Out, NAMES, NAMES, sub), st.builds(In, NAMES, NAMES, sub))
+        branch = st.one_of(prefix, leaf)
+        return st.one_of(prefix, st.builds(Sum, branch, branch), st.builds(Par, sub, sub), st.builds(New, NAMES, sub),
+                         st.builds(Rep, sub))
+    return st.recursive(leaf, grow, max_leaves=max_leaves)
 
 
 def test_doctests():
-    for module in (pi, pi.syntax, pi.reduction):
+    for module in (pi, pi.syntax, pi.reduction, pi.walk):
         assert doctest.testmod(module).failed == 0
 
 
@@ -49,9 +50,9 @@ def test_parser_reads_the_documented_syntax():
     ("a<b> |", "position 6: expected a process"),
     ("a b", "position 2: expected '<' \\(output\\) or '\\(' \\(input\\) after channel 'a'"),
     ("(new) a<b>", "position 4: expected a channel name after '\\(new'"),
-    ("(a<b>", "position 5: expected '\\)' or '\\|'"),
+    ("(a<b>", "position 5: expected '\\)', '\\|' or '\\+'"),
     ("a<b> $", "position 5: unexpected character '\\$'"),
-    ("a<b>) ", "position 4: expected '\\|' or end of input"),
+    ("a<b>) ", "position 4: expected '\\|', '\\+' or end of input"),
     ("new a a<b>", "position 6: expected '\\.' after 'new a'"),
 ])
 def test_parse_errors_say_where_and_what_was_expected(text, message):
@@ -125,6 +126,8 @@ def de_bruijn(p, env=()):
         return ("new", de_bruijn(p.body, (p.name,) + env))
     if isinstance(p, Par):
         return ("par", de_bruijn(p.left, env), de_bruijn(p.right, env))
+    if isinstance(p, Sum):
+        return ("sum", de_bruijn(p.left, env), de_bruijn(p.right, env))
     return ("rep", de_bruijn(p.body, env))
 
 
@@ -164,3 +167,69 @@ def test_reduction_never_invents_free_names(p):
     for s in redexes(p)[:6]:
         assert free_names(s.after) <= free_names(p)
     assert free_names(normal_form(p)) == free_names(p)
+
+
+# -- choice (P + Q) and the walk the learner steers --------------------------------------
+
+def test_choice_parses_between_prefix_and_parallel():
+    assert parse("a<b> + c(x) | d<e>") == Par(Sum(Out("a", "b"), In("c", "x")), Out("d", "e"))
+    assert parse("a<b> + c(x) + 0") == Sum(Sum(Out("a", "b"), In("c", "x")), Nil())
+    assert parse("a(x).(b<x> + c<x>)") == In("a", "x", Sum(Out("b", "x"), Out("c", "x")))
+    assert show(parse("a<b> + (c<d> + e<f>)")) == "a<b>.0 + (c<d>.0 + e<f>.0)"
+    for bad in ("a<b> + (c<d> | e<f>)", "a<b> + !c(x)", "a<b> + (new c) c<d>"):
+        with pytest.raises(ValueError, match="branch of '\\+' must be a prefix"):
+            parse(bad)
+    with pytest.raises(ValueError, match="branch"):
+        Sum(Par(Nil(), Nil()), Nil())
+
+
+def test_a_choice_keeps_one_branch_and_drops_the_other():
+    steps = redexes(CHOICE)
+    assert [s.channel for s in steps] == ["yes", "no"]
+    assert [show(s.after) for s in steps] == ["decided<a>.0 | no<b>.0", "retry<b>.0 | yes<a>.0"]
+    assert steps[0].dropped == ("no(v).retry<v>.0",) and "choice drops" in str(steps[0])
+    for s in steps:   # the loser's partner is left waiting for ever
+        assert redexes(s.after) == []
+    # the two branches of one choice are one process: it cannot talk to itself
+    assert redexes("a<b>.0 + a(x).0") == []
+    # both partners may be choices
+    both = redexes("a<k>.0 + b<k>.0 | a(x).x<z>.0 + c(y).0")
+    assert len(both) == 1 and set(both[0].dropped) == {"b<k>.0", "c(y).0"}
+
+
+def test_a_replicated_choice_serves_either_branch_in_each_copy():
+    steps = redexes("!(a(x).x<k>.0 + b(y).0) | a<c>.0 | b<d>.0")
+    assert [s.channel for s in steps] == ["a", "b"]
+    assert all(s.unfolded == ("!(a(x).x<k>.0 + b(y).0)",) for s in steps)
+    assert "!(a(x).x<k>.0 + b(y).0)" in show(steps[0].after)    # the server stays for the next client
+
+
+@settings(max_examples=150, deadline=None)
+@given(terms(max_leaves=6), st.lists(st.integers(0, 5), max_size=4))
+def test_a_walk_takes_exactly_the_redexes_on_offer(p, picks):
+    w = Walk(p)
+    for k in picks:
+        if w.stuck:
+            with pytest.raises(ValueError, match="no redex left"):
+                w.take(0)
+            break
+        k = k % len(w.options)
+        before = w.current
+        w = w.take(k)
+        assert w.current == redexes(before)[k].after
+        assert free_names(w.current) <= free_names(p)
+        assert w.undo().current == before
+    assert len(w.steps) <= len(picks)
+
+
+def test_walk_errors_and_reduction():
+    w = Walk(CHOICE)
+    with pytest.raises(ValueError, match="index 0..1"):
+        w.take(2)
+    with pytest.raises(ValueError, match="index"):
+        w.take(True)
+    with pytest.raises(TypeError, match="Step"):
+        Walk(CHOICE, ("not a step",))
+    assert w.undo() == w and not w.stuck
+    done = w.take(1)
+    assert done.stuck and done.as_reduction().stopped == "no redex" and "retry<b>" in str(done)

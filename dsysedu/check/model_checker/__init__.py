@@ -1,7 +1,7 @@
 """Explicit-state model checking of the protocols the simulator runs.
 
 The simulator follows *one* run of a protocol, chosen by a seed. A model checker
-(模型检验) follows *all* of them: from the initial state it tries every action that could
+(模型检测) follows *all* of them: from the initial state it tries every action that could
 happen next (any message in flight arriving, any timer firing, and, within a budget, a
 message lost or duplicated, a node crashing or recovering), stores every state it reaches,
 and checks a property in each. The classes are the same :class:`~dsysedu.sim.Node`
@@ -17,9 +17,10 @@ Properties:
 * :func:`deadlock_free` - every reachable state enables an action, or is declared final.
 
 The abstractions, stated once: time is only the order of events (any pending timer may
-fire next, whatever its delay); the network may deliver any message in flight next (no
-FIFO, like ``LinkModel(reorder=True)``; the simulator's default links are FIFO, so the
-checker explores orders a default run never shows); handlers are deterministic functions
+fire next, whatever its delay); the network may deliver any message in flight next (like
+``LinkModel(reorder=True)``; the simulator's default links are FIFO, so the checker
+explores orders a default run never shows), or with ``Model(..., fifo=True)`` the oldest
+message of any directed link; handlers are deterministic functions
 of the state (``ctx.rng`` is reset at every call). The state space of a real protocol is unbounded (terms, sequence numbers grow);
 a model bounds it (fewer nodes, ``fire=`` filters, budgets), and a result holds for that
 bounded model only. This is how TLC and Spin are used too [1]_ [2]_.

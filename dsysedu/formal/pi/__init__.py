@@ -1,21 +1,26 @@
 """A small π-calculus (π演算): parse a process term and watch it reduce, one communication at a time.
 
-Syntax (monadic, synchronous, no choice)::
+Syntax (monadic, synchronous, with guarded choice)::
 
     P ::= 0                 the process that does nothing
         | a<b>.P            send the name b on channel a, then behave as P   (".P" may be left out)
         | a(x).P            receive a name on channel a, call it x in P     (binds x)
+        | P + Q             choice: one branch runs, the other is dropped   (branches: prefixes, 0, sums)
         | P | Q             P and Q in parallel
         | (new a) P         a fresh private channel a in P (also: new a. P)  (binds a)
         | !P                as many copies of P as needed
         | (P)
 
-Prefixes, ``!`` and ``new`` bind tighter than ``|``: ``(new a) P | Q`` is ``((new a) P) | Q``.
+Prefixes, ``!`` and ``new`` bind tighter than ``+``, and ``+`` tighter than ``|``:
+``(new a) P | Q`` is ``((new a) P) | Q`` and ``P + Q | R`` is ``(P + Q) | R``.
 Names are identifiers (letters, digits, ``_``, ``'``); ``new`` is a keyword.
 
-The one reduction rule is communication (Milner, Parrow and Walker [1]_)::
+The one reduction rule is communication (Milner, Parrow and Walker [1]_), here with the
+choices that offer the two prefixes::
 
-    a<b>.P | a(x).Q  -->  P | Q{b/x}
+    (a<b>.P + M) | (a(x).Q + N)  -->  P | Q{b/x}
+
+(``M`` and ``N`` are the other branches, possibly none: they are thrown away.)
 
 applied up to structural congruence. :func:`normal_form` implements these congruence
 rules, enough to bring any two partners side by side:
@@ -29,8 +34,9 @@ rules, enough to bring any two partners side by side:
 - replication ``!P == P | !P``, unfolded on demand: a communication may use a guard of a
   fresh copy of a replicated component (one copy per side).
 
-The package has two modules: :mod:`.syntax` (terms, their text form, the parser) and
-:mod:`.reduction` (free names, substitution, the standard form, reduction).
+The package has three modules: :mod:`.syntax` (terms, their text form, the parser),
+:mod:`.reduction` (free names, substitution, the standard form, reduction) and :mod:`.walk`
+(a reduction whose every redex is chosen by hand).
 
 Substitution ``Q{b/x}`` renames a binder of ``Q`` that would capture ``b``. Every run is
 bounded by ``max_steps``; replication can reduce for ever.
@@ -42,8 +48,10 @@ References
 .. [2] D. Sangiorgi and D. Walker, *The π-calculus: a theory of mobile processes*, CUP 2001.
 """
 from .reduction import (free_names, substitute, normal_form, Step, Reduction, redexes, step, reduce, MOBILITY,
-                        EXTRUSION, SERVER)
-from .syntax import (Nil, Out, In, Par, New, Rep, show, parse)
+                        EXTRUSION, SERVER, CHOICE)
+from .syntax import (Nil, Out, In, Sum, Par, New, Rep, show, parse, summands)
+from .walk import Walk
 
-__all__ = ["Nil", "Out", "In", "Par", "New", "Rep", "show", "parse", "free_names", "substitute",
-           "normal_form", "Step", "Reduction", "redexes", "step", "reduce", "MOBILITY", "EXTRUSION", "SERVER"]
+__all__ = ["Nil", "Out", "In", "Sum", "Par", "New", "Rep", "show", "parse", "summands", "free_names", "substitute",
+           "normal_form", "Step", "Reduction", "redexes", "step", "reduce", "MOBILITY", "EXTRUSION", "SERVER",
+           "CHOICE", "Walk"]

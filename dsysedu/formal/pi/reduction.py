@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .syntax import In, New, Nil, Out, Par, Rep, _term, parse, show  # noqa: F401  (parse: the examples use it)
+from .syntax import In, New, Nil, Out, Par, Rep, Sum, _term, parse, show, summands  # noqa: F401  (parse: examples)
 
 __all__ = ["free_names", "substitute", "normal_form", "Step", "Reduction", "redexes", "step", "reduce",
-           "MOBILITY", "EXTRUSION", "SERVER"]
+           "MOBILITY", "EXTRUSION", "SERVER", "CHOICE"]
 
 # -- names and substitution ------------------------------------------------------------
 
@@ -28,7 +28,7 @@ def free_names(p) -> frozenset:
         return frozenset((p.channel, p.message)) | free_names(p.then)
     if isinstance(p, In):
         return frozenset((p.channel,)) | (free_names(p.then) - {p.variable})
-    if isinstance(p, Par):
+    if isinstance(p, (Par, Sum)):
         return free_names(p.left) | free_names(p.right)
     if isinstance(p, New):
         return free_names(p.body) - {p.name}
@@ -42,7 +42,7 @@ def _all_names(p) -> set:
         return {p.channel, p.message} | _all_names(p.then)
     if isinstance(p, In):
         return {p.channel, p.variable} | _all_names(p.then)
-    if isinstance(p, Par):
+    if isinstance(p, (Par, Sum)):
         return _all_names(p.left) | _all_names(p.right)
     if isinstance(p, New):
         return {p.name} | _all_names(p.body)
@@ -76,8 +76,8 @@ def substitute(p, x: str, b: str):
         return p
     if isinstance(p, Out):
         return Out(r(p.channel), r(p.message), substitute(p.then, x, b))
-    if isinstance(p, Par):
-        return Par(substitute(p.left, x, b), substitute(p.right, x, b))
+    if isinstance(p, (Par, Sum)):
+        return type(p)(substitute(p.left, x, b), substitute(p.right, x, b))
     if isinstance(p, Rep):
         return Rep(substitute(p.body, x, b))
     bound, body = (p.variable, p.then) if isinstance(p, In) else (p.name, p.body)
@@ -138,7 +138,10 @@ def normal_form(p):
 
 @dataclass(frozen=True)
 class Step:
-    """One communication: ``sender`` and ``receiver`` meet on ``channel``; ``variable := message``."""
+    """One communication: ``sender`` and ``receiver`` meet on ``channel``; ``variable := message``.
+
+    ``dropped`` holds the branches of a choice that lost: the other summands of the sender's
+    and the receiver's sums, thrown away by this step."""
     before: object
     after: object
     channel: str
@@ -147,6 +150,7 @@ class Step:
     sender: object
     receiver: object
     unfolded: tuple = ()
+    dropped: tuple = ()
 
     @property
     def substitution(self) -> str:
@@ -155,8 +159,13 @@ class Step:
 
     def __str__(self):
         rep = f" (a copy of {', '.join(self.unfolded)})" if self.unfolded else ""
-        return (f"{show(self.sender).split('.')[0]} meets {show(self.receiver).split('.')[0]} on {self.channel!r}: "
-                f"{self.substitution}{rep}\n  --> {show(self.after)}")
+        lost = f"; choice drops {', '.join(self.dropped)}" if self.dropped else ""
+        return (f"{self.label}: {self.substitution}{rep}{lost}\n  --> {show(self.after)}")
+
+    @property
+    def label(self) -> str:
+        """``a<b> meets a(x) on 'a'``: the two prefixes that communicate."""
+        return f"{show(self.sender).split('.')[0]} meets {show(self.receiver).split('.')[0]} on {self.channel!r}"
 
 
 @dataclass(frozen=True)
@@ -187,16 +196,35 @@ def _copy(rep, avoid):
     return names, copy
 
 
+def _guards(c) -> list:
+    """``(branch, prefix)`` for each prefix a component offers: itself (branch None), or each
+    prefix branch of a sum (a choice offers all its branches; ``0`` branches offer nothing)."""
+    if isinstance(c, (Out, In)):
+        return [(None, c)]
+    if isinstance(c, Sum):
+        return [(b, g) for b, g in enumerate(summands(c)) if isinstance(g, (Out, In))]
+    return []
+
+
 def _sides(comps, avoid):
-    """Where a sender or receiver may come from: ``("plain", k)`` or ``("rep", k, j)`` (the ``j``-th
-    guard of a copy of the replicated component ``k``)."""
+    """Where a sender or receiver may come from: ``("plain", k, b)`` or ``("rep", k, j, b)`` (the
+    ``j``-th component of a copy of the replicated component ``k``); ``b`` is the branch of a sum."""
     out = []
     for k, c in enumerate(comps):
         if isinstance(c, Rep):
-            out += [("rep", k, j) for j, g in enumerate(_copy(c, avoid)[1]) if isinstance(g, (Out, In))]
-        elif isinstance(c, (Out, In)):
-            out.append(("plain", k))
+            out += [("rep", k, j, b) for j, g in enumerate(_copy(c, avoid)[1]) for b, _p in _guards(g)]
+        else:
+            out += [("plain", k, b) for b, _p in _guards(c)]
     return out
+
+
+def _branch(c, b):
+    return c if b is None else summands(c)[b]
+
+
+def _losers(c, b) -> tuple:
+    """The branches of ``c`` a step through branch ``b`` throws away (none unless ``c`` is a sum)."""
+    return () if b is None else tuple(show(g) for j, g in enumerate(summands(c)) if j != b and not isinstance(g, Nil))
 
 
 def redexes(p) -> list:
@@ -212,14 +240,19 @@ def redexes(p) -> list:
     avoid = _all_names(p)
     _flatten(p, set(free_names(p)), names, comps)
     sides = _sides(comps, avoid)
-    kind = lambda side: type(comps[side[1]] if side[0] == "plain" else _copy(comps[side[1]], avoid)[1][side[2]])
+    kind = lambda side: type(_branch(comps[side[1]], side[2]) if side[0] == "plain"
+                             else _branch(_copy(comps[side[1]], avoid)[1][side[2]], side[3]))
     senders = [s for s in sides if kind(s) is Out]
     receivers = [s for s in sides if kind(s) is In]
     found = []
     for o in senders:
         for i in receivers:
+            if o[0] == i[0] == "plain" and o[1] == i[1]:
+                continue   # two branches of one choice: one process, it cannot talk to itself
             shared = [False, True] if o[0] == i[0] == "rep" and o[1] == i[1] else [False]
             for same_copy in shared:
+                if same_copy and o[2] == i[2]:
+                    continue   # the same choice inside one copy
                 # materialise the copies: each replicated side gets its own, unless both use one copy
                 extra_names, copies, used = [], {}, set(avoid)
                 for side in (o, i):
@@ -230,16 +263,17 @@ def redexes(p) -> list:
                         copies[side is o] = cp
                 if same_copy:
                     copies[False] = copies[True]
-                out = comps[o[1]] if o[0] == "plain" else copies[True][o[2]]
-                inp = comps[i[1]] if i[0] == "plain" else copies[False][i[2]]
+                whole_out = comps[o[1]] if o[0] == "plain" else copies[True][o[2]]
+                whole_in = comps[i[1]] if i[0] == "plain" else copies[False][i[2]]
+                out, inp = _branch(whole_out, o[-1]), _branch(whole_in, i[-1])
                 if out.channel != inp.channel:
                     continue
                 received = substitute(inp.then, inp.variable, out.message)
                 new_comps = []
                 for k, c in enumerate(comps):
-                    if o == ("plain", k):
+                    if o[0] == "plain" and o[1] == k:
                         new_comps.append(out.then)
-                    elif i == ("plain", k):
+                    elif i[0] == "plain" and i[1] == k:
                         new_comps.append(received)
                     else:
                         for side, is_out in ((o, True), (i, False)):
@@ -254,7 +288,8 @@ def redexes(p) -> list:
                         new_comps.append(c)
                 after = normal_form(_assemble(names + extra_names, new_comps))
                 unfolded = tuple(show(comps[s[1]]) for s in ((o,) if same_copy else (o, i)) if s[0] == "rep")
-                found.append(Step(p, after, out.channel, out.message, inp.variable, out, inp, unfolded))
+                dropped = _losers(whole_out, o[-1]) + _losers(whole_in, i[-1])
+                found.append(Step(p, after, out.channel, out.message, inp.variable, out, inp, unfolded, dropped))
     return found
 
 
@@ -307,3 +342,7 @@ so after the step the private one is renamed and the two never meet."""
 
 SERVER = "!request(r).r<answer>.0 | request<c1>.0 | request<c2>.0"
 """A replicated server: each client's request meets a fresh copy of the server."""
+
+CHOICE = "yes(v).decided<v>.0 + no(v).retry<v>.0 | yes<a>.0 | no<b>.0"
+"""A choice (P + Q): the first branch to communicate wins and the other is thrown away, so the
+receiver takes ``a`` on ``yes`` *or* ``b`` on ``no``, never both; the losing sender is left waiting."""

@@ -1,11 +1,11 @@
-"""π-calculus syntax: the terms (``0``, output, input, ``|``, ``new``, ``!``), their text form and the parser."""
+"""π-calculus syntax: the terms (``0``, output, input, ``+``, ``|``, ``new``, ``!``), their text form and the parser."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-__all__ = ["Nil", "Out", "In", "Par", "New", "Rep", "show", "parse"]
+__all__ = ["Nil", "Out", "In", "Sum", "Par", "New", "Rep", "show", "parse", "summands"]
 
 
 
@@ -41,6 +41,32 @@ class In:
 
 
 @dataclass(frozen=True)
+class Sum:
+    """``left + right``: a choice (选择). Exactly one branch runs: the first to communicate, and
+    the others are thrown away. Its branches are guarded: prefixes (``a<b>.P``, ``a(x).P``),
+    ``0`` or other sums, as in Milner's guarded sums."""
+    left: object
+    right: object
+
+    def __post_init__(self):
+        for side in (self.left, self.right):
+            if not isinstance(side, (Out, In, Nil, Sum)):
+                raise ValueError(f"a branch of '+' must be a prefix (a<b>.P or a(x).P), 0 or another sum; got "
+                                 f"{show(side) if isinstance(side, _TERMS) else repr(side)}: put a '|', '!' or "
+                                 "'new' behind a prefix, as in a(x).(P | Q)")
+
+    def __str__(self):
+        return show(self)
+
+
+def summands(p) -> tuple:
+    """The branches of a sum, left to right (nested sums flattened); ``(p,)`` for any other term."""
+    if isinstance(p, Sum):
+        return summands(p.left) + summands(p.right)
+    return (p,)
+
+
+@dataclass(frozen=True)
 class Par:
     """``left | right``."""
     left: object
@@ -69,12 +95,12 @@ class Rep:
         return show(self)
 
 
-_TERMS = (Nil, Out, In, Par, New, Rep)
+_TERMS = (Nil, Out, In, Sum, Par, New, Rep)
 
 
 def _guarded(p) -> str:
-    """``p`` where a prefix, ``!`` or ``new`` expects one: a parallel composition needs brackets."""
-    return f"({show(p)})" if isinstance(p, Par) else show(p)
+    """``p`` where a prefix, ``!`` or ``new`` expects one: a parallel composition or a sum needs brackets."""
+    return f"({show(p)})" if isinstance(p, (Par, Sum)) else show(p)
 
 
 def show(p) -> str:
@@ -84,6 +110,8 @@ def show(p) -> str:
     --------
     >>> show(Par(Out("a", "b"), In("a", "x", Out("x", "c"))))
     'a<b>.0 | a(x).x<c>.0'
+    >>> show(Sum(In("a", "x"), In("b", "y")))
+    'a(x).0 + b(y).0'
     """
     if isinstance(p, Nil):
         return "0"
@@ -91,8 +119,10 @@ def show(p) -> str:
         return f"{p.channel}<{p.message}>.{_guarded(p.then)}"
     if isinstance(p, In):
         return f"{p.channel}({p.variable}).{_guarded(p.then)}"
+    if isinstance(p, Sum):
+        return f"{show(p.left)} + {_guarded(p.right)}"
     if isinstance(p, Par):
-        return f"{show(p.left)} | {_guarded(p.right)}"
+        return f"{show(p.left)} | {f'({show(p.right)})' if isinstance(p.right, Par) else show(p.right)}"
     if isinstance(p, New):
         return f"(new {p.name}) {_guarded(p.body)}"
     if isinstance(p, Rep):
@@ -102,7 +132,7 @@ def show(p) -> str:
 
 # -- parser --------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_']*)|(?P<zero>0)|(?P<sym>[<>().|!]))")
+_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_']*)|(?P<zero>0)|(?P<sym>[<>().|!+]))")
 
 
 def _tokens(text: str):
@@ -116,7 +146,7 @@ def _tokens(text: str):
         m = _TOKEN.match(text, pos)
         if not m:
             raise ValueError(f"position {pos}: unexpected character {text[pos]!r}; expected a name, 0, or one of "
-                             f"< > ( ) . | !")
+                             f"< > ( ) . | + !")
         kind = m.lastgroup
         value = m.group(kind)
         start = m.start(kind)
@@ -143,10 +173,21 @@ class _Parser:
         return tok[1]
 
     def par(self):
-        p = self.prefix()
+        p = self.sum()
         while self.peek()[0] == "|":
             self.i += 1
-            p = Par(p, self.prefix())
+            p = Par(p, self.sum())
+        return p
+
+    def sum(self):
+        p = self.prefix()
+        while self.peek()[0] == "+":
+            pos = self.peek()[2]
+            self.i += 1
+            try:
+                p = Sum(p, self.prefix())
+            except ValueError as error:
+                raise ValueError(f"position {pos}: {error}") from None
         return p
 
     def cont(self):
@@ -176,7 +217,7 @@ class _Parser:
                 return New(a, self.prefix())
             self.i += 1
             p = self.par()
-            self.expect(")", "')' or '|'")
+            self.expect(")", "')', '|' or '+'")
             return p
         if kind == "name":
             self.i += 1
@@ -210,6 +251,8 @@ def parse(text: str):
     --------
     >>> parse("a<b> | a(x).x<c>")
     Par(left=Out(channel='a', message='b', then=Nil()), right=In(channel='a', variable='x', then=Out(channel='x', message='c', then=Nil())))
+    >>> show(parse("a(x).x<c> + b(y) | a<b>"))
+    'a(x).x<c>.0 + b(y).0 | a<b>.0'
     >>> parse("a(x).")
     Traceback (most recent call last):
     ...
@@ -221,7 +264,7 @@ def parse(text: str):
     p = ps.par()
     tok = ps.peek()
     if tok[0] != "end":
-        raise ValueError(f"position {tok[2]}: expected '|' or end of input, found {tok[1]!r}")
+        raise ValueError(f"position {tok[2]}: expected '|', '+' or end of input, found {tok[1]!r}")
     return p
 
 
