@@ -16,6 +16,9 @@ Properties:
 * :func:`eventually` - P holds eventually on every fair path (see its Notes);
 * :func:`deadlock_free` - every reachable state enables an action, or is declared final.
 
+Each kind is one temporal-logic formula (LTL ``□ P``, CTL ``AG EF P``, ...): see
+:mod:`~dsysedu.check.model_checker.temporal` and :func:`formulas`.
+
 The abstractions, stated once: time is only the order of events (any pending timer may
 fire next, whatever its delay); the network may deliver any message in flight next (like
 ``LinkModel(reorder=True)``; the simulator's default links are FIFO, so the checker
@@ -51,10 +54,11 @@ from .result import Result, path_trace, replay_in
 from .search import PROPERTY_KINDS, Property, layered_path_to, path_to, search
 from .state import Action, Model, NodeReader, StateReader
 from .symmetry import Symmetry, rename_ids
+from .temporal import TEMPORAL, formulas
 
 __all__ = ["Model", "Action", "StateReader", "NodeReader", "Property", "Result", "PROPERTY_KINDS", "check",
            "invariant", "reachable", "within", "eventually", "deadlock_free", "reachable_graph",
-           "text_progress", "path_trace", "rename_ids", "replay", "replay_in"]
+           "text_progress", "path_trace", "rename_ids", "replay", "replay_in", "TEMPORAL", "formulas"]
 
 
 # ------------------------------------------------------------------------------ properties
