@@ -109,7 +109,8 @@ def show_formula(f) -> str:
         return f
     if isinstance(f, _Not):
         return "¬" + _wrap(f.body)
-    return f"{_wrap(f.left)} → {show_formula(f.right) if not isinstance(f.right, _Imp) else '(' + show_formula(f.right) + ')'}"
+    right = show_formula(f.right)
+    return f"{_wrap(f.left)} → {'(' + right + ')' if isinstance(f.right, _Imp) else right}"
 
 
 def _wrap(f) -> str:
@@ -181,7 +182,7 @@ def check_proof(lines, hypotheses=(), goal: str | None = None) -> Verdict:
                 bad = f"MP needs two earlier lines, got {i} and {j}"
             elif done[j - 1] != _Imp(done[i - 1], f):
                 bad = (f"MP on lines {i} and {j} gives nothing here: line {j} is not "
-                       f"'{show_formula(done[i - 1])} → {show_formula(f)}'")
+                       f"'{show_formula(_Imp(done[i - 1], f))}'")
         else:
             raise ValueError(f"line {k}: justification {why!r}; use 'A1', 'A2', 'A3', 'hyp' or ('MP', i, j)")
         if bad:
