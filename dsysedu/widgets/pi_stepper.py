@@ -80,8 +80,10 @@ class RedexPicker:
             self.buttons.append(b)
         self.choices.children = self.buttons or [W.HTML("<i>no redex: nothing can communicate any more</i>")]
         self.undo_button.disabled = not w.steps
-        self.log.value = "<br>".join(f"{i}. <code>{html.escape(s.label)}</code> {html.escape(s.substitution)} → "
-                                     f"<code>{html.escape(show(s.after))}</code>"
+        self.log.value = "<br>".join(f"{i}. <code>{html.escape(s.label)}</code> {html.escape(s.substitution)}"
+                                     + (f" (drops <code>{html.escape(', '.join(s.dropped))}</code>)" if s.dropped
+                                        else "")
+                                     + f" → <code>{html.escape(show(s.after))}</code>"
                                      for i, s in enumerate(w.steps, 1)) or "<i>none yet</i>"
 
     def _ipython_display_(self):

@@ -36,3 +36,4 @@ def test_a_choice_offers_both_branches_and_each_button_drops_the_other():
         picker.buttons[k].click()
         now = show(picker.walk.current)
         assert kept in now and lost not in now and picker.buttons == []
+        assert "drops" in picker.log.value and lost in picker.log.value   # the history says what was dropped
