@@ -1,10 +1,15 @@
-"""Chapter 2.3 exercise: state the property the model checker then verifies.
+"""Chapter 2.3 exercises: state the property the model checker then verifies; prove from axioms.
 
 - ``ch23-mutual-exclusion``: write ``safe(s)``, true exactly in the states of the lock server
   (:mod:`dsysedu.protocols.coordination.mutex`) where at most one client that is up is in its critical section.
   The hidden cases are states the model checker reached: every reachable state of the correct
   server with two and with three clients, and the bad states plus a sample of the others of the
   server with an impatient client (the one whose bug section 2.3.1 finds).
+
+- ``ch23-identity-proof``: write ``identity_proof(phi)``, a derivation of ``phi -> phi`` from the
+  axioms A1 and A2 by modus ponens (:mod:`dsysedu.formal.deduction`), for any formula ``phi``. The
+  hidden cases are formulas of several shapes; :func:`~dsysedu.formal.deduction.check_proof` judges
+  each answer, so any correct derivation passes.
 
 A predicate sees the state through :class:`~dsysedu.check.model_checker.values.StateReader`: ``s.nodes``,
 ``s.is_up(n)``, ``s[n].phase`` and ``s.field("phase")`` (a dict over the up nodes that have it).
@@ -15,10 +20,11 @@ from functools import lru_cache
 
 from dsysedu.check.model_checker.values import StateReader
 from dsysedu.check.model_checker import reachable_graph
+from dsysedu.formal.deduction import check_proof
 from dsysedu.protocols.coordination.mutex import CRITICAL, ImpatientClient, LockClient, mutex_model, mutual_exclusion
 from .core import Exercise, register
 
-__all__ = ["safe_reference", "mutex_states"]
+__all__ = ["safe_reference", "mutex_states", "identity_proof_reference"]
 
 
 def safe_reference(s) -> bool:
@@ -65,4 +71,39 @@ register(Exercise(
     same=_same_truth,
     hint="count the clients whose phase is 'critical' among those that are up: s.field('phase') gives "
          "{node: phase} over the up nodes that have a phase (the server has none).",
+))
+
+
+# ------------------------------------------------------------------ a proof from axioms
+
+def identity_proof_reference(phi: str) -> list:
+    """The textbook derivation of ``phi -> phi`` (Mendelson, Lemma 1.8), with ``phi`` for A."""
+    p = f"({phi})"
+    return [(f"({p} -> ({p} -> {p}) -> {p}) -> ({p} -> {p} -> {p}) -> {p} -> {p}", "A2"),
+            (f"{p} -> ({p} -> {p}) -> {p}", "A1"),
+            (f"({p} -> {p} -> {p}) -> {p} -> {p}", ("MP", 2, 1)),
+            (f"{p} -> {p} -> {p}", "A1"),
+            (f"{p} -> {p}", ("MP", 4, 3))]
+
+
+def _proves_identity(got, phi) -> bool:
+    """Any derivation the checker accepts whose last line is phi -> phi."""
+    if not isinstance(got, (list, tuple)):
+        return False
+    try:
+        return check_proof(got, goal=f"({phi}) -> ({phi})").ok
+    except (TypeError, ValueError):
+        return False
+
+
+register(Exercise(
+    id="ch23-identity-proof",
+    title="Prove phi -> phi from the axioms",
+    cases=lambda: [(f"phi = {phi}", (phi,)) for phi in ("A", "B -> C", "~A", "(A -> B) -> A", "~(A -> ~B)")],
+    reference=identity_proof_reference,
+    accepts=_proves_identity,
+    describe=lambda phi: (f"a list of (formula, justification) lines that check_proof accepts, the last one "
+                          f"({phi}) -> ({phi})"),
+    hint="take the proof of A -> A in deduction.IDENTITY_PROOF and put (phi), in brackets, wherever it has A; "
+         "check_proof(your_lines, goal=...) names the first line that is wrong.",
 ))

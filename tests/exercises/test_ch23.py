@@ -5,7 +5,8 @@ from pathlib import Path
 import dsysedu.exercises.ch23  # noqa: F401  (registers the exercise)
 from dsysedu.check.model_checker import check as model_check, invariant
 from dsysedu.exercises import check
-from dsysedu.exercises.ch23 import mutex_states, safe_reference
+from dsysedu.exercises.ch23 import identity_proof_reference, mutex_states, safe_reference
+from dsysedu.formal.deduction import IDENTITY_PROOF, check_proof
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.protocols.coordination.mutex import ImpatientClient, mutex_model, mutual_exclusion
 
@@ -44,6 +45,17 @@ def test_lenient_strict_and_non_bool_answers_fail_with_the_state_shown():
 def test_student_notebook_fails_until_written(tmp_path):
     code, feedback = try_student_version(EXERCISE_NB, tmp_path)
     assert "BEGIN SOLUTION" not in code and '== "critical"' not in code
-    assert code.count("raise NotImplementedError()") == 1
+    assert code.count("raise NotImplementedError()") == 2 and '("MP", 4, 3)' not in code
     shown = [f for f in feedback if "not written yet" in f]
-    assert len(shown) == 1 and "Hint" in shown[0]
+    assert len(shown) == 2 and all("Hint" in f for f in shown)
+
+
+def test_identity_proof_reference_and_wrong_answers():
+    assert check("ch23-identity-proof", identity_proof_reference).passed
+    assert all(check_proof(identity_proof_reference(phi), goal=f"({phi}) -> ({phi})") for phi in ("A", "~~B"))
+    fb = check("ch23-identity-proof", lambda phi: list(IDENTITY_PROOF))   # the proof of A -> A, whatever phi
+    assert not fb.passed and len(fb.failures) == 4 and "phi = B -> C" in fb.text()   # right only for phi = A
+    assert not check("ch23-identity-proof", lambda phi: [(f"({phi}) -> ({phi})", "A1")]).passed
+    assert not check("ch23-identity-proof", lambda phi: "A -> A").passed
+    fb = check("ch23-identity-proof", lambda phi: [("A", "lemma")])     # a bad justification: no crash
+    assert not fb.passed
