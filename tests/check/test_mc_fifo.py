@@ -108,6 +108,8 @@ def test_fifo_enables_only_the_oldest_message_of_each_link():
     acts = m.actions(m.initial())
     assert [(a.peer, a.data.k) for a in acts] == [("s0", 0), ("s1", 0)]
     assert "FIFO" in repr(m)
+    text = m.describe(m.initial())
+    assert "in flight (FIFO, oldest first)" in text and "s0→r [Item(sender='s0', k=0), Item(sender='s0', k=1)]" in text
     out_of_order = reachable("s0's second item first", lambda s: s["r"].got[:1] == (("s0", 1),))
     assert check(m, out_of_order).verdict == "violation"
     assert check(model([2, 1], fifo=False), out_of_order).verdict == "ok"

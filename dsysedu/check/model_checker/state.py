@@ -653,12 +653,18 @@ class Model:
             fields = self._fields[i] if up else self._durable[i]
             body = ", ".join(f"{f}={v!r}" for f, v in zip(fields, values))
             lines.append(f"{self.ids[i]}{'' if up else ' (crashed)'}: {body}")
-        counts: dict = {}
-        for x in state[1]:
-            counts[x] = counts.get(x, 0) + 1
-        msgs = sorted(f"{self._M[x][0]}→{self._M[x][1]} {_short(self._M[x][2])}" + (f" ×{c}" if c > 1 else "")
-                      for x, c in counts.items())
-        lines.append("in flight: " + ("; ".join(msgs) or "none"))
+        if self.fifo:   # one queue per link, oldest first
+            queues: dict = {}
+            for x in state[1]:
+                queues.setdefault(self._M[x][:2], []).append(_short(self._M[x][2]))
+            msgs = sorted(f"{src}→{dst} [{', '.join(q)}]" for (src, dst), q in queues.items())
+        else:
+            counts: dict = {}
+            for x in state[1]:
+                counts[x] = counts.get(x, 0) + 1
+            msgs = sorted(f"{self._M[x][0]}→{self._M[x][1]} {_short(self._M[x][2])}" + (f" ×{c}" if c > 1 else "")
+                          for x, c in counts.items())
+        lines.append("in flight" + (" (FIFO, oldest first)" if self.fifo else "") + ": " + ("; ".join(msgs) or "none"))
         lines.append("timers: " + (", ".join(sorted(f"{n}:{t}" for n, t in (self._T[x] for x in state[2])))
                                    or "none"))
         if any(self.budget):
