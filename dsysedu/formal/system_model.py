@@ -1,8 +1,10 @@
 """The system model S = (P, C, M): processes, channels, messages; local and global state.
 
 A distributed system is a triple ``S = (P, C, M)``: a finite set of processes ``P``, a set
-of directed channels ``C`` between them, and the messages ``M`` that travel on the
-channels. Each process has a *local state* (本地状态); the *global state* (全局状态) is
+of directed channels ``C`` between them, and the set ``M`` of messages the processes may
+exchange (the protocol's vocabulary). At run time the part of ``M`` that matters is the
+part on the wire: a :class:`SystemModel` taken from a trace at time ``t`` holds the messages
+*in flight* then. Each process has a *local state* (本地状态); the *global state* (全局状态) is
 the local states together with the messages still in the channels, and no process can
 read it in one instant.
 
@@ -56,7 +58,7 @@ class InFlight:
 
 @dataclass(frozen=True)
 class SystemModel:
-    """``S = (P, C, M)``: processes, directed channels, and the messages in flight on them.
+    """``S = (P, C, M)`` at one instant: processes, directed channels, and the messages of ``M`` in flight.
 
     Parameters
     ----------
@@ -66,7 +68,8 @@ class SystemModel:
         ``C``; each pair is a one-way channel between two processes of ``P``. ``None``
         means every ordered pair of distinct processes (a complete network).
     messages : sequence of InFlight
-        ``M``, the messages on the channels; each must travel on a channel of ``C``.
+        The messages of ``M`` on the channels at this instant (the runtime view of ``M``); each
+        must travel on a channel of ``C``.
 
     Raises
     ------
