@@ -44,7 +44,8 @@ def ag_ef(succ, p, model):
 
 def test_every_kind_has_a_formula():
     assert set(TEMPORAL) == set(PROPERTY_KINDS)
-    assert formulas(mutex.mutual_exclusion, "¬(cs₁ ∧ cs₂)") == {"LTL": "□ ¬(cs₁ ∧ cs₂)", "CTL": "AG ¬(cs₁ ∧ cs₂)"}
+    assert formulas(mutex.mutual_exclusion, "¬(cs₁ ∧ cs₂)") == {"LTL": "□ ¬(cs₁ ∧ cs₂)",
+                                                                "CTL": "AG ¬(cs₁ ∧ cs₂)"}
     assert formulas(mutex.someone_enters, "cs₁ ∨ cs₂")["CTL"] == "AG EF (cs₁ ∨ cs₂)"
     assert formulas(twopc.all_decided) == {"LTL": "◇ (all decided) under fairness", "CTL": "AG EF (all decided)"}
     assert formulas(within("w", lambda s: True, 4), "done") == {"LTL": "◇≤4 done", "CTL": "AF≤4 done"}

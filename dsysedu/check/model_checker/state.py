@@ -246,7 +246,8 @@ class Model:
     def __repr__(self) -> str:
         b = ", ".join(f"{k}={v}" for k, v in zip(BUDGET_KINDS, self.budget) if v)
         return (f"<Model {self.name or self._classes[0].__name__}: {len(self.ids)} nodes"
-                + (", FIFO links" if self.fifo else "") + (f", {b}" if b else "") + (f", symmetric {list(self.symmetric)}" if self.symmetric else "") + ">")
+                + (", FIFO links" if self.fifo else "") + (f", {b}" if b else "")
+                + (f", symmetric {list(self.symmetric)}" if self.symmetric else "") + ">")
 
     # -- interning ---------------------------------------------------------------------------
     def _entry(self, i, up, values) -> int:

@@ -1,4 +1,4 @@
-"""π-calculus syntax: the terms (``0``, output, input, ``+``, ``|``, ``new``, ``!``), their text form and the parser."""
+"""π-calculus syntax: the terms (``0``, output, input, ``+``, ``|``, ``new``, ``!``), their text form, the parser."""
 
 from __future__ import annotations
 
