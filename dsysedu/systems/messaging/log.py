@@ -138,7 +138,7 @@ class LogBroker(Node):
     Observes ``appended`` ``(partition, offset, key, value)``, ``generation`` and ``assignment``
     (``(generation, ((member, partitions), ...))``) at each rebalance, and ``committed`` ``(partition, offset)``.
     """
-    durable = ("logs", "committed")
+    durable = ("logs", "committed", "generation")   # the generation too, as Kafka keeps it in __consumer_offsets
 
     def __init__(self, node_id, peers=(), partitions=3, session_timeout=1.0, max_batch=10):
         super().__init__(node_id, peers)

@@ -253,7 +253,9 @@ class Consumer(Node):
     idempotent : bool
         Ask the store to skip a message whose id it has already applied.
     poll_every : float
-        Seconds after which an unanswered ``Receive`` is sent again (it may have been lost).
+        Seconds after which an unanswered ``Receive`` is sent again (it may have been lost), and
+        after which a consumer that has not heard from the store gives the message up (unacknowledged,
+        it comes back after its visibility timeout).
 
     Observes ``failed`` (a poison message, never acknowledged).
     """
@@ -269,6 +271,7 @@ class Consumer(Node):
         self.poll_every = number("poll_every", poll_every, low=0.0, low_open=True)
         self.inbox: list = []
         self.busy = False
+        self.current = None               # the id whose effect the store is applying
 
     def on_start(self, ctx):
         self.ask(ctx)
@@ -286,8 +289,10 @@ class Consumer(Node):
             self.next(ctx)
         elif isinstance(msg, Applied):
             if self.ack == "after":
-                ctx.send(self.broker, Ack(msg.mid))
-            self.done(ctx)
+                ctx.send(self.broker, Ack(msg.mid))   # even a late answer: the effect has happened
+            if msg.mid == self.current:
+                ctx.cancel_timer("store")
+                self.done(ctx)
 
     def next(self, ctx) -> None:
         if not self.busy and self.inbox:
@@ -296,7 +301,7 @@ class Consumer(Node):
             ctx.set_timer(("process", msg.mid, msg.body), self.process_time)
 
     def done(self, ctx) -> None:
-        self.busy = False
+        self.busy, self.current = False, None
         if self.inbox:
             self.next(ctx)
         else:
@@ -306,12 +311,17 @@ class Consumer(Node):
         if name == "poll":
             self.ask(ctx)
             return
+        if name == "store":                       # the store did not answer: give the message up
+            self.done(ctx)
+            return
         _, mid, body = name
         if body == POISON:
             ctx.observe("failed", mid)            # no ack: it comes back until it is dead-lettered
             self.done(ctx)
         else:
+            self.current = mid
             ctx.send(self.store, Apply(mid, self.idempotent))
+            ctx.set_timer("store", self.poll_every)
 
 
 class Store(Node):

@@ -108,7 +108,7 @@ class HashRing:
         self._owners = [n for _, n in points]
 
     def node_for(self, key):
-        i = bisect.bisect_right(self._hashes, stable_hash(key))
+        i = bisect.bisect_left(self._hashes, stable_hash(key))      # the first point at or after the key
         return self._owners[i % len(self._owners)]
 
     def with_nodes(self, nodes):
