@@ -8,12 +8,14 @@ and queueing theory as a check on the simulator.
 ``log``                   a partitioned log in the manner of Kafka: offsets, consumer groups,
                           rebalance, replay
 ``queueing``              an M/M/c queue against Little's law, M/M/1 and Erlang C
+``experiments``           the chapter's tables: delivery guarantees, a burst, M/M/c sweeps
 ========================  ==================================================================
 """
-from . import log, queue, queueing, rpc
+from . import experiments, log, queue, queueing, rpc
+from .experiments import *  # noqa: F401,F403
 from .log import *  # noqa: F401,F403
 from .queue import *  # noqa: F401,F403
 from .queueing import *  # noqa: F401,F403
 from .rpc import *  # noqa: F401,F403
 
-__all__ = rpc.__all__ + queue.__all__ + log.__all__ + queueing.__all__
+__all__ = rpc.__all__ + queue.__all__ + log.__all__ + queueing.__all__ + experiments.__all__
