@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dsysedu.sim.faults import Crash
 from dsysedu.sim.kernel import run
 from dsysedu.sim.network import LinkModel
 from dsysedu.sim.scenario import Scenario
@@ -24,7 +25,7 @@ from dsysedu.sim.validate import number
 from .cache_nodes import CACHE, CLIENT, DB, WRITER, BloomFilter, CacheClient, CacheServer, Database, DirectWriter
 
 __all__ = ["cache_scenario", "cache_summary", "lost_writes", "stale_reads", "db_load", "penetration_table",
-           "avalanche_table", "stampede_table", "staleness_table"]
+           "avalanche_table", "stampede_table", "staleness_table", "write_policy_table"]
 
 
 def cache_scenario(write: str = "through", ttl=None, keys: int = 100, read_rate: float = 50.0,
@@ -172,3 +173,16 @@ def stampede_table(betas=(None, 1.0), seeds=range(3), read_time: float = 0.2, tt
             rows.append({"remedy": "none" if beta is None else f"XFetch, beta {beta:g}", "seed": seed,
                          "db_reads": s["db_reads"], "misses": s["misses"]})
     return pd.DataFrame(rows)
+
+
+def write_policy_table(seeds=range(3), crash=(5.5, 6.0)) -> pd.DataFrame:
+    """Each write policy with 50 reads and 20 writes a second over 100 keys, the cache crashing for the
+    ``crash`` interval: hit ratio, database reads, writes acknowledged and acknowledged writes lost (sums over seeds)."""
+    rows = []
+    for write in ("through", "back", "around"):
+        s = [cache_summary(run(cache_scenario(write=write, ttl=5.0, write_rate=20.0,
+                                              faults=[Crash(CACHE, *crash)]), seed=seed)) for seed in seeds]
+        rows.append({"write policy": write, "hit_ratio": float(np.mean([x["hit_ratio"] for x in s])),
+                     "db_reads": sum(x["db_reads"] for x in s), "acked_writes": sum(x["acked_writes"] for x in s),
+                     "lost_writes": sum(x["lost_writes"] for x in s)})
+    return pd.DataFrame(rows).set_index("write policy")

@@ -34,13 +34,14 @@ import bisect
 import hashlib
 
 import numpy as np
+import pandas as pd
 
 from dsysedu.sim.streams import normalize_seed
 from dsysedu.sim.validate import number, positive_int
 
 __all__ = ["stable_hash", "jump_hash", "RangeSharding", "ModNSharding", "HashRing", "Rendezvous", "JumpSharding",
            "STRATEGIES", "moved_fraction", "load_imbalance", "zipf_popularity", "hotspot", "shards_touched",
-           "uhashring_ring"]
+           "uhashring_ring", "rebalance_table", "vnode_table", "hotspot_table"]
 
 
 def stable_hash(*parts) -> int:
@@ -278,3 +279,56 @@ def uhashring_ring(nodes, vnodes: int = 100):
             return _Adapter(ns)
 
     return _Adapter(nodes)
+
+
+def _nodes(n: int) -> list:
+    return [f"n{i:02d}" for i in range(positive_int("nodes", n))]
+
+
+def rebalance_table(nodes: int = 10, keys: int = 20_000, strategies=tuple(STRATEGIES), vnodes: int = 100):
+    """Share of keys moved when one node joins (``n`` -> ``n+1``) and when the last one leaves.
+
+    Returns a DataFrame indexed by strategy with columns ``join``, ``leave``, and the minimum a
+    placement must move, ``1/(n+1)`` and ``1/n``, in the index row ``"minimum"``.
+    """
+    ns, ks = _nodes(nodes), range(keys)
+    rows = {}
+    for name in strategies:
+        make = STRATEGIES[name]
+        s = make(ns, keys) if name == "range" else HashRing(ns, vnodes) if name == "consistent hashing" else make(ns)
+        rows[name] = {"join": moved_fraction(s, ks, ns + [f"n{nodes:02d}"]), "leave": moved_fraction(s, ks, ns[:-1])}
+    u = uhashring_ring(ns, vnodes)
+    rows["uhashring"] = {"join": moved_fraction(u, ks, ns + [f"n{nodes:02d}"]), "leave": moved_fraction(u, ks, ns[:-1])}
+    rows["minimum"] = {"join": 1 / (nodes + 1), "leave": 1 / nodes}
+    return pd.DataFrame(rows).T
+
+
+def vnode_table(vnodes=(1, 3, 10, 30, 100, 300), nodes: int = 10, keys: int = 20_000, seeds=range(4)):
+    """Load imbalance (max/mean keys per node) of the ring against virtual nodes per server, ours and uhashring's.
+
+    Each seed names the servers differently (``s{seed}-n{i}``), which places them elsewhere on the ring.
+    Long form: ``ring, vnodes, seed, imbalance``.
+    """
+    ks = range(keys)
+    rows = []
+    for seed in seeds:
+        ns = [f"s{seed}-n{i}" for i in range(positive_int("nodes", nodes))]
+        for v in vnodes:
+            rows.append({"ring": "ours", "vnodes": v, "seed": seed, "imbalance": load_imbalance(HashRing(ns, v), ks)})
+            rows.append({"ring": "uhashring", "vnodes": v, "seed": seed,
+                         "imbalance": load_imbalance(uhashring_ring(ns, v), ks)})
+    return pd.DataFrame(rows)
+
+
+def hotspot_table(exponents=(0.0, 0.4, 0.8, 1.0, 1.2), nodes: int = 10, keys: int = 10_000,
+                  strategies=("range", "mod N", "consistent hashing"), seeds=range(3)):
+    """Load imbalance of requests under Zipf popularity with each ``exponent``: long form
+    ``strategy, exponent, seed, imbalance``. The hottest key alone is a share ``1/H(keys, s)`` of all requests."""
+    ns, ks = _nodes(nodes), range(keys)
+    rows = []
+    for name in strategies:
+        s = STRATEGIES[name](ns, keys) if name == "range" else STRATEGIES[name](ns)
+        for e in exponents:
+            for seed in seeds:
+                rows.append({"strategy": name, "exponent": e, "seed": seed, "imbalance": hotspot(s, ks, e, seed)})
+    return pd.DataFrame(rows)
