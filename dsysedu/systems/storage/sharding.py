@@ -108,6 +108,10 @@ class HashRing:
         self._hashes = [h for h, _ in points]
         self._owners = [n for _, n in points]
 
+    def points(self) -> list:
+        """The ring as ``(position, node)`` pairs, in order of position."""
+        return list(zip(self._hashes, self._owners))
+
     def node_for(self, key):
         i = bisect.bisect_left(self._hashes, stable_hash(key))      # the first point at or after the key
         return self._owners[i % len(self._owners)]
