@@ -330,11 +330,12 @@ class Store(Node):
     Observes ``effect`` (an id, each time an effect is applied) and ``skipped`` (a duplicate it did not
     apply because the consumer asked for idempotence).
     """
-    durable = ("applied",)
+    durable = ("applied", "applications")
 
     def __init__(self, node_id, peers=()):
         super().__init__(node_id, peers)
         self.applied: set = set()
+        self.applications = 0            # effects applied, duplicates included
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, Apply):
@@ -342,6 +343,7 @@ class Store(Node):
                 ctx.observe("skipped", msg.mid)
             else:
                 self.applied.add(msg.mid)
+                self.applications += 1
                 ctx.observe("effect", msg.mid)
             ctx.send(src, Applied(msg.mid))
 
