@@ -83,6 +83,9 @@ def test_a_burst_is_shaved_by_the_queue():
     tp = mq.throughput(t, bin_width=1.0)
     assert tp.arriving.max() > 60 and tp.processed.max() <= 2 / 0.05 + 1     # two consumers, 20/s each
     assert mq.backlog(t).max() > 50 and mq.backlog(t).iloc[-1] == 0
+    waits = mq.message_latency(t)
+    assert len(waits) == 300 and waits.index.is_monotonic_increasing and (waits > 0).all()
+    assert waits[waits.index < 2].max() < waits[(waits.index > 3) & (waits.index < 4)].min()
 
 
 @pytest.mark.parametrize("bad", [{"ack": "never"}, {"consumers": 0}, {"loss": 1.5}])

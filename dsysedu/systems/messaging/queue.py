@@ -44,8 +44,8 @@ from dsysedu.sim.scenario import Scenario
 from dsysedu.sim.validate import number, positive_int
 
 __all__ = ["Publish", "Confirm", "Receive", "Deliver", "Ack", "Apply", "Applied", "Producer", "Broker", "Consumer",
-           "Store", "queue_scenario", "queue_summary", "backlog", "throughput", "no_message_lost", "effects_once",
-           "BROKER", "PRODUCER", "STORE", "POISON"]
+           "Store", "queue_scenario", "queue_summary", "backlog", "throughput", "message_latency", "no_message_lost",
+           "effects_once", "BROKER", "PRODUCER", "STORE", "POISON"]
 
 BROKER, PRODUCER, STORE = "broker", "producer", "store"
 #: a message body that every consumer fails to process (it ends in the dead-letter queue)
@@ -412,6 +412,17 @@ def backlog(trace) -> pd.Series:
     obs = _observed(trace, "backlog")
     return pd.Series([v for *_x, v in obs], index=pd.Index([t for t, *_x in obs], name="time (s)"),
                      name="backlog")
+
+
+def message_latency(trace) -> pd.Series:
+    """Seconds from publish to first effect of each processed message, indexed by its publish time."""
+    published = {m: t for t, _n, m in _observed(trace, "published")}
+    first: dict = {}
+    for t, _n, m in _observed(trace, "effect"):
+        first.setdefault(m, t)
+    ms = sorted((m for m in first if m in published), key=lambda m: published[m])
+    return pd.Series([first[m] - published[m] for m in ms], name="latency (s)",
+                     index=pd.Index([published[m] for m in ms], name="published at (s)"))
 
 
 def throughput(trace, bin_width: float = 0.5) -> pd.DataFrame:
