@@ -6,10 +6,13 @@ sidecar, event sourcing, CQRS). Because they are nodes like any protocol's, faul
 views, checkers and the model checker work on them unchanged.
 
 ========================  ==================================================================
+``messaging``             RPC call chains, a message queue, a partitioned log, queueing theory
+``storage``               sharding (range, hash, consistent hashing) and caching (policies,
+                          write policies, penetration, avalanche, stampede)
 ``resilience``            the circuit breaker, and a lab with Hystrix/resilience4j/pybreaker presets
 ``patterns``              event sourcing and CQRS (more patterns to come)
 ========================  ==================================================================
 """
-from . import patterns, resilience
+from . import messaging, patterns, resilience, storage
 
-__all__ = ["patterns", "resilience"]
+__all__ = ["messaging", "patterns", "resilience", "storage"]
