@@ -92,12 +92,16 @@ class QueueServer(Node):
         Requests that may wait; one more is shed. None: unbounded.
     slow : (start, end, factor) or None
         Services that start in the window take ``factor`` times longer.
+    hiccup : (float, float) or None
+        ``(probability, seconds)``: a service takes that much longer with that probability (a
+        garbage-collection pause, a flushed cache: the rare slow request of a healthy server).
     sample_every : float
         Seconds between ``queue`` observations (0: none).
     """
     state_fields = ("busy", "queue")
 
-    def __init__(self, node_id, peers=(), workers=1, service=0.01, queue_limit=None, slow=None, sample_every=0.1):
+    def __init__(self, node_id, peers=(), workers=1, service=0.01, queue_limit=None, slow=None, hiccup=None,
+                 sample_every=0.1):
         super().__init__(node_id, peers)
         self.workers = positive_int("workers", workers, high=10_000)
         self.service = number("service", service, low=0.0, low_open=True)
@@ -105,6 +109,12 @@ class QueueServer(Node):
             positive_int("queue_limit", queue_limit, low=0)
         self.queue_limit = queue_limit
         self.slow = _window("slow", slow)
+        if hiccup is not None:
+            if not (isinstance(hiccup, (tuple, list)) and len(hiccup) == 2):
+                raise ValueError(f"hiccup must be None or (probability, seconds), got {hiccup!r}")
+            hiccup = (number("hiccup probability", hiccup[0], low=0.0, high=1.0),
+                      number("hiccup seconds", hiccup[1], low=0.0))
+        self.hiccup = hiccup
         self.sample_every = number("sample_every", sample_every, low=0.0)
         self.busy = 0
         self.queue = deque()
@@ -128,7 +138,10 @@ class QueueServer(Node):
         mean = self.service
         if self.slow is not None and self.slow[0] <= ctx.now < self.slow[1]:
             mean *= self.slow[2]
-        ctx.set_timer(("done", src, msg.rid, msg.attempt), ctx.rng.expovariate(1.0 / mean))
+        seconds = ctx.rng.expovariate(1.0 / mean)
+        if self.hiccup is not None and ctx.rng.random() < self.hiccup[0]:
+            seconds += self.hiccup[1]
+        ctx.set_timer(("done", src, msg.rid, msg.attempt), seconds)
 
     def on_timer(self, ctx, name):
         if name == "sample":
@@ -356,8 +369,8 @@ def request_rows(trace):
 
 
 def traffic_summary(trace, since: float = 0.0, until: float | None = None) -> dict:
-    """Requests that started in ``[since, until)``: count, outcomes, latency percentiles of the
-    answered ones (seconds), goodput (answered per second), attempts per request, and the load
+    """Requests that started in ``[since, until)``: count, outcomes, latency percentiles (seconds;
+    a request that failed counts with the time it took to fail: a timeout's is long), goodput (answered per second), attempts per request, and the load
     the servers saw (attempts delivered per second).
 
     Examples
@@ -371,10 +384,11 @@ def traffic_summary(trace, since: float = 0.0, until: float | None = None) -> di
     span = max(until - since, 1e-9)
     rows = [e.value for e in trace.events if e.kind == "observe" and e.data == "request" and since <= e.value[1] < until]
     ok = np.array([r[2] for r in rows if r[3] == "ok"])
+    every = np.array([r[2] for r in rows])      # a failed request counts with the time it took to fail
     load = sum(1 for e in trace.events if e.kind == "deliver" and isinstance(e.data, Request) and since <= e.time < until)
     out = {"requests": len(rows), **{o: sum(r[3] == o for r in rows) for o in OUTCOMES}}
     for name, q in (("p50", 50), ("p99", 99), ("p99.9", 99.9)):
-        out[name] = float(np.percentile(ok, q)) if len(ok) else float("nan")
+        out[name] = float(np.percentile(every, q)) if len(every) else float("nan")
     out["goodput"] = len(ok) / span
     out["attempts per request"] = sum(r[4] for r in rows) / max(1, len(rows))
     out["server load"] = load / span
