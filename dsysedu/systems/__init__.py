@@ -6,10 +6,12 @@ sidecar, event sourcing, CQRS). Because they are nodes like any protocol's, faul
 views, checkers and the model checker work on them unchanged.
 
 ========================  ==================================================================
-``resilience``            the circuit breaker, and a lab with Hystrix/resilience4j/pybreaker presets
+``discovery``             a registry with heartbeats and TTLs; balancing policies and layouts; hedging
+``resilience``            breakers, timeouts, retries and jitter, retry storms, shedding, bulkheads,
+                          idempotency keys, redundancy
 ``patterns``              event sourcing and CQRS (more patterns to come)
 ========================  ==================================================================
 """
-from . import patterns, resilience
+from . import discovery, patterns, resilience
 
-__all__ = ["patterns", "resilience"]
+__all__ = ["discovery", "patterns", "resilience"]
