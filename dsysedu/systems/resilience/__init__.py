@@ -20,8 +20,9 @@ from .breaker_lab import (breaker_lab_scenario, breaker_lab_summary, breaker_lab
                           PRESETS, SickService, WindowBreaker)
 from .backoff import (BACKOFFS, backoff_sleep, check_backoff, Committed, Conflict, ContendedStore, Contender,
                       contention_scenario, contention_summary, STORE, tenacity_sleep, Write)
-from .overload import (Caller, goodput_series, offered_load_scenario, OUTCOMES, queue_series, QueueServer, Reply,
-                       Request, request_rows, storm_scenario, traffic_summary)
+from .overload import (Caller, goodput_series, offered_load_scenario, offered_rate, OUTCOMES, queue_series,
+                       QueueServer, Reply, Request, request_rows, slow_servers, storm_scenario, traffic_record,
+                       traffic_summary)
 from .idempotency import Charge, Charged, effects, idempotency_scenario, Payer, PaymentService
 from .bulkhead import ENDPOINTS, endpoint_table, EndpointTraffic, Gateway, bulkhead_scenario
 from .redundancy import availability, measured_availability, redundancy_scenario, Replica
@@ -33,7 +34,7 @@ __all__ = ["Call", "Ok", "Fail", "CircuitBreaker", "EagerBreaker", "FlakyService
            "BACKOFFS", "backoff_sleep", "tenacity_sleep", "check_backoff", "Write", "Committed", "Conflict",
            "ContendedStore", "Contender", "contention_scenario", "contention_summary", "STORE",
            "Request", "Reply", "QueueServer", "Caller", "OUTCOMES", "storm_scenario", "offered_load_scenario",
-           "traffic_summary", "goodput_series", "queue_series", "request_rows",
+           "traffic_summary", "goodput_series", "queue_series", "request_rows", "offered_rate", "slow_servers", "traffic_record",
            "Charge", "Charged", "PaymentService", "Payer", "idempotency_scenario", "effects",
            "ENDPOINTS", "Gateway", "EndpointTraffic", "bulkhead_scenario", "endpoint_table",
            "Replica", "availability", "redundancy_scenario", "measured_availability"]

@@ -18,8 +18,9 @@ Envoy's outlier detection ejects a host); a request with no target left fails fa
 (``refused``).
 
 Each request ends in one ``request`` observation ``(rid, start, latency, outcome, attempts)``,
-``outcome`` one of ``ok``, ``timeout``, ``shed``, ``refused``. Servers observe ``queue`` (their
-queue length) every ``sample_every`` seconds. :func:`traffic_summary` and
+``outcome`` one of ``ok``, ``timeout``, ``shed``, ``refused``. Servers observe ``service`` (their
+mean service time) at start and ``queue`` (their queue length) every ``sample_every`` seconds;
+callers observe ``rate`` at start. :func:`traffic_summary` and
 :func:`goodput_series` read them.
 
 A retry storm that outlives its trigger is a *metastable failure* [1]_: :func:`storm_scenario`
@@ -35,6 +36,7 @@ References
 """
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from dataclasses import dataclass
 
@@ -47,7 +49,8 @@ from dsysedu.sim.validate import number, positive_int
 from .backoff import backoff_sleep, check_backoff
 
 __all__ = ["Request", "Reply", "QueueServer", "Caller", "OUTCOMES", "storm_scenario", "offered_load_scenario",
-           "traffic_summary", "goodput_series", "queue_series", "request_rows"]
+           "traffic_summary", "goodput_series", "queue_series", "request_rows", "offered_rate", "slow_servers",
+           "traffic_record"]
 
 OUTCOMES = ("ok", "timeout", "shed", "refused")
 SERVER = "server"
@@ -120,6 +123,7 @@ class QueueServer(Node):
         self.queue = deque()
 
     def on_start(self, ctx):
+        ctx.observe("service", self.service)
         if self.sample_every:
             ctx.set_timer("sample", self.sample_every)
 
@@ -210,6 +214,7 @@ class Caller(Node):
 
     # -- arrivals ---------------------------------------------------------------------------------
     def on_start(self, ctx):
+        ctx.observe("rate", self.rate)
         ctx.set_timer("arrive", ctx.rng.expovariate(self.rate))
 
     def on_timer(self, ctx, name):
@@ -361,17 +366,51 @@ def offered_load_scenario(rate: float, shedding: bool, service: float = 0.01, ti
 
 # -- reading the trace ----------------------------------------------------------------------------
 
+_CACHE: list = [None, None]     # (weak reference to the last trace read, its record)
+
+
+def traffic_record(trace) -> dict:
+    """What the readers below need, from one pass over the trace (the last trace's is kept).
+
+    Returns a dict: ``requests`` (the ``request`` observations' values, with the caller in front),
+    ``arrivals`` (times an attempt reached a server), ``queue`` ((time, server, length) samples),
+    ``rate`` (caller -> rate) and ``service`` (server -> mean service time).
+    """
+    ref, record = _CACHE
+    if ref is not None and ref() is trace and record["rows"] == len(trace.rows):
+        return record
+    requests, arrivals, queue, rate, service = [], [], [], {}, {}
+    # the row's fields by the names of the table in dsysedu.sim.trace (unpacked: no TraceEvent per row)
+    for time, kind, node, _peer, _msg_id, data, value in trace.rows:
+        if kind == "observe":
+            if data == "request":
+                requests.append((node, *value))
+            elif data == "queue":
+                queue.append((time, node, value))
+            elif data == "rate":
+                rate[node] = value
+            elif data == "service":
+                service[node] = value
+        elif kind == "deliver" and type(data) is Request:
+            arrivals.append(time)
+    record = {"rows": len(trace.rows), "requests": requests, "arrivals": np.array(arrivals), "queue": queue,
+              "rate": rate, "service": service}
+    _CACHE[:] = [weakref.ref(trace), record]
+    return record
+
+
 def request_rows(trace):
-    """The ``request`` observations as a DataFrame: rid, start, latency, outcome, attempts, caller."""
+    """The ``request`` observations as a DataFrame: caller, rid, start, latency, outcome, attempts."""
     import pandas as pd
-    rows = [(e.node, *e.value) for e in trace.events if e.kind == "observe" and e.data == "request"]
-    return pd.DataFrame(rows, columns=["caller", "rid", "start", "latency", "outcome", "attempts"])
+    return pd.DataFrame(traffic_record(trace)["requests"],
+                        columns=["caller", "rid", "start", "latency", "outcome", "attempts"])
 
 
 def traffic_summary(trace, since: float = 0.0, until: float | None = None) -> dict:
     """Requests that started in ``[since, until)``: count, outcomes, latency percentiles (seconds;
-    a request that failed counts with the time it took to fail: a timeout's is long), goodput (answered per second), attempts per request, and the load
-    the servers saw (attempts delivered per second).
+    a request that failed counts with the time it took to fail: a timeout's is long), goodput
+    (answered per second), attempts per request, and the load the servers saw (attempts
+    delivered per second).
 
     Examples
     --------
@@ -382,16 +421,16 @@ def traffic_summary(trace, since: float = 0.0, until: float | None = None) -> di
     """
     until = trace.end_time if until is None else until
     span = max(until - since, 1e-9)
-    rows = [e.value for e in trace.events if e.kind == "observe" and e.data == "request" and since <= e.value[1] < until]
-    ok = np.array([r[2] for r in rows if r[3] == "ok"])
-    every = np.array([r[2] for r in rows])      # a failed request counts with the time it took to fail
-    load = sum(1 for e in trace.events if e.kind == "deliver" and isinstance(e.data, Request) and since <= e.time < until)
-    out = {"requests": len(rows), **{o: sum(r[3] == o for r in rows) for o in OUTCOMES}}
+    record = traffic_record(trace)
+    rows = [r for r in record["requests"] if since <= r[2] < until]
+    every = np.array([r[3] for r in rows])      # a failed request counts with the time it took to fail
+    arrivals = record["arrivals"]
+    out = {"requests": len(rows), **{o: sum(r[4] == o for r in rows) for o in OUTCOMES}}
     for name, q in (("p50", 50), ("p99", 99), ("p99.9", 99.9)):
         out[name] = float(np.percentile(every, q)) if len(every) else float("nan")
-    out["goodput"] = len(ok) / span
-    out["attempts per request"] = sum(r[4] for r in rows) / max(1, len(rows))
-    out["server load"] = load / span
+    out["goodput"] = out["ok"] / span
+    out["attempts per request"] = sum(r[5] for r in rows) / max(1, len(rows))
+    out["server load"] = int(np.count_nonzero((arrivals >= since) & (arrivals < until))) / span
     return out
 
 
@@ -399,18 +438,30 @@ def goodput_series(trace, step: float = 0.5):
     """Per ``step`` seconds (by answer time): requests answered ok per second, and attempts the
     servers received per second; a DataFrame indexed by the bin's start."""
     import pandas as pd
+    record = traffic_record(trace)
     bins = np.arange(0.0, trace.end_time + step, step)
-    ok = [e.time for e in trace.events if e.kind == "observe" and e.data == "request" and e.value[3] == "ok"]
-    load = [e.time for e in trace.events if e.kind == "deliver" and isinstance(e.data, Request)]
+    ok = [r[2] + r[3] for r in record["requests"] if r[4] == "ok"]
     g = np.histogram(ok, bins)[0] / step
-    a = np.histogram(load, bins)[0] / step
+    a = np.histogram(record["arrivals"], bins)[0] / step
     return pd.DataFrame({"goodput": g, "server load": a}, index=pd.Index(bins[:-1], name="time (s)"))
+
+
+def offered_rate(trace) -> float:
+    """Requests per second that the run's callers offer (the sum of their ``rate``)."""
+    return float(sum(traffic_record(trace)["rate"].values()))
+
+
+def slow_servers(trace) -> tuple:
+    """The servers whose mean service time is above the fastest one's."""
+    service = traffic_record(trace)["service"]
+    fastest = min(service.values(), default=0.0)
+    return tuple(sorted(n for n, v in service.items() if v > fastest))
 
 
 def queue_series(trace):
     """Each server's sampled queue length over time: a DataFrame, one column per server."""
     import pandas as pd
-    rows = [(e.time, e.node, e.value) for e in trace.events if e.kind == "observe" and e.data == "queue"]
+    rows = traffic_record(trace)["queue"]
     if not rows:
         return pd.DataFrame()
     df = pd.DataFrame(rows, columns=["time", "server", "queue"])
