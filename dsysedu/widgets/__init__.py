@@ -18,11 +18,11 @@ from .spec import (Choice, LinkSliders, NodeToggles, PartitionSides, PlaygroundS
 from .stepper import StepExplorer
 from .token_game import TokenGame
 from .tour import Tour
-from .traffic_lab import TRAFFIC_LAB, traffic_lab_rerun_ms
+from .traffic_lab import TRAFFIC_LAB, TrafficLab, traffic_lab_rerun_ms
 
 __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "PartitionSides", "LinkSliders", "Seed",
            "Playground", "LivePlayground", "scenario_spec", "UNRELIABLE_LINK", "CAP", "GOSSIP", "RAFT",
            "CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "StepExplorer",
            "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "CapPlayground", "TokenGame",
            "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "TRAFFIC_LAB",
-           "traffic_lab_rerun_ms"]
+           "TrafficLab", "traffic_lab_rerun_ms"]

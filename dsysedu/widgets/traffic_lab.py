@@ -14,12 +14,14 @@ from __future__ import annotations
 import statistics
 import time
 
+import ipywidgets as W
+
 from dsysedu.systems.discovery.balancing import POLICIES
 from dsysedu.systems.discovery.lab import RETRY_POLICIES, traffic_lab_measures, traffic_lab_scenario, traffic_lab_table
 from .playground import Playground
 from .spec import Choice, PlaygroundSpec, Seed, Slider, Toggle
 
-__all__ = ["TRAFFIC_LAB", "traffic_lab_rerun_ms"]
+__all__ = ["TRAFFIC_LAB", "TrafficLab", "traffic_lab_rerun_ms"]
 
 TRAFFIC_LAB = PlaygroundSpec(
     traffic_lab_scenario,
@@ -34,14 +36,39 @@ TRAFFIC_LAB = PlaygroundSpec(
               Toggle("breaker", label="breaker per backend", group="policies"),
               Toggle("shedding", label="load shedding", group="policies")],
     views=("traffic",),
-    measures=traffic_lab_measures, table=traffic_lab_table,
+    measures=traffic_lab_measures, table=traffic_lab_table, view_options={"size": (10.8, 3.3)},
     defaults={"seed": 7}, frames=80, css="dsysedu-traffic")
+
+
+class TrafficLab(Playground):
+    """The :data:`TRAFFIC_LAB` playground laid out for a laptop screen: the controls in two rows,
+    the picture and the time slider with the measures table beside them.
+
+    Parameters
+    ----------
+    **values
+        Starting values of :func:`~dsysedu.systems.discovery.lab.traffic_lab_scenario`'s
+        parameters and ``seed`` (default 7).
+
+    Examples
+    --------
+    >>> lab = TrafficLab(policy="peak_ewma")
+    >>> lab.measures["timeout"] < 20
+    True
+    """
+
+    def __init__(self, **values):
+        super().__init__(TRAFFIC_LAB, **values)
+        rows = self.widget.children[:-3]     # the control rows (then picture, scrubber, table: laid out anew)
+        picture = W.VBox([self.image, W.HBox([self.scrubber.widget])])
+        side = W.VBox([self.info, self.status], layout=W.Layout(margin="0 0 0 12px", min_width="230px"))
+        self.widget.children = (*rows, W.HBox([picture, side], layout=W.Layout(align_items="flex-start")))
 
 
 def traffic_lab_rerun_ms(repeats: int = 9) -> float:
     """Median wall milliseconds of one control change (re-run, measures, redraw, PNG) in a warm
     playground: the breaker toggled on and off in turn."""
-    pg = Playground(TRAFFIC_LAB)
+    pg = TrafficLab()
     pg.controls["breaker"].value = True          # warm: both settings seen once
     pg.controls["breaker"].value = False
     times = []
