@@ -27,7 +27,7 @@ from dsysedu.sim.scenario import Scenario
 from dsysedu.sim.validate import number, positive_int
 
 __all__ = ["Register", "Heartbeat", "Lookup", "Instances", "Registry", "Instance", "DiscoveryClient",
-           "registry_scenario", "stale_window", "REGISTRY"]
+           "registry_scenario", "stale_window", "stale_window_table", "REGISTRY"]
 
 REGISTRY = "registry"
 
@@ -194,3 +194,19 @@ def stale_window(trace, dead="s0") -> float:
                      and e.time >= crash and dead not in e.value), None)
         last = max(last, (trace.end_time if gone is None else gone) - crash)
     return last
+
+
+def stale_window_table(ttls=(1.5, 3.0, 6.0, 10.0), seeds=range(5), heartbeat: float = 1.0, sweep: float = 0.5,
+                       poll: float = 1.0):
+    """The stale window per TTL, polling and watching, over ``seeds``: a long DataFrame with
+    columns ``ttl``, ``client`` ("poll" or "watch"), ``seed`` and ``window`` (seconds)."""
+    import pandas as pd
+    from dsysedu.sim.kernel import run
+    rows = []
+    for ttl in ttls:
+        for watch in (False, True):
+            for seed in seeds:
+                sc = registry_scenario(ttl=ttl, heartbeat=heartbeat, sweep=sweep, poll=poll, watch=watch,
+                                       until=5.0 + ttl + 3.0)
+                rows.append((ttl, "watch" if watch else "poll", seed, stale_window(run(sc, seed=seed))))
+    return pd.DataFrame(rows, columns=["ttl", "client", "seed", "window"])

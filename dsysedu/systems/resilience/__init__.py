@@ -19,22 +19,22 @@ from .breaker_lab import (breaker_lab_scenario, breaker_lab_summary, breaker_lab
                           compare_with_pybreaker, drive_ours, drive_pybreaker,
                           PRESETS, SickService, WindowBreaker)
 from .backoff import (BACKOFFS, backoff_sleep, check_backoff, Committed, Conflict, ContendedStore, Contender,
-                      contention_scenario, contention_summary, STORE, tenacity_sleep, Write)
-from .overload import (Caller, goodput_series, offered_load_scenario, offered_rate, OUTCOMES, queue_series,
+                      contention_scenario, contention_summary, contention_table, STORE, tenacity_sleep, Write)
+from .overload import (Caller, goodput_curve, goodput_series, offered_load_scenario, offered_rate, OUTCOMES, queue_series,
                        QueueServer, Reply, Request, request_rows, slow_servers, storm_scenario, traffic_record,
                        traffic_summary)
 from .idempotency import Charge, Charged, effects, idempotency_scenario, Payer, PaymentService
 from .bulkhead import ENDPOINTS, endpoint_table, EndpointTraffic, Gateway, bulkhead_scenario
-from .redundancy import availability, measured_availability, redundancy_scenario, Replica
+from .redundancy import availability, availability_table, measured_availability, redundancy_scenario, Replica
 __all__ = ["Call", "Ok", "Fail", "CircuitBreaker", "EagerBreaker", "FlakyService", "breaker_scenario",
            "breaker_model", "closed_failures_below_threshold", "open_has_cooldown", "one_trial", "invariants",
            "recovers", "mode_transitions", "ALLOWED_TRANSITIONS", "CLOSED", "OPEN", "HALF_OPEN", "BREAKER", "SERVICE",
            "SickService", "WindowBreaker", "PRESETS", "breaker_lab_scenario", "breaker_lab_summary",
            "breaker_states", "breaker_lab_table", "drive_ours", "drive_pybreaker", "compare_with_pybreaker",
            "BACKOFFS", "backoff_sleep", "tenacity_sleep", "check_backoff", "Write", "Committed", "Conflict",
-           "ContendedStore", "Contender", "contention_scenario", "contention_summary", "STORE",
-           "Request", "Reply", "QueueServer", "Caller", "OUTCOMES", "storm_scenario", "offered_load_scenario",
+           "ContendedStore", "Contender", "contention_scenario", "contention_summary", "contention_table", "STORE",
+           "Request", "Reply", "QueueServer", "Caller", "OUTCOMES", "storm_scenario", "offered_load_scenario", "goodput_curve",
            "traffic_summary", "goodput_series", "queue_series", "request_rows", "offered_rate", "slow_servers", "traffic_record",
            "Charge", "Charged", "PaymentService", "Payer", "idempotency_scenario", "effects",
            "ENDPOINTS", "Gateway", "EndpointTraffic", "bulkhead_scenario", "endpoint_table",
-           "Replica", "availability", "redundancy_scenario", "measured_availability"]
+           "Replica", "availability", "redundancy_scenario", "measured_availability", "availability_table"]

@@ -39,7 +39,7 @@ from dsysedu.sim.scenario import Scenario
 from dsysedu.sim.validate import number, positive_int
 
 __all__ = ["BACKOFFS", "backoff_sleep", "tenacity_sleep", "check_backoff", "Write", "Committed", "Conflict",
-           "ContendedStore", "Contender", "contention_scenario", "contention_summary", "STORE"]
+           "ContendedStore", "Contender", "contention_scenario", "contention_summary", "contention_table", "STORE"]
 
 BACKOFFS = ("none", "exponential", "full", "equal", "decorrelated")
 STORE = "store"
@@ -236,3 +236,19 @@ def contention_summary(trace) -> dict:
     calls = sum(1 for e in trace.events if e.kind == "send" and isinstance(e.data, Write))
     completion = max((t for _a, t in done), default=0.0) if len(done) == clients else trace.end_time
     return {"calls": calls, "finished": len(done), "completion": completion}
+
+
+def contention_table(clients=(5, 10, 20, 40, 60), policies=BACKOFFS, seeds=range(3), **scenario):
+    """Calls and completion time per number of clients, policy and seed: a long DataFrame with
+    columns ``clients``, ``backoff``, ``seed``, ``calls``, ``completion``. A policy may be a name
+    or a ``(label, tenacity wait)`` pair."""
+    import pandas as pd
+    from dsysedu.sim.kernel import run
+    rows = []
+    for n in clients:
+        for policy in policies:
+            label, wait = policy if isinstance(policy, tuple) else (policy, policy)
+            for seed in seeds:
+                s = contention_summary(run(contention_scenario(n, wait, **scenario), seed=seed))
+                rows.append((n, label, seed, s["calls"], s["completion"]))
+    return pd.DataFrame(rows, columns=["clients", "backoff", "seed", "calls", "completion"])

@@ -48,7 +48,7 @@ from dsysedu.sim.scenario import Scenario
 from dsysedu.sim.validate import number, positive_int
 from .backoff import backoff_sleep, check_backoff
 
-__all__ = ["Request", "Reply", "QueueServer", "Caller", "OUTCOMES", "storm_scenario", "offered_load_scenario",
+__all__ = ["Request", "Reply", "QueueServer", "Caller", "OUTCOMES", "storm_scenario", "offered_load_scenario", "goodput_curve",
            "traffic_summary", "goodput_series", "queue_series", "request_rows", "offered_rate", "slow_servers",
            "traffic_record"]
 
@@ -362,6 +362,22 @@ def offered_load_scenario(rate: float, shedding: bool, service: float = 0.01, ti
                     node_params={"client": {"rate": rate, "timeout": timeout}, SERVER: server},
                     link=LinkModel(latency=0.001), until=until,
                     name=f"offered load {rate:g}/s ({'shedding' if shedding else 'no shedding'})")
+
+
+def goodput_curve(rates=(25, 50, 75, 100, 125, 150, 200, 300), seeds=range(2), service: float = 0.01,
+                  until: float = 20.0):
+    """Goodput against offered load, with and without shedding: a long DataFrame with columns
+    ``offered``, ``shedding`` ("on"/"off"), ``seed``, ``goodput`` and ``p99`` (after a 5 s warm-up)."""
+    import pandas as pd
+    from dsysedu.sim.kernel import run
+    rows = []
+    for rate in rates:
+        for shedding in (False, True):
+            for seed in seeds:
+                s = traffic_summary(run(offered_load_scenario(float(rate), shedding, service=service, until=until),
+                                        seed=seed), since=5.0)
+                rows.append((rate, "on" if shedding else "off", seed, s["goodput"], s["p99"]))
+    return pd.DataFrame(rows, columns=["offered", "shedding", "seed", "goodput", "p99"])
 
 
 # -- reading the trace ----------------------------------------------------------------------------

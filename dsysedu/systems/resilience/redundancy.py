@@ -22,7 +22,7 @@ from dsysedu.sim.scenario import Scenario
 from dsysedu.sim.streams import normalize_seed
 from dsysedu.sim.validate import number, positive_int
 
-__all__ = ["Replica", "availability", "redundancy_scenario", "measured_availability"]
+__all__ = ["Replica", "availability", "redundancy_scenario", "measured_availability", "availability_table"]
 
 
 class Replica(Node):
@@ -79,3 +79,20 @@ def measured_availability(trace, k: int = 1) -> float:
     if up >= k:
         total += trace.end_time - last
     return total / trace.end_time
+
+
+def availability_table(ns=(1, 2, 3, 5), ks=(1,), mttf: float = 9.0, mttr: float = 1.0, seeds=range(3),
+                       until: float = 4000.0):
+    """Simulated (mean over ``seeds``) against the formula, per ``n`` and ``k``: a DataFrame."""
+    import pandas as pd
+    from dsysedu.sim.kernel import run
+    a = mttf / (mttf + mttr)
+    rows = []
+    for n in ns:
+        for k in ks:
+            if k > n:
+                continue
+            sim = [measured_availability(run(redundancy_scenario(n, mttf, mttr, until, seed=seed)), k) for seed in seeds]
+            rows.append({"replicas": n, "needed": k, "simulated": sum(sim) / len(sim),
+                         "formula": availability(n, a, k)})
+    return pd.DataFrame(rows)
