@@ -390,12 +390,13 @@ def traffic_record(trace) -> dict:
 
     Returns a dict: ``requests`` (the ``request`` observations' values, with the caller in front),
     ``arrivals`` (times an attempt reached a server), ``queue`` ((time, server, length) samples),
-    ``rate`` (caller -> rate) and ``service`` (server -> mean service time).
+    ``rate`` (caller -> rate), ``service`` (server -> mean service time) and ``starts`` (times
+    callers sent a request's first attempt).
     """
     ref, record = _CACHE
     if ref is not None and ref() is trace and record["rows"] == len(trace.rows):
         return record
-    requests, arrivals, queue, rate, service = [], [], [], {}, {}
+    requests, arrivals, queue, rate, service, firsts = [], [], [], {}, {}, []
     # the row's fields by the names of the table in dsysedu.sim.trace (unpacked: no TraceEvent per row)
     for time, kind, node, _peer, _msg_id, data, value in trace.rows:
         if kind == "observe":
@@ -409,8 +410,11 @@ def traffic_record(trace) -> dict:
                 service[node] = value
         elif kind == "deliver" and type(data) is Request:
             arrivals.append(time)
+        elif kind == "send" and type(data) is Request and data.attempt == 0:
+            firsts.append((time, node))
+    starts = np.array([t for t, node in firsts if node in rate])     # first attempts sent by callers
     record = {"rows": len(trace.rows), "requests": requests, "arrivals": np.array(arrivals), "queue": queue,
-              "rate": rate, "service": service}
+              "rate": rate, "service": service, "starts": starts}
     _CACHE[:] = [weakref.ref(trace), record]
     return record
 
@@ -425,8 +429,9 @@ def request_rows(trace):
 def traffic_summary(trace, since: float = 0.0, until: float | None = None) -> dict:
     """Requests that started in ``[since, until)``: count, outcomes, latency percentiles (seconds;
     a request that failed counts with the time it took to fail: a timeout's is long), goodput
-    (answered per second), attempts per request, and the load the servers saw (attempts
-    delivered per second).
+    (answered per second), attempts per request, the load the servers saw (attempts delivered per
+    second), and ``unfinished``: requests sent in the window and not answered when the run ended
+    (a caller without a timeout may wait for ever).
 
     Examples
     --------
@@ -447,6 +452,9 @@ def traffic_summary(trace, since: float = 0.0, until: float | None = None) -> di
     out["goodput"] = out["ok"] / span
     out["attempts per request"] = sum(r[5] for r in rows) / max(1, len(rows))
     out["server load"] = int(np.count_nonzero((arrivals >= since) & (arrivals < until))) / span
+    starts = record["starts"]
+    sent = int(np.count_nonzero((starts >= since) & (starts < until)))
+    out["unfinished"] = sent - sum(1 for r in rows if r[5] > 0)
     return out
 
 
