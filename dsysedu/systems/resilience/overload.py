@@ -367,7 +367,8 @@ def offered_load_scenario(rate: float, shedding: bool, service: float = 0.01, ti
 def goodput_curve(rates=(25, 50, 75, 100, 125, 150, 200, 300), seeds=range(2), service: float = 0.01,
                   until: float = 20.0):
     """Goodput against offered load, with and without shedding: a long DataFrame with columns
-    ``offered``, ``shedding`` ("on"/"off"), ``seed``, ``goodput`` and ``p99`` (after a 5 s warm-up)."""
+    ``offered``, ``shedding`` ("shedding" or "no shedding"), ``seed``, ``goodput`` and ``p99`` (after a 5 s
+    warm-up)."""
     import pandas as pd
     from dsysedu.sim.kernel import run
     rows = []
@@ -376,7 +377,7 @@ def goodput_curve(rates=(25, 50, 75, 100, 125, 150, 200, 300), seeds=range(2), s
             for seed in seeds:
                 s = traffic_summary(run(offered_load_scenario(float(rate), shedding, service=service, until=until),
                                         seed=seed), since=5.0)
-                rows.append((rate, "on" if shedding else "off", seed, s["goodput"], s["p99"]))
+                rows.append((rate, "shedding" if shedding else "no shedding", seed, s["goodput"], s["p99"]))
     return pd.DataFrame(rows, columns=["offered", "shedding", "seed", "goodput", "p99"])
 
 
