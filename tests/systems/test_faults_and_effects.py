@@ -2,8 +2,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from dsysedu.sim import run
-from dsysedu.systems.resilience import (availability, bulkhead_scenario, effects, endpoint_table,
+from dsysedu.sim import Crash, run
+from dsysedu.systems.resilience import (VolatileKeysService, availability, bulkhead_scenario, effects, endpoint_table,
                                         idempotency_scenario, measured_availability, redundancy_scenario)
 
 
@@ -46,3 +46,32 @@ def test_the_formula():
     assert availability(2, 0.9) == pytest.approx(0.99)
     with pytest.raises(ValueError):
         availability(2, 0.9, k=3)
+
+
+crash_windows = st.lists(st.tuples(st.floats(0.0, 8.0), st.floats(0.05, 1.0)), max_size=4)
+
+
+def _crashes(windows):
+    out, last = [], -1.0
+    for a, d in sorted(windows):
+        if a > last:
+            out.append(Crash("service", at=a, until=a + d))
+            last = a + d
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10 ** 6), crash_windows)
+def test_durable_keys_keep_one_effect_per_payment_through_crashes(seed, windows):
+    sc = idempotency_scenario(True, loss=0.2, payments=20, faults=_crashes(windows))
+    e = effects(run(sc, seed=seed))
+    assert e["payments"] == 40 and e["duplicates"] == 0
+
+
+def test_keys_kept_in_memory_only_are_caught_by_the_count():
+    dup = 0
+    for seed in range(10):
+        sc = idempotency_scenario(True, loss=0.3, payments=20, service=VolatileKeysService,
+                                  faults=[Crash("service", at=t, until=t + 0.05) for t in (0.5, 1.5, 2.5, 3.5)])
+        dup += effects(run(sc, seed=seed))["duplicates"]
+    assert dup > 0

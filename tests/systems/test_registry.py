@@ -38,3 +38,26 @@ def test_a_recovered_instance_registers_again():
 def test_a_ttl_shorter_than_the_heartbeat_is_refused():
     with pytest.raises(ValueError, match="ttl must be longer than the heartbeat"):
         registry_scenario(ttl=1.0, heartbeat=2.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10 ** 6), st.lists(st.tuples(st.sampled_from(("s0", "s1", "s2")), st.floats(0.5, 10.0),
+                                                   st.floats(0.2, 6.0)), max_size=5), st.booleans())
+def test_under_random_crashes_no_client_sees_an_instance_dead_longer_than_the_bound(seed, crashes, watch):
+    ttl, heartbeat, sweep, poll = 2.0, 0.5, 0.25, 0.5
+    faults, last = [], {}
+    for node, at, down in sorted(crashes, key=lambda c: c[1]):
+        if at > last.get(node, -1.0):
+            faults.append(Crash(node, at=at, until=at + down))
+            last[node] = at + down
+    sc = registry_scenario(ttl=ttl, heartbeat=heartbeat, sweep=sweep, poll=poll, watch=watch, crash_at=None,
+                           until=20.0).replace(faults=faults)
+    t = run(sc, seed=seed)
+    bound = ttl + sweep + (0 if watch else poll) + 0.05
+    for f in faults:
+        if f.until - f.at > bound:
+            views = t.value_at("view", f.at + bound)
+            assert all(f.node not in v for c, v in views.items() if str(c).startswith("c")), (f, views)
+        if f.until < 20.0 - 2.0:           # back up: registered again and seen within a polling period or so
+            views = t.value_at("view", min(20.0, f.until + poll + 0.1))
+            assert all(f.node in v for c, v in views.items() if str(c).startswith("c"))

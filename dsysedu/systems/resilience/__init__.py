@@ -23,7 +23,7 @@ from .backoff import (BACKOFFS, backoff_sleep, check_backoff, Committed, Conflic
 from .overload import (Caller, goodput_curve, goodput_series, offered_load_scenario, offered_rate, OUTCOMES, queue_series,
                        QueueServer, Reply, Request, request_rows, slow_servers, storm_scenario, traffic_record,
                        traffic_summary)
-from .idempotency import Charge, Charged, effects, idempotency_scenario, Payer, PaymentService
+from .idempotency import Charge, Charged, effects, idempotency_scenario, Payer, PaymentService, VolatileKeysService
 from .bulkhead import ENDPOINTS, endpoint_table, EndpointTraffic, Gateway, bulkhead_scenario
 from .redundancy import availability, availability_table, measured_availability, redundancy_scenario, Replica
 __all__ = ["Call", "Ok", "Fail", "CircuitBreaker", "EagerBreaker", "FlakyService", "breaker_scenario",
@@ -35,6 +35,6 @@ __all__ = ["Call", "Ok", "Fail", "CircuitBreaker", "EagerBreaker", "FlakyService
            "ContendedStore", "Contender", "contention_scenario", "contention_summary", "contention_table", "STORE",
            "Request", "Reply", "QueueServer", "Caller", "OUTCOMES", "storm_scenario", "offered_load_scenario", "goodput_curve",
            "traffic_summary", "goodput_series", "queue_series", "request_rows", "offered_rate", "slow_servers", "traffic_record",
-           "Charge", "Charged", "PaymentService", "Payer", "idempotency_scenario", "effects",
+           "Charge", "Charged", "PaymentService", "VolatileKeysService", "Payer", "idempotency_scenario", "effects",
            "ENDPOINTS", "Gateway", "EndpointTraffic", "bulkhead_scenario", "endpoint_table",
            "Replica", "availability", "redundancy_scenario", "measured_availability", "availability_table"]

@@ -19,7 +19,7 @@ from dsysedu.sim.node import Node
 from dsysedu.sim.scenario import Scenario
 from dsysedu.sim.validate import number, positive_int, probability
 
-__all__ = ["Charge", "Charged", "PaymentService", "Payer", "idempotency_scenario", "effects"]
+__all__ = ["Charge", "Charged", "PaymentService", "VolatileKeysService", "Payer", "idempotency_scenario", "effects"]
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,13 @@ class Charged:
 
 
 class PaymentService(Node):
-    """Applies charges; with ``keys=True`` at most once per idempotency key."""
+    """Applies charges; with ``keys=True`` at most once per idempotency key.
+
+    The balance and the keys applied are durable (written with the charge, in one transaction):
+    after a crash the service still knows every key it applied.
+    """
     state_fields = ("balance", "done")
+    durable = ("balance", "done")
 
     def __init__(self, node_id, peers=(), keys=True):
         super().__init__(node_id, peers)
@@ -55,6 +60,12 @@ class PaymentService(Node):
         self.done[msg.key] = self.balance
         ctx.observe("charge", (msg.key, msg.amount))
         ctx.send(src, Charged(msg.key, self.balance))
+
+
+class VolatileKeysService(PaymentService):
+    """BROKEN on purpose: keeps its idempotency keys in memory only, so a crash forgets them and a
+    retry that arrives after the restart is charged again."""
+    durable = ("balance",)
 
 
 class Payer(Node):
@@ -95,9 +106,10 @@ class Payer(Node):
 
 
 def idempotency_scenario(keys: bool = True, loss: float = 0.3, payments: int = 50, clients: int = 2,
-                         timeout: float = 0.1, until: float = 60.0) -> Scenario:
+                         timeout: float = 0.1, until: float = 60.0, service=PaymentService, faults=()) -> Scenario:
     """``clients`` payers, each with ``payments`` charges, through links that lose ``loss`` of the
-    messages each way.
+    messages each way; ``service`` is the service's class, ``faults`` crash it (its node is
+    ``"service"``).
 
     Examples
     --------
@@ -110,10 +122,10 @@ def idempotency_scenario(keys: bool = True, loss: float = 0.3, payments: int = 5
         raise ValueError("loss must be below 1 (else no payment ever gets through)")
     positive_int("clients", clients, high=100)
     payers = [f"payer{i}" for i in range(clients)]
-    return Scenario({"service": PaymentService, **{p: Payer for p in payers}}, nodes=["service", *payers],
+    return Scenario({"service": service, **{p: Payer for p in payers}}, nodes=["service", *payers],
                     node_params={"service": {"keys": keys},
                                  **{p: {"payments": payments, "timeout": timeout} for p in payers}},
-                    link=LinkModel(latency=0.01, loss=loss), until=until,
+                    link=LinkModel(latency=0.01, loss=loss), until=until, faults=faults,
                     name=f"payments {'with' if keys else 'without'} idempotency keys, loss {loss:g}")
 
 
