@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dsysedu.systems.resilience.overload import (goodput_series, offered_rate, slow_servers, traffic_record,
+from dsysedu.systems.resilience.measures import (goodput_series, offered_rate, slow_servers, traffic_record,
                                                  traffic_summary)
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 

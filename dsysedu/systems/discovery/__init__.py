@@ -17,8 +17,8 @@ from .registry import (DiscoveryClient, Heartbeat, Instance, Instances, Lookup, 
                        registry_scenario, stale_window, stale_window_table)
 
 __all__ = ["POLICIES", "LAYOUTS", "choose", "Balancer", "Proxy", "balancing_scenario", "backend_names",
-           "policy_table", "hedging_table",
-           "max_load", "one_choice_bound", "d_choice_bound", "balls_into_bins_table",
+           "policy_table", "hedging_table", "max_load", "one_choice_bound", "d_choice_bound", "balls_into_bins_table",
            "Register", "Heartbeat", "Lookup", "Instances", "Registry", "Instance", "DiscoveryClient",
-           "registry_scenario", "stale_window", "stale_window_table", "REGISTRY", "RETRY_POLICIES", "traffic_lab_scenario",
-           "traffic_lab_measures", "traffic_lab_table", "LAB_SERVICE", "LAB_TIMEOUT", "timeout_table"]
+           "registry_scenario", "stale_window", "stale_window_table", "REGISTRY", "RETRY_POLICIES",
+           "traffic_lab_scenario", "traffic_lab_measures", "traffic_lab_table", "LAB_SERVICE", "LAB_TIMEOUT",
+           "timeout_table"]

@@ -250,7 +250,7 @@ def balancing_scenario(policy="round_robin", layout="client", backends: int = 10
     Examples
     --------
     >>> from dsysedu.sim import run
-    >>> from dsysedu.systems.resilience.overload import traffic_summary
+    >>> from dsysedu.systems.resilience.measures import traffic_summary
     >>> s = traffic_summary(run(balancing_scenario("p2c", backends=4, rate=100.0, until=3.0), seed=1))
     >>> s["ok"] == s["requests"]
     True
@@ -303,7 +303,7 @@ def policy_table(seed=0, layouts=LAYOUTS, policies=POLICIES, until: float = 20.0
     """
     import pandas as pd
     from dsysedu.sim.kernel import run
-    from dsysedu.systems.resilience.overload import traffic_summary
+    from dsysedu.systems.resilience.measures import traffic_summary
     scenario.setdefault("rate", 250.0)
     rows = {}
     for policy in policies:
@@ -321,12 +321,12 @@ def hedging_table(delays=(None, 0.01, 0.02, 0.05, 0.1), seed=0, until: float = 2
     Examples
     --------
     >>> t = hedging_table((None, 0.02), seed=1, until=4.0)
-    >>> t.loc["never", "extra load (%)"]
+    >>> float(t.loc["never", "extra load (%)"])
     0.0
     """
     import pandas as pd
     from dsysedu.sim.kernel import run
-    from dsysedu.systems.resilience.overload import traffic_summary
+    from dsysedu.systems.resilience.measures import traffic_summary
     common = dict(policy="random", rate=150.0, slow=0, service=0.005, workers=4, hiccup=(0.01, 0.5))
     common.update(scenario)
     rows = {}

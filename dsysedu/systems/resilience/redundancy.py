@@ -92,7 +92,8 @@ def availability_table(ns=(1, 2, 3, 5), ks=(1,), mttf: float = 9.0, mttr: float 
         for k in ks:
             if k > n:
                 continue
-            sim = [measured_availability(run(redundancy_scenario(n, mttf, mttr, until, seed=seed)), k) for seed in seeds]
+            sim = [measured_availability(run(redundancy_scenario(n, mttf, mttr, until, seed=seed)), k)
+                   for seed in seeds]
             rows.append({"replicas": n, "needed": k, "simulated": sum(sim) / len(sim),
                          "formula": availability(n, a, k)})
     return pd.DataFrame(rows)
