@@ -84,3 +84,29 @@ def test_two_choices_beat_one():
     table = balls_into_bins_table(sizes=(100, 10_000), seeds=range(3))
     assert (table["d=2"] < table["d=1"]).all() and table.loc[10_000, "d=2"] <= 4
     assert max_load(50, 1, balls=0, seed=1) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10 ** 6), st.sampled_from(POLICIES), st.sampled_from(LAYOUTS), st.integers(0, 2),
+       st.booleans(), st.lists(st.tuples(st.sampled_from(("b00", "b01", "b02")), st.floats(0.0, 3.0),
+                                         st.floats(0.05, 1.5)), max_size=4))
+def test_under_random_backend_crashes_every_request_ends_once(seed, policy, layout, retries, hedge, crashes):
+    faults, last = [], {}
+    for node, at, down in sorted(crashes, key=lambda c: c[1]):
+        if at > last.get(node, -1.0):
+            faults.append(Crash(node, at=at, until=at + down))
+            last[node] = at + down
+    sc = balancing_scenario(policy, layout, backends=3, clients=2, rate=60.0, slow=1, timeout=0.3, retries=retries,
+                            backoff="full", hedge_after=0.05 if hedge and layout == "client" else None,
+                            breaker=(2, 0.5), until=4.0).replace(faults=faults)
+    trace = run(sc, seed=seed)
+    rows = request_rows(trace)
+    assert not rows.duplicated(["caller", "rid"]).any()
+    for caller, group in rows.groupby("caller"):        # request ids 1..n, none skipped (each ended or is pending)
+        assert set(group.rid) <= set(range(1, group.rid.max() + 1))
+    limit = retries + 1 + (1 if hedge else 0)
+    assert rows.attempts.between(0, limit).all()
+    # a request is refused only when the breaker has ejected every target it could use
+    ejected = [e.time for e in trace.events if e.kind == "observe" and e.data == "ejected"]
+    refused = rows[rows.outcome == "refused"]
+    assert refused.empty or (ejected and min(ejected) <= (refused.start + refused.latency).min())
