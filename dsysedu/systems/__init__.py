@@ -6,13 +6,15 @@ sidecar, event sourcing, CQRS). Because they are nodes like any protocol's, faul
 views, checkers and the model checker work on them unchanged.
 
 ========================  ==================================================================
+``discovery``             a registry with heartbeats and TTLs; balancing policies and layouts; hedging
 ``messaging``             RPC call chains, a message queue, a partitioned log, queueing theory
 ``storage``               sharding (range, hash, consistent hashing) and caching (policies,
                           write policies, penetration, avalanche, stampede)
-``resilience``            the circuit breaker, and a lab with Hystrix/resilience4j/pybreaker presets
+``resilience``            breakers, timeouts, retries and jitter, retry storms, shedding, bulkheads,
+                          idempotency keys, redundancy
 ``patterns``              event sourcing and CQRS (more patterns to come)
 ========================  ==================================================================
 """
-from . import messaging, patterns, resilience, storage
+from . import discovery, messaging, patterns, resilience, storage
 
-__all__ = ["messaging", "patterns", "resilience", "storage"]
+__all__ = ["discovery", "messaging", "patterns", "resilience", "storage"]

@@ -16,6 +16,7 @@ views                                              panel
 ``("topology", "history")``                        :class:`~dsysedu.viz.cap.CapPanel` (a CAP run)
 ``("spread",)``                                    :class:`SpreadPanel` (a gossip run and its curve)
 ``("topology", "raftlog", "spacetime")``           :class:`LivePanel` (a live run, the last seconds)
+``("traffic",)``                                   :class:`~dsysedu.viz.traffic.TrafficPanel` (queues, goodput, latency)
 =================================================  ====================================================
 """
 from __future__ import annotations
@@ -30,10 +31,11 @@ from .spacetime import SpacetimeView
 from .spread import SpreadView, spread_axes, spread_style
 from .topology import TopologyView
 from .traceviews import RAFT_MESSAGES, TraceViews
+from .traffic import TrafficPanel
 
 __all__ = ["VIEW_NAMES", "PANELS", "panel_for", "RunPanel", "SpreadPanel", "LivePanel", "disk_layout"]
 
-VIEW_NAMES = ("topology", "spacetime", "history", "spread", "raftlog")
+VIEW_NAMES = ("topology", "spacetime", "history", "spread", "raftlog", "traffic")
 
 
 class RunPanel:
@@ -260,7 +262,7 @@ class LivePanel:
 
 PANELS = {("topology", "spacetime"): RunPanel, ("topology",): RunPanel, ("spacetime",): RunPanel,
           ("topology", "history"): CapPanel, ("spread",): SpreadPanel,
-          ("topology", "raftlog", "spacetime"): LivePanel}
+          ("topology", "raftlog", "spacetime"): LivePanel, ("traffic",): TrafficPanel}
 
 
 def panel_for(views):

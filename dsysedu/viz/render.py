@@ -108,6 +108,17 @@ class LayeredBlitter(Blitter):
             for a in new:
                 a.set_animated(True)  # kept out of the still picture
 
+    @property
+    def still(self):
+        """The kept still picture (None until the next :meth:`png` draws it): a panel may keep it
+        per set of axis limits and give it back after a :meth:`reset` to the same limits."""
+        return self._background
+
+    @still.setter
+    def still(self, pixels) -> None:
+        self._background = pixels
+        self._middle = None
+
     def relayer(self, moving, layer=None) -> None:
         """The layer was redrawn (with new moving artists, and maybe new layer artists); the still
         picture stays."""

@@ -3,7 +3,7 @@
 A playground is declared as data (:mod:`~dsysedu.widgets.spec`: a scenario builder, controls bound to
 its parameters, views, measures) and played by :class:`Playground` (finished runs) or
 :class:`LivePlayground` (a run the learner advances). The dashboards' declarations: ``UNRELIABLE_LINK``
-(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT`` and ``SAGA``.
+(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT``, ``SAGA`` and ``TRAFFIC_LAB``.
 """
 from .cap_playground import CAP, CapPlayground
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
@@ -19,10 +19,12 @@ from .spec import (Choice, LinkSliders, NodeToggles, PartitionSides, PlaygroundS
 from .stepper import StepExplorer
 from .token_game import TokenGame
 from .tour import Tour
+from .traffic_lab import TRAFFIC_LAB, TrafficLab, traffic_lab_rerun_ms
 
 __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "PartitionSides", "LinkSliders", "Seed",
            "Playground", "LivePlayground", "scenario_spec", "UNRELIABLE_LINK", "CAP", "GOSSIP", "RAFT",
            "CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "StepExplorer",
            "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "CapPlayground", "TokenGame",
            "RedexPicker",
-           "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict"]
+           "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "TRAFFIC_LAB",
+           "TrafficLab", "traffic_lab_rerun_ms"]
