@@ -276,3 +276,9 @@ def test_lease_model_bad_input():
         lease_model(2, asks=0)
     with pytest.raises(TypeError, match="fencing"):
         lease_model(2, fencing="yes")
+
+
+def test_lease_model_docstring_examples():
+    import doctest
+    from dsysedu.protocols.coordination import lease_model as module
+    assert doctest.testmod(module).failed == 0
