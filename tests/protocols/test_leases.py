@@ -11,7 +11,7 @@ from dsysedu.protocols.coordination.leases import (AskLease, LeaseClient, LeaseD
                                                     lease_run_summary, lease_scenario, paused_leader_scenario,
                                                     stale_writes)
 from dsysedu.check.model_checker import check
-from dsysedu.protocols.coordination.lease_model import (ForgetfulLock, lease_model, no_older_token,
+from dsysedu.protocols.coordination.fencing_model import (ForgetfulLock, lease_model, no_older_token,
                                                         one_writer_per_token, two_believers)
 from dsysedu.sim import run
 from dsysedu.sim.faults import Crash, Nemesis, Partition
@@ -280,5 +280,5 @@ def test_lease_model_bad_input():
 
 def test_lease_model_docstring_examples():
     import doctest
-    from dsysedu.protocols.coordination import lease_model as module
+    from dsysedu.protocols.coordination import fencing_model as module
     assert doctest.testmod(module).failed == 0

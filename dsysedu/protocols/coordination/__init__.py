@@ -5,7 +5,7 @@ from .mutex import (Acquire, CRITICAL, Grant, IDLE, ImpatientClient, LockClient,
                     mutex_scenario, mutual_exclusion, no_deadlock, Release, SERVER, someone_enters, WAITING)
 from .bully import (agreed_on_highest, Answer, bully_scenario, BullyNode, Coordinator, Election, election_messages,
                     Heartbeat, leaders_at)
-from .lease_model import (FencedStore, ForgetfulLock, lease_model, lease_model_scenario, LeaseHolder, LeaseLock,
+from .fencing_model import (FencedStore, ForgetfulLock, lease_model, lease_model_scenario, LeaseHolder, LeaseLock,
                           no_older_token, one_writer_per_token, two_believers, UnfencedStore)
 from .leases import (AskLease, fenced_writes, leader_overlap, lease_run_summary, lease_scenario, lease_sweep,
                      LeaseClient, LeaseDenied, LeaseGranted, LeaseServer, LOCK, paused_leader_scenario,
