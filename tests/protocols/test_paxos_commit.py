@@ -287,3 +287,9 @@ def test_bad_input():
         paxos_commit_scenario(2, 1, abort_after={"p9": 1.0})
     with pytest.raises(ValueError, match="max_rounds"):
         paxos_commit_model(1, 1, max_rounds=-1)
+
+
+def test_docstring_examples():
+    import doctest
+    from dsysedu.protocols.transactions import paxos_commit as module
+    assert doctest.testmod(module).failed == 0

@@ -31,8 +31,8 @@ from dsysedu.sim.scenario import Scenario
 
 from .leases import LOCK, STORAGE, AskLease, LeaseDenied, LeaseGranted, Write
 
-__all__ = ["LeaseLock", "ForgetfulLock", "LeaseHolder", "FencedStore", "UnfencedStore", "lease_model_scenario", "lease_model",
-           "no_older_token", "one_writer_per_token", "two_believers"]
+__all__ = ["LeaseLock", "ForgetfulLock", "LeaseHolder", "FencedStore", "UnfencedStore", "lease_model_scenario",
+           "lease_model", "no_older_token", "one_writer_per_token", "two_believers"]
 
 
 class LeaseLock(Node):

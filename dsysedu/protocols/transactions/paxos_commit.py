@@ -402,9 +402,20 @@ def paxos_commit_model(participants: int = 2, f: int = 1, *, leader=CommitLeader
                        max_rounds: int = 1, abort_after=1.0, takeover: float | None = 1.0, symmetric: bool = True,
                        **budget) -> Model:
     """Paxos Commit for the model checker: timers fire at any moment (a backup may take over from a
-    leader that is only slow), each leader starts at most ``max_rounds`` ballots.
+    leader that is only slow), each backup starts at most ``max_rounds`` ballots.
 
-    ``budget``: ``drops``, ``duplicates``, ``crashes``, ``recoveries`` (see :class:`Model`).
+    The transaction manager ``c`` starts no ballot of its own here (``tm_takeover=False``): its
+    only use is to finish for an RM that never votes, and RMs always vote in the model. The
+    acceptors are interchangeable when ``symmetric``. ``budget``: ``drops``, ``duplicates``,
+    ``crashes``, ``recoveries`` (see :class:`Model`).
+
+    Examples
+    --------
+    >>> from dsysedu.check.model_checker import check
+    >>> check(paxos_commit_model(1, 1, leader=BlindLeader), pc_atomicity).verdict
+    'violation'
+    >>> check(paxos_commit_model(1, 0, crashes=1), pc_decides).verdict     # F = 0 blocks, as 2PC does
+    'violation'
     """
     if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 0:
         raise ValueError(f"max_rounds must be an int >= 0, got {max_rounds!r}")
@@ -412,4 +423,5 @@ def paxos_commit_model(participants: int = 2, f: int = 1, *, leader=CommitLeader
                                abort_after=abort_after, max_rounds=max_rounds)
     name = f"Paxos Commit{' (' + leader.__name__ + ')' if leader is not CommitLeader else ''}, " \
            f"{participants} RMs, F = {f}"
-    return Model(sc, name=name, symmetric=paxos_commit_ids(participants, f)[1] if symmetric else (), final=lambda s: all(v in (COMMITTED, PC_ABORTED) for v in _phases(s)), **budget)
+    return Model(sc, name=name, symmetric=paxos_commit_ids(participants, f)[1] if symmetric else (),
+                 final=lambda s: all(v in (COMMITTED, PC_ABORTED) for v in _phases(s)), **budget)
