@@ -7,14 +7,14 @@ from hypothesis import given, settings, strategies as st
 
 from dsysedu.check.model_checker import check
 from dsysedu.protocols.transactions.paxos_commit import (Acceptor, BlindLeader, CommitLeader, CommitOutcome, P1a,
-                                                         P1b, P2a, P2b, chosen_values, commit_rule,
+                                                         P1b, P2a, P2b, chosen_values, commit_rule, paxos_commit_ids,
                                                          paxos_commit_model, paxos_commit_scenario, pc_agreement,
                                                          pc_atomicity, pc_decides)
 from dsysedu.protocols.transactions.paxos_commit_runs import (commit_atomic, commit_costs, commit_outcomes,
                                                               decided_at, leader_crash_scenario,
                                                               random_commit_scenario)
 from dsysedu.protocols.transactions.twopc import MajorityCoordinator, twopc_model, twopc_scenario
-from dsysedu.sim import Context, LinkModel, run
+from dsysedu.sim import Context, Crash, LinkModel, Uniform, run
 from reachable import reachable
 
 
@@ -225,12 +225,35 @@ def test_costs_against_2pc():
 
 
 def test_random_fault_schedules_never_break_atomicity_nor_block():
-    bad, backups = 0, 0
+    bad, backups, blind = 0, 0, 0
     for seed in range(500):
         tr = run(random_commit_scenario(seed), seed=seed)
         bad += not commit_atomic(tr).ok or decided_at(tr) is None
         backups += any(k.startswith("b") and v in ("commit", "abort") for k, v in commit_outcomes(tr).items())
-    assert bad == 0 and backups >= 30
+        blind += not commit_atomic(run(random_commit_scenario(seed, leader=BlindLeader), seed=seed)).ok
+    assert bad == 0 and backups >= 50
+    assert blind > 0            # the same schedules catch the blind backup
+
+
+@settings(max_examples=80, deadline=None)
+@given(f=st.integers(1, 2), n=st.integers(1, 3), data=st.data())
+def test_any_f_crashes_at_any_time_leave_every_rm_decided_and_agreeing(f, n, data):
+    """Hypothesis picks which F leaders or acceptors crash and when (and whether they come back),
+    which RMs abort on their own, and the links' delays."""
+    rms, accs, leaders = paxos_commit_ids(n, f)
+    victims = data.draw(st.lists(st.sampled_from([*leaders, *accs]), max_size=f, unique=True))
+    faults = []
+    for v in victims:
+        at = data.draw(st.floats(0.0, 0.2))
+        back = data.draw(st.one_of(st.none(), st.floats(0.01, 1.0)))
+        faults.append(Crash(v, at=at, until=None if back is None else at + back))
+    aborts = {rm: data.draw(st.sampled_from([None, 0.001, 0.015])) for rm in rms}
+    low = data.draw(st.floats(0.001, 0.02))
+    link = LinkModel(latency=Uniform(low, low + data.draw(st.floats(0.0, 0.05))), reorder=True)
+    tr = run(paxos_commit_scenario(n, f, abort_after=aborts, takeover=data.draw(st.sampled_from([0.02, 0.1])),
+                                   faults=faults, link=link, until=20.0), seed=data.draw(st.integers(0, 2**16)))
+    assert commit_atomic(tr).ok, commit_outcomes(tr)
+    assert decided_at(tr) is not None, commit_outcomes(tr)
 
 
 def test_blind_leader_breaks_atomicity_on_the_simulator():

@@ -229,7 +229,8 @@ class CommitLeader(Node):
     acceptors, rms, leaders : tuples of node ids
     takeover : float or None
         Seconds before it starts its own ballot if it has not decided (backups: ``takeover``
-        times their rank, so that they do not all start at once); None: never.
+        times their rank, so that they do not all start at once), then again after
+        ``takeover * K``, ``2 * takeover * K``, ... while undecided; None: never.
     max_rounds : int or None
         How many ballots it may start (None: unbounded; the model checker uses 1).
 
@@ -275,7 +276,9 @@ class CommitLeader(Node):
         for a in self.acceptors:
             ctx.send(a, P1a(self.ballot))
         if self.takeover is not None and (self.max_rounds is None or self.round < self.max_rounds):
-            ctx.set_timer("takeover", self.takeover * len(self.leaders))     # try again if this ballot stalls
+            # try again if this ballot stalls, waiting twice as long each time: leaders that keep
+            # pre-empting each other (duelling) end up far enough apart for one ballot to finish
+            ctx.set_timer("takeover", self.takeover * len(self.leaders) * 2 ** (self.round - 1))
 
     def on_message(self, ctx, src, msg):
         if self.decision is not None:

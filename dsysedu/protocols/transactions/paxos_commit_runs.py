@@ -18,9 +18,9 @@ import pandas as pd
 from dsysedu.check import Verdict
 from dsysedu.sim.faults import Crash
 from dsysedu.sim.kernel import run
-from dsysedu.sim.network import LinkModel, Uniform
+from dsysedu.sim.network import Exponential, LinkModel, Uniform
 
-from .paxos_commit import COMMITTED, PC_ABORTED, paxos_commit_ids, paxos_commit_scenario
+from .paxos_commit import COMMITTED, PC_ABORTED, CommitLeader, paxos_commit_ids, paxos_commit_scenario
 from .twopc import twopc_scenario
 
 __all__ = ["decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
@@ -101,11 +101,13 @@ def commit_atomic(trace) -> Verdict:
     return Verdict(len(seen) <= 1, "atomicity", f"outcomes {dict(sorted(out.items()))}")
 
 
-def random_commit_scenario(seed: int, until: float = 10.0):
+def random_commit_scenario(seed: int, until: float = 10.0, leader=CommitLeader):
     """A random fault schedule within what Paxos Commit claims to survive.
 
-    1-4 RMs, F in 0..2, links of 5-30 ms that may reorder, some RMs aborting on their own, and up
-    to F crashes among the leaders and acceptors in the first 100 ms, some recovering; then calm.
+    1-4 RMs, F in 0..2, links of 5-30 ms or with an exponential tail (mean 10 ms) that may
+    reorder, some RMs aborting on their own, backups that suspect early or late (20 ms to 300 ms),
+    and up to F crashes among the leaders and acceptors (the transaction manager ``c`` in about
+    half of the runs with one) in the first 100 ms, some recovering; then calm.
     """
     rnd = random.Random(seed)
     n, f = rnd.randint(1, 4), rnd.randint(0, 2)
@@ -118,9 +120,10 @@ def random_commit_scenario(seed: int, until: float = 10.0):
         at = rnd.uniform(0.0, 0.1)
         faults.append(Crash(v, at=at, until=at + rnd.uniform(0.05, 1.0) if rnd.random() < 0.3 else None))
     aborts = {rm: rnd.choice([None, None, 0.005, 0.03]) for rm in rms}
-    link = LinkModel(latency=Uniform(0.005, 0.03), reorder=rnd.random() < 0.5)
-    return paxos_commit_scenario(n, f, abort_after=aborts, takeover=rnd.choice([0.1, 0.3]), faults=faults,
-                                 link=link, until=until)
+    latency = Uniform(0.005, 0.03) if rnd.random() < 0.5 else Exponential(0.01)
+    link = LinkModel(latency=latency, reorder=rnd.random() < 0.5)
+    return paxos_commit_scenario(n, f, leader=leader, abort_after=aborts, takeover=rnd.choice([0.02, 0.1, 0.3]),
+                                 faults=faults, link=link, until=until)
 
 
 def paxos_commit_txn_per_s(runs: int = 200, participants: int = 3, f: int = 1) -> float:
