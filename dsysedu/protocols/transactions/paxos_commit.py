@@ -23,11 +23,18 @@ the value accepted with the highest ballot, or ``aborted`` if none was. A value 
 stays chosen, so two leaders can never decide differently, even when a backup takes over
 from a leader that is only slow.
 
+The paper's ``2F + 1`` "coordinators" are the acceptors here, and its leader runs on one of
+them; we run the leaders as nodes of their own so that a space-time view shows the roles
+apart, and ``F + 1`` of them so that ``F`` crashes leave one.
+
 With ``F = 0`` there is one acceptor; put it on the coordinator's machine and the messages
 are two-phase commit's: Prepare, the RM's vote (its phase 2a), the decision. Gray and Lamport:
-"the classic Two-Phase Commit algorithm is obtained as the special F = 0 case" [1]_.
-``fast=True`` makes the acceptors send their :class:`P2b` to the RMs as well, so the RMs learn
-the outcome without the leader's extra message delay ("Faster Paxos Commit" in [1]_).
+"the classic Two-Phase Commit algorithm is obtained as the special F = 0 case", and "in the
+fault-free case, this algorithm requires one extra message delay" [1]_ (the acceptors' report
+to the leader). ``fast=True`` makes the acceptors send their :class:`P2b` to the RMs as well,
+so the RMs learn the outcome without that delay ("Faster Paxos Commit" in [1]_). We send one
+:class:`P2b` per vote to each RM, so that variant's messages grow as ``N**2``; bundling an
+acceptor's reports into one message per RM would keep them linear.
 
 Properties: :data:`pc_atomicity` (no RM commits while another aborts), :data:`pc_agreement`
 (no two leaders decide differently) and :data:`pc_decides` (every RM eventually decides with
