@@ -11,8 +11,8 @@ from dsysedu.protocols.transactions.paxos_commit import (Acceptor, BlindLeader, 
                                                          paxos_commit_model, paxos_commit_scenario, pc_agreement,
                                                          pc_atomicity, pc_decides)
 from dsysedu.protocols.transactions.paxos_commit_runs import (commit_atomic, commit_costs, commit_outcomes,
-                                                              decided_at, leader_crash_scenario,
-                                                              random_commit_scenario)
+                                                              decided_at, leader_crash_scenario, message_pattern,
+                                                              random_commit_scenario, reduces_to_2pc)
 from dsysedu.protocols.transactions.twopc import MajorityCoordinator, twopc_model, twopc_scenario
 from dsysedu.sim import Context, Crash, LinkModel, Uniform, run
 from reachable import reachable
@@ -167,20 +167,6 @@ def test_atomic_under_one_crash_and_recovery():
 
 # ------------------------------------------------------------------ F = 0 is two-phase commit
 
-def _pattern(trace, colocate):
-    """(src, dst, kind) of each message, in send order, with the acceptor a1 placed on c's machine."""
-    kinds = {"Prepare": "prepare", "CommitPrepare": "prepare", "Vote": "vote", "P2a": "vote",
-             "Decision": "decision", "CommitOutcome": "decision"}
-    out = []
-    for e in trace.events:
-        if e.kind != "send":
-            continue
-        src, dst = (colocate.get(e.node, e.node), colocate.get(e.peer, e.peer))
-        if src != dst:                      # a message inside one machine is not on the wire
-            out.append((src, dst, kinds[type(e.data).__name__]))
-    return out
-
-
 @pytest.mark.parametrize("aborts", [(), ("p2",), ("p1", "p3")])
 def test_f0_has_two_phase_commits_messages_and_decision(aborts):
     n = 3
@@ -188,9 +174,19 @@ def test_f0_has_two_phase_commits_messages_and_decision(aborts):
     two = run(twopc_scenario(n, node_params={p: {"abort_after": a} for p, a in abort_after.items()}, until=1.0),
               seed=1)
     pc = run(paxos_commit_scenario(n, 0, abort_after=abort_after, until=1.0), seed=1)
-    assert _pattern(pc, {"a1": "c"}) == _pattern(two, {})
+    assert message_pattern(pc, {"a1": "c"}) == message_pattern(two)
+    assert message_pattern(pc) != message_pattern(two)        # with the acceptor on its own machine, it is not
     two_out = {e.node: e.value for e in two.events if e.kind == "observe" and e.data == "phase"}
     assert {k: v for k, v in commit_outcomes(pc).items() if k.startswith("p")} == two_out
+    # F = 1 is not 2PC, wherever its acceptors run
+    f1 = run(paxos_commit_scenario(n, 1, abort_after=abort_after, until=1.0), seed=1)
+    assert message_pattern(f1, {"a1": "c", "a2": "c", "a3": "c", "b1": "c"}) != message_pattern(two)
+
+
+def test_reduction_table():
+    t = reduces_to_2pc(3, seed=1)
+    assert t["same messages"].all() and t["same outcomes"].all() and (t["2PC messages"] == 9).all()
+    assert [o for o in t["2PC outcome"]] == [["committed"], ["aborted"], ["aborted"]]
 
 
 def test_f0_reaches_the_same_outcomes_as_2pc_in_the_model_checker():

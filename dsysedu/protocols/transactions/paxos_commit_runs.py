@@ -23,7 +23,7 @@ from dsysedu.sim.network import Exponential, LinkModel, Uniform
 from .paxos_commit import COMMITTED, PC_ABORTED, CommitLeader, paxos_commit_ids, paxos_commit_scenario
 from .twopc import twopc_scenario
 
-__all__ = ["decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
+__all__ = ["message_pattern", "reduces_to_2pc", "decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
            "commit_outcomes", "commit_atomic", "random_commit_scenario", "paxos_commit_txn_per_s"]
 
 LATENCY = 0.01      # the simulator's default link: a constant 10 ms
@@ -72,6 +72,51 @@ def commit_costs(participants: int = 3, fs=(0, 1, 2), seed=None) -> pd.DataFrame
                     "delays with BeginCommit": cost["message delays"] + 1,
                     "paper (Gray & Lamport)": PAPER_DELAYS[name], "messages": cost["messages"]})
     return pd.DataFrame(out).set_index(["protocol", "F"])
+
+
+KINDS = {"Prepare": "prepare", "CommitPrepare": "prepare", "Vote": "vote", "P2a": "vote", "Decision": "decision",
+         "CommitOutcome": "decision", "P2b": "report", "P1a": "phase 1a", "P1b": "phase 1b"}
+
+
+def message_pattern(trace, colocate=None) -> list:
+    """``(src, dst, kind)`` of every message sent, in send order, on the wire.
+
+    ``colocate`` maps nodes onto the machine that hosts them (``{"a1": "c"}``: the acceptor runs
+    on the coordinator's machine); a message between two roles on one machine is not on the
+    wire and is left out. Kinds are named by role, so that 2PC's and Paxos Commit's compare:
+    ``prepare``, ``vote`` (2PC's Vote, Paxos Commit's phase 2a), ``report`` (phase 2b),
+    ``decision``, ``phase 1a``, ``phase 1b``.
+    """
+    colocate = colocate or {}
+    out = []
+    for e in trace.events:
+        if e.kind != "send":
+            continue
+        src, dst = colocate.get(e.node, e.node), colocate.get(e.peer, e.peer)
+        if src != dst:
+            name = type(e.data).__name__
+            out.append((src, dst, KINDS.get(name, name)))
+    return out
+
+
+def reduces_to_2pc(participants: int = 3, seed=None) -> pd.DataFrame:
+    """Paxos Commit with F = 0, its acceptor on the coordinator's machine, beside 2PC: one row per
+    pattern of unilateral aborts (none, the last RM, all), with both message patterns and outcomes."""
+    rows = []
+    rms = paxos_commit_ids(participants, 0)[0]
+    for aborting in ((), rms[-1:], rms):
+        aborts = {rm: (0.001 if rm in aborting else None) for rm in rms}
+        two = run(twopc_scenario(participants, node_params={p: {"abort_after": a} for p, a in aborts.items()},
+                                 until=1.0), seed=seed)
+        pc = run(paxos_commit_scenario(participants, 0, abort_after=aborts, until=1.0), seed=seed)
+        two_out = {e.node: e.value for e in two.events if e.kind == "observe" and e.data == "phase"}
+        pc_out = {k: v for k, v in commit_outcomes(pc).items() if k in rms}
+        two_pat, pc_pat = message_pattern(two), message_pattern(pc, {"a1": "c"})
+        rows.append({"aborting on their own": ", ".join(aborting) or "none",
+                     "2PC messages": len(two_pat), "Paxos Commit messages": len(pc_pat),
+                     "same messages": two_pat == pc_pat, "2PC outcome": sorted(set(two_out.values())),
+                     "same outcomes": two_out == pc_out})
+    return pd.DataFrame(rows).set_index("aborting on their own")
 
 
 def leader_crash_scenario(participants: int = 2, crash_at: float = 0.025, takeover: float = 0.1, **kwargs):
