@@ -160,6 +160,13 @@ def test_non_blocking_with_one_crash_where_2pc_blocks():
     assert blocked.verdict == "violation" and [a.kind for a in blocked.path] == ["deliver", "crash"]
 
 
+def test_faster_paxos_commit_is_atomic_too():
+    r = check(paxos_commit_model(2, 0, fast=True, symmetric=False), pc_atomicity)
+    assert r.verdict == "ok" and r.states == 2_165
+    blind = check(paxos_commit_model(1, 1, fast=True, leader=BlindLeader), pc_atomicity)
+    assert blind.verdict == "violation" and len(blind.path) == 14
+
+
 def test_atomic_under_one_crash_and_recovery():
     r = check(paxos_commit_model(2, 0, crashes=1, recoveries=1), pc_atomicity)
     assert r.verdict == "ok"
