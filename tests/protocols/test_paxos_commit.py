@@ -18,10 +18,12 @@ from dsysedu.sim import Context, Crash, LinkModel, Uniform, run
 from reachable import reachable
 
 
-def brute_force_paxos_commit(n, f, blind=False):
+def brute_force_paxos_commit(n, f, blind=False, crashes=0):
     """Paxos Commit written again as a bare transition system (no Node classes, no checker), as the
     model explores it: unilateral-abort timers at every RM, ``c`` never starts a ballot, each backup
-    starts at most one. Returns the set of reachable states."""
+    starts at most one. With ``crashes``, any node may crash (no recovery): it keeps what is on its
+    disk (an RM its phase and vote, an acceptor everything, a leader its round), its timers are
+    gone, and messages to it are lost when they arrive. Returns the set of reachable states."""
     rms = tuple(f"p{i}" for i in range(1, n + 1))
     accs = tuple(f"a{i}" for i in range(1, 2 * f + 2))
     leaders = ("c", *(f"b{i}" for i in range(1, f + 1)))
@@ -31,7 +33,7 @@ def brute_force_paxos_commit(n, f, blind=False):
     init_msgs = tuple(sorted((("c", rm, "prepare", None) for rm in rms), key=repr))
     init = (tuple(("W", None) for _ in rms), tuple((-1, ()) for _ in accs),
             tuple((frozenset(), None, None, frozenset(), 0) for _ in leaders), init_msgs,
-            frozenset([*((rm, "abort") for rm in rms), *((b, "takeover") for b in leaders[1:])]))
+            frozenset([*((rm, "abort") for rm in rms), *((b, "takeover") for b in leaders[1:])]), crashes)
 
     def decide_on(votes):
         count = Counter((rm, b, v) for rm, b, v, _a in votes)
@@ -40,8 +42,23 @@ def brute_force_paxos_commit(n, f, blind=False):
             return "abort"
         return "commit" if all(chosen.get(rm) == "P" for rm in rms) else None
 
+    def down(entry):
+        return entry[0] == "down"
+
     def succ(s):
-        R, A, L, msgs, timers = s
+        R, A, L, msgs, timers, left = s
+        if left:
+            for k, rm in enumerate(rms):
+                if not down(R[k]):
+                    yield (R[:k] + (("down", *R[k]),) + R[k + 1:], A, L, msgs,
+                           frozenset(t for t in timers if t[0] != rm), left - 1)
+            for k in range(len(accs)):
+                if not down(A[k]):
+                    yield (R, A[:k] + (("down", *A[k]),) + A[k + 1:], L, msgs, timers, left - 1)
+            for k, ld in enumerate(leaders):
+                if not down(L[k]):
+                    yield (R, A, L[:k] + (("down", L[k][4]),) + L[k + 1:], msgs,
+                           frozenset(t for t in timers if t[0] != ld), left - 1)
         for node, name in sorted(timers):
             t2 = timers - {(node, name)}
             if name == "abort":
@@ -49,23 +66,28 @@ def brute_force_paxos_commit(n, f, blind=False):
                 R2 = list(R)
                 if R[i][0] == "W":
                     R2[i] = ("A", None)
-                yield (tuple(R2), A, L, msgs, t2)
+                yield (tuple(R2), A, L, msgs, t2, left)
             else:
                 k = leaders.index(node)
                 votes, dec, ballot, prom, rnd = L[k]
                 if dec is not None or rnd >= 1:
-                    yield (R, A, L, msgs, t2)
+                    yield (R, A, L, msgs, t2, left)
                     continue
                 b = k + 1
                 L2 = list(L)
                 L2[k] = (votes, dec, b, frozenset(), 1)
-                yield (R, A, tuple(L2), tuple(sorted(msgs + tuple((node, a, "1a", b) for a in accs))), t2)
+                yield (R, A, tuple(L2), tuple(sorted(msgs + tuple((node, a, "1a", b) for a in accs), key=repr)), t2,
+                       left)
         for j, m in enumerate(msgs):
             if j and msgs[j - 1] == m:
                 continue
             rest = msgs[:j] + msgs[j + 1:]
             src, dst, kind, pay = m
             R2, A2, L2, new, t2 = list(R), list(A), list(L), [], set(timers)
+            target = R[rms.index(dst)] if dst in rms else A[accs.index(dst)] if dst in accs else L[leaders.index(dst)]
+            if down(target):            # lost on arrival
+                yield (R, A, L, rest, timers, left)
+                continue
             if dst in rms:
                 i = rms.index(dst)
                 phase, vote = R[i]
@@ -120,14 +142,15 @@ def brute_force_paxos_commit(n, f, blind=False):
                             for rm in rms:
                                 v = "A" if blind or rm not in best else best[rm][1]
                                 new += [(dst, a, "2a", (rm, ballot, v)) for a in accs]
-            yield (tuple(R2), tuple(A2), tuple(L2), tuple(sorted(rest + tuple(new), key=repr)), frozenset(t2))
+            yield (tuple(R2), tuple(A2), tuple(L2), tuple(sorted(rest + tuple(new), key=repr)), frozenset(t2), left)
 
     return reachable(init, succ)
 
 
 def bf_atomic(s):
-    R, _A, L, _m, _t = s
-    out = {p for p, _v in R if p in ("C", "A")} | {"C" if d == "commit" else "A" for _v, d, *_ in L if d}
+    R, _A, L, _m, _t, _left = s
+    out = {r[0] for r in R if r[0] in ("C", "A")}
+    out |= {"C" if ld[1] == "commit" else "A" for ld in L if ld[0] != "down" and ld[1]}
     return len(out) <= 1
 
 
@@ -135,6 +158,14 @@ def bf_atomic(s):
 def test_state_counts_match_an_independent_brute_force(n, f, pinned):
     r = check(paxos_commit_model(n, f, symmetric=False), pc_atomicity)
     states = brute_force_paxos_commit(n, f)
+    assert r.verdict == "ok" and all(bf_atomic(s) for s in states)
+    assert r.states == len(states) == pinned
+
+
+@pytest.mark.parametrize("n, pinned", [(2, 713), (3, 15_521)])
+def test_state_counts_with_a_crash_match_the_brute_force(n, pinned):
+    r = check(paxos_commit_model(n, 0, crashes=1, symmetric=False), pc_atomicity)
+    states = brute_force_paxos_commit(n, 0, crashes=1)
     assert r.verdict == "ok" and all(bf_atomic(s) for s in states)
     assert r.states == len(states) == pinned
 
