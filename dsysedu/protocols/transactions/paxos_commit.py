@@ -42,10 +42,17 @@ up to ``F`` crashes of ``c`` or acceptors; see its note). Broken on purpose:
 :class:`BlindLeader`, a leader that takes over and proposes ``aborted`` everywhere without
 reading what the acceptors accepted.
 
+The rules are those of Lamport's TLA+ specification [2]_: ballot 0 is the RM's own, a leader
+proposes the value of the highest ballot among a majority's phase-1b answers or ``aborted``,
+and the outcome is commit when every instance chose ``prepared``, abort when one chose
+``aborted``. The specification leaves leader selection out; here it is the ``takeover`` timers.
+
 References
 ----------
 .. [1] J. Gray and L. Lamport, "Consensus on transaction commit", ACM Transactions on Database
    Systems 31(1), 2006.
+.. [2] L. Lamport, ``PaxosCommit.tla``, in the TLA+ examples repository (github.com/tlaplus/Examples,
+   ``specifications/transaction_commit``).
 """
 from __future__ import annotations
 
