@@ -7,6 +7,7 @@ from .paxos_commit import (Acceptor, BlindLeader, chosen_values, commit_rule, Co
                            paxos_commit_scenario, PC_ABORTED, pc_agreement, pc_atomicity, pc_decides, PC_PREPARED,
                            ResourceManager)
 from .paxos_commit_runs import (commit_atomic, commit_cost, commit_costs, commit_outcomes, decided_at,
+                                fault_schedule_table,
                                 leader_crash_scenario, message_pattern, PAPER_DELAYS, paxos_commit_txn_per_s,
                                 random_commit_scenario, reduces_to_2pc)
 from .saga import (ACTIONS, all_settled, at_most_once, Busy, COMPENSATIONS, Do, Done, effect_status, Finish,
@@ -34,7 +35,7 @@ __all__ = ["CommitPrepare", "P1a", "P1b", "P2a", "P2b", "CommitOutcome", "Resour
            "pc_atomicity", "pc_agreement", "pc_decides", "chosen_values", "commit_rule", "PC_PREPARED",
            "PC_ABORTED", "decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
            "commit_outcomes", "commit_atomic", "random_commit_scenario", "paxos_commit_txn_per_s",
-           "message_pattern", "reduces_to_2pc", "STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "PHASES", "Order", "Do", "Done", "Busy",
+           "message_pattern", "reduces_to_2pc", "fault_schedule_table", "STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "PHASES", "Order", "Do", "Done", "Busy",
            "Undo", "Undone", "Finish", "Hello", "Service", "Orchestrator", "ForwardCompensation",
            "NonIdempotentService", "ForgetfulOrchestrator", "saga_scenario", "saga_model", "effect_status",
            "saga_outcomes", "reverse_order", "at_most_once", "outcome_matches", "all_settled", "Go",

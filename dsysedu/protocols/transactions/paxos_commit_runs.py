@@ -23,7 +23,7 @@ from dsysedu.sim.network import Exponential, LinkModel, Uniform
 from .paxos_commit import COMMITTED, PC_ABORTED, CommitLeader, paxos_commit_ids, paxos_commit_scenario
 from .twopc import twopc_scenario
 
-__all__ = ["message_pattern", "reduces_to_2pc", "decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
+__all__ = ["fault_schedule_table", "message_pattern", "reduces_to_2pc", "decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
            "commit_outcomes", "commit_atomic", "random_commit_scenario", "paxos_commit_txn_per_s"]
 
 LATENCY = 0.01      # the simulator's default link: a constant 10 ms
@@ -171,6 +171,28 @@ def random_commit_scenario(seed: int, until: float = 10.0, leader=CommitLeader):
     takeover = rnd.choice([0.02, 0.1, 0.3])
     return paxos_commit_scenario(n, f, leader=leader, abort_after=aborts, takeover=takeover, fast=rnd.random() < 0.3,
                                  faults=faults, link=link, until=until)
+
+
+def fault_schedule_table(runs: int = 500, leaders=(CommitLeader, None)) -> pd.DataFrame:
+    """Run :func:`random_commit_scenario` for seeds ``0..runs-1`` with each leader class (None: the
+    blind one) and count: atomicity violations, runs where an RM never decided, runs where a backup
+    decided (it took over), and crashes in the schedules."""
+    from .paxos_commit import BlindLeader
+    rows = []
+    for cls in leaders:
+        cls = BlindLeader if cls is None else cls
+        bad = undecided = backups = crashes = 0
+        for seed in range(runs):
+            sc = random_commit_scenario(seed, leader=cls)
+            tr = run(sc, seed=seed)
+            out = commit_outcomes(tr)
+            bad += not commit_atomic(tr).ok
+            undecided += decided_at(tr) is None
+            backups += any(k.startswith("b") and v in ("commit", "abort") for k, v in out.items())
+            crashes += len(sc.faults)
+        rows.append({"leader": cls.__name__, "runs": runs, "crashes": crashes, "a backup decided": backups,
+                     "atomicity violated": bad, "an RM undecided": undecided})
+    return pd.DataFrame(rows).set_index("leader")
 
 
 def paxos_commit_txn_per_s(runs: int = 200, participants: int = 3, f: int = 1) -> float:
