@@ -340,6 +340,12 @@ def test_bad_input():
         paxos_commit_scenario(2, 1, abort_after={"p9": 1.0})
     with pytest.raises(ValueError, match="max_rounds"):
         paxos_commit_model(1, 1, max_rounds=-1)
+    with pytest.raises(ValueError, match="max_rounds"):
+        paxos_commit_scenario(2, 1, max_rounds=1.5)
+    with pytest.raises(TypeError, match="fast"):
+        paxos_commit_scenario(2, 1, fast="yes")
+    with pytest.raises(TypeError, match="leader"):
+        paxos_commit_scenario(2, 1, leader=Acceptor)
 
 
 def test_docstring_examples():

@@ -366,6 +366,12 @@ def paxos_commit_scenario(participants: int = 3, f: int = 1, *, leader=CommitLea
     if takeover is not None and (isinstance(takeover, bool) or not isinstance(takeover, (int, float))
                                  or not takeover > 0):
         raise ValueError(f"takeover must be None or seconds > 0, got {takeover!r}")
+    if not isinstance(fast, bool) or not isinstance(tm_takeover, bool):
+        raise TypeError(f"fast and tm_takeover must be True or False, got {fast!r} and {tm_takeover!r}")
+    if not (isinstance(leader, type) and issubclass(leader, CommitLeader)):
+        raise TypeError(f"leader must be CommitLeader or a subclass (e.g. BlindLeader), got {leader!r}")
+    if max_rounds is not None and (isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 0):
+        raise ValueError(f"max_rounds must be None or an int >= 0, got {max_rounds!r}")
     aborts = abort_after if isinstance(abort_after, dict) else {rm: abort_after for rm in rms}
     if set(aborts) - set(rms):
         raise ValueError(f"abort_after names unknown RMs {sorted(set(aborts) - set(rms))}; RMs are {list(rms)}")
