@@ -10,9 +10,9 @@ from dsysedu.protocols.transactions.paxos_commit import (Acceptor, BlindLeader, 
                                                          P1b, P2a, P2b, chosen_values, commit_rule, paxos_commit_ids,
                                                          paxos_commit_model, paxos_commit_scenario, pc_agreement,
                                                          pc_atomicity, pc_decides)
-from dsysedu.protocols.transactions.paxos_commit_runs import (commit_atomic, commit_costs, commit_outcomes,
-                                                              decided_at, fault_schedule_table, leader_crash_scenario,
-                                                              message_pattern, reduces_to_2pc)
+from dsysedu.protocols.transactions.paxos_commit_runs import (blocking_against_2pc, commit_atomic, commit_costs,
+                                                              commit_outcomes, decided_at, fault_schedule_table,
+                                                              leader_crash_scenario, message_pattern, reduces_to_2pc)
 from dsysedu.protocols.transactions.twopc import MajorityCoordinator, twopc_model, twopc_scenario
 from dsysedu.sim import Context, Crash, LinkModel, Uniform, run
 from reachable import reachable
@@ -245,6 +245,12 @@ def test_leader_crash_backup_commits():
     tr = run(leader_crash_scenario(), seed=7)
     assert commit_outcomes(tr) == {"p1": "committed", "p2": "committed", "b1": "commit"}
     assert decided_at(tr) == pytest.approx(0.25)
+
+
+def test_lock_hold_does_not_grow_with_the_coordinators_downtime():
+    t = blocking_against_2pc((0.25, 1.0, 4.0), participants=2, seed=1)
+    assert t["atomic"].all() and (t["Paxos Commit: lock held (s)"] == 0.24).all()
+    assert list(t["2PC: lock held (s)"]) == [0.27, 1.02, 4.02]
 
 
 def test_costs_against_2pc():

@@ -23,8 +23,9 @@ from dsysedu.sim.network import Exponential, LinkModel, Uniform
 from .paxos_commit import COMMITTED, PC_ABORTED, CommitLeader, paxos_commit_ids, paxos_commit_scenario
 from .twopc import twopc_scenario
 
-__all__ = ["fault_schedule_table", "message_pattern", "reduces_to_2pc", "decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
-           "commit_outcomes", "commit_atomic", "random_commit_scenario", "paxos_commit_txn_per_s"]
+__all__ = ["blocking_against_2pc", "fault_schedule_table", "message_pattern", "reduces_to_2pc", "decided_at",
+           "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario", "commit_outcomes",
+           "commit_atomic", "random_commit_scenario", "paxos_commit_txn_per_s"]
 
 LATENCY = 0.01      # the simulator's default link: a constant 10 ms
 PAPER_DELAYS = {"2PC": 4, "Paxos Commit": 5, "Faster Paxos Commit": 4}
@@ -127,6 +128,29 @@ def leader_crash_scenario(participants: int = 2, crash_at: float = 0.025, takeov
     """
     return paxos_commit_scenario(participants, 1, takeover=takeover, faults=[Crash("c", at=crash_at)],
                                  until=kwargs.pop("until", 1.0), **kwargs)
+
+
+def blocking_against_2pc(downtimes=(0.25, 0.5, 1.0, 2.0, 4.0), participants: int = 3, takeover: float = 0.1,
+                         seed=None) -> pd.DataFrame:
+    """How long prepared participants hold their locks while the coordinator is down, 2PC against Paxos Commit.
+
+    For each downtime: the chapter's logged 2PC with its coordinator crashing before its log
+    (:func:`~dsysedu.protocols.transactions.twopc_sim.blocking_sweep`), and Paxos Commit with
+    F = 1 whose transaction manager crashes after the votes went out, for the same time (the
+    backup suspects it after ``2 * takeover`` seconds). Columns: the downtime, each protocol's
+    longest lock hold, and whether each run was atomic.
+    """
+    from .twopc_sim import blocking_sweep, lock_hold_times
+    two = blocking_sweep(downtimes, participants, seed=seed).set_index("coordinator down (s)")
+    rows = []
+    for down in downtimes:
+        sc = paxos_commit_scenario(participants, 1, takeover=takeover, until=max(downtimes) + 5.0,
+                                   faults=[Crash("c", at=0.025, until=0.025 + down)])
+        tr = run(sc, seed=seed)
+        rows.append({"coordinator down (s)": down, "2PC: lock held (s)": two.loc[down, "lock held (s)"],
+                     "Paxos Commit: lock held (s)": round(max(lock_hold_times(tr).values()), 6),
+                     "atomic": bool(two.loc[down, "atomic"]) and commit_atomic(tr).ok})
+    return pd.DataFrame(rows).set_index("coordinator down (s)")
 
 
 def commit_outcomes(trace) -> dict:
