@@ -1,4 +1,4 @@
-"""Transactions benchmark: simulated two-phase commit (and, to come, sagas) per wall second.
+"""Transactions benchmark: simulated two-phase commit, Paxos Commit and sagas per wall second.
 
 Run:  .venv/bin/python benchmarks/transactions.py      (a few seconds)
 
@@ -17,6 +17,15 @@ The last line printed is one JSON object. Each measure is one function below, re
   settled (all-done or all-compensated):
   :func:`dsysedu.protocols.transactions.saga_runs.saga_runs_per_s`, median of ``SAGA_REPEATS``
   batches of ``SAGA_RUNS`` runs; ``saga_choreography_runs_per_s`` the same for the choreographed saga.
+* ``paxos_commit_txn_per_s``: fault-free Paxos Commit transactions per wall second, 3 RMs, F = 1
+  (3 acceptors, 2 leaders), one simulation per transaction, each checked to have decided:
+  :func:`dsysedu.protocols.transactions.paxos_commit_runs.paxos_commit_txn_per_s`, median of
+  ``PC_REPEATS`` batches of ``PC_RUNS``; ``twopc_single_txn_per_s`` the same for the model-checked 2PC
+  (:func:`~dsysedu.protocols.transactions.twopc.twopc_scenario`, 3 participants), one simulation per
+  transaction, so that the two compare; ``paxos_commit_messages`` and ``paxos_commit_delays`` the
+  messages and message delays (from the Prepare) until every RM knew the outcome, F = 1, and
+  ``twopc_messages``, ``twopc_delays`` the same for 2PC
+  (:func:`~dsysedu.protocols.transactions.paxos_commit_runs.commit_costs`).
 """
 from __future__ import annotations
 
@@ -69,7 +78,32 @@ def saga() -> dict:
     return {k: round(v) for k, v in out.items()}
 
 
-MEASURES = [twopc, saga]
+PC_RUNS, PC_REPEATS = 200, 5
+
+
+def paxos_commit() -> dict:
+    from dsysedu.protocols.transactions.paxos_commit_runs import (commit_costs, decided_at,
+                                                                  paxos_commit_txn_per_s)
+    from dsysedu.protocols.transactions.twopc import twopc_scenario
+    paxos_commit_txn_per_s(20)                            # warm up
+    pc = statistics.median(paxos_commit_txn_per_s(PC_RUNS) for _ in range(PC_REPEATS))
+    sc = twopc_scenario(3, node_params={p: {"abort_after": None} for p in ("p1", "p2", "p3")}, until=0.5)
+
+    def twopc_batch():
+        t = time.perf_counter()
+        for s in range(PC_RUNS):
+            assert decided_at(run(sc, seed=s)) is not None
+        return PC_RUNS / (time.perf_counter() - t)
+    two = statistics.median(twopc_batch() for _ in range(PC_REPEATS))
+    costs = commit_costs(3)
+    return {"paxos_commit_txn_per_s": round(pc), "twopc_single_txn_per_s": round(two),
+            "paxos_commit_messages": int(costs.loc[("Paxos Commit", 1), "messages"]),
+            "paxos_commit_delays": int(costs.loc[("Paxos Commit", 1), "message delays"]),
+            "twopc_messages": int(costs.loc[("2PC", 0), "messages"]),
+            "twopc_delays": int(costs.loc[("2PC", 0), "message delays"])}
+
+
+MEASURES = [twopc, saga, paxos_commit]
 
 
 def main() -> dict:

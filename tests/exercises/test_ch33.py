@@ -41,5 +41,5 @@ def test_silence_reference_matches_the_protocol():
 
 def test_student_notebook_fails_until_written(tmp_path):
     code, feedback = try_student_version(EXERCISE_NB, tmp_path)
-    assert "BEGIN SOLUTION" not in code and code.count("raise NotImplementedError()") == 3
-    assert len(feedback) == 3 and all("not written yet" in f for f in feedback)
+    assert "BEGIN SOLUTION" not in code and code.count("raise NotImplementedError()") == 4
+    assert len(feedback) == 4 and all("not written yet" in f for f in feedback)

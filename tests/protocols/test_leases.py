@@ -1,4 +1,5 @@
-"""Leases and fencing: handlers, the paused-leader story, 500 random fault schedules, the bully election."""
+"""Leases and fencing: handlers, the paused-leader story, 500 random fault schedules, the bully election, and the
+model-checker model (state counts reproduced by an independent brute force)."""
 import random
 
 import pytest
@@ -9,8 +10,12 @@ from dsysedu.protocols.coordination.leases import (AskLease, LeaseClient, LeaseD
                                                     Storage, UnfencedStorage, Write, WriteAck, fenced_writes,
                                                     lease_run_summary, lease_scenario, paused_leader_scenario,
                                                     stale_writes)
+from dsysedu.check.model_checker import check
+from dsysedu.protocols.coordination.fencing_model import (ForgetfulLock, lease_model, no_older_token,
+                                                        one_writer_per_token, two_believers)
 from dsysedu.sim import run
 from dsysedu.sim.faults import Crash, Nemesis, Partition
+from reachable import reachable
 from dsysedu.sim.node import Context, OBSERVE, SEND
 
 
@@ -158,3 +163,122 @@ def test_bully_bad_parameters():
         bully.bully_scenario(0)
     with pytest.raises(ValueError, match="timeout"):
         bully.BullyNode(0, timeout=0.05, heartbeat=0.1)
+
+
+# ------------------------------------------------------------------ the model-checker model
+
+def brute_force_leases(clients, fencing=True, asks=2, forgetful=False):
+    """The lease model written again as a bare transition system (no Node classes, no checker).
+
+    State: (holder, token, highest, accepted writes, clients' (role, token, asks used), messages in
+    flight as a sorted tuple, pending timers). Returns the set of reachable states."""
+    cs = tuple(f"c{i}" for i in range(1, clients + 1))
+    init = (None, 0, 0, (), tuple(("asking", None, 1) for _ in cs),
+            tuple(sorted(((c, "lock", "ask", None) for c in cs), key=repr)), frozenset())
+
+    def succ(s):
+        holder, token, highest, acc, C, msgs, timers = s
+        for node, name in sorted(timers, key=repr):
+            t2 = timers - {(node, name)}
+            if node == "lock":
+                yield (None, token, highest, acc, C, msgs, t2)
+                continue
+            i = cs.index(node)
+            role, tok, asked = C[i]
+            new = ()
+            if name == "retry" and role == "asking":
+                C = C[:i] + ((role, tok, asked + 1),) + C[i + 1:]
+                new = ((node, "lock", "ask", None),)
+            elif name == "write" and role == "leader":
+                C = C[:i] + (("done", tok, asked),) + C[i + 1:]
+                new = ((node, "storage", "write", tok),)
+            yield (holder, token, highest, acc, C, tuple(sorted(msgs + new, key=repr)), t2)
+            C = s[4]
+        for j, m in enumerate(msgs):
+            if j and msgs[j - 1] == m:
+                continue
+            rest = msgs[:j] + msgs[j + 1:]
+            src, dst, kind, pay = m
+            h2, tk2, hi2, acc2, C2, new, t2 = holder, token, highest, acc, C, (), set(timers)
+            if kind == "ask":
+                if holder is None:
+                    tk2 = 1 if forgetful else token + 1
+                    h2 = src
+                    new = (("lock", src, "granted", tk2),)
+                    t2.add(("lock", "expire"))
+                else:
+                    new = (("lock", src, "denied", None),)
+            elif kind == "write":
+                if not (fencing and pay < highest):
+                    hi2, acc2 = max(highest, pay), acc + ((pay, src),)
+            else:
+                i = cs.index(dst)
+                role, tok, asked = C[i]
+                if kind == "granted" and role == "asking":
+                    C2 = C[:i] + (("leader", pay, asked),) + C[i + 1:]
+                    t2.add((dst, "write"))
+                elif kind == "denied" and role == "asking":
+                    if asked < asks:
+                        t2.add((dst, "retry"))
+                    else:
+                        C2 = C[:i] + (("done", tok, asked),) + C[i + 1:]
+            yield (h2, tk2, hi2, acc2, C2, tuple(sorted(rest + new, key=repr)), frozenset(t2))
+
+    return reachable(init, succ)
+
+
+def _older_token_accepted(state):
+    acc = state[3]
+    return any(a[0] > b[0] for a, b in zip(acc, acc[1:]))
+
+
+def _two_writers_one_token(state):
+    acc = state[3]
+    return len({t for t, _w in acc}) != len(set(acc))
+
+
+@pytest.mark.parametrize("clients, fencing, pinned", [(2, True, 233), (2, False, 233), (3, True, 6_961),
+                                                       (3, False, 7_057)])
+def test_lease_model_counts_match_an_independent_brute_force(clients, fencing, pinned):
+    states = brute_force_leases(clients, fencing)
+    r = check(lease_model(clients, fencing=fencing), one_writer_per_token)
+    assert r.verdict == "ok" and r.states == len(states) == pinned
+    assert any(map(_older_token_accepted, states)) is not fencing
+
+
+def test_without_fencing_an_older_token_is_accepted_shortest():
+    r = check(lease_model(2, fencing=False), no_older_token)
+    assert r.verdict == "violation" and len(r.path) == 9
+    assert [a.kind for a in r.path][:3] == ["deliver", "deliver", "timer"]    # granted, then expired unseen
+    assert r.model.view(r.states_on_path[-1])["storage"].accepted == ((2, "c2"), (1, "c1"))
+    assert not any(map(_older_token_accepted, brute_force_leases(2, fencing=True)))
+
+
+def test_with_fencing_both_properties_hold_and_two_leaders_still_happen():
+    for clients in (2, 3):
+        m = lease_model(clients)
+        assert check(m, no_older_token).verdict == check(m, one_writer_per_token).verdict == "ok"
+    w = check(lease_model(2), two_believers)
+    assert w.ok and len(w.path) == 5        # fencing does not stop two clients believing they lead
+
+
+def test_a_lock_that_forgets_its_tokens_defeats_fencing():
+    r = check(lease_model(2, lock=ForgetfulLock), one_writer_per_token)
+    assert r.verdict == "violation" and len(r.path) == 9
+    assert any(map(_two_writers_one_token, brute_force_leases(2, forgetful=True)))
+    assert not any(map(_two_writers_one_token, brute_force_leases(3)))
+
+
+def test_lease_model_bad_input():
+    with pytest.raises(ValueError, match="clients"):
+        lease_model(0)
+    with pytest.raises(ValueError, match="asks"):
+        lease_model(2, asks=0)
+    with pytest.raises(TypeError, match="fencing"):
+        lease_model(2, fencing="yes")
+
+
+def test_lease_model_docstring_examples():
+    import doctest
+    from dsysedu.protocols.coordination import fencing_model as module
+    assert doctest.testmod(module).failed == 0

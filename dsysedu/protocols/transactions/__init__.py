@@ -1,7 +1,15 @@
 """Transactions: two-phase commit (the model-checked core, and the logged, locking version that runs on
-the simulator with crash points), three-phase commit, a money transfer done ACID or BASE, and sagas with
-compensations (orchestrated and choreographed), each with its properties, broken variants and model.
+the simulator with crash points), three-phase commit, Paxos Commit (consensus on each vote), a money
+transfer done ACID or BASE, and sagas with compensations (orchestrated and choreographed), each with its
+properties, broken variants and model.
 """
+from .paxos_commit import (Acceptor, BlindLeader, chosen_values, commit_rule, CommitLeader, CommitOutcome,
+                           CommitPrepare, P1a, P1b, P2a, P2b, paxos_commit_ids, paxos_commit_model,
+                           paxos_commit_scenario, PC_ABORTED, pc_agreement, pc_atomicity, pc_decides, PC_PREPARED,
+                           ResourceManager)
+from .paxos_commit_runs import (blocking_against_2pc, commit_atomic, commit_cost, commit_costs, commit_outcomes,
+                                decided_at, fault_schedule_table, leader_crash_scenario, message_pattern,
+                                PAPER_DELAYS, paxos_commit_txn_per_s, random_commit_scenario, reduces_to_2pc)
 from .saga import (ACTIONS, all_settled, at_most_once, Busy, COMPENSATIONS, Do, Done, effect_status, Finish,
                    ForgetfulOrchestrator, ForwardCompensation, Hello, NonIdempotentService, ORCHESTRATOR,
                    Orchestrator, Order, outcome_matches, PHASES, reverse_order, saga_model, saga_outcomes,
@@ -22,7 +30,13 @@ from .twopc_sim import (Ask, atomic, blocking_sweep, crash_point_table, CRASH_PO
                         local_waits, LocalTxn, lock_hold_times, LockingParticipant, LoggingCoordinator,
                         outcomes, run_with_crash_points, sim_all_decided, sim_atomicity, twopc_sim_model,
                         twopc_sim_scenario, TxnDecision, TxnPrepare, TxnVote)
-__all__ = ["STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "PHASES", "Order", "Do", "Done", "Busy",
+__all__ = ["CommitPrepare", "P1a", "P1b", "P2a", "P2b", "CommitOutcome", "ResourceManager", "Acceptor",
+           "CommitLeader", "BlindLeader", "paxos_commit_ids", "paxos_commit_scenario", "paxos_commit_model",
+           "pc_atomicity", "pc_agreement", "pc_decides", "chosen_values", "commit_rule", "PC_PREPARED",
+           "PC_ABORTED", "decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
+           "commit_outcomes", "commit_atomic", "random_commit_scenario", "paxos_commit_txn_per_s",
+           "message_pattern", "reduces_to_2pc", "fault_schedule_table", "blocking_against_2pc",
+           "STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "PHASES", "Order", "Do", "Done", "Busy",
            "Undo", "Undone", "Finish", "Hello", "Service", "Orchestrator", "ForwardCompensation",
            "NonIdempotentService", "ForgetfulOrchestrator", "saga_scenario", "saga_model", "effect_status",
            "saga_outcomes", "reverse_order", "at_most_once", "outcome_matches", "all_settled", "Go",
