@@ -31,25 +31,64 @@ CANCEL_TIMER = 2
 OBSERVE = 3
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
-_checked_types: set[type] = set()
+_checked_types: set[type] = set()   # types whose every value is immutable: checked once per type
+_deep_fields: dict[type, tuple] = {}  # frozen dataclass -> the fields that may hold a container
+# annotations of fields that can only hold a plain value (a declared int field holding a list is not looked for)
+_FLAT_ANNOTATIONS = frozenset({"int", "float", "str", "bool", "bytes", "None", "complex", "int | None",
+                               "float | None", "str | None", "bool | None", "Optional[int]", "Optional[float]",
+                               "Optional[str]"})
+_FLAT_ANNOTATION_TYPES = (int, float, str, bool, bytes, complex)
 
 
-def check_message(msg) -> None:
-    """Raise TypeError unless ``msg`` is an immutable value (frozen dataclass, tuple, str, number)."""
+def _field_is_flat(f) -> bool:
+    a = f.type
+    return a in _FLAT_ANNOTATIONS if isinstance(a, str) else a in _FLAT_ANNOTATION_TYPES
+
+
+def check_message(msg, where: str = "message") -> None:
+    """Raise TypeError unless ``msg`` is deeply immutable (frozen dataclass, tuple, frozenset, str, number).
+
+    A frozen dataclass is looked into: a field holding a list, dict or set would let a receiver
+    change the sender's copy (and the recorded send row). The fields that can hold a container
+    (by their annotation) are found once per type and checked at every send; a type whose fields
+    are all declared plain (``int``, ``str``...) is checked once.
+    """
     t = type(msg)
     if t in _checked_types:
         return
-    if dataclasses.is_dataclass(t):
+    deep = _deep_fields.get(t)
+    if deep is not None:
+        for name in deep:
+            v = getattr(msg, name)
+            if type(v) not in _checked_types:
+                check_message(v, f"{where}.{name}")
+        return
+    if dataclasses.is_dataclass(t) and isinstance(msg, t):
         if not t.__dataclass_params__.frozen:
             raise TypeError(
                 f"messages must be immutable: make {t.__name__} a @dataclass(frozen=True)")
-    elif t is tuple or t is frozenset:
-        for item in msg:
-            check_message(item)
+        deep = tuple(f.name for f in dataclasses.fields(t) if not _field_is_flat(f))
+        for name in deep:
+            v = getattr(msg, name)
+            if type(v) not in _checked_types:
+                check_message(v, f"{where}.{name}")
+        if deep:
+            _deep_fields[t] = deep
+        else:
+            _checked_types.add(t)
         return
-    elif t not in _PLAIN:
+    if t is tuple or t is frozenset:
+        for i, item in enumerate(msg):
+            if type(item) not in _checked_types:
+                check_message(item, f"{where}[{i}]" if t is tuple else f"{where} item")
+        return
+    if t not in _PLAIN:
+        if where == "message":
+            raise TypeError(
+                f"a message must be a frozen dataclass, a tuple, a str or a number; got {msg!r} ({t.__name__})")
         raise TypeError(
-            f"a message must be a frozen dataclass, a tuple, a str or a number; got {msg!r} ({t.__name__})")
+            f"messages must be deeply immutable: {where} is a {t.__name__} ({msg!r}); use a tuple, "
+            f"a frozenset or a frozen dataclass instead")
     _checked_types.add(t)
 
 

@@ -73,7 +73,8 @@ class Trace:
     end_time : float
         Simulated time when the run stopped.
     ended_by : str
-        ``"time"`` (reached its time bound), ``"max_events"`` (cut by the event bound),
+        ``"time"`` (reached its time bound), ``"max_events"`` or ``"max_rows"`` (cut by the bound on
+        handled events or on trace rows: see :attr:`truncated`),
         ``"quiescent"`` (nothing left to do) or ``"stopped"`` (a step-mode run not yet finished).
     """
 
@@ -106,7 +107,7 @@ class Trace:
     @property
     def truncated(self) -> bool:
         """True when the run was cut by its event bound rather than finishing."""
-        return self.ended_by == "max_events"
+        return self.ended_by in ("max_events", "max_rows")
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Trace) and self.nodes == other.nodes and self.rows == other.rows
