@@ -190,6 +190,29 @@ class Node:
 
     durable: ClassVar[tuple[str, ...]] = ()
     state_fields: ClassVar[tuple[str, ...] | None] = None
+    needs_complete_graph: ClassVar[bool] = False
+
+    @classmethod
+    def check_scenario(cls, scenario) -> None:
+        """Refuse a scenario this protocol cannot run correctly: raise ValueError saying why.
+
+        A :class:`~dsysedu.sim.Scenario` calls it once per protocol class it runs, after its
+        own checks. The default refuses, for a class with ``needs_complete_graph`` (one that
+        counts a majority among its neighbours, or talks to nodes it was not linked to), any
+        topology where a node running it is not linked to every other node: on a ring, Raft's
+        "majority of my neighbours" is 2 of 3 and two leaders win one term.
+        """
+        if not cls.needs_complete_graph:
+            return
+        graph = scenario._graph
+        n = graph.number_of_nodes()
+        for node in scenario.node_ids:
+            if scenario.protocol_of(node) is cls and graph.degree(node) != n - 1:
+                missing = next(v for v in scenario.node_ids if v != node and not graph.has_edge(node, v))
+                raise ValueError(
+                    f"{cls.__name__} needs a complete graph (it computes its majority from, or talks to, "
+                    f"every other node), but node {node!r} has no link to {missing!r}; give nodes=int, a list "
+                    f"of ids, or a complete networkx graph")
 
     def __init__(self, node_id, peers: Iterable = ()):
         self.id = node_id

@@ -193,6 +193,10 @@ class Scenario:
             raise TypeError(f"stamp_clocks must be True or False, got {self.stamp_clocks!r}")
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a str, got {self.name!r}")
+        # last, what each protocol asks of the whole scenario (topology, parameters naming nodes)
+        classes = set(self.protocol.values()) if isinstance(self.protocol, Mapping) else {self.protocol}
+        for cls in sorted(classes, key=lambda c: c.__qualname__):
+            cls.check_scenario(self)
 
     @staticmethod
     def _build_graph(nodes) -> nx.Graph:

@@ -124,6 +124,14 @@ class Gossip(Node):
 
     durable = ("infection",)
 
+    @classmethod
+    def check_scenario(cls, scenario) -> None:
+        """The origin must be a node of the scenario (else nobody ever learns the rumour)."""
+        for node in scenario.node_ids:
+            if scenario.protocol_of(node) is cls and scenario.params_of(node).get("origin", 0) not in scenario.node_ids:
+                raise ValueError(f"Gossip origin must be one of the nodes, got "
+                                 f"{scenario.params_of(node).get('origin', 0)!r}")
+
     def __init__(self, node_id, peers=(), origin=0, mode="push", fanout=1, round_time=1.0,
                  stop=None, k=1, desync=True):
         super().__init__(node_id, peers)
