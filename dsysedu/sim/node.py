@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Hashable, Iterable
 
 from .validate import number
 
-__all__ = ["Node", "Context", "SEND", "SET_TIMER", "CANCEL_TIMER", "OBSERVE", "check_message"]
+__all__ = ["Node", "Context", "SEND", "SET_TIMER", "CANCEL_TIMER", "OBSERVE", "check_message", "message_type"]
 
 # Effect kinds recorded by Context (first item of each effect tuple).
 SEND = 0
@@ -33,6 +33,7 @@ OBSERVE = 3
 _PLAIN = (str, int, float, bool, bytes, type(None))
 _checked_types: set[type] = set()   # types whose every value is immutable: checked once per type
 _deep_fields: dict[type, tuple] = {}  # frozen dataclass -> the fields that may hold a container
+_message_types: dict[str, type] = {}  # "module:qualname" -> a frozen dataclass checked as a message here
 # annotations of fields that can only hold a plain value (a declared int field holding a list is not looked for)
 _FLAT_ANNOTATIONS = frozenset({"int", "float", "str", "bool", "bytes", "None", "complex", "int | None",
                                "float | None", "str | None", "bool | None", "Optional[int]", "Optional[float]",
@@ -68,6 +69,7 @@ def check_message(msg, where: str = "message") -> None:
             raise TypeError(
                 f"messages must be immutable: make {t.__name__} a @dataclass(frozen=True)")
         deep = tuple(f.name for f in dataclasses.fields(t) if not _field_is_flat(f))
+        _message_types[f"{t.__module__}:{t.__qualname__}"] = t
         for name in deep:
             v = getattr(msg, name)
             if type(v) not in _checked_types:
@@ -90,6 +92,12 @@ def check_message(msg, where: str = "message") -> None:
             f"messages must be deeply immutable: {where} is a {t.__name__} ({msg!r}); use a tuple, "
             f"a frozenset or a frozen dataclass instead")
     _checked_types.add(t)
+
+
+def message_type(path: str):
+    """The frozen dataclass named ``module:qualname`` if this process has checked it as a message
+    (a run sent it, or an Input carried it), else None: the message types a trace file may name."""
+    return _message_types.get(path)
 
 
 class Context:
