@@ -1,0 +1,67 @@
+"""Bad inputs under a time limit: each one must end in a clear error or a bounded run.
+
+:func:`attempt` runs a call under a wall-clock limit (``signal.setitimer``: a hang fails
+the test instead of stalling the suite) and tallies how it ended, per boundary; the
+boundary suite's ``conftest.py`` writes the tally to ``tests/artifacts/`` at the end.
+"""
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from collections import Counter
+from contextlib import contextmanager
+
+from hypothesis import HealthCheck, settings
+
+TALLY: Counter = Counter()   # (boundary, how it ended) -> count
+LIMIT = 10.0                 # seconds for one bad input (generous on a shared CPU; hangs take minutes)
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+class Hang(AssertionError):
+    """A bad input ran past its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float = LIMIT):
+    """Fail with :class:`Hang` if the block runs longer than ``seconds`` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover - no alarm off the main thread
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise Hang(f"no answer within {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def attempt(boundary: str, fn, *, errors=(ValueError, TypeError), match: str | None = None,
+            must_fail: bool = True, seconds: float = LIMIT):
+    """Call ``fn()`` under a time limit; it must raise one of ``errors`` whose message matches
+    ``match`` (a regex), or, unless ``must_fail``, return. Returns the exception or the result."""
+    with time_limit(seconds):
+        try:
+            result = fn()
+        except errors as exc:
+            if match is not None:
+                assert re.search(match, str(exc)), f"message {str(exc)!r} does not match {match!r}"
+            assert str(exc), f"{type(exc).__name__} without a message"
+            TALLY[(boundary, f"error ({type(exc).__name__})")] += 1
+            return exc
+    assert not must_fail, f"accepted a bad input: returned {result!r:.200}"
+    TALLY[(boundary, "returned")] += 1
+    return result
+
+
+def bounded(boundary: str, trace) -> None:
+    """Tally a run that ended: its trace says how (and whether a bound cut it off)."""
+    assert trace.ended_by in ("time", "quiescent", "max_events", "max_rows"), trace.ended_by
+    assert trace.truncated == (trace.ended_by in ("max_events", "max_rows"))
+    TALLY[(boundary, f"bounded run ({trace.ended_by})")] += 1
