@@ -201,18 +201,19 @@ def _header(path, first: str) -> dict:
         raise ValueError(f"{path}: line 1 is not JSON; expected a dsysedu trace header ({exc})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(f"{path}: not a dsysedu trace (line 1 must be a header with format={FORMAT!r})")
-    if header.get("version", 1) not in (1, 2):
-        raise ValueError(f"{path}: trace format version {header.get('version')!r}; this dsysedu reads 1 and 2")
+    version = header.get("version", 1)
+    if type(version) is not int or version not in (1, 2):
+        raise ValueError(f"{path}: the header's version is {version!r}; this dsysedu reads versions 1 and 2")
     if not isinstance(header.get("nodes"), list) or not header["nodes"]:
         raise ValueError(f"{path}: the header must list the trace's nodes (\"nodes\": [...], at least one)")
     if not isinstance(header.get("edges", []), list):
         raise ValueError(f"{path}: the header's \"edges\" must be a list of [u, v] pairs")
     seed = header.get("seed")
-    if seed is not None and type(seed) is not int:
-        raise ValueError(f"{path}: the header's seed must be an int or null, got {seed!r}")
+    if seed is not None and (type(seed) is not int or seed < 0):
+        raise ValueError(f"{path}: the header's seed must be an int >= 0 or null, got {seed!r}")
     end = header.get("end_time", 0.0)
-    if isinstance(end, bool) or not isinstance(end, (int, float)) or not math.isfinite(end):
-        raise ValueError(f"{path}: the header's end_time must be a finite number, got {end!r}")
+    if isinstance(end, bool) or not isinstance(end, (int, float)) or not 0 <= end < math.inf:
+        raise ValueError(f"{path}: the header's end_time must be a finite number >= 0, got {end!r}")
     if header.get("ended_by", "stopped") not in ENDINGS:
         raise ValueError(f"{path}: the header's ended_by must be one of {ENDINGS}, got {header.get('ended_by')!r}")
     if not isinstance(header.get("meta", {}), dict):
