@@ -65,6 +65,11 @@ def student_version(path, out_path) -> Path:
     try:
         nb = json.loads(src_path.read_text(encoding="utf-8"))
         cells_in = nb["cells"]
+        if not isinstance(cells_in, list) or not all(
+                isinstance(c, dict) and isinstance(c.get("cell_type"), str) and
+                (isinstance(c.get("source"), str) or isinstance(c.get("source"), list)
+                 and all(isinstance(x, str) for x in c["source"])) for c in cells_in):
+            raise ValueError("cells must be a list of cells, each with a cell_type and a source")
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{src_path}: not a notebook ({exc})") from None
     # check every cell before writing anything
