@@ -221,7 +221,12 @@ class Scenario:
         if isinstance(nodes, bool):
             raise TypeError(f"nodes must be an int, a list of ids or a networkx.Graph, got {nodes!r}")
         if isinstance(nodes, int):
-            positive_int("nodes", nodes, low=1, high=MAX_COMPLETE)
+            if nodes > MAX_COMPLETE:
+                raise ValueError(f"nodes={nodes:,}: an int means a complete graph, at most {MAX_COMPLETE:,} nodes "
+                                 f"({MAX_COMPLETE * (MAX_COMPLETE - 1) // 2:,} links; 10,000 nodes would be 50 million "
+                                 f"links, about 6 GB); for more, give a sparse networkx.Graph "
+                                 f"(e.g. nx.random_regular_graph(4, n))")
+            positive_int("nodes", nodes, low=1)
             return nx.complete_graph(nodes)
         if isinstance(nodes, (list, tuple)):
             if not nodes:

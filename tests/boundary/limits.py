@@ -56,7 +56,8 @@ def attempt(boundary: str, fn, *, errors=(ValueError, TypeError), match: str | N
             TALLY[(boundary, f"error ({type(exc).__name__})")] += 1
             return exc
     assert not must_fail, f"accepted a bad input: returned {result!r:.200}"
-    TALLY[(boundary, "returned")] += 1
+    if not hasattr(result, "ended_by"):   # a run is tallied by bounded(), with how it ended
+        TALLY[(boundary, "returned")] += 1
     return result
 
 
