@@ -226,7 +226,7 @@ class Scenario:
                                  f"({MAX_COMPLETE * (MAX_COMPLETE - 1) // 2:,} links; 10,000 nodes would be 50 million "
                                  f"links, about 6 GB); for more, give a sparse networkx.Graph "
                                  f"(e.g. nx.random_regular_graph(4, n))")
-            positive_int("nodes", nodes, low=1)
+            positive_int("nodes", nodes, low=1, high=MAX_COMPLETE)
             return nx.complete_graph(nodes)
         if isinstance(nodes, (list, tuple)):
             if not nodes:
