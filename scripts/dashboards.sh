@@ -7,11 +7,12 @@
 #   MAX_KERNELS=40 IDLE_TIMEOUT=1800 bash scripts/dashboards.sh
 #   bash scripts/dashboards.sh --some.voila.option=...   # extra options go to voila
 #
-# Every page load starts a kernel: 150-190 MB once a dashboard has drawn (measured per
-# dashboard in docs/benchmarks.md), up to ~360 MB for the gossip dashboard at N = 2,000.
-# So by default idle kernels are culled (no message for IDLE_TIMEOUT seconds, default 600,
-# checked every CULL_INTERVAL = 60 s, open tabs included) and at most MAX_KERNELS (default
-# 16, about 3 GB) run at once: one more page load gets "503 busy" until a kernel is culled.
+# Every page load starts a kernel: 215-225 MB once a dashboard has drawn (measured per
+# dashboard by benchmarks/dashboard_memory.py, see docs/benchmarks.md), up to ~360 MB for the
+# gossip dashboard at N = 2,000. So by default idle kernels are culled (no message for
+# IDLE_TIMEOUT seconds, default 600, checked every CULL_INTERVAL = 60 s, open tabs included)
+# and at most MAX_KERNELS (default 16, about 3.6 GB) run at once: one more page load gets
+# "503" until a kernel is culled.
 # MAX_KERNELS=0 lifts the cap.
 set -euo pipefail
 
