@@ -46,34 +46,61 @@ def _field_is_flat(f) -> bool:
     return a in _FLAT_ANNOTATIONS if isinstance(a, str) else a in _FLAT_ANNOTATION_TYPES
 
 
+_verified: dict[int, object] = {}  # id -> a tuple or dataclass instance found deeply immutable (held: no id reuse)
+_VERIFIED_MAX = 8192
+
+
+def _immutable(v) -> bool:
+    """True if ``v`` is known deeply immutable (the fast path of :func:`check_message`); False means
+    "not known": the slow path then decides, naming the culprit, and learns the new types.
+
+    A tuple or a frozen dataclass whose parts are all immutable stays so: such values are
+    remembered by identity (and held, so that their id is not reused), so a Raft log entry
+    sent again and again is looked into once."""
+    t = type(v)
+    if t in _checked_types or _verified.get(id(v)) is v:
+        return True
+    deep = _deep_fields.get(t)
+    plain, seen = _checked_types, _verified
+    if deep is not None:
+        for name in deep:
+            x = getattr(v, name)
+            if type(x) not in plain and seen.get(id(x)) is not x and not _immutable(x):
+                return False
+    elif t is tuple or t is frozenset:
+        for x in v:
+            if type(x) not in plain and seen.get(id(x)) is not x and not _immutable(x):
+                return False
+    else:
+        return False
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[id(v)] = v
+    return True
+
+
 def check_message(msg, where: str = "message") -> None:
     """Raise TypeError unless ``msg`` is deeply immutable (frozen dataclass, tuple, frozenset, str, number).
 
     A frozen dataclass is looked into: a field holding a list, dict or set would let a receiver
     change the sender's copy (and the recorded send row). The fields that can hold a container
     (by their annotation) are found once per type and checked at every send; a type whose fields
-    are all declared plain (``int``, ``str``...) is checked once.
+    are all declared plain (``int``, ``str``...) is checked once. The error names the field
+    (``message.entries[3].op``).
     """
+    if _immutable(msg):
+        return
     t = type(msg)
-    if t in _checked_types:
-        return
-    deep = _deep_fields.get(t)
-    if deep is not None:
-        for name in deep:
-            v = getattr(msg, name)
-            if type(v) not in _checked_types:
-                check_message(v, f"{where}.{name}")
-        return
     if dataclasses.is_dataclass(t) and isinstance(msg, t):
         if not t.__dataclass_params__.frozen:
             raise TypeError(
                 f"messages must be immutable: make {t.__name__} a @dataclass(frozen=True)")
-        deep = tuple(f.name for f in dataclasses.fields(t) if not _field_is_flat(f))
-        _message_types[f"{t.__module__}:{t.__qualname__}"] = t
+        deep = _deep_fields.get(t)
+        if deep is None:
+            deep = tuple(f.name for f in dataclasses.fields(t) if not _field_is_flat(f))
+            _message_types[f"{t.__module__}:{t.__qualname__}"] = t
         for name in deep:
-            v = getattr(msg, name)
-            if type(v) not in _checked_types:
-                check_message(v, f"{where}.{name}")
+            check_message(getattr(msg, name), f"{where}.{name}")
         if deep:
             _deep_fields[t] = deep
         else:
@@ -81,8 +108,7 @@ def check_message(msg, where: str = "message") -> None:
         return
     if t is tuple or t is frozenset:
         for i, item in enumerate(msg):
-            if type(item) not in _checked_types:
-                check_message(item, f"{where}[{i}]" if t is tuple else f"{where} item")
+            check_message(item, f"{where}[{i}]" if t is tuple else f"{where} item")
         return
     if t not in _PLAIN:
         if where == "message":
@@ -146,13 +172,14 @@ class Context:
         if dst not in self._known:
             raise ValueError(
                 f"node {self.node!r} has no link to {dst!r}; it can send to {sorted(self._known, key=repr)}")
-        if type(msg) not in _checked_types:
+        if type(msg) not in _checked_types and not _immutable(msg):
             check_message(msg)
         self.effects.append((SEND, dst, msg))
 
     def broadcast(self, msg, include_self: bool = False) -> None:
         """Send ``msg`` to every peer (in sorted order), and to itself if asked."""
-        check_message(msg)
+        if type(msg) not in _checked_types and not _immutable(msg):
+            check_message(msg)
         eff = self.effects
         for p in self.peers:
             eff.append((SEND, p, msg))
