@@ -1,16 +1,21 @@
 """Bad inputs under a time limit: each one must end in a clear error or a bounded run.
 
 :func:`attempt` runs a call under a wall-clock limit (``signal.setitimer``: a hang fails
-the test instead of stalling the suite) and tallies how it ended, per boundary; the
-boundary suite's ``conftest.py`` writes the tally to ``tests/artifacts/`` at the end.
+the test instead of stalling the suite) and tallies how it ended, per boundary; the tally
+is written to ``tests/artifacts/boundary_tally_<worker>.json`` when the test process exits
+(no conftest here: a second ``conftest`` module would shadow ``tests/conftest.py``).
 """
 from __future__ import annotations
 
+import atexit
+import json
+import os
 import re
 import signal
 import threading
 from collections import Counter
 from contextlib import contextmanager
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -66,3 +71,14 @@ def bounded(boundary: str, trace) -> None:
     assert trace.ended_by in ("time", "quiescent", "max_events", "max_rows"), trace.ended_by
     assert trace.truncated == (trace.ended_by in ("max_events", "max_rows"))
     TALLY[(boundary, f"bounded run ({trace.ended_by})")] += 1
+
+
+@atexit.register
+def _write_tally() -> None:
+    if not TALLY:
+        return
+    out = Path(__file__).resolve().parents[1] / "artifacts"
+    out.mkdir(exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    rows = [{"boundary": b, "ended": how, "count": n} for (b, how), n in sorted(TALLY.items())]
+    (out / f"boundary_tally_{worker}.json").write_text(json.dumps(rows, indent=1))
