@@ -4,11 +4,16 @@
 #
 #   bash scripts/dashboards.sh            # port 8866
 #   PORT=9000 bash scripts/dashboards.sh
-#   bash scripts/dashboards.sh --MappingKernelManager.cull_idle_timeout=900 \
-#        --MappingKernelManager.cull_interval=60    # extra options go to voila
+#   MAX_KERNELS=40 IDLE_TIMEOUT=1800 bash scripts/dashboards.sh
+#   bash scripts/dashboards.sh --some.voila.option=...   # extra options go to voila
 #
-# Every page load starts a kernel (~140 MB); for a whole class, pass the culling
-# options above so that idle kernels are shut down.
+# Every page load starts a kernel: 215-225 MB once a dashboard has drawn (measured per
+# dashboard by benchmarks/dashboard_memory.py, see docs/benchmarks.md), up to ~360 MB for the
+# gossip dashboard at N = 2,000. So by default idle kernels are culled (no message for
+# IDLE_TIMEOUT seconds, default 600, checked every CULL_INTERVAL = 60 s, open tabs included)
+# and at most MAX_KERNELS (default 16, about 3.6 GB) run at once: one more page load gets
+# "503" until a kernel is culled.
+# MAX_KERNELS=0 lifts the cap.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,10 +27,20 @@ if [ ! -d "$dir" ]; then
 fi
 port=${PORT:-8866}
 voila="$repo/.venv/bin/voila"
-args=("$dir" --no-browser --Voila.ip=127.0.0.1 --port "$port")
+args=("$dir" --no-browser --Voila.ip=127.0.0.1 --port "$port"
+      --VoilaConfiguration.multi_kernel_manager_class=voila_cap.CappedKernelManager
+      "--CappedKernelManager.max_kernels=${MAX_KERNELS:-16}"
+      "--MappingKernelManager.cull_idle_timeout=${IDLE_TIMEOUT:-600}"
+      "--MappingKernelManager.cull_interval=${CULL_INTERVAL:-60}"
+      --MappingKernelManager.cull_connected=True)
+# the capped kernel manager lives beside this script
+export PYTHONPATH="$repo/scripts${PYTHONPATH:+:$PYTHONPATH}"
 # Pre-started kernels halve the first render (~3 s -> ~1.5 s); only on Voila versions
-# that know the flag.
-if "$voila" --help-all 2>/dev/null | grep -q -- '--preheat_kernel='; then
+# that know the flag. The help text is captured first: `voila --help-all | grep -q` under
+# pipefail is false even when the flag is there (grep exits at the first match, voila
+# then dies of SIGPIPE and the pipeline fails).
+help_text=$("$voila" --help-all 2>/dev/null || true)
+if grep -q -- '--preheat_kernel=' <<<"$help_text"; then
     args+=(--preheat_kernel=True)
 fi
 

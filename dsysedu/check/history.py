@@ -24,10 +24,14 @@ Examples
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field, replace
 from typing import Any, Hashable, Iterable
 
 import pandas as pd
+
+from dsysedu.sim.validate import number
 
 __all__ = ["Operation", "History", "STATUSES"]
 
@@ -70,6 +74,14 @@ class Operation:
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"operation {self.id}: status must be one of {STATUSES}, got {self.status!r}")
+        # times are finite numbers: a NaN compares false with everything, and a checker would
+        # then find any order allowed (a stale read passed as linearizable)
+        number(f"operation {self.id}: invoke", self.invoke)
+        if self.complete is not None:
+            complete = number(f"operation {self.id}: complete", self.complete, allow_inf=True)
+            if complete == math.inf and self.status == "ok":
+                raise ValueError(f"operation {self.id}: complete=inf with status 'ok': an operation that "
+                                 f"never completes has complete=None (status 'info')")
         if self.complete is None and self.status == "ok":
             object.__setattr__(self, "status", "info")
         if self.complete is not None and self.complete < self.invoke:

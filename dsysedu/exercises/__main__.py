@@ -14,7 +14,11 @@ def main(argv=None) -> int:
     if not src.exists():
         print(f"error: no notebook at {src}", file=sys.stderr)
         return 2
-    out = student_version(src, Path(argv[2]) / src.name)
+    try:
+        out = student_version(src, Path(argv[2]) / src.name)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {out}")
     return 0
 

@@ -5,14 +5,44 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["student_version", "strip_solutions", "try_student_version"]
+__all__ = ["student_version", "strip_solutions", "check_markers", "try_student_version"]
 
 _SOLUTION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?",
                        re.MULTILINE | re.DOTALL)
 
 
-def strip_solutions(source: str) -> str:
-    """Replace each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by ``raise NotImplementedError()``."""
+_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION", re.MULTILINE)
+
+
+def check_markers(source: str, where: str = "cell") -> None:
+    """Raise ValueError unless every ``### BEGIN SOLUTION`` has its ``### END SOLUTION``, in order,
+    not nested: an unclosed block would hand the solution to the students unchanged."""
+    open_line = None
+    for m in _MARKER.finditer(source):
+        line = source.count("\n", 0, m.start()) + 1
+        if m.group(1) == "BEGIN":
+            if open_line is not None:
+                raise ValueError(f"{where}: ### BEGIN SOLUTION at line {line} inside the block opened at "
+                                 f"line {open_line} (blocks do not nest)")
+            open_line = line
+        else:
+            if open_line is None:
+                raise ValueError(f"{where}: ### END SOLUTION at line {line} without a BEGIN before it")
+            open_line = None
+    if open_line is not None:
+        raise ValueError(f"{where}: ### BEGIN SOLUTION at line {open_line} has no ### END SOLUTION: "
+                         f"the solution would be handed out")
+
+
+def strip_solutions(source: str, where: str = "cell") -> str:
+    """Replace each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by ``raise NotImplementedError()``.
+
+    Raises
+    ------
+    ValueError
+        If a marker has no partner (see :func:`check_markers`).
+    """
+    check_markers(source, where)
     return _SOLUTION.sub(lambda m: f"{m.group('indent')}raise NotImplementedError()\n", source)
 
 
@@ -21,10 +51,34 @@ def student_version(path, out_path) -> Path:
 
     Solution blocks in code cells become ``raise NotImplementedError()``, outputs are
     cleared, and cells tagged ``solution-only`` are dropped.
+
+    Raises
+    ------
+    ValueError
+        If ``out_path`` is the source notebook itself (the solutions would be lost), the file
+        is not a notebook, or a solution block is not closed. Nothing is written then.
     """
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    src_path, out = Path(path), Path(out_path)
+    if out.resolve() == src_path.resolve() or (out.exists() and out.samefile(src_path)):
+        raise ValueError(f"the student version would overwrite its source {str(src_path)!r} (and its solutions); "
+                         f"write it to another folder")
+    try:
+        nb = json.loads(src_path.read_text(encoding="utf-8"))
+        cells_in = nb["cells"]
+        if not isinstance(cells_in, list) or not all(
+                isinstance(c, dict) and isinstance(c.get("cell_type"), str) and
+                (isinstance(c.get("source"), str) or isinstance(c.get("source"), list)
+                 and all(isinstance(x, str) for x in c["source"])) for c in cells_in):
+            raise ValueError("cells must be a list of cells, each with a cell_type and a source")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{src_path}: not a notebook ({exc})") from None
+    # check every cell before writing anything
+    for i, cell in enumerate(cells_in):
+        if cell.get("cell_type") == "code":
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            check_markers(text, f"{src_path.name}, cell {i}")
     cells = []
-    for cell in nb["cells"]:
+    for cell in cells_in:
         if "solution-only" in cell.get("metadata", {}).get("tags", []):
             continue
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -35,7 +89,6 @@ def student_version(path, out_path) -> Path:
         cell["source"] = src
         cells.append(cell)
     nb["cells"] = cells
-    out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return out

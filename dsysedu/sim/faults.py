@@ -12,6 +12,7 @@ kind with one method, and the trace and the views read the same names.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from heapq import heappop, heappush
 from typing import Hashable
 
 from .validate import number
@@ -26,6 +27,8 @@ PAUSE, RESUME = "pause", "resume"
 SLOW, CLOCK_JUMP = "slow", "clock_jump"
 PARTITION, HEAL = "partition", "heal"
 CUT, RESTORE = "cut", "restore"
+MAX_DRAWS = 200_000   # random faults one Nemesis schedule may draw (each becomes one or two events)
+MIN_MEAN = 1e-6       # seconds: the shortest mean outage or partition a Nemesis may ask for
 FAULT_KINDS = (CRASH, RECOVER, PAUSE, RESUME, SLOW, CLOCK_JUMP, PARTITION, HEAL, CUT, RESTORE)
 
 
@@ -250,8 +253,12 @@ class ClockJump(Fault):
         return (self.node,)
 
 
-def validate_faults(faults, node_ids) -> tuple:
-    """Check a fault list against the scenario's nodes; return it as a tuple."""
+def validate_faults(faults, node_ids, graph=None) -> tuple:
+    """Check a fault list against the scenario's nodes (and links, given the ``graph``); return it as a tuple.
+
+    A :class:`CutLink` or :class:`RestoreLink` must name a link of the topology: cutting a pair
+    that has no link would be accepted and do nothing.
+    """
     if faults is None:
         return ()
     if isinstance(faults, Fault):
@@ -264,6 +271,8 @@ def validate_faults(faults, node_ids) -> tuple:
         for n in f.nodes():
             if n not in known:
                 raise ValueError(f"faults[{i}] {f!r} names unknown node {n!r}; nodes are {sorted(known, key=repr)}")
+        if graph is not None and isinstance(f, (CutLink, RestoreLink)) and not graph.has_edge(f.src, f.dst):
+            raise ValueError(f"faults[{i}] {f!r}: there is no link between {f.src!r} and {f.dst!r} in the topology")
         if isinstance(f, Partition):
             covered = set(f.nodes())
             if covered != known:
@@ -324,7 +333,9 @@ class Nemesis:
         for f in ("crash_rate", "partition_rate", "pause_rate"):
             number(f"Nemesis.{f}", getattr(self, f), low=0.0)
         for f in ("mean_downtime", "mean_partition"):
-            number(f"Nemesis.{f}", getattr(self, f), low=0.0, low_open=True)
+            # shorter outages than a microsecond are below the simulator's time resolution at a few
+            # thousand seconds (float spacing) and would only multiply the draws
+            number(f"Nemesis.{f}", getattr(self, f), low=MIN_MEAN)
         number("Nemesis.start", self.start, low=0.0)
         number("Nemesis.stop", self.stop, low=0.0)
         if self.stop < self.start:
@@ -333,14 +344,32 @@ class Nemesis:
                                           or self.max_down < 0):
             raise ValueError(f"Nemesis.max_down must be None or an int >= 0, got {self.max_down!r}")
 
+    def expected_draws(self, n: int) -> float:
+        """How many random outages and partitions a schedule for ``n`` nodes draws, on average."""
+        return ((self.crash_rate + self.pause_rate) * n + self.partition_rate) * (self.stop - self.start)
+
+    def check_size(self, n: int) -> None:
+        """Refuse rates that would draw more than ``MAX_DRAWS`` faults for ``n`` nodes (it would not finish)."""
+        draws = self.expected_draws(n)
+        if draws > MAX_DRAWS:
+            raise ValueError(
+                f"Nemesis rates too high: (crash_rate + pause_rate) * nodes + partition_rate, times "
+                f"stop - start, is {draws:.3g} expected faults for {n} nodes; at most {MAX_DRAWS:,} "
+                f"(lower the rates or the window)")
+
     def schedule(self, nodes, rnd) -> list[Fault]:
-        """Draw a fault schedule for ``nodes`` from the random stream ``rnd``."""
+        """Draw a fault schedule for ``nodes`` from the random stream ``rnd``.
+
+        One pass over the draws: the outages in force are a heap of end times, so a draw
+        costs O(log outages), not a scan of every earlier outage.
+        """
         nodes = list(nodes)
         n = len(nodes)
+        self.check_size(n)
         max_down = (n - 1) // 2 if self.max_down is None else self.max_down
         faults: list[Fault] = []
         # node-level outages: crash or pause, never more than max_down at once
-        busy: list[tuple[float, float]] = []  # (start, end) of outages
+        busy: list[float] = []  # a heap of the end times of the outages in force
         down_until = {v: -1.0 for v in nodes}
         total = (self.crash_rate + self.pause_rate) * n
         t = self.start
@@ -352,10 +381,11 @@ class Nemesis:
             is_crash = rnd.random() * (self.crash_rate + self.pause_rate) < self.crash_rate
             length = rnd.expovariate(1.0 / self.mean_downtime)
             end = min(t + length, self.stop)
-            overlapping = sum(1 for s, e in busy if s <= t < e)
-            if down_until[node] > t or overlapping >= max_down or end <= t:
+            while busy and busy[0] <= t:  # outages over by now (every earlier one started before t)
+                heappop(busy)
+            if down_until[node] > t or len(busy) >= max_down or end <= t:
                 continue
-            busy.append((t, end))
+            heappush(busy, end)
             down_until[node] = end
             faults.append(Crash(node, at=t, until=end) if is_crash else Pause(node, at=t, until=end))
         t = self.start
@@ -368,7 +398,8 @@ class Nemesis:
             side = [v for v in nodes if rnd.random() < 0.5]
             if not side or len(side) == n:
                 side = [nodes[rnd.randrange(n)]]
-            other = [v for v in nodes if v not in side]
+            chosen = set(side)
+            other = [v for v in nodes if v not in chosen]
             faults.append(Partition((tuple(side), tuple(other)), at=t, until=end))
             t = end  # one partition at a time
         faults.sort(key=lambda f: f.at)

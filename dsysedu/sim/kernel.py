@@ -42,10 +42,12 @@ from .scenario import Scenario, sort_key
 from .stepping import StepMode, fault_event_id
 from .streams import normalize_seed, stream
 from .trace import Trace
+from .validate import number
 
 __all__ = ["Simulation", "run"]
 
 UP, CRASHED, PAUSED = "up", "crashed", "paused"
+_CUT = ("max_events", "max_rows")  # how a run ends when a bound cuts it off
 
 
 class Simulation(StepMode):
@@ -140,17 +142,47 @@ class Simulation(StepMode):
 
     # -- running --------------------------------------------------------------
     def run_until(self, t: float) -> Trace:
-        """Handle every event up to and including time ``t`` (within the event bound)."""
-        if self._queue.run_until(t, self.scenario.max_events, self):
-            self.ended_by = "max_events"
+        """Handle every event up to and including time ``t`` (within the bounds).
+
+        The returned trace says whether the run was cut off: ``ended_by`` is ``"max_events"``
+        or ``"max_rows"`` (and ``truncated`` is True) when a bound stopped it before ``t``.
+        """
+        t = number("until", t, low=0.0)
+        if self.ended_by in _CUT:  # a bound already stopped this run: nothing more is handled
+            return self.trace
+        self._advance(t)
+        if self.ended_by in _CUT:
+            self.trace.ended_by = self.ended_by
         self.trace.end_time = self._queue.now
         return self.trace
 
+    def _advance(self, t: float) -> None:
+        """Run the queue to ``t`` in slices, so the trace's growth is checked between them."""
+        queue, rows, sc = self._queue, self.rows, self.scenario
+        max_events, max_rows = sc.max_events, sc.max_rows
+        while True:
+            room = max_rows - len(rows)
+            if room <= 0:
+                self.ended_by = "max_rows"
+                return
+            # a slice handles few enough events that a handler sending to ~10 peers stays near the bound
+            limit = min(max_events, queue.handled + max(256, room // 16))
+            if not queue.run_until(t, limit, self):
+                return
+            if queue.handled >= max_events:
+                self.ended_by = "max_events"
+                return
+
     def run(self, until: float | None = None) -> Trace:
-        """Run to ``until`` (default: the scenario's bound) and return the finished Trace."""
-        until = self.scenario.until if until is None else float(until)
+        """Run to ``until`` (default: the scenario's bound) and return the finished Trace.
+
+        ``trace.ended_by`` says how it ended: ``"quiescent"`` (nothing left to do), ``"time"``
+        (reached ``until``), ``"max_events"`` or ``"max_rows"`` (cut off by a bound of the
+        scenario; ``trace.truncated`` is then True).
+        """
+        until = self.scenario.until if until is None else number("until", until, low=0.0)
         self.run_until(until)
-        if self.ended_by != "max_events":
+        if self.ended_by not in _CUT:
             self.ended_by = "time" if any(self._is_live(e) for e in self._queue.entries()) else "quiescent"
         self.trace.ended_by = self.ended_by
         self.trace.end_time = self._queue.now

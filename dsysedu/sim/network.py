@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Callable, Hashable
 
 from .validate import number, probability
@@ -181,14 +182,60 @@ class _Link:
     __slots__ = ("latency", "loss", "duplicate", "fifo", "last")
 
     def __init__(self, model: LinkModel):
-        self.latency = model.latency
+        latency = model.latency
+        # a distribution of our own draws valid delays; any other is checked at every draw
+        self.latency = latency if type(latency) in _BUILT_IN else _Checked(latency)
         self.loss = model.loss
         self.duplicate = model.duplicate
         self.fifo = not model.reorder
         self.last = -math.inf
 
 
+class _Checked:
+    """A user-written latency, each of its draws checked: a NaN, negative or non-numeric delay
+    would stop the clock, run time backwards or fail deep in the kernel."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Latency):
+        self.inner = inner
+
+    def _check(self, delay, how: str) -> float:
+        if type(delay) is not float:
+            if isinstance(delay, bool) or not isinstance(delay, Real):
+                raise TypeError(f"{type(self.inner).__name__}.{how} must return a number of seconds, "
+                                f"got {delay!r} ({type(delay).__name__})")
+            delay = float(delay)
+        if not 0.0 <= delay < math.inf:
+            raise ValueError(f"{type(self.inner).__name__}.{how} must return a finite delay >= 0 seconds, "
+                             f"got {delay!r}")
+        return delay
+
+    def arrival(self, rnd, now: float) -> float:
+        inner = self.inner
+        if inner.time_dependent:
+            return now + self._check(inner.sample_at(rnd, now), "sample_at")
+        if type(inner).arrival is not Latency.arrival:  # a subclass of ours with its own shortcut
+            at = inner.arrival(rnd, now)
+            if type(at) is not float and (isinstance(at, bool) or not isinstance(at, Real)):
+                self._check(at, "arrival")  # raises: not a number
+            if not now <= at < math.inf:
+                raise ValueError(f"{type(inner).__name__}.arrival must return a finite time >= the send time "
+                                 f"{now!r}, got {at!r}")
+            return float(at)
+        return now + self._check(inner.sample(rnd), "sample")
+
+    def sample_at(self, rnd, now: float) -> float:
+        inner = self.inner
+        if inner.time_dependent:
+            return self._check(inner.sample_at(rnd, now), "sample_at")
+        return self._check(inner.sample(rnd), "sample")
+
+
 _SELF_LINK = LinkModel(latency=Constant(0.0))  # a node's messages to itself: instant, lossless, FIFO
+
+
+_BUILT_IN = frozenset({Constant, Uniform, Exponential, LogNormal})
 
 
 class Network:

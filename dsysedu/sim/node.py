@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Hashable, Iterable
 
 from .validate import number
 
-__all__ = ["Node", "Context", "SEND", "SET_TIMER", "CANCEL_TIMER", "OBSERVE", "check_message"]
+__all__ = ["Node", "Context", "SEND", "SET_TIMER", "CANCEL_TIMER", "OBSERVE", "check_message", "message_type"]
 
 # Effect kinds recorded by Context (first item of each effect tuple).
 SEND = 0
@@ -31,26 +31,99 @@ CANCEL_TIMER = 2
 OBSERVE = 3
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
-_checked_types: set[type] = set()
+_checked_types: set[type] = set()   # types whose every value is immutable: checked once per type
+_deep_fields: dict[type, tuple] = {}  # frozen dataclass -> the fields that may hold a container
+_message_types: dict[str, type] = {}  # "module:qualname" -> a frozen dataclass checked as a message here
+# annotations of fields that can only hold a plain value (a declared int field holding a list is not looked for)
+_FLAT_ANNOTATIONS = frozenset({"int", "float", "str", "bool", "bytes", "None", "complex", "int | None",
+                               "float | None", "str | None", "bool | None", "Optional[int]", "Optional[float]",
+                               "Optional[str]"})
+_FLAT_ANNOTATION_TYPES = (int, float, str, bool, bytes, complex)
 
 
-def check_message(msg) -> None:
-    """Raise TypeError unless ``msg`` is an immutable value (frozen dataclass, tuple, str, number)."""
-    t = type(msg)
-    if t in _checked_types:
+def _field_is_flat(f) -> bool:
+    a = f.type
+    return a in _FLAT_ANNOTATIONS if isinstance(a, str) else a in _FLAT_ANNOTATION_TYPES
+
+
+_verified: dict[int, object] = {}  # id -> a tuple or dataclass instance found deeply immutable (held: no id reuse)
+_VERIFIED_MAX = 8192
+
+
+def _immutable(v) -> bool:
+    """True if ``v`` is known deeply immutable (the fast path of :func:`check_message`); False means
+    "not known": the slow path then decides, naming the culprit, and learns the new types.
+
+    A tuple or a frozen dataclass whose parts are all immutable stays so: such values are
+    remembered by identity (and held, so that their id is not reused), so a Raft log entry
+    sent again and again is looked into once."""
+    t = type(v)
+    if t in _checked_types or _verified.get(id(v)) is v:
+        return True
+    deep = _deep_fields.get(t)
+    plain, seen = _checked_types, _verified
+    if deep is not None:
+        for name in deep:
+            x = getattr(v, name)
+            if type(x) not in plain and seen.get(id(x)) is not x and not _immutable(x):
+                return False
+    elif t is tuple or t is frozenset:
+        for x in v:
+            if type(x) not in plain and seen.get(id(x)) is not x and not _immutable(x):
+                return False
+    else:
+        return False
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[id(v)] = v
+    return True
+
+
+def check_message(msg, where: str = "message") -> None:
+    """Raise TypeError unless ``msg`` is deeply immutable (frozen dataclass, tuple, frozenset, str, number).
+
+    A frozen dataclass is looked into: a field holding a list, dict or set would let a receiver
+    change the sender's copy (and the recorded send row). The fields that can hold a container
+    (by their annotation) are found once per type and checked at every send; a type whose fields
+    are all declared plain (``int``, ``str``...) is checked once. The error names the field
+    (``message.entries[3].op``).
+    """
+    if _immutable(msg):
         return
-    if dataclasses.is_dataclass(t):
+    t = type(msg)
+    if dataclasses.is_dataclass(t) and isinstance(msg, t):
         if not t.__dataclass_params__.frozen:
             raise TypeError(
                 f"messages must be immutable: make {t.__name__} a @dataclass(frozen=True)")
-    elif t is tuple or t is frozenset:
-        for item in msg:
-            check_message(item)
+        deep = _deep_fields.get(t)
+        if deep is None:
+            deep = tuple(f.name for f in dataclasses.fields(t) if not _field_is_flat(f))
+            _message_types[f"{t.__module__}:{t.__qualname__}"] = t
+        for name in deep:
+            check_message(getattr(msg, name), f"{where}.{name}")
+        if deep:
+            _deep_fields[t] = deep
+        else:
+            _checked_types.add(t)
         return
-    elif t not in _PLAIN:
+    if t is tuple or t is frozenset:
+        for i, item in enumerate(msg):
+            check_message(item, f"{where}[{i}]" if t is tuple else f"{where} item")
+        return
+    if t not in _PLAIN:
+        if where == "message":
+            raise TypeError(
+                f"a message must be a frozen dataclass, a tuple, a str or a number; got {msg!r} ({t.__name__})")
         raise TypeError(
-            f"a message must be a frozen dataclass, a tuple, a str or a number; got {msg!r} ({t.__name__})")
+            f"messages must be deeply immutable: {where} is a {t.__name__} ({msg!r}); use a tuple, "
+            f"a frozenset or a frozen dataclass instead")
     _checked_types.add(t)
+
+
+def message_type(path: str):
+    """The frozen dataclass named ``module:qualname`` if this process has checked it as a message
+    (a run sent it, or an Input carried it), else None: the message types a trace file may name."""
+    return _message_types.get(path)
 
 
 class Context:
@@ -99,13 +172,14 @@ class Context:
         if dst not in self._known:
             raise ValueError(
                 f"node {self.node!r} has no link to {dst!r}; it can send to {sorted(self._known, key=repr)}")
-        if type(msg) not in _checked_types:
+        if type(msg) not in _checked_types and not _immutable(msg):
             check_message(msg)
         self.effects.append((SEND, dst, msg))
 
     def broadcast(self, msg, include_self: bool = False) -> None:
         """Send ``msg`` to every peer (in sorted order), and to itself if asked."""
-        check_message(msg)
+        if type(msg) not in _checked_types and not _immutable(msg):
+            check_message(msg)
         eff = self.effects
         for p in self.peers:
             eff.append((SEND, p, msg))
@@ -151,6 +225,29 @@ class Node:
 
     durable: ClassVar[tuple[str, ...]] = ()
     state_fields: ClassVar[tuple[str, ...] | None] = None
+    needs_complete_graph: ClassVar[bool] = False
+
+    @classmethod
+    def check_scenario(cls, scenario) -> None:
+        """Refuse a scenario this protocol cannot run correctly: raise ValueError saying why.
+
+        A :class:`~dsysedu.sim.Scenario` calls it once per protocol class it runs, after its
+        own checks. The default refuses, for a class with ``needs_complete_graph`` (one that
+        counts a majority among its neighbours, or talks to nodes it was not linked to), any
+        topology where a node running it is not linked to every other node: on a ring, Raft's
+        "majority of my neighbours" is 2 of 3 and two leaders win one term.
+        """
+        if not cls.needs_complete_graph:
+            return
+        graph = scenario._graph
+        n = graph.number_of_nodes()
+        for node in scenario.node_ids:
+            if scenario.protocol_of(node) is cls and graph.degree(node) != n - 1:
+                missing = next(v for v in scenario.node_ids if v != node and not graph.has_edge(node, v))
+                raise ValueError(
+                    f"{cls.__name__} needs a complete graph (it computes its majority from, or talks to, "
+                    f"every other node), but node {node!r} has no link to {missing!r}; give nodes=int, a list "
+                    f"of ids, or a complete networkx graph")
 
     def __init__(self, node_id, peers: Iterable = ()):
         self.id = node_id

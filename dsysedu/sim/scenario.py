@@ -21,7 +21,13 @@ from .network import LinkModel
 from .node import Node, check_message
 from .streams import normalize_seed
 
-__all__ = ["Scenario", "Input"]
+__all__ = ["Scenario", "Input", "MAX_COMPLETE", "MAX_NODES", "MAX_LINKS"]
+
+# Size limits. A complete graph of n nodes has n(n-1)/2 links: 10,000 nodes were 50 million links,
+# 54 s and 6 GB to build. Beyond MAX_COMPLETE nodes, give a sparse graph.
+MAX_COMPLETE = 2_000
+MAX_NODES = 100_000
+MAX_LINKS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,8 @@ class Scenario:
         What every node runs (or each node, when a dict covering all nodes is given).
     nodes : int, list of node ids, or networkx.Graph
         ``3`` means nodes 0, 1, 2 on a complete graph; a list means those ids on a complete
-        graph; a graph gives ids and links (each edge is a link both ways).
+        graph (both at most ``MAX_COMPLETE`` = 2,000 nodes); a graph gives ids and links (each
+        edge is a link both ways; at most ``MAX_NODES`` nodes and ``MAX_LINKS`` links).
     params : dict
         Keyword arguments passed to every node's constructor.
     node_params : dict node -> dict
@@ -73,7 +80,13 @@ class Scenario:
     until : float
         Simulated seconds to run (> 0).
     max_events : int
-        Upper bound on handled events; a run that reaches it stops and says so.
+        Upper bound on handled events; a run that reaches it stops and says so
+        (``trace.ended_by == "max_events"``).
+    max_rows : int
+        Upper bound on the trace's rows (about 350 bytes each: the default, 5 million, is
+        under 2 GB). A handler may send many messages per event, so ``max_events`` alone
+        does not bound memory; a run that reaches it stops (``ended_by == "max_rows"``), at
+        most a slice of events past the bound.
     seed : int
         The default seed for ``run``.
     stamp_clocks : bool
@@ -99,6 +112,7 @@ class Scenario:
     inputs: tuple = ()
     until: float = 10.0
     max_events: int = 1_000_000
+    max_rows: int = 5_000_000
     seed: int = 0
     stamp_clocks: bool = False
     name: str = ""
@@ -156,9 +170,11 @@ class Scenario:
             else:
                 number(fname, val, low=low, high=high)
         # faults, inputs, bounds
-        object.__setattr__(self, "faults", validate_faults(self.faults, ids))
+        object.__setattr__(self, "faults", validate_faults(self.faults, ids, graph))
         if self.nemesis is not None and not isinstance(self.nemesis, Nemesis):
             raise TypeError(f"nemesis must be a Nemesis or None, got {self.nemesis!r}")
+        if self.nemesis is not None:
+            self.nemesis.check_size(len(ids))
         inputs = tuple(self.inputs) if self.inputs is not None else ()
         for i, inp in enumerate(inputs):
             if not isinstance(inp, Input):
@@ -168,6 +184,7 @@ class Scenario:
         object.__setattr__(self, "inputs", inputs)
         number("until", self.until, low=0.0, low_open=True)
         positive_int("max_events", self.max_events)
+        positive_int("max_rows", self.max_rows)
         if isinstance(self.seed, np.random.Generator):  # draw once, so every run of this scenario agrees
             object.__setattr__(self, "seed", normalize_seed(self.seed))
         else:
@@ -176,6 +193,10 @@ class Scenario:
             raise TypeError(f"stamp_clocks must be True or False, got {self.stamp_clocks!r}")
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a str, got {self.name!r}")
+        # last, what each protocol asks of the whole scenario (topology, parameters naming nodes)
+        classes = set(self.protocol.values()) if isinstance(self.protocol, Mapping) else {self.protocol}
+        for cls in sorted(classes, key=lambda c: c.__qualname__):
+            cls.check_scenario(self)
 
     @staticmethod
     def _build_graph(nodes) -> nx.Graph:
@@ -184,6 +205,11 @@ class Scenario:
                 raise TypeError("nodes must be an undirected networkx.Graph (links work both ways)")
             if nodes.number_of_nodes() == 0:
                 raise ValueError("nodes: the graph has no nodes; give at least 1")
+            if nodes.number_of_nodes() > MAX_NODES or nodes.number_of_edges() > MAX_LINKS:
+                raise ValueError(
+                    f"nodes: the graph has {nodes.number_of_nodes():,} nodes and {nodes.number_of_edges():,} links; "
+                    f"at most {MAX_NODES:,} nodes and {MAX_LINKS:,} links (each link is state in the "
+                    f"simulator: about 1 KB, so the cap keeps a run under a few GB)")
             g = nx.Graph()
             g.add_nodes_from(nodes.nodes)
             g.add_edges_from((u, v) for u, v in nodes.edges if u != v)
@@ -195,11 +221,20 @@ class Scenario:
         if isinstance(nodes, bool):
             raise TypeError(f"nodes must be an int, a list of ids or a networkx.Graph, got {nodes!r}")
         if isinstance(nodes, int):
-            positive_int("nodes", nodes, low=1, high=100_000)
+            if nodes > MAX_COMPLETE:
+                raise ValueError(f"nodes={nodes:,}: an int means a complete graph, at most {MAX_COMPLETE:,} nodes "
+                                 f"({MAX_COMPLETE * (MAX_COMPLETE - 1) // 2:,} links; 10,000 nodes would be 50 million "
+                                 f"links, about 6 GB); for more, give a sparse networkx.Graph "
+                                 f"(e.g. nx.random_regular_graph(4, n))")
+            positive_int("nodes", nodes, low=1, high=MAX_COMPLETE)
             return nx.complete_graph(nodes)
         if isinstance(nodes, (list, tuple)):
             if not nodes:
                 raise ValueError("nodes: the list is empty; give at least 1 node id")
+            if len(nodes) > MAX_COMPLETE:
+                raise ValueError(f"nodes: a list means a complete graph, at most {MAX_COMPLETE:,} nodes "
+                                 f"({MAX_COMPLETE * (MAX_COMPLETE - 1) // 2:,} links), got {len(nodes):,}; for more, "
+                                 f"give a sparse networkx.Graph (e.g. nx.random_regular_graph)")
             if len(set(nodes)) != len(nodes):
                 raise ValueError(f"nodes: the ids must be distinct, got {list(nodes)}")
             for n in nodes:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from .event_queue import NORMAL
 from .faults import CUT, HEAL, PARTITION, RESTORE, Fault, expand, validate_faults
 from .node import check_message
+from .validate import number
 
 __all__ = ["PendingEvent", "StepMode", "fault_event_id"]
 
@@ -104,8 +105,9 @@ class StepMode:
         queue = self._queue
         while len(queue):
             live = self._is_live(queue.first())
-            if queue.handled >= self.scenario.max_events:
-                self.ended_by = "max_events"
+            if queue.handled >= self.scenario.max_events or len(self.rows) >= self.scenario.max_rows:
+                self.ended_by = self.trace.ended_by = (
+                    "max_events" if queue.handled >= self.scenario.max_events else "max_rows")
                 break
             queue.dispatch_next(self)
             if live:
@@ -161,7 +163,7 @@ class StepMode:
         """Apply a fault now, by hand (its ``at`` is ignored; ``until`` parts are scheduled)."""
         if not isinstance(fault, Fault):
             raise TypeError(f"apply() takes a Fault (Crash, Partition, ...), got {fault!r}")
-        validate_faults([fault], self.scenario.node_ids)
+        validate_faults([fault], self.scenario.node_ids, self.scenario._graph)
         self._manual.append(("apply", fault, self._queue.pops, self.now))
         start = len(self.rows)
         acts = fault.actions()
@@ -181,7 +183,7 @@ class StepMode:
         before ``t``), drops the old schedule's actions from ``t`` on, and adds ``faults``
         (which must happen at or after ``t``). Its trace up to ``t`` equals this one's.
         """
-        t = float(t)
+        t = number("fork t", t, low=0.0)
         if faults is None:
             faults = ()
         if isinstance(faults, Fault):

@@ -73,7 +73,8 @@ class Trace:
     end_time : float
         Simulated time when the run stopped.
     ended_by : str
-        ``"time"`` (reached its time bound), ``"max_events"`` (cut by the event bound),
+        ``"time"`` (reached its time bound), ``"max_events"`` or ``"max_rows"`` (cut by the bound on
+        handled events or on trace rows: see :attr:`truncated`),
         ``"quiescent"`` (nothing left to do) or ``"stopped"`` (a step-mode run not yet finished).
     """
 
@@ -106,7 +107,7 @@ class Trace:
     @property
     def truncated(self) -> bool:
         """True when the run was cut by its event bound rather than finishing."""
-        return self.ended_by == "max_events"
+        return self.ended_by in ("max_events", "max_rows")
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Trace) and self.nodes == other.nodes and self.rows == other.rows
@@ -337,16 +338,17 @@ class Trace:
         save_jsonl(self, path)
 
     @classmethod
-    def load(cls, path) -> "Trace":
-        """Read a trace written by :meth:`save`."""
+    def load(cls, path, message_types=()) -> "Trace":
+        """Read a trace written by :meth:`save` (see :func:`dsysedu.sim.trace_io.load_jsonl`:
+        ``message_types`` names the message classes to rebuild besides those already known)."""
         from .trace_io import load_jsonl
-        return load_jsonl(path)
+        return load_jsonl(path, message_types)
 
     @classmethod
-    def from_shiviz(cls, text: str, regex: str | None = None) -> "Trace":
-        """Build a trace from a ShiViz-style log (see :func:`dsysedu.sim.trace_io.parse_shiviz`)."""
-        from .trace_io import parse_shiviz
-        return parse_shiviz(text, regex)
+    def from_shiviz(cls, text: str, regex: str | None = None, *, time_step: float = 1.0) -> "Trace":
+        """Build a trace from a ShiViz-style log (see :func:`dsysedu.sim.shiviz.parse_shiviz`)."""
+        from .shiviz import parse_shiviz
+        return parse_shiviz(text, regex, time_step=time_step)
 
 
 def fault_state(rows, t: float) -> dict:

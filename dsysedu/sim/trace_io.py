@@ -1,41 +1,46 @@
-"""Traces on disk: JSON Lines save/load, and ShiViz-style logs from other tools.
+"""Traces on disk: JSON Lines save and load.
 
-JSON Lines: the first line is a header (format, nodes, edges, seed, how the run
-ended), then one line per event ``[time, kind, node, peer, msg_id, data,
-value]``. Messages (frozen dataclasses) are written with their class path and
-fields and rebuilt on load when the class can be imported; otherwise they come
-back as :class:`LoadedMessage` with the same type name and fields.
+The first line is a header (format, version, nodes, edges, seed, how the run ended),
+then one line per event ``[time, kind, node, peer, msg_id, data, value]``. Messages
+(frozen dataclasses) are written with their class path and fields.
 
-ShiViz (Beschastnikh et al., "Debugging distributed systems", CACM 2016) reads
-logs in which each event is a text line followed by a line ``host {vector
-clock as JSON}``. :func:`parse_shiviz` reads that default format (or any regex
-with the named groups ``event``, ``host`` and ``clock``) and rebuilds the
-messages from the vector clocks, so logs made by other tools can be drawn with
-the same views.
+Loading never runs code a file names. A message comes back as its class only when that
+class is allowed: named by the caller (``message_types``), or a message type this process
+already knows (one that a run has sent, see :func:`dsysedu.sim.node.message_type`, or a
+frozen dataclass of a ``dsysedu`` module already imported). Nothing is imported on a file's
+say-so; any other message comes back as :class:`LoadedMessage` with its type name and fields.
+Every row is checked (a finite time, in order; a known kind; nodes of the header), so a file
+that loads is one the views and ``value_at`` read correctly. ShiViz logs are read by
+:mod:`dsysedu.sim.shiviz`.
 """
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
-import re
+import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
-from .trace import Trace
+from .faults import FAULT_KINDS
+from .node import message_type
+from .trace import MESSAGE_KINDS, PROCESS_KINDS, Trace
 
-__all__ = ["save_jsonl", "load_jsonl", "parse_shiviz", "LoadedMessage", "LogMessage", "SHIVIZ_DEFAULT_REGEX"]
+__all__ = ["save_jsonl", "load_jsonl", "LoadedMessage", "ROW_KINDS", "ENDINGS"]
 
 FORMAT = "dsysedu-trace"
-VERSION = 1
-SHIVIZ_DEFAULT_REGEX = r"(?P<event>.*)\n(?P<host>\S*) (?P<clock>{.*})"
+VERSION = 2          # 2: sets and frozensets told apart, numpy values kept
+ROW_KINDS = frozenset(MESSAGE_KINDS | PROCESS_KINDS | set(FAULT_KINDS) | {"timer_set", "timer_cancel"})
+ENDINGS = ("time", "max_events", "max_rows", "quiescent", "stopped")
+_NO_NODE = frozenset({"partition", "heal"})   # rows whose node column is empty
 
 
 @dataclass(frozen=True)
 class LoadedMessage:
-    """A message read back from a file whose class could not be imported."""
+    """A message read back from a file whose class is not allowed (or not known here)."""
     type_name: str
     fields: tuple
 
@@ -44,27 +49,28 @@ class LoadedMessage:
         return f"{self.type_name}({inner})"
 
 
-@dataclass(frozen=True)
-class LogMessage:
-    """A message rebuilt from a log: the text of the event that sent it."""
-    text: str
-
-    def __repr__(self) -> str:
-        return self.text
-
-
 def _encode(v: Any):
     if v is None or isinstance(v, (bool, int, str)):
         return v
     if isinstance(v, float):
-        return v if v == v and v not in (float("inf"), float("-inf")) else {"__float__": repr(v)}
+        return v if v == v and v not in (math.inf, -math.inf) else {"__float__": repr(v)}
+    if isinstance(v, np.generic):
+        if isinstance(v, np.bool_):
+            return {"__numpy__": v.dtype.str, "value": bool(v)}
+        if isinstance(v, (np.integer, np.floating)):
+            return {"__numpy__": v.dtype.str, "value": _encode(v.item())}
+        return {"__repr__": repr(v)}
+    if isinstance(v, np.ndarray) and v.dtype.kind in "biuf":
+        return {"__ndarray__": v.dtype.str, "shape": list(v.shape), "values": [_encode(x) for x in v.ravel().tolist()]}
     if isinstance(v, bytes):  # messages may be bytes (check_message allows them)
         return {"__bytes__": v.hex()}
     if isinstance(v, tuple):
         return {"__tuple__": [_encode(x) for x in v]}
     if isinstance(v, list):
         return [_encode(x) for x in v]
-    if isinstance(v, (set, frozenset)):
+    if isinstance(v, frozenset):
+        return {"__frozenset__": sorted((_encode(x) for x in v), key=repr)}
+    if isinstance(v, set):
         return {"__set__": sorted((_encode(x) for x in v), key=repr)}
     if isinstance(v, dict):
         return {"__dict__": [[_encode(k), _encode(x)] for k, x in v.items()]}
@@ -80,48 +86,100 @@ def _encode(v: Any):
     return {"__repr__": repr(v)}
 
 
-def _decode(v: Any):
-    if isinstance(v, list):
-        return [_decode(x) for x in v]
-    if not isinstance(v, dict):
-        return v
-    if "__tuple__" in v:
-        return tuple(_decode(x) for x in v["__tuple__"])
-    if "__set__" in v:
-        return frozenset(_decode(x) for x in v["__set__"])
-    if "__dict__" in v:
-        return {_decode(k): _decode(x) for k, x in v["__dict__"]}
-    if "__float__" in v:
-        return float(v["__float__"])
-    if "__bytes__" in v:
-        return bytes.fromhex(v["__bytes__"])
-    if "__repr__" in v:
-        return v["__repr__"]
-    if "__dataclass__" in v:
-        path = v["__dataclass__"]
-        fields = {k: _decode(x) for k, x in v["fields"].items()}
-        cls = _import(path)
-        if cls is not None:
-            try:
-                return cls(**fields)
-            except TypeError:
-                pass
-        name = path.split(":")[-1]
-        return LoadedMessage(name, tuple(fields.items()))
-    raise ValueError(f"unknown encoded value {v!r}")
+class _Decoder:
+    """Turns JSON values back into Python values, building only the allowed message classes."""
+
+    def __init__(self, version: int, allowed: dict):
+        self.version = version
+        self.allowed = allowed   # "module:qualname" -> class
+
+    def __call__(self, v: Any):
+        if isinstance(v, list):
+            return [self(x) for x in v]
+        if not isinstance(v, dict):
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(f"a bare {v!r}: infinities and NaN are written as {{\"__float__\": ...}}")
+            return v
+        if len(v) == 1:
+            (tag, x), = v.items()
+            if tag == "__tuple__":
+                return tuple(self(i) for i in _list(x, tag))
+            if tag == "__set__":  # version 1 wrote frozensets this way too
+                items = (self(i) for i in _list(x, tag))
+                return frozenset(items) if self.version < 2 else set(items)
+            if tag == "__frozenset__":
+                return frozenset(self(i) for i in _list(x, tag))
+            if tag == "__dict__":
+                pairs = _list(x, tag)
+                if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+                    raise ValueError("__dict__ must hold [key, value] pairs")
+                return {self(k): self(i) for k, i in pairs}
+            if tag == "__float__":
+                if not isinstance(x, str):
+                    raise ValueError(f"__float__ must hold a str, got {x!r}")
+                return float(x)
+            if tag == "__bytes__":
+                if not isinstance(x, str):
+                    raise ValueError(f"__bytes__ must hold a hex str, got {x!r}")
+                return bytes.fromhex(x)
+            if tag == "__repr__":
+                if not isinstance(x, str):
+                    raise ValueError(f"__repr__ must hold a str, got {x!r}")
+                return x
+        if "__numpy__" in v and set(v) == {"__numpy__", "value"}:
+            return np.dtype(_numpy_dtype(v["__numpy__"])).type(self(v["value"]))
+        if "__ndarray__" in v and set(v) == {"__ndarray__", "shape", "values"}:
+            shape = _list(v["shape"], "shape")
+            if not all(type(d) is int and d >= 0 for d in shape) or math.prod(shape) != len(_list(v["values"], "values")):
+                raise ValueError(f"__ndarray__ shape {shape!r} does not fit its {len(v['values'])} values")
+            return np.array([self(x) for x in v["values"]], dtype=_numpy_dtype(v["__ndarray__"])).reshape(shape)
+        if "__dataclass__" in v and set(v) == {"__dataclass__", "fields"}:
+            path, raw = v["__dataclass__"], v["fields"]
+            if not isinstance(path, str) or not isinstance(raw, dict):
+                raise ValueError("__dataclass__ must name a class (str) and give its fields (object)")
+            fields = {k: self(x) for k, x in raw.items()}
+            cls = self.allowed.get(path) or _known(path)
+            if cls is not None:
+                try:
+                    return cls(**fields)
+                except (TypeError, ValueError):
+                    pass
+            return LoadedMessage(path.split(":")[-1], tuple(fields.items()))
+        raise ValueError(f"unknown encoded value {json.dumps(v)[:80]}")
 
 
-def _import(path: str):
-    if ":" not in path:
+def _list(x, tag: str) -> list:
+    if not isinstance(x, list):
+        raise ValueError(f"{tag} must hold a JSON list, got {json.dumps(x)[:40]}")
+    return x
+
+
+def _numpy_dtype(code) -> str:
+    if not isinstance(code, str) or len(code) > 4:
+        raise ValueError(f"bad numpy dtype {code!r}")
+    dt = np.dtype(code)
+    if dt.kind not in "biuf":
+        raise ValueError(f"numpy dtype {code!r} is not a bool, int or float type")
+    return code
+
+
+def _known(path: str):
+    """A class this process already knows as a message type, by ``module:qualname``, or None.
+
+    Known: sent by a run (:func:`~dsysedu.sim.node.message_type`), or a frozen dataclass of a
+    ``dsysedu`` module already imported. Nothing is imported here."""
+    cls = message_type(path)
+    if cls is not None:
+        return cls
+    module, _, qual = path.partition(":")
+    if not (module == "dsysedu" or module.startswith("dsysedu.")) or module not in sys.modules:
         return None
-    module, qual = path.split(":", 1)
-    try:
-        obj = importlib.import_module(module)
-        for part in qual.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError):
-        return None
-    return obj if dataclasses.is_dataclass(obj) else None
+    obj = sys.modules[module]
+    for part in qual.split("."):
+        obj = getattr(obj, part, None) if part.isidentifier() else None
+    if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__dataclass_params__.frozen:
+        return obj
+    return None
 
 
 def save_jsonl(trace: Trace, path) -> None:
@@ -136,137 +194,141 @@ def save_jsonl(trace: Trace, path) -> None:
             fh.write(json.dumps([_encode(x) for x in row]) + "\n")
 
 
-def load_jsonl(path) -> Trace:
+def _header(path, first: str) -> dict:
+    try:
+        header = json.loads(first)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"{path}: line 1 is not JSON; expected a dsysedu trace header ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a dsysedu trace (line 1 must be a header with format={FORMAT!r})")
+    version = header.get("version", 1)
+    if type(version) is not int or version not in (1, 2):
+        raise ValueError(f"{path}: the header's version is {version!r}; this dsysedu reads versions 1 and 2")
+    if not isinstance(header.get("nodes"), list) or not header["nodes"]:
+        raise ValueError(f"{path}: the header must list the trace's nodes (\"nodes\": [...], at least one)")
+    if not isinstance(header.get("edges", []), list):
+        raise ValueError(f"{path}: the header's \"edges\" must be a list of [u, v] pairs")
+    seed = header.get("seed")
+    if seed is not None and (type(seed) is not int or seed < 0):
+        raise ValueError(f"{path}: the header's seed must be an int >= 0 or null, got {seed!r}")
+    end = header.get("end_time", 0.0)
+    if isinstance(end, bool) or not isinstance(end, (int, float)) or not 0 <= end < math.inf:
+        raise ValueError(f"{path}: the header's end_time must be a finite number >= 0, got {end!r}")
+    if header.get("ended_by", "stopped") not in ENDINGS:
+        raise ValueError(f"{path}: the header's ended_by must be one of {ENDINGS}, got {header.get('ended_by')!r}")
+    if not isinstance(header.get("meta", {}), dict):
+        raise ValueError(f"{path}: the header's meta must be an object")
+    return header
+
+
+def _check_row(row: tuple, nodes: frozenset, last: float) -> str | None:
+    """Why ``row`` cannot be in a trace of ``nodes`` after time ``last``, or None."""
+    time, kind, node, peer, mid = row[:5]
+    if isinstance(time, bool) or not isinstance(time, (int, float)) or not math.isfinite(time):
+        return f"time must be a finite number, got {time!r}"
+    if time < last:
+        return f"time {time!r} is before the previous row's {last!r} (rows must be in time order)"
+    if not isinstance(kind, str) or kind not in ROW_KINDS:
+        return f"unknown kind {kind!r}; kinds are {sorted(ROW_KINDS)}"
+    if kind in _NO_NODE:
+        if node is not None:
+            return f"a {kind} row has no node, got {node!r}"
+    elif not _member(node, nodes):
+        return f"node {node!r} is not one of the header's nodes"
+    if peer is not None and not _member(peer, nodes):
+        return f"peer {peer!r} is not one of the header's nodes"
+    if mid is not None and type(mid) is not int:
+        return f"msg_id must be an int or null, got {mid!r}"
+    if kind in MESSAGE_KINDS and mid is None:
+        return f"a {kind} row needs a msg_id"
+    return None
+
+
+def _member(x, nodes: frozenset) -> bool:
+    try:
+        return x in nodes
+    except TypeError:
+        return False
+
+
+def load_jsonl(path, message_types=()) -> Trace:
     """Read a trace written by :func:`save_jsonl`.
-
-    Raises
-    ------
-    ValueError
-        If the file is not a dsysedu trace (wrong header) or a line is malformed.
-    """
-    with open(path, encoding="utf-8") as fh:
-        first = fh.readline()
-        try:
-            header = json.loads(first)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: line 1 is not JSON; expected a dsysedu trace header ({exc})") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a dsysedu trace (line 1 must be a header with format={FORMAT!r})")
-        nodes = [_decode(n) for n in header["nodes"]]
-        graph = nx.Graph()
-        graph.add_nodes_from(nodes)
-        graph.add_edges_from((_decode(u), _decode(v)) for u, v in header.get("edges", []))
-        rows = []
-        for lineno, line in enumerate(fh, start=2):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}: line {lineno} is not JSON ({exc})") from None
-            if not isinstance(item, list) or len(item) != 7:
-                raise ValueError(f"{path}: line {lineno} must be a list of 7 fields "
-                                 f"[time, kind, node, peer, msg_id, data, value], got {line[:80]!r}")
-            rows.append(tuple(_decode(x) for x in item))
-    return Trace(nodes, rows, graph=graph, seed=header.get("seed"), end_time=header.get("end_time", 0.0),
-                 ended_by=header.get("ended_by", "stopped"), meta=header.get("meta", {}))
-
-
-def parse_shiviz(text: str, regex: str | None = None, *, time_step: float = 1.0) -> Trace:
-    """Build a Trace from a ShiViz-style log.
 
     Parameters
     ----------
-    text : str
-        The log. In ShiViz's default format each event is two lines: the event's text,
-        then ``host {"host": n, "other": m, ...}`` (its vector clock).
-    regex : str, optional
-        A Python regex with named groups ``event``, ``host`` and ``clock`` (JSON object);
-        default :data:`SHIVIZ_DEFAULT_REGEX`. ShiViz's ``(?<name>...)`` is accepted too.
-    time_step : float
-        Logs carry no times: events are placed ``time_step`` apart in a causal order.
-
-    Returns
-    -------
-    Trace
-        Each log event becomes an ``observe`` row (key ``"event"``, value the text). An event
-        whose clock shows it received from another host gets a ``deliver`` row, and the
-        matching event on the sender a ``send`` row, so the space-time view draws the arrow.
+    path : str or Path
+    message_types : iterable of classes
+        Message classes (frozen dataclasses) to rebuild besides the ones this process
+        already knows (see the module docstring); others load as :class:`LoadedMessage`.
 
     Raises
     ------
     ValueError
-        If nothing matches, a clock is not a JSON object of ints, or clocks are inconsistent.
-
-    Examples
-    --------
-    >>> log = 'start\\na {"a": 1}\\nsend m\\na {"a": 2}\\nrecv m\\nb {"a": 2, "b": 1}'
-    >>> parse_shiviz(log).count("deliver")
-    1
+        If the file is not a dsysedu trace (wrong header), a line is malformed, or a row is
+        not one a run could write (its time, kind or nodes), naming the line.
+    TypeError
+        If ``message_types`` holds something that is not a frozen dataclass.
     """
-    pattern = re.compile((regex or SHIVIZ_DEFAULT_REGEX).replace("(?<", "(?P<").replace("(?P<=", "(?<=")
-                         .replace("(?P<!", "(?<!"))
-    missing = {"event", "host", "clock"} - set(pattern.groupindex)
-    if missing:
-        raise ValueError(f"regex must have the named groups event, host and clock; missing {sorted(missing)}")
-    events = []  # (host, clock dict, text)
-    for m in pattern.finditer(text):
+    allowed = {}
+    for cls in message_types:
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen):
+            raise TypeError(f"message_types must be frozen dataclasses, got {cls!r}")
+        allowed[f"{cls.__module__}:{cls.__qualname__}"] = cls
+    try:
+        fh = open(path, encoding="utf-8")
+    except UnicodeError as exc:
+        raise ValueError(f"{path}: not a text file ({exc})") from None
+    with fh:
         try:
-            clock = json.loads(m.group("clock"))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"vector clock {m.group('clock')!r} is not JSON ({exc})") from None
-        if not isinstance(clock, dict) or not all(isinstance(v, int) for v in clock.values()):
-            raise ValueError(f"vector clock must be a JSON object of host -> int, got {m.group('clock')!r}")
-        events.append((m.group("host"), clock, m.group("event").strip()))
-    if not events:
-        raise ValueError("no events matched the regex; ShiViz's default format is "
-                         "'<event text>\\n<host> {\"host\": n, ...}' per event")
-    hosts = sorted({h for h, _, _ in events} | {k for _, c, _ in events for k in c})
-    # index of each host's events by their own clock component
-    by_local: dict[tuple[str, int], int] = {}
-    for i, (h, c, _) in enumerate(events):
-        if h not in c:
-            raise ValueError(f"event {i} at host {h!r}: its clock {c} has no entry for its own host")
-        by_local[(h, c[h])] = i
-    # incoming messages: an event whose clock grew in other hosts' components received a message.
-    # Its sender is the event whose clock, merged with the host's previous clock, gives exactly the
-    # new clock (the rest of what grew was learned through the sender, not sent directly).
-    last: dict[str, dict] = {}
-    incoming: dict[int, list[int]] = {}
-    for i, (h, c, _) in enumerate(events):
-        prev = last.get(h, {})
-        grew = [by_local[(g, n)] for g, n in c.items() if g != h and n > prev.get(g, 0) and (g, n) in by_local]
-        others = set(c) - {h}
-        direct = [s for s in grew
-                  if all(max(prev.get(k, 0), events[s][1].get(k, 0)) == c.get(k, 0) for k in others)]
-        if direct:
-            incoming[i] = direct[:1]
-        elif grew:  # knowledge merged from several senders: keep those no other candidate explains
-            incoming[i] = [s for s in grew if not any(
-                t != s and all(events[s][1].get(k, 0) <= events[t][1].get(k, 0) for k in events[s][1])
-                for t in grew)]
-        last[h] = c
-    outgoing: dict[int, list[int]] = {}
-    for dst, srcs in incoming.items():
-        for s in srcs:
-            outgoing.setdefault(s, []).append(dst)
-    # a causal order: by the sum of the clock, then log order (vector sums grow along causality)
-    order = sorted(range(len(events)), key=lambda i: (sum(events[i][1].values()), i))
-    rows = []
-    mids: dict[tuple[int, int], int] = {}
-    for step, i in enumerate(order):
-        h, c, txt = events[i]
-        t = step * time_step
-        for s in incoming.get(i, []):
-            mid = mids[(s, i)]
-            rows.append((t, "deliver", h, events[s][0], mid, LogMessage(events[s][2]), None))
-        rows.append((t, "observe", h, None, None, "event", txt))
-        for d in outgoing.get(i, []):
-            mid = mids[(i, d)] = len(mids)
-            rows.append((t, "send", h, events[d][0], mid, LogMessage(txt), None))
+            return _load(path, fh, allowed)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not UTF-8 text ({exc})") from None
+
+
+def _load(path, fh, allowed) -> Trace:
+    header = _header(path, fh.readline())
+    decode = _Decoder(header.get("version", 1), allowed)
+    try:
+        nodes = [decode(n) for n in header["nodes"]]
+        hash(tuple(nodes))
+        edges = [(decode(u), decode(v)) for u, v in (_pair(e) for e in header.get("edges", []))]
+        meta = {k: decode(v) for k, v in header.get("meta", {}).items()}
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise ValueError(f"{path}: line 1 (header): {exc}") from None
+    known = frozenset(nodes)
+    if len(known) != len(nodes):
+        raise ValueError(f"{path}: line 1 (header): the nodes must be distinct")
+    if any(not _member(u, known) or not _member(v, known) for u, v in edges):
+        raise ValueError(f"{path}: line 1 (header): an edge names a node that is not in \"nodes\"")
     graph = nx.Graph()
-    graph.add_nodes_from(hosts)
-    graph.add_edges_from((r[2], r[3]) for r in rows if r[1] == "send")
-    end = (len(order) - 1) * time_step if order else 0.0
-    return Trace(hosts, rows, graph=graph, seed=None, end_time=end, ended_by="quiescent",
-                 meta={"source": "shiviz"})
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
+    rows = []
+    last = -math.inf
+    for lineno, line in enumerate(fh, start=2):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise ValueError(f"{path}: line {lineno} is not JSON ({str(exc)[:80]})") from None
+        if not isinstance(item, list) or len(item) != 7:
+            raise ValueError(f"{path}: line {lineno} must be a list of 7 fields "
+                             f"[time, kind, node, peer, msg_id, data, value], got {line[:80]!r}")
+        try:
+            row = tuple(decode(x) for x in item)
+        except (ValueError, TypeError, RecursionError, OverflowError) as exc:
+            raise ValueError(f"{path}: line {lineno}: {str(exc)[:200]}") from None
+        why = _check_row(row, known, last)
+        if why:
+            raise ValueError(f"{path}: line {lineno}: {why}")
+        last = row[0]
+        rows.append(row)
+    return Trace(nodes, rows, graph=graph, seed=header.get("seed"), end_time=header.get("end_time", 0.0),
+                 ended_by=header.get("ended_by", "stopped"), meta=meta)
+
+
+def _pair(e):
+    if not isinstance(e, list) or len(e) != 2:
+        raise ValueError(f"an edge must be a [u, v] pair, got {json.dumps(e)[:40]}")
+    return e

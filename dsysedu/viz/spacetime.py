@@ -251,6 +251,8 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
 
     heading = title
     title = f"{len(delivered)} delivered, {len(dropped)} dropped"
+    if getattr(trace, "truncated", False):  # a bound stopped the run: what is drawn is not its end
+        notes.append(f"run cut off by its bound, {trace.ended_by}")
     if unfinished:
         title += f", {len(unfinished)} still in flight at the end"
     if notes:

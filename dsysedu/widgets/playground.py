@@ -241,7 +241,7 @@ class Playground(PlaygroundBase):
         self.info.value = self.table_html()
         notes = list(self.spec.notes(values, trace, self.measures)) if self.spec.notes else []
         if trace.truncated:
-            notes.append("run cut by its event bound (max_events)")
+            notes.append(f"run cut by its bound ({trace.ended_by})")
         self.status.value = warning_html(*notes)
         self.show_time(min(self.scrubber.t, trace.end_time))
 

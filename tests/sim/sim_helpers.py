@@ -197,7 +197,9 @@ def graphs(draw, min_nodes=2, max_nodes=7):
 
 
 @st.composite
-def fault_lists(draw, nodes, max_faults=6, kinds=("crash", "partition", "cut", "pause", "slow", "jump")):
+def fault_lists(draw, nodes, max_faults=6, kinds=("crash", "partition", "cut", "pause", "slow", "jump"),
+                graph=None):
+    """Random faults over ``nodes``; a cut link joins neighbours of ``graph`` (any two nodes without one)."""
     nodes = list(nodes)
     out = []
     for _ in range(draw(st.integers(0, max_faults))):
@@ -214,8 +216,9 @@ def fault_lists(draw, nodes, max_faults=6, kinds=("crash", "partition", "cut", "
         elif kind == "jump":
             out.append(ClockJump(node, at=at, delta=draw(st.floats(-5, 5))))
         elif kind == "cut" and len(nodes) >= 2:
-            other = draw(st.sampled_from([v for v in nodes if v != node]))
-            out.append(CutLink(node, other, at=at, until=until))
+            others = sorted(graph.neighbors(node)) if graph is not None else [v for v in nodes if v != node]
+            if others:
+                out.append(CutLink(node, draw(st.sampled_from(others)), at=at, until=until))
         elif kind == "partition" and len(nodes) >= 2:
             side = draw(st.lists(st.booleans(), min_size=len(nodes), max_size=len(nodes)))
             a = [v for v, s in zip(nodes, side) if s]
@@ -239,7 +242,7 @@ def scenarios(draw, max_nodes=7, faults=True, inputs=True, allow_constant=True, 
     kw = {}
     if fault_kinds is not None:
         kw["kinds"] = fault_kinds
-    fl = draw(fault_lists(ids, **kw)) if faults else []
+    fl = draw(fault_lists(ids, graph=g, **kw)) if faults else []
     ins = []
     if inputs:
         for _ in range(draw(st.integers(0, 3))):

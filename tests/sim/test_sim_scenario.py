@@ -229,7 +229,7 @@ def test_single_fault_is_accepted():
 
 @pytest.mark.parametrize("kw, fragment", [
     ({"crash_rate": -1}, "Nemesis.crash_rate must be >= 0"),
-    ({"mean_downtime": 0}, "Nemesis.mean_downtime must be > 0"),
+    ({"mean_downtime": 0}, "Nemesis.mean_downtime must be >= 1e-06"),
     ({"start": 3, "stop": 2}, "Nemesis.stop must be >= Nemesis.start"),
     ({"max_down": -1}, "Nemesis.max_down must be None or an int >= 0"),
     ({"max_down": 1.5}, "Nemesis.max_down must be None or an int >= 0"),

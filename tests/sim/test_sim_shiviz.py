@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from dsysedu.sim import Trace
-from dsysedu.sim.trace_io import parse_shiviz
+from dsysedu.sim.shiviz import parse_shiviz
 
 LOG = (Path(__file__).resolve().parents[2] / "data" / "shiviz_two_phase.log").read_text()
 

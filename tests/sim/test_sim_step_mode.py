@@ -236,12 +236,12 @@ def manual_runs(draw):
         elif op == "run":
             sim.run_until(sim.now + draw(st.integers(0, 30)) / 100)
         else:
-            faults = draw(fault_lists(sc.node_ids, max_faults=1))
+            faults = draw(fault_lists(sc.node_ids, max_faults=1, graph=sc.graph))
             if faults:
                 sim.apply(faults[0])
     trace = sim.run()
     t = draw(st.integers(0, int(sc.until * 100))) / 100
-    new = [f for f in draw(fault_lists(sc.node_ids, max_faults=2)) if min(a[0] for a in f.actions()) >= t]
+    new = [f for f in draw(fault_lists(sc.node_ids, max_faults=2, graph=sc.graph)) if min(a[0] for a in f.actions()) >= t]
     return sim, trace, t, new
 
 

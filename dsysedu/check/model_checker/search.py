@@ -129,7 +129,7 @@ def search(model, prop: Property, strategy, max_states, max_depth, sym, progress
     return out
 
 
-def predicate_on(model, p: Callable, negate: bool = False) -> Callable:
+def predicate_on(model, p: Callable, negate: bool = False, name: str | None = None) -> Callable:
     """``p`` (``not p`` if ``negate``) as a function of a state key, remembered per tuple of
     node entries while it can be.
 
@@ -138,20 +138,29 @@ def predicate_on(model, p: Callable, negate: bool = False) -> Callable:
     :class:`~dsysedu.check.model_checker.values.NodesOnlyReader`; as long as no call reads past the nodes
     (messages, timers, the raw state or model), the answer is remembered for the node
     tuple ``state[0]``. After the first call that does, every state is asked afresh.
-    Predicates must be functions of what they read (as the course's handlers are).
+    Predicates must be functions of what they read (as the course's handlers are), and
+    return a truth value: ``None`` (a forgotten ``return``) raises TypeError naming ``name``.
     """
     memo: dict = {}
     wide = False
+    label = name if name is not None else getattr(p, "__name__", repr(p))
+
+    def call(view):
+        v = p(view)
+        if v is None:  # a predicate that forgot its ``return``: not a verdict
+            raise TypeError(f"the predicate of property {label!r} returned None; it must return True or False "
+                            f"(a missing return statement?)")
+        return not v if negate else bool(v)
 
     def ask(state):
         nonlocal wide
         if wide:
-            return not p(StateReader(model, state)) if negate else bool(p(StateReader(model, state)))
+            return call(StateReader(model, state))
         nodes = state[0]
         v = memo.get(nodes)
         if v is None:
             view = NodesOnlyReader(model, state)
-            v = not p(view) if negate else bool(p(view))
+            v = call(view)
             if view.wide:
                 wide = True
                 memo.clear()
@@ -164,9 +173,9 @@ def predicate_on(model, p: Callable, negate: bool = False) -> Callable:
 def _target(model, prop):
     """The predicate whose states end the search: bad states, witnesses, deadlocks."""
     if prop.kind == "invariant":
-        return predicate_on(model, prop.predicate, negate=True)
+        return predicate_on(model, prop.predicate, negate=True, name=prop.name)
     if prop.kind == "reachable":
-        return predicate_on(model, prop.predicate)
+        return predicate_on(model, prop.predicate, name=prop.name)
     if prop.kind == "deadlock_free":
         return model.is_deadlock
     return None
@@ -256,7 +265,7 @@ def _explore(model, prop, run, sym, strategy, target=...):
 def _within(model, prop, run, sym):
     """On every path, P within ``steps`` actions: look for a P-free path of that length (or a
     P-free path that ends early, in a state with nothing enabled)."""
-    p = predicate_on(model, prop.predicate)
+    p = predicate_on(model, prop.predicate, name=prop.name)
     canon = sym.canonical if sym is not None else None
     init = model.initial()
     k0 = canon(init) if canon else init
@@ -305,7 +314,7 @@ def _eventually(model, prop, run, sym, strategy):
     out = _explore(model, prop, run, sym, strategy, target=None)
     if not out["complete"]:
         return out
-    p = predicate_on(model, prop.predicate)
+    p = predicate_on(model, prop.predicate, name=prop.name)
     back: dict = {}
     for a, _act, b in run.edges:
         back.setdefault(b, []).append(a)

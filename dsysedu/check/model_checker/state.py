@@ -252,13 +252,26 @@ class Model:
     # -- interning ---------------------------------------------------------------------------
     def _entry(self, i, up, values) -> int:
         key = (i, up, values)
-        e = self._E_id.get(key)
+        try:
+            e = self._E_id.get(key)
+        except TypeError:  # a field holds a value that cannot be hashed: say which
+            raise TypeError(self._unhashable(i, values)) from None
         if e is None:
             e = self._E_id[key] = len(self._E)
             self._E.append(key)
             self._memo_msg.append({})
             self._memo_timer.append({})
         return e
+
+    def _unhashable(self, i, values) -> str:
+        for f, v in zip(self._fields[i], values):
+            try:
+                hash(v)
+            except TypeError as exc:
+                return (f"the model checker keeps node states in a set: field {f!r} of node {self.ids[i]!r} "
+                        f"({self._classes[i].__name__}) holds {type(v).__name__} {v!r}, which cannot be hashed "
+                        f"({exc}); use a tuple, frozenset, frozen dataclass or list/dict/set of such values")
+        return f"a state of node {self.ids[i]!r} cannot be hashed"
 
     def _msg(self, key) -> int:
         m = self._M_id.get(key)

@@ -100,6 +100,8 @@ class RoundConsensus(Node):
     Observes ``proposed`` (the input), ``round`` (each new round) and ``decided`` (once).
     """
 
+    needs_complete_graph = True   # n = len(peers) + 1: every node must be linked to every other
+
     def __init__(self, node_id, peers=(), value=0, f=1, randomized=False, timeout=0.1, max_rounds=30):
         super().__init__(node_id, peers)
         if value not in (0, 1) or isinstance(value, bool):

@@ -134,6 +134,22 @@ class Paxos(Node):
     state_fields = ("promised", "accepted_ballot", "accepted_value", "round", "ballot", "phase", "promises",
                     "highest", "value", "refusals", "accepted_by", "decided")
 
+    needs_complete_graph = True   # the acceptors are the node and its peers: a ring would decide two values
+
+    @classmethod
+    def check_scenario(cls, scenario) -> None:
+        """A complete graph, and proposers that are nodes of the scenario (else nothing is ever proposed)."""
+        super().check_scenario(scenario)
+        for node in scenario.node_ids:
+            if scenario.protocol_of(node) is cls:
+                proposers = scenario.params_of(node).get("proposers", (0,))
+                if isinstance(proposers, (str, bytes)) or not hasattr(proposers, "__iter__"):
+                    raise TypeError(f"Paxos proposers must be a list of node ids, got {proposers!r}")
+                unknown = [p for p in proposers if p not in scenario.node_ids]
+                if unknown or not proposers:
+                    raise ValueError(f"Paxos proposers must be nodes of the scenario {list(scenario.node_ids)}, "
+                                     f"got {list(proposers)!r}")
+
     def __init__(self, node_id, peers=(), proposers=(0,), value=None, start=0.0, backoff=True, backoff_base=0.05,
                  retry_timeout=0.3):
         super().__init__(node_id, peers)

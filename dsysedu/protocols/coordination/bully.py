@@ -62,6 +62,8 @@ class BullyNode(Node):
     """One node of the bully algorithm. Observes ``leader`` (the id it follows; its own when it leads)."""
     state_fields = ("leader", "electing", "answered")
 
+    needs_complete_graph = True   # a node must reach every higher id to elect the highest
+
     def __init__(self, node_id, peers=(), heartbeat=0.1, timeout=0.35, answer_wait=0.1):
         super().__init__(node_id, peers)
         self.heartbeat = number("heartbeat", heartbeat, low=0.0, low_open=True)

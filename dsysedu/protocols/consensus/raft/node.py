@@ -115,6 +115,8 @@ class Raft(ClientRequests, Node):
                     "votes", "next_index", "match_index", "heard_from", "state_machine", "pending", "waiting",
                     "hint")
 
+    needs_complete_graph = True   # the majority is counted among the peers: a ring would elect two leaders
+
     def __init__(self, node_id, peers=(), election_timeout=0.15, heartbeat=0.05, prevote=False,
                  check_quorum=False, fast_backoff=False, noop=True, max_entries=16, client_retry=0.1):
         super().__init__(node_id, peers)

@@ -97,6 +97,8 @@ class SwimDetector(Node):
 
     durable = ("incarnation",)
 
+    needs_complete_graph = True   # it probes any member, and members are learnt by gossip, not only neighbours
+
     def __init__(self, node_id, peers=(), period=0.2, ack_timeout=0.05, k=2, suspect_timeout=0.6,
                  piggyback_factor=3.0, max_piggyback=6):
         super().__init__(node_id, peers)

@@ -124,6 +124,14 @@ class Gossip(Node):
 
     durable = ("infection",)
 
+    @classmethod
+    def check_scenario(cls, scenario) -> None:
+        """The origin must be a node of the scenario (else nobody ever learns the rumour)."""
+        for node in scenario.node_ids:
+            if scenario.protocol_of(node) is cls and scenario.params_of(node).get("origin", 0) not in scenario.node_ids:
+                raise ValueError(f"Gossip origin must be one of the nodes, got "
+                                 f"{scenario.params_of(node).get('origin', 0)!r}")
+
     def __init__(self, node_id, peers=(), origin=0, mode="push", fanout=1, round_time=1.0,
                  stop=None, k=1, desync=True):
         super().__init__(node_id, peers)
@@ -253,7 +261,8 @@ def run_to_full_spread(scenario: Scenario, seed=None):
     Anti-entropy never goes quiet, so a plain run lasts to ``until``; this stops at most
     ``round_time / 8`` after the last node learns (it looks every ``round_time`` while more than
     1 % of the nodes wait, then every eighth of a round: a whole extra round of 10,000 nodes would be
-    a tenth of the run). Returns the Trace.
+    a tenth of the run). Returns the Trace; if a bound of the scenario (``max_events``,
+    ``max_rows``) cut the run off, its ``truncated`` is True and :func:`spread_stats` says so.
     """
     # The kernel holds the cyclic GC off inside run_until; between rounds it would come back and
     # rescan the whole trace (hundreds of thousands of rows) again and again: a third of a 10,000-node
@@ -268,7 +277,8 @@ def run_to_full_spread(scenario: Scenario, seed=None):
         t = 0.0
         while t < scenario.until:
             t = min(t + (round_time if len(waiting) > few else round_time / 8), scenario.until)
-            sim.run_until(t)
+            if sim.run_until(t).truncated:  # cut off by a bound of the scenario: the trace says so
+                break
             # sim.nodes[n] is read afresh: a crash and recovery replaces the node object
             nodes = sim.nodes
             waiting = [n for n in waiting if nodes[n].infection == SUSCEPTIBLE]
@@ -289,6 +299,7 @@ class SpreadStats:
     traffic: float          # messages sent per node (all kinds)
     time_to_last: float     # seconds from the start until the last node was informed
     curve: pd.DataFrame     # columns time, informed (count)
+    truncated: bool = False  # the run was cut off by a bound (max_events, max_rows): residue is not gossip's
 
 
 def spread_stats(trace) -> SpreadStats:
@@ -313,4 +324,5 @@ def spread_stats(trace) -> SpreadStats:
     times = np.sort(np.fromiter(first.values(), float, len(first)))
     curve = pd.DataFrame({"time": times, "informed": np.arange(1, len(times) + 1)})
     return SpreadStats(n=n, informed=len(first), residue=1.0 - len(first) / n, traffic=sends / n,
-                       time_to_last=float(times[-1]) if len(times) else float("nan"), curve=curve)
+                       time_to_last=float(times[-1]) if len(times) else float("nan"), curve=curve,
+                       truncated=bool(getattr(trace, "truncated", False)))
