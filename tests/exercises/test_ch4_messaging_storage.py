@@ -58,6 +58,6 @@ def test_a_consumer_that_applies_every_delivery_fails():
 
 def test_student_notebook_fails_until_written(tmp_path):
     code, feedback = try_student_version(EXERCISE_NB, tmp_path)
-    assert "BEGIN SOLUTION" not in code and "applied.add" not in code
-    assert code.count("raise NotImplementedError()") == 2
-    assert len(feedback) == 2 and all("not written yet" in f and "Hint" in f for f in feedback)
+    assert "BEGIN SOLUTION" not in code and "applied.add" not in code and "load[a if" not in code
+    assert code.count("raise NotImplementedError()") == 4
+    assert len(feedback) == 4 and all("not written yet" in f and "Hint" in f for f in feedback)
