@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .demos import DEMOS, demo
 from .sim import Crash, Partition, run
+from . import sweep_cli  # the sweep subcommand lives in dsysedu/sweep_cli.py
 
 __all__ = ["main", "parse_crash", "parse_partition"]
 
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dsysedu", description="Run dsysedu demos headless.")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the demos")
+    sweep_cli.add_parser(sub)
     r = sub.add_parser("run", help="run a demo and write its views")
     r.add_argument("demo", choices=sorted(DEMOS))
     r.add_argument("--nodes", type=int, help="number of nodes (flood, ping)")
@@ -67,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "sweep":
+        return sweep_cli.run(args)
     if args.command == "list":
         for name, fn in sorted(DEMOS.items()):
             print(f"{name:15s} {fn.__doc__.strip().splitlines()[0]}")

@@ -26,10 +26,17 @@ from dsysedu.sweep import sweep
 from .protocol import check_gossip_params, gossip_scenario, run_to_full_spread, spread_stats
 from .rounds import rounds_to_full_spread, simulate_rounds
 
-__all__ = ["rounds_experiment", "event_spread", "event_spread_experiment"]
+__all__ = ["spread_rounds", "rounds_experiment", "event_spread", "event_spread_experiment"]
 
 
-def _rounds_run(seed, *, mode, N, fanout, loss):
+def spread_rounds(seed, *, mode: str = "push", N: int = 1000, fanout: int = 1, loss: float = 0.0) -> dict:
+    """One :func:`~.rounds.simulate_rounds` run on a complete graph of ``N``: ``{"rounds": ...}`` to full spread.
+
+    Examples
+    --------
+    >>> spread_rounds(0, N=1000)
+    {'rounds': 17.0}
+    """
     return {"rounds": rounds_to_full_spread(simulate_rounds(N, mode, fanout=fanout, seed=seed, loss=loss))}
 
 
@@ -65,7 +72,7 @@ def rounds_experiment(sizes=(10, 100, 1000, 10_000), modes=("push", "push-pull")
     for mode in modes:
         check_gossip_params(mode, fanout, 1.0, None, 1, True)
     sizes = [positive_int("rounds_experiment sizes", n) for n in sizes]
-    build = functools.partial(_rounds_run, fanout=fanout, loss=loss)
+    build = functools.partial(spread_rounds, fanout=fanout, loss=loss)
     return sweep(build, None, seeds=seeds, params={"mode": modes, "N": sizes}, executor=executor,
                  progress=progress, memory=memory, description="gossip rounds")
 
