@@ -110,7 +110,7 @@ def _executor(args):
     elif args.executor == "dask":
         from distributed import Client, LocalCluster
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, host="127.0.0.1",
-                          dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as client:
+                          dashboard_address=None, silence_logs=50) as cluster, Client(cluster) as client:
             yield client
     else:
         yield None

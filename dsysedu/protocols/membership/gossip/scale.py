@@ -42,7 +42,7 @@ def spread_rounds(seed, *, mode: str = "push", N: int = 1000, fanout: int = 1, l
 
 def rounds_experiment(sizes=(10, 100, 1000, 10_000), modes=("push", "push-pull"), seeds=range(5), *,
                       fanout: int = 1, loss: float = 0.0, executor=None, progress: bool = False,
-                      memory: bool = False) -> pd.DataFrame:
+                      memory: bool = False, chunksize=None) -> pd.DataFrame:
     """Rounds to full spread of the round kernel on complete graphs, per mode, size and seed.
 
     Parameters
@@ -53,7 +53,7 @@ def rounds_experiment(sizes=(10, 100, 1000, 10_000), modes=("push", "push-pull")
     seeds : iterable of int
     fanout, loss
         As in :func:`~.rounds.simulate_rounds`.
-    executor, progress, memory
+    executor, progress, memory, chunksize
         As in :func:`dsysedu.sweep`.
 
     Returns
@@ -74,7 +74,7 @@ def rounds_experiment(sizes=(10, 100, 1000, 10_000), modes=("push", "push-pull")
     sizes = [positive_int("rounds_experiment sizes", n) for n in sizes]
     build = functools.partial(spread_rounds, fanout=fanout, loss=loss)
     return sweep(build, None, seeds=seeds, params={"mode": modes, "N": sizes}, executor=executor,
-                 progress=progress, memory=memory, description="gossip rounds")
+                 progress=progress, memory=memory, chunksize=chunksize, description="gossip rounds")
 
 
 def event_spread(seed, *, N: int, degree: int = 4, mode: str = "push", until: float = 60.0) -> dict:
@@ -99,8 +99,10 @@ def event_spread(seed, *, N: int, degree: int = 4, mode: str = "push", until: fl
 
 def event_spread_experiment(sizes=(1000,), seeds=range(2), *, degree: int = 4, mode: str = "push",
                             until: float = 60.0, executor=None, progress: bool = False,
-                            memory: bool = False) -> pd.DataFrame:
+                            memory: bool = False, chunksize=None) -> pd.DataFrame:
     """:func:`event_spread` over sizes and seeds through :func:`dsysedu.sweep`.
+
+    ``executor``, ``progress``, ``memory`` and ``chunksize`` are passed to :func:`dsysedu.sweep`.
 
     Returns
     -------
@@ -118,4 +120,5 @@ def event_spread_experiment(sizes=(1000,), seeds=range(2), *, degree: int = 4, m
     build = functools.partial(event_spread, degree=degree, mode=mode, until=until)
     return sweep(build, None, seeds=seeds, params={"N": [positive_int("event_spread_experiment sizes", n)
                                                          for n in sizes]},
-                 executor=executor, progress=progress, memory=memory, description="gossip events")
+                 executor=executor, progress=progress, memory=memory, chunksize=chunksize,
+                 description="gossip events")
