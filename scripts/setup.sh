@@ -113,6 +113,13 @@ PY
         _say "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
     fi
 
+    # --- JupyterHub's proxy, for tests/test_jupyterhub.py (skipped without it) -------
+    if ! command -v configurable-http-proxy >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+        _say "installing configurable-http-proxy (npm) for the JupyterHub test"
+        npm install -g configurable-http-proxy >/dev/null 2>&1 \
+            || _warn "npm could not install configurable-http-proxy: the JupyterHub test will be SKIPPED."
+    fi
+
     _say "ready in $((SECONDS - start)) s (python: $venv/bin/python)"
     unset -f _say _warn _die _py_ok
     return 0
