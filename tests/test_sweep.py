@@ -183,3 +183,29 @@ def test_dask_runs_happen_in_the_worker_processes(dask_client):
 
 def _pid_of(seed):
     return {"pid": os.getpid()}
+
+
+@pytest.mark.parametrize("name", ["dsysedu.sweep", "dsysedu.protocols.consensus.raft.experiments.chaos",
+                                  "dsysedu.protocols.membership.gossip.scale"])
+def test_doctests(name):
+    import doctest
+    import importlib
+    import sys
+    importlib.import_module(name)
+    assert doctest.testmod(sys.modules[name]).failed == 0
+
+
+def test_gossip_rounds_experiment_is_the_chapters_loop():
+    from dsysedu.protocols.membership import gossip
+    sizes = (10, 300)
+    loop = [{"mode": mode, "N": n, "seed": seed,
+             "rounds": gossip.rounds_to_full_spread(gossip.simulate_rounds(n, mode, seed=seed))}
+            for mode in ("push", "push-pull") for n in sizes for seed in range(3)]
+    pd.testing.assert_frame_equal(gossip.rounds_experiment(sizes, seeds=range(3)), pd.DataFrame(loop))
+    with pytest.raises(ValueError):
+        gossip.rounds_experiment([100], modes=["shout"])
+
+
+def test_the_chaos_experiment_catches_the_broken_vote_rule_and_passes_raft():
+    assert chaos_experiment(seeds=range(10)).safe.all()
+    assert not chaos_experiment(seeds=range(10), protocol=RaftNoUpToDateCheck).safe.all()
