@@ -22,6 +22,7 @@ from pathlib import Path
 from .demos import ABOUT, DEMOS, demo
 from .sim import Crash, Partition, run
 from .sim.streams import normalize_seed
+from . import sweep_cli  # the sweep subcommand lives in dsysedu/sweep_cli.py
 
 __all__ = ["main", "parse_crash", "parse_partition", "MAX_DRAWN_NODES"]
 
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dsysedu", description="Run dsysedu demos headless.")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the demos")
+    sweep_cli.add_parser(sub)
     r = sub.add_parser("run", help="run a demo and write its views",
                        description="Run a demo, print a summary and write a trace (JSONL), a snapshot (PNG), "
                                    "an animation (HTML) and the summary (JSON).",

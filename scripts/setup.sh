@@ -10,6 +10,7 @@
 # Environment knobs:
 #   PYTHON=/path/to/python3.x   interpreter to build .venv with (default: first python3 >= 3.11)
 #   DSYSEDU_NO_BROWSER=1        do not try to install Chromium
+#   DSYSEDU_NO_HUB=1            do not install nodejs/npm for the JupyterHub test
 #
 # Written so that sourcing it never changes the caller's shell options and never
 # exits the caller's shell: all work happens in a function that returns a status.
@@ -111,6 +112,20 @@ PY
     fi
     if [ -x /usr/bin/chromium ]; then
         _say "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
+    fi
+
+    # --- JupyterHub's proxy, for tests/test_jupyterhub.py (skipped without it) -------
+    if ! command -v configurable-http-proxy >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1 \
+            && [ "${DSYSEDU_NO_HUB:-}" != "1" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        _say "installing Debian's nodejs and npm for JupyterHub's proxy (apt-get; DSYSEDU_NO_HUB=1 skips this)"
+        if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; } >/dev/null; then
+            _warn "apt-get could not install npm: the JupyterHub test will be SKIPPED."
+        fi
+    fi
+    if ! command -v configurable-http-proxy >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+        _say "installing configurable-http-proxy (npm) for the JupyterHub test"
+        npm install -g configurable-http-proxy >/dev/null 2>&1 \
+            || _warn "npm could not install configurable-http-proxy: the JupyterHub test will be SKIPPED."
     fi
 
     _say "ready in $((SECONDS - start)) s (python: $venv/bin/python)"

@@ -15,6 +15,7 @@ References
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import pandas as pd
@@ -25,6 +26,7 @@ from dsysedu.sim.network import Constant, LinkModel, LogNormal
 from dsysedu.sim.node import Node
 from dsysedu.sim.scenario import Scenario
 from dsysedu.sim.validate import number, positive_int
+from dsysedu.sweep import sweep
 
 __all__ = ["detector_quality", "completeness", "accuracy", "tradeoff"]
 
@@ -204,15 +206,31 @@ def accuracy(trace, key: str = "suspects", strong: bool = True) -> Verdict:
     return Verdict(False, "weak accuracy", "every correct node was suspected at some time", tuple(m["seq"]))
 
 
+def _tradeoff_scenario(seed, *, point, jitter, loss, grid, detector, nodes, median_latency, crash_at, until):
+    latency = LogNormal(median_latency, jitter) if jitter > 0 else Constant(median_latency)
+    return Scenario(detector, nodes=nodes, params=grid[point], link=LinkModel(latency=latency, loss=loss),
+                    faults=(Crash(nodes - 1, at=crash_at),), until=until)
+
+
+def _quality_summary(trace, detector_key):
+    q = detector_quality(trace, detector_key)
+    return {"mean_detection_time": q["mean_detection_time"], "false_suspicion_rate": q["false_suspicion_rate"],
+            "false_suspicions": q["false_suspicions"], "strong_completeness": q["strong_completeness"],
+            "durations": tuple(q["mistakes"]["duration"])}
+
+
 def tradeoff(detector, params_grid, jitter_values=(0.0,), loss_values=(0.0,), seeds=(0, 1, 2), *,
-             nodes=4, median_latency=0.01, crash_at=2.0, until=5.0, detector_key="suspects") -> pd.DataFrame:
+             nodes=4, median_latency=0.01, crash_at=2.0, until=5.0, detector_key="suspects",
+             executor=None, progress=False) -> pd.DataFrame:
     """Sweep a detector's parameters against network jitter and loss: detection time vs mistakes.
 
     Each run has ``nodes`` nodes on links with log-normal latency (median ``median_latency``,
     shape ``jitter``; constant when jitter is 0) and loss ``loss``; the last node crashes at
     ``crash_at``. One row per (params, jitter, loss), averaged over ``seeds`` (the mistake
     duration is the mean over all mistakes of all seeds). ``detector_key`` picks the output
-    measured (``"faulty"`` for SWIM's confirmed failures).
+    measured (``"faulty"`` for SWIM's confirmed failures). The runs go through
+    :func:`dsysedu.sweep`: ``executor`` (a process pool, a Dask client) runs them elsewhere,
+    with the same frame; ``progress`` shows a progress bar.
 
     Returns
     -------
@@ -233,27 +251,31 @@ def tradeoff(detector, params_grid, jitter_values=(0.0,), loss_values=(0.0,), se
     positive_int("tradeoff nodes", nodes, low=2)
     number("tradeoff crash_at", crash_at, low=0.0)
     number("tradeoff until", until, low=crash_at, low_open=True)
-    rows = []
-    for params in params_grid:
+    grid = list(params_grid)
+    for params in grid:
         if not isinstance(params, dict):
             raise TypeError(f"tradeoff params_grid items must be dicts, got {params!r}")
-        for jitter in jitter_values:
-            latency = LogNormal(median_latency, jitter) if jitter > 0 else Constant(median_latency)
-            for loss in loss_values:
-                sc = Scenario(detector, nodes=nodes, params=params, link=LinkModel(latency=latency, loss=loss),
-                              faults=(Crash(nodes - 1, at=crash_at),), until=until)
-                qs = [detector_quality(sc.run(seed=s), detector_key) for s in seeds]
-                if not qs:
-                    raise ValueError("tradeoff seeds must hold at least one seed")
-                durations = pd.concat([q["mistakes"]["duration"] for q in qs])
-                rows.append({
-                    "detector": detector.__name__,
-                    "params": ", ".join(f"{k}={v}" for k, v in sorted(params.items())),
-                    "jitter": jitter, "loss": loss,
-                    "mean_detection_time": float(pd.Series([q["mean_detection_time"] for q in qs]).mean()),
-                    "false_suspicion_rate": sum(q["false_suspicion_rate"] for q in qs) / len(qs),
-                    "false_suspicions": sum(q["false_suspicions"] for q in qs) / len(qs),
-                    "mean_mistake_duration": float(durations.mean()) if len(durations) else 0.0,
-                    "completeness": sum(q["strong_completeness"] for q in qs) / len(qs),
-                })
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("tradeoff seeds must hold at least one seed")
+    if not grid:
+        return pd.DataFrame()
+    build = functools.partial(_tradeoff_scenario, grid=grid, detector=detector, nodes=nodes,
+                              median_latency=median_latency, crash_at=crash_at, until=until)
+    runs = sweep(build, functools.partial(_quality_summary, detector_key=detector_key), seeds=seeds,
+                 params={"point": range(len(grid)), "jitter": list(jitter_values), "loss": list(loss_values)},
+                 executor=executor, progress=progress, description=f"{detector.__name__} trade-off")
+    rows = []
+    for (point, jitter, loss), qs in runs.groupby(["point", "jitter", "loss"], sort=False):
+        durations = pd.Series([d for ds in qs.durations for d in ds], dtype=float)
+        rows.append({
+            "detector": detector.__name__,
+            "params": ", ".join(f"{k}={v}" for k, v in sorted(grid[point].items())),
+            "jitter": jitter, "loss": loss,
+            "mean_detection_time": float(pd.Series(list(qs.mean_detection_time)).mean()),
+            "false_suspicion_rate": sum(qs.false_suspicion_rate) / len(qs),
+            "false_suspicions": sum(qs.false_suspicions) / len(qs),
+            "mean_mistake_duration": float(durations.mean()) if len(durations) else 0.0,
+            "completeness": sum(qs.strong_completeness) / len(qs),
+        })
     return pd.DataFrame(rows)

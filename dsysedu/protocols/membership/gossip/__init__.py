@@ -22,6 +22,9 @@ Two ways to run it:
 * :func:`simulate_rounds`, a synchronous round kernel in numpy for large N (10,000 nodes
   in milliseconds), returning the number of informed nodes after each round.
 
+Sweeps of either over sizes and seeds (:func:`rounds_experiment`, :func:`event_spread_experiment`)
+go through :func:`dsysedu.sweep`, so they run on a process pool or a Dask cluster too.
+
 Invariants: a node's state only moves susceptible -> infective -> removed; a node is informed
 only by a message carrying the rumor; on a connected graph without loss or crashes, anti-entropy
 informs everyone with probability 1.
@@ -38,6 +41,8 @@ References
 from .protocol import (AlreadyInformed, Gossip, gossip_scenario, INFECTIVE, MODES, PullReply, PullRequest, Push,
                        REMOVED, run_to_full_spread, spread_stats, SpreadStats, STOPS, SUSCEPTIBLE)
 from .rounds import mean_field_curve, pittel_rounds, rounds_to_full_spread, simulate_rounds, theory_curve
+from .scale import event_spread, event_spread_experiment, rounds_experiment, spread_rounds
 __all__ = ["Push", "PullRequest", "PullReply", "AlreadyInformed", "Gossip", "MODES", "STOPS", "SUSCEPTIBLE",
            "INFECTIVE", "REMOVED", "gossip_scenario", "run_to_full_spread", "SpreadStats", "spread_stats",
-           "simulate_rounds", "rounds_to_full_spread", "pittel_rounds", "mean_field_curve", "theory_curve"]
+           "simulate_rounds", "rounds_to_full_spread", "pittel_rounds", "mean_field_curve", "theory_curve",
+           "spread_rounds", "rounds_experiment", "event_spread", "event_spread_experiment"]

@@ -1,6 +1,6 @@
 """Chapter 3.1's Raft experiments: §3.1.3 (learning in consensus) and Paxos against Raft.
 
-Three experiments, each a function that runs seeded simulations and returns a tidy
+Four experiments, each a function that runs seeded simulations and returns a tidy
 :class:`pandas.DataFrame` (one row per run), so that a notebook, a test and a benchmark
 read the same numbers:
 
@@ -16,10 +16,13 @@ read the same numbers:
 :func:`cost_experiment`
     Messages and latency per decision: single-decree Paxos (one proposer, or two with
     backoff) against Raft committing client commands under a stable leader.
+:func:`chaos_experiment`
+    Jepsen-style random faults, one run per seed, with the safety and liveness verdicts.
 
 Every run is seeded; the same arguments give the same frame. One module per experiment:
-:mod:`.timeouts`, :mod:`.prediction`, :mod:`.costs`. The scripted scenarios the chapter
-narrates are in :mod:`dsysedu.protocols.consensus.raft.scenarios`.
+:mod:`.timeouts`, :mod:`.prediction`, :mod:`.costs`, :mod:`.chaos`. The timeout and chaos sweeps
+go through :func:`dsysedu.sweep`, so they take an ``executor`` (a process pool, a Dask client)
+and give the same frame on it. The scripted scenarios the chapter narrates are in :mod:`dsysedu.protocols.consensus.raft.scenarios`.
 
 References
 ----------
@@ -33,6 +36,7 @@ References
 from .timeouts import AdaptiveRaft, availability, leader_crash_run, POLICIES, timeout_experiment, timeout_summary
 from .prediction import predict_leader_failures, prediction_experiment, prediction_summary, score_predictions
 from .costs import cost_experiment, paxos_decision_cost, raft_commit_cost
+from .chaos import chaos_experiment, chaos_verdicts
 __all__ = ["AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
            "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
-           "paxos_decision_cost", "raft_commit_cost", "cost_experiment"]
+           "paxos_decision_cost", "raft_commit_cost", "cost_experiment", "chaos_verdicts", "chaos_experiment"]

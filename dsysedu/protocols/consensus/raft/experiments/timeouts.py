@@ -15,6 +15,7 @@ References
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import pandas as pd
@@ -24,6 +25,7 @@ from dsysedu.sim.kernel import Simulation
 from dsysedu.sim.network import LinkModel, LogNormal
 from dsysedu.sim.scenario import Scenario
 from dsysedu.sim.streams import normalize_seed, stream
+from dsysedu.sweep import sweep
 from ..messages import CANDIDATE, LEADER, PRECANDIDATE, AppendEntries, ClientRequest
 from ..node import Raft
 
@@ -267,8 +269,13 @@ def availability(trace, since: float = 1.0) -> dict:
             "failover_s": ack}
 
 
-def timeout_experiment(latencies=(0.005, 0.01, 0.02, 0.04, 0.08), seeds=range(10), policies=None,
-                       **run_params) -> pd.DataFrame:
+def _policy_run(seed, *, latency, policy, policies, run_params):
+    protocol, params = policies[policy]
+    return leader_crash_run(protocol, latency_median=latency, seed=seed, **params, **run_params)
+
+
+def timeout_experiment(latencies=(0.005, 0.01, 0.02, 0.04, 0.08), seeds=range(10), policies=None, *,
+                       executor=None, progress: bool = False, **run_params) -> pd.DataFrame:
     """Fixed against adaptive election timeouts, one leader crash per run.
 
     Parameters
@@ -280,6 +287,10 @@ def timeout_experiment(latencies=(0.005, 0.01, 0.02, 0.04, 0.08), seeds=range(10
         crash time and the same network draws to start with.
     policies : dict, optional
         name -> (protocol, params); default :data:`POLICIES`.
+    executor : None, concurrent.futures.Executor or distributed.Client
+        Where the runs happen (:func:`dsysedu.sweep`); the frame is the same on any of them.
+    progress : bool
+        Show a progress bar.
     **run_params
         More keyword arguments for :func:`leader_crash_run` (``until``, ``loss``...).
 
@@ -295,14 +306,11 @@ def timeout_experiment(latencies=(0.005, 0.01, 0.02, 0.04, 0.08), seeds=range(10
     True
     """
     policies = POLICIES if policies is None else policies
-    rows = []
-    for latency in latencies:
-        for name, (protocol, params) in policies.items():
-            for seed in seeds:
-                trace = leader_crash_run(protocol, latency_median=latency, seed=seed, **params, **run_params)
-                rows.append({"policy": name, "latency_ms": round(latency * 1000, 3), "seed": seed,
-                             **availability(trace)})
-    return pd.DataFrame(rows)
+    build = functools.partial(_policy_run, policies=dict(policies), run_params=run_params)
+    df = sweep(build, availability, seeds=seeds, params={"latency": list(latencies), "policy": list(policies)},
+               executor=executor, progress=progress, description="timeout trade-off")
+    df.insert(1, "latency_ms", [round(v * 1000, 3) for v in df.pop("latency")])
+    return df[["policy", "latency_ms", *df.columns.drop(["policy", "latency_ms"])]]
 
 
 def timeout_summary(df: pd.DataFrame) -> pd.DataFrame:
