@@ -33,6 +33,7 @@ CHAPTERS = (
     Chapter("3.2", "Replication and consistency, CRDTs", "03_2_replication.ipynb", "Algorithms"),
     Chapter("3.3", "Distributed transactions: ACID/BASE, 2PC, 3PC, Paxos Commit and sagas", "03_3_transactions.ipynb", "Algorithms"),
     Chapter("3.4", "Failure detection and gossip", "03_4_failure_detection.ipynb", "Algorithms"),
+    Chapter("3.4b", "Gossip at scale: sweeps on Dask", "03_4b_gossip_at_scale.ipynb", "Algorithms"),
     Chapter("4.1", "Communication: RPC, queues, logs, queueing theory", "04_1_communication.ipynb", "Engineering"),
     Chapter("4.2", "Storage: sharding and caching", "04_2_storage.ipynb", "Engineering"),
     Chapter("4.3", "Discovery and load balancing", "04_3_discovery_balancing.ipynb", "Engineering"),
