@@ -32,6 +32,7 @@ def test_preheat_detection_survives_pipefail(tmp_path):
 def test_the_kernel_cap_refuses_one_kernel_too_many(monkeypatch):
     import asyncio
     import sys
+    from concurrent.futures import ThreadPoolExecutor
 
     import pytest
     from tornado import web
@@ -42,6 +43,7 @@ def test_the_kernel_cap_refuses_one_kernel_too_many(monkeypatch):
         sys.path.pop(0)
     km = CappedKernelManager(max_kernels=2)
     monkeypatch.setattr(km, "list_kernel_ids", lambda: ["a", "b"])
-    with pytest.raises(web.HTTPError) as err:
-        asyncio.run(km.start_kernel())
+    with pytest.raises(web.HTTPError) as err, ThreadPoolExecutor(1) as pool:
+        # a thread of its own: an earlier test in this worker may have left an event loop running here
+        pool.submit(asyncio.run, km.start_kernel()).result()
     assert err.value.status_code == 503 and "max_kernels" in err.value.log_message
