@@ -1,6 +1,6 @@
 """Chapter 3.1's Raft experiments: §3.1.3 (learning in consensus) and Paxos against Raft.
 
-Three experiments, each a function that runs seeded simulations and returns a tidy
+Four experiments, each a function that runs seeded simulations and returns a tidy
 :class:`pandas.DataFrame` (one row per run), so that a notebook, a test and a benchmark
 read the same numbers:
 
@@ -13,12 +13,16 @@ read the same numbers:
     Predict "the leader has failed" from heartbeat gaps alone (:func:`predict_leader_failures`),
     and score the predictions against the crashes that really happened: precision, recall,
     detection delay, per threshold.
+:func:`election_times`, :func:`heartbeat_sweep`
+    How long the election after a leader crash takes, set beside the election timer's range,
+    and what a shorter or longer heartbeat interval costs (messages) and buys (no elections
+    while the leader lives).
 :func:`cost_experiment`
     Messages and latency per decision: single-decree Paxos (one proposer, or two with
     backoff) against Raft committing client commands under a stable leader.
 
 Every run is seeded; the same arguments give the same frame. One module per experiment:
-:mod:`.timeouts`, :mod:`.prediction`, :mod:`.costs`. The scripted scenarios the chapter
+:mod:`.timeouts`, :mod:`.election`, :mod:`.prediction`, :mod:`.costs`. The scripted scenarios the chapter
 narrates are in :mod:`dsysedu.protocols.consensus.raft.scenarios`.
 
 References
@@ -31,8 +35,9 @@ References
    heartbeat inter-arrival times).
 """
 from .timeouts import AdaptiveRaft, availability, leader_crash_run, POLICIES, timeout_experiment, timeout_summary
+from .election import election_time, election_times, heartbeat_sweep
 from .prediction import predict_leader_failures, prediction_experiment, prediction_summary, score_predictions
 from .costs import cost_experiment, paxos_decision_cost, raft_commit_cost
 __all__ = ["AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
-           "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
+           "election_time", "election_times", "heartbeat_sweep", "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
            "paxos_decision_cost", "raft_commit_cost", "cost_experiment"]
