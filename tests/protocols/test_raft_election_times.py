@@ -9,6 +9,7 @@ from dsysedu.protocols.consensus.raft.experiments.timeouts import leader_crash_r
 T = 0.15
 
 
+
 def test_election_times_lie_after_the_timer_minus_one_heartbeat():
     df = election_times(range(40), election_timeout=T, heartbeat=0.05)
     assert df.election_s.notna().all()
@@ -35,7 +36,7 @@ def test_short_heartbeats_prevent_elections_under_loss_long_ones_cause_them():
     sweep = heartbeat_sweep(heartbeats=(0.01, 0.125), seeds=range(10), loss=0.1)
     assert sweep.loc[0.01, "spurious"] == 0
     assert sweep.loc[0.125, "spurious"] > 1
-    assert sweep.loc[0.01, "messages_per_s"] == pytest.approx(400)
+    assert sweep.loc[0.01, "messages_per_s"] > 5 * sweep.loc[0.125, "messages_per_s"]
 
 
 @pytest.mark.parametrize("kwargs", [{"heartbeat": 0.2}, {"heartbeat": 0.15}, {"election_timeout": 0}])

@@ -36,21 +36,26 @@ def election_time(trace) -> dict:
         ``election_s``: seconds from the leader crash to the next ``leader`` observation
         (``nan`` if nobody was elected before the end); ``spurious``: elections started before
         the crash beyond the first one (each election raises the term), i.e. elections while a
-        leader was alive; ``candidacies``: elections (terms) from the crash to the next leader.
+        leader was alive; ``candidacies``: elections (terms) from the crash to the next leader;
+        ``messages_per_s``: messages sent per second from 1 s to the crash (heartbeats, their
+        replies, and any election's messages).
     """
     crashed, at = trace.meta["leader_crash"]
     if crashed is None:
-        return {"election_s": math.nan, "spurious": math.nan, "candidacies": math.nan}
+        return {"election_s": math.nan, "spurious": math.nan, "candidacies": math.nan, "messages_per_s": math.nan}
+    sent = sum(1 for time, kind, *_ in trace.rows if kind == "send" and 1.0 <= time < at)
+    rate = sent / (at - 1.0) if at > 1.0 else math.nan
     terms = trace.observations("term")
     before = terms[terms.time <= at]
     top_before = int(before.value.max()) if len(before) else 0
     led = trace.observations("leader")
     after = led[(led.time > at) & (led.node != crashed)]
     if after.empty:
-        return {"election_s": math.nan, "spurious": max(0, top_before - 1), "candidacies": math.nan}
+        return {"election_s": math.nan, "spurious": max(0, top_before - 1), "candidacies": math.nan,
+                "messages_per_s": rate}
     first = after.iloc[0]
     return {"election_s": float(first.time - at), "spurious": max(0, top_before - 1),
-            "candidacies": int(first.value) - top_before}
+            "candidacies": int(first.value) - top_before, "messages_per_s": rate}
 
 
 def election_times(seeds=range(100), *, election_timeout: float = 0.15, heartbeat: float = 0.05,
@@ -112,12 +117,10 @@ def heartbeat_sweep(heartbeats=(0.01, 0.025, 0.05, 0.1, 0.14), seeds=range(20), 
     pandas.DataFrame
         Indexed by ``heartbeat``: ``election_median_s`` (median seconds from the crash to the
         next leader), ``spurious`` (mean elections per run while the leader was alive),
-        ``messages_per_s`` (AppendEntries the leader sends per second to four followers, counted
-        from the interval: ``(nodes - 1) / heartbeat``).
+        ``messages_per_s`` (mean messages sent per second by the whole cluster before the crash).
     """
     frames = [election_times(seeds, election_timeout=election_timeout, heartbeat=h, **params) for h in heartbeats]
     df = pd.concat(frames, ignore_index=True)
     g = df.groupby("heartbeat")
-    nodes = params.get("nodes", 5)
     return pd.DataFrame({"election_median_s": g.election_s.median(), "spurious": g.spurious.mean(),
-                         "messages_per_s": [(nodes - 1) / h for h in g.groups]})
+                         "messages_per_s": g.messages_per_s.mean()})
