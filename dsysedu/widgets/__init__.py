@@ -4,6 +4,7 @@ A playground is declared as data (:mod:`~dsysedu.widgets.spec`: a scenario build
 its parameters, views, measures) and played by :class:`Playground` (finished runs) or
 :class:`LivePlayground` (a run the learner advances). The dashboards' declarations: ``UNRELIABLE_LINK``
 (:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT`` and ``SAGA``.
+:class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1).
 """
 from .cap_playground import CAP, CapPlayground
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
@@ -11,6 +12,7 @@ from .gossip_playground import GOSSIP, GossipPlayground
 from .link_playground import UNRELIABLE_LINK
 from .live import LivePlayground
 from .playground import Playground, benchmark_rerun_redraw, scenario_spec
+from .quorum_sliders import QuorumSliders
 from .raft_playground import RAFT, RaftPlayground
 from .saga_playground import SAGA, saga_measures, saga_playground_scenario, saga_verdict, STYLES
 from .spec import (Choice, LinkSliders, NodeToggles, PartitionSides, PlaygroundSpec, Seed, Slider,
@@ -23,4 +25,4 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "Playground", "LivePlayground", "scenario_spec", "UNRELIABLE_LINK", "CAP", "GOSSIP", "RAFT",
            "CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "StepExplorer",
            "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "CapPlayground", "TokenGame",
-           "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict"]
+           "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "QuorumSliders"]
