@@ -106,7 +106,7 @@ def _check(history, name: str, earlier_of) -> SessionVerdict:
                     if first is None:
                         window = tuple(op.id for op in (before, read, got) if op is not None)
                         saw = "the initial value" if got is None else f"{got.value!r} (operation {got.id})"
-                        first = (window, read.id, f"client {client!r}'s read {read.id} of {read.key!r} returned {saw}, "
+                        first = (window, read.id, f"client {client}'s read {read.id} of {read.key!r} returned {saw}, "
                                  f"older than {floor.value!r} (operation {floor.id}), which its operation "
                                  f"{before.id} had {'written' if before.kind == 'write' else 'read'}")
                     break

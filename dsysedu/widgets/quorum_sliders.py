@@ -60,7 +60,7 @@ class QuorumSliders:
         self.w = W.IntSlider(w, min=1, max=n, description="write quorum W", **slider)
         self.summary = W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(width="100%", max_width="760px"))
-        self.fig = new_figure(7.6, 3.4)
+        self.fig = new_figure(7.6, 3.4, layout="constrained")
         self.ax = self.fig.add_subplot(111)
         self.numbers: dict = {}
         self.widget = W.VBox([W.HBox([self.n, self.r, self.w]), self.summary, self.image])
