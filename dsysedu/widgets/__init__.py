@@ -3,11 +3,13 @@
 A playground is declared as data (:mod:`~dsysedu.widgets.spec`: a scenario builder, controls bound to
 its parameters, views, measures) and played by :class:`Playground` (finished runs) or
 :class:`LivePlayground` (a run the learner advances). The dashboards' declarations: ``UNRELIABLE_LINK``
-(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT`` and ``SAGA``.
+(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT``, ``SAGA`` and
+``FAILURE_DETECTION`` (:mod:`~dsysedu.widgets.detector_playground`).
 :class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1).
 """
 from .cap_playground import CAP, CapPlayground
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
+from .detector_playground import DETECTORS, FAILURE_DETECTION, detector_scenario
 from .gossip_playground import GOSSIP, GossipPlayground
 from .link_playground import UNRELIABLE_LINK
 from .live import LivePlayground
@@ -25,4 +27,5 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "Playground", "LivePlayground", "scenario_spec", "UNRELIABLE_LINK", "CAP", "GOSSIP", "RAFT",
            "CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeScrubber", "StepExplorer",
            "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "CapPlayground", "TokenGame",
-           "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "QuorumSliders"]
+           "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "QuorumSliders",
+           "FAILURE_DETECTION", "DETECTORS", "detector_scenario"]
