@@ -69,7 +69,9 @@ class RunPanel:
         self.views, self.color_by = views, color_by
         self.fig = new_figure(*size)
         both = len(views) == 2
-        gs = self.fig.add_gridspec(1, 2 if both else 1, width_ratios=(1, 1.6) if both else None)
+        # both legends sit outside their axes, on the right: leave them room inside the figure
+        gs = self.fig.add_gridspec(1, 2 if both else 1, width_ratios=(1, 1.6) if both else None, left=0.02,
+                                   right=0.875, wspace=0.42 if both else None)
         self.ax_topo = self.fig.add_subplot(gs[0]) if "topology" in views else None
         self.ax_st = self.fig.add_subplot(gs[-1]) if "spacetime" in views else None
         self.blitter = LayeredBlitter(self.fig)
