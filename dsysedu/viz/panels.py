@@ -245,7 +245,8 @@ class LivePanel:
         highlight = list(v.events) if v is not None and not v.ok else None
         if highlight:
             lo = min(lo, max(0.0, min(trace.rows[s][0] for s in highlight) - 0.2))
-        title = "space-time, " + (f"last {self.window:g} s" if hi >= now else f"{lo:.1f}–{hi:.1f} s")
+        # the title says the span the axis really shows (a verdict's evidence can widen it)
+        title = f"space-time, {lo:.1f}–{hi:.1f} s" + (" (up to now)" if hi >= now else "")
         st = dict(t_range=(lo, hi), highlight=highlight, title=title)
         if self.traceviews is None or trace is not self.trace:
             self.trace = trace     # a new run: everything is drawn again

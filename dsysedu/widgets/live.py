@@ -31,7 +31,9 @@ __all__ = ["LivePlayground", "button"]
 
 def button(text: str, css: str, action, icon: str = "", width: str = "auto") -> W.Button:
     """A button with a CSS class (for browser tests) that calls ``action()``."""
-    b = W.Button(description=text, icon=icon, layout=W.Layout(width=width))
+    # flex "0 0 auto": a row that runs out of room wraps instead of squeezing the label ("run 0...")
+    b = W.Button(description=text, icon=icon, layout=W.Layout(width=width, flex="0 0 auto",
+                                                               min_width="max-content" if width == "auto" else width))
     b.add_class(css)
     b.on_click(lambda _b: action())
     return b
@@ -87,7 +89,8 @@ class LivePlayground(PlaygroundBase):
         """The widget's children: run controls, status, picture, time slider, node cards, and tabs for
         the partition editor, the messages on the wire and each group of controls."""
         top = [self.header] if self.header else []
-        return top + [W.HBox([self.play, *self.run_buttons, self.badge], layout=W.Layout(align_items="center")),
+        return top + [W.HBox([self.play, *self.run_buttons, self.badge],
+                             layout=W.Layout(align_items="center", flex_flow="row wrap")),
                       self.status, self.image, self.scrub_row, self.info, self.cards_box,
                       self.tab_box([("Partition", self.partition_box), ("Messages", self.messages_box()),
                                     *((name or "Options", box) for name, box in self.groups().items())])]

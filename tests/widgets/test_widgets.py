@@ -162,3 +162,15 @@ def test_a_playground_opens_on_a_moment_of_the_run_and_the_speed_scales_play():
     assert early.t_view == pytest.approx(1.2)
     pg.controls["timeout"].value = 0.5                                  # a re-run keeps the learner's time
     assert pg.t_view == pytest.approx(pg.trace.end_time / 2)
+
+
+def test_step_explorer_axis_has_no_offset_at_t0_and_buttons_fit_their_labels():
+    from dsysedu import Scenario
+    from dsysedu.protocols.consensus import raft
+    se = StepExplorer(Scenario(raft.Raft, nodes=3, until=2.0), seed=7)
+    lo, hi = se.ax.get_xlim()
+    assert hi - lo >= StepExplorer.MIN_SPAN and se.ax.xaxis.get_offset_text().get_text() == ""
+    for _ in range(6):
+        se.step()
+    buttons = [b for b in se.events.children if hasattr(b, "description")]
+    assert buttons and all(b.layout.width == "auto" and b.layout.flex == "0 0 auto" for b in buttons)
