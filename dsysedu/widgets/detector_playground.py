@@ -80,5 +80,4 @@ FAILURE_DETECTION = PlaygroundSpec(
               Seed(group="Detector")],
     views=("topology", "spacetime"),
     measures=(run_summary, heartbeat_metrics),
-    view_options={"color_by": "suspects"}, defaults={"seed": 7}, css="dsysedu-fd", fork=True,
-    title="Failure detection: how long to wait?")
+    view_options={"color_by": "suspects"}, defaults={"seed": 7}, css="dsysedu-fd", fork=True)
