@@ -1,6 +1,6 @@
 """Chapter 3.1's Raft experiments: §3.1.3 (learning in consensus) and Paxos against Raft.
 
-Four experiments, each a function that runs seeded simulations and returns a tidy
+Five experiments, each a function that runs seeded simulations and returns a tidy
 :class:`pandas.DataFrame` (one row per run), so that a notebook, a test and a benchmark
 read the same numbers:
 
@@ -17,12 +17,17 @@ read the same numbers:
     How long the election after a leader crash takes, set beside the election timer's range,
     and what a shorter or longer heartbeat interval costs (messages) and buys (no elections
     while the leader lives).
+:func:`handover_experiment`
+    A leader in a gray failure (slower and slower, then dead): detect the failure after the crash
+    (plain Raft) against predict it from the leader's own round trips and hand leadership over
+    before the crash (:class:`~dsysedu.protocols.consensus.raft.transfer.RaftTransfer`), measured
+    as the longest time a steady client waits between two acknowledged commands.
 :func:`cost_experiment`
     Messages and latency per decision: single-decree Paxos (one proposer, or two with
     backoff) against Raft committing client commands under a stable leader.
 
 Every run is seeded; the same arguments give the same frame. One module per experiment:
-:mod:`.timeouts`, :mod:`.election`, :mod:`.prediction`, :mod:`.costs`. The scripted scenarios the chapter
+:mod:`.timeouts`, :mod:`.election`, :mod:`.prediction`, :mod:`.handover`, :mod:`.costs`. The scripted scenarios the chapter
 narrates are in :mod:`dsysedu.protocols.consensus.raft.scenarios`.
 
 References
@@ -36,8 +41,10 @@ References
 """
 from .timeouts import AdaptiveRaft, availability, leader_crash_run, POLICIES, timeout_experiment, timeout_summary
 from .election import election_time, election_times, heartbeat_sweep
+from .handover import client_gaps, gray_failure_run, handover_experiment, RAMP
 from .prediction import predict_leader_failures, prediction_experiment, prediction_summary, score_predictions
 from .costs import cost_experiment, paxos_decision_cost, raft_commit_cost
 __all__ = ["AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
-           "election_time", "election_times", "heartbeat_sweep", "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
+           "election_time", "election_times", "heartbeat_sweep", "RAMP", "gray_failure_run", "client_gaps",
+           "handover_experiment", "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
            "paxos_decision_cost", "raft_commit_cost", "cost_experiment"]
