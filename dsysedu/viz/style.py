@@ -33,7 +33,8 @@ import numpy as np
 
 from dsysedu.sim.scenario import sort_key
 
-__all__ = ["OKABE_ITO", "FALLBACK", "NODE_COLORS", "MESSAGE_COLORS", "FONT", "CJK_FONTS", "CJK_FONT", "cjk_font", "node_color", "message_color",
+__all__ = ["OKABE_ITO", "FALLBACK", "NODE_COLORS", "MESSAGE_COLORS", "FONT", "CJK_FONTS", "CJK_FONT", "cjk_font",
+           "node_color", "message_color",
            "series_color", "numeric_color", "text_color_on", "scale_for", "layout",
            "NO_VALUE", "CRASHED", "PAUSED", "FAULT", "EDGE", "HIGHLIGHT", "LANE", "CURSOR", "TERM_COLORS",
            "term_color", "INK", "MARK", "OUTLINE", "ARC", "OUTLINE_SOFT", "ANNOTATION", "NEUTRAL", "MUTED",

@@ -223,3 +223,11 @@ def _buttons(pg):
             out.append(w)
         todo.extend(getattr(w, "children", ()))
     return out
+
+
+def test_the_learner_chooses_how_fast_play_runs_the_cluster(pg):
+    base = pg.play.interval
+    pg.speed.value = 4.0
+    assert pg.play.interval == base // 4
+    pg.speed.value = 0.5
+    assert pg.play.interval == base * 2

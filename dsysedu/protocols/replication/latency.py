@@ -71,7 +71,8 @@ def quorum_latency(n: int, r: int, w: int, *, delays: WARS | None = None, trials
     rng = numpy_stream(normalize_seed(seed), "quorum latency")
     shape = (trials, n)
     write = np.sort(sample_delays(delays.write, rng, shape) + sample_delays(delays.ack, rng, shape), axis=1)[:, w - 1]
-    read = np.sort(sample_delays(delays.read, rng, shape) + sample_delays(delays.response, rng, shape), axis=1)[:, r - 1]
+    read = sample_delays(delays.read, rng, shape) + sample_delays(delays.response, rng, shape)
+    read = np.sort(read, axis=1)[:, r - 1]
     return {"write_median": float(np.median(write)), "write_p99": float(np.quantile(write, 0.99)),
             "read_median": float(np.median(read)), "read_p99": float(np.quantile(read, 0.99))}
 

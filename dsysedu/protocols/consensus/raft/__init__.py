@@ -32,7 +32,8 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "chaos_scenario", "split_vote_scenario", "leader_crash_scenario", "partitioned_leader_scenario",
            "AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
            "election_time", "election_times", "heartbeat_sweep", "RAMP", "gray_failure_run", "client_gaps",
-           "handover_experiment", "RaftTransfer", "TimeoutNow", "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
+           "handover_experiment", "RaftTransfer", "TimeoutNow", "predict_leader_failures",
+           "score_predictions", "prediction_experiment", "prediction_summary",
            "paxos_decision_cost", "raft_commit_cost", "cost_experiment", "election_safety", "log_matching",
            "leader_completeness", "state_machine_safety", "raft_safety", "client_liveness", "leaders",
            "raft_election_model", "election_safety_invariant", "leader_elected"]

@@ -25,7 +25,8 @@ from dsysedu.sim.streams import normalize_seed
 from dsysedu.sim.validate import positive_int, probability
 from .protocol import check_gossip_params
 
-__all__ = ["simulate_rounds", "rounds_to_full_spread", "tolerance_sweep", "rumor_mongering_rounds", "DEMERS_TABLE", "pittel_rounds",
+__all__ = ["simulate_rounds", "rounds_to_full_spread", "tolerance_sweep", "rumor_mongering_rounds", "DEMERS_TABLE",
+           "pittel_rounds",
            "mean_field_curve", "theory_curve"]
 
 #: Demers et al. (1987), Table 1: push rumor mongering with feedback and counters on 1,000 sites;

@@ -46,5 +46,6 @@ from .prediction import predict_leader_failures, prediction_experiment, predicti
 from .costs import cost_experiment, paxos_decision_cost, raft_commit_cost
 __all__ = ["AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
            "election_time", "election_times", "heartbeat_sweep", "RAMP", "gray_failure_run", "client_gaps",
-           "handover_experiment", "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
+           "handover_experiment", "predict_leader_failures",
+           "score_predictions", "prediction_experiment", "prediction_summary",
            "paxos_decision_cost", "raft_commit_cost", "cost_experiment"]
