@@ -9,7 +9,8 @@ sending to handling the reply, queueing included) and watches the round trip to 
 leader in a gray failure, alive but ever slower (a failing disk, a CPU hog, a long GC), sees that
 round trip grow as the events queue up behind its slow handlers, long before its followers'
 timers run out or it crashes. When the round trip to a majority exceeds ``transfer_factor`` times
-the fastest one seen in its term (and ``transfer_floor`` seconds), it hands leadership to its most up-to-date follower.
+the fastest one seen in its term (and ``transfer_floor`` seconds), it hands leadership to its
+most up-to-date follower.
 
 Safety is untouched: TimeoutNow only starts an ordinary election earlier; the election
 restriction and the commit rule are the same. What can go wrong is liveness: a transfer on a
