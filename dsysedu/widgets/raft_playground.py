@@ -176,8 +176,8 @@ class RaftPlayground(LivePlayground):
         groups = self.groups()
         send = button("send", "dsysedu-client-send", self._send_from_box, "paper-plane", "90px")
         client = W.VBox([W.HBox([self.key, self.value, self.target, send]), self.sent_html])
-        return [groups[""], self.narration, W.HBox([self.play, *self.run_buttons, self.badge],
-                                                   layout=W.Layout(align_items="center")),
+        return [groups[""], self.narration, W.HBox([self.play, self.speed, *self.run_buttons, self.badge],
+                                                   layout=W.Layout(align_items="center", flex_flow="row wrap")),
                 self.status, self.image, self.scrub_row, self.cards_box,
                 self.tab_box([("Client command", client), ("Partition", self.partition_box),
                               ("Messages", self.messages_box()), ("Options", groups["Options"])])]
