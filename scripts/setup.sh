@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup for dsysedu: a project-local virtualenv (.venv) with the package
 # installed in editable mode with its test extra, plus Debian's Chromium for the
-# browser tests.
+# browser tests and Debian's fonts-noto-cjk for the Chinese terms (where apt and root are there).
 #
 #   bash scripts/setup.sh        # set up (fast no-op when nothing changed)
 #   source scripts/setup.sh      # same, then activates .venv in the current shell
@@ -126,6 +126,20 @@ PY
         _say "installing configurable-http-proxy (npm) for the JupyterHub test"
         npm install -g configurable-http-proxy >/dev/null 2>&1 \
             || _warn "npm could not install configurable-http-proxy: the JupyterHub test will be SKIPPED."
+    fi
+
+    # --- 4. a CJK font: the course names each concept's Chinese term (共识, 选举限制 ...) ---------
+    # Without one, headless Chromium and matplotlib draw those terms as empty boxes. Debian's
+    # fonts-noto-cjk gives "Noto Sans CJK SC", which dsysedu.viz.style names as matplotlib's fallback.
+    if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+        if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+            _say "installing Debian's fonts-noto-cjk for the Chinese terms (apt-get)"
+            if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; } >/dev/null; then
+                _warn "apt-get could not install fonts-noto-cjk: Chinese terms may show as empty boxes."
+            fi
+        else
+            _warn "no CJK font found: Chinese terms may show as empty boxes. As root: apt-get install -y fonts-noto-cjk"
+        fi
     fi
 
     _say "ready in $((SECONDS - start)) s (python: $venv/bin/python)"

@@ -17,6 +17,7 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 - :class:`SpreadView`, :func:`spread_figure`, :func:`spread_html`, :func:`spread_moments`: a gossip spread and its
   infection curve (chapter 3.4).
 - :func:`curves`, :func:`strips`: measurements against a parameter (sweeps over seeds), in one call.
+- :func:`histogram`: the distribution of one measurement over many seeds, beside the range theory gives.
 - :func:`side_by_side`: one view of several runs in one figure (a crash against a pause, PreVote or not).
 - :func:`show_source`: a function's or class's source, highlighted, with its module path.
 - :func:`system_model_view`, :func:`cuts_view`: S = (P, C, M) and cuts across a run (chapter 2.1).
@@ -34,6 +35,7 @@ Examples
 from .clocks import clocks_view
 from .coursemap import course_map
 from .curves import curves, strips
+from .distribution import histogram
 from .history import HistoryView, history_view
 from .isolation import anomaly_view
 from .compare import side_by_side
@@ -54,5 +56,5 @@ __all__ = ["anomaly_view", "system_model_view", "cuts_view", "topology", "Topolo
            "SpacetimeView", "timeline", "frames", "to_html", "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color",
            "raft_log", "RaftLogView", "logs_at", "term_color", "history_view", "HistoryView", "clocks_view",
            "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net", "draw_state_graph", "state_graph",
-           "SpreadView", "spread_figure", "spread_html", "spread_moments", "curves", "strips", "show_source",
+           "SpreadView", "spread_figure", "spread_html", "spread_moments", "curves", "strips", "histogram", "show_source",
            "side_by_side"]

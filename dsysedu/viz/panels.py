@@ -71,7 +71,9 @@ class RunPanel:
         self.views, self.color_by = views, color_by
         self.fig = new_figure(*size)
         both = len(views) == 2
-        gs = self.fig.add_gridspec(1, 2 if both else 1, width_ratios=(1, 1.6) if both else None)
+        # both legends sit outside their axes, on the right: leave them room inside the figure
+        gs = self.fig.add_gridspec(1, 2 if both else 1, width_ratios=(1, 1.6) if both else None, left=0.02,
+                                   right=0.875, wspace=0.42 if both else None)
         self.ax_topo = self.fig.add_subplot(gs[0]) if "topology" in views else None
         self.ax_st = self.fig.add_subplot(gs[-1]) if "spacetime" in views else None
         self.blitter = LayeredBlitter(self.fig)
@@ -245,7 +247,8 @@ class LivePanel:
         highlight = list(v.events) if v is not None and not v.ok else None
         if highlight:
             lo = min(lo, max(0.0, min(trace.rows[s][0] for s in highlight) - 0.2))
-        title = "space-time, " + (f"last {self.window:g} s" if hi >= now else f"{lo:.1f}–{hi:.1f} s")
+        # the title says the span the axis really shows (a verdict's evidence can widen it)
+        title = f"space-time, {lo:.1f}–{hi:.1f} s" + (" (up to now)" if hi >= now else "")
         st = dict(t_range=(lo, hi), highlight=highlight, title=title)
         if self.traceviews is None or trace is not self.trace:
             self.trace = trace     # a new run: everything is drawn again

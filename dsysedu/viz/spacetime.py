@@ -170,8 +170,10 @@ def spacetime(trace, ax=None, t_range=None, stamps=None, max_messages=400, highl
         x = max(begin, lo)
         row = row + 1 if x - label_x < 0.3 * (hi - lo) else 0
         label_x = x
-        ax.text(x, len(lanes) - 0.42 - 0.16 * row, f" partition {format_groups(groups)}", color=style.FAULT,
-                fontsize=style.FONT["small"], va="bottom", ha="left")
+        # rows a text line apart on screen (in points), whatever the height of a lane
+        ax.annotate(f" partition {format_groups(groups)}", (x, len(lanes) - 0.42), xytext=(0, 9 * row),
+                    textcoords="offset points", color=style.FAULT, fontsize=style.FONT["small"], va="bottom",
+                    ha="left")
     for v, begin, stop in idx.intervals("crash", "recover"):
         if v in lane and stop >= lo and begin <= hi:
             y = lane[v]

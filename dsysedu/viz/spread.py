@@ -180,6 +180,12 @@ class SpreadView:
                                                          edgecolor=style.ANNOTATION, lw=0.6)))
         self.caption = (f"{n:,} nodes, placed by hops from node {origin} (centre); links not drawn"
                         if st["large"] else " ")
+        # the origin, where the rumor starts: a star over its node, above the colours
+        ox, oy = self.topo.pos[origin]
+        size = 260 if not st["large"] else 160
+        self.origin_mark = ax_topo.scatter([ox], [oy], s=size, marker="*", facecolors=style.HIGHLIGHT,
+                                           edgecolors=style.MARK, linewidths=0.9, zorder=4.6,
+                                           label=f"origin (node {origin})")
         self._legend_below()
         self.curves = spread_curves(trace)
         self._draw_curve(n, n if live is None else int(live))
@@ -190,6 +196,7 @@ class SpreadView:
         if leg is None:
             return
         handles, labels = leg.legend_handles, [t.get_text() for t in leg.get_texts()]
+        handles, labels = [*handles, self.origin_mark], [*labels, self.origin_mark.get_label()]
         leg.remove()
         self.ax_topo.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncols=4,
                             fontsize=style.FONT["legend"], frameon=False, borderaxespad=0.2, handletextpad=0.3,
@@ -225,8 +232,8 @@ class SpreadView:
         ax.grid(alpha=0.3)
         self.now_line = ax.axvline(0.0, color=style.NOW_ON_CURVE, lw=1.2)
         self.now_dot, = ax.plot([0.0], [1], "o", color=style.NOW_ON_CURVE, ms=6, zorder=5)
-        self.now_text = ax.text(0.02, 0.97, "", transform=ax.transAxes, ha="left", va="top", fontsize=10,
-                                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8))
+        # above the axes, right of the title: it never covers the curve, however fast it rises
+        self.now_text = ax.text(1.0, 1.015, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=10)
         ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
 
     @property
@@ -235,7 +242,7 @@ class SpreadView:
         t = self.topo
         return [t.node_artist, t.crash_artist, t.pause_artist, t.edge_artist, t.broken_artist, t.cut_artist,
                 t.cut_marks, t.message_artist, t.title, *t.labels, *self.ring_labels,  # labels stay above the nodes
-                self.now_line, self.now_dot, self.now_text]
+                self.origin_mark, self.now_line, self.now_dot, self.now_text]
 
     def informed_at(self, t: float) -> int:
         c = self.curves

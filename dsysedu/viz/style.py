@@ -33,7 +33,8 @@ import numpy as np
 
 from dsysedu.sim.scenario import sort_key
 
-__all__ = ["OKABE_ITO", "FALLBACK", "NODE_COLORS", "MESSAGE_COLORS", "FONT", "node_color", "message_color",
+__all__ = ["OKABE_ITO", "FALLBACK", "NODE_COLORS", "MESSAGE_COLORS", "FONT", "CJK_FONTS", "CJK_FONT", "cjk_font",
+           "node_color", "message_color",
            "series_color", "numeric_color", "text_color_on", "scale_for", "layout",
            "NO_VALUE", "CRASHED", "PAUSED", "FAULT", "EDGE", "HIGHLIGHT", "LANE", "CURSOR", "TERM_COLORS",
            "term_color", "INK", "MARK", "OUTLINE", "ARC", "OUTLINE_SOFT", "ANNOTATION", "NEUTRAL", "MUTED",
@@ -126,6 +127,44 @@ MESSAGE_COLORS = {
 
 # Font sizes in points.
 FONT = {"title": 11, "label": 9, "tick": 8, "legend": 8, "small": 7, "node": 9}
+
+# The Chinese terms the course names (共识, 选举限制 ...) need a CJK font: matplotlib falls back to
+# the first of these that is installed (Debian's fonts-noto-cjk, which scripts/setup.sh installs),
+# after DejaVu Sans, which keeps drawing every Latin character as before.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei")
+_CJK_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+              "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+              "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf")
+
+
+def cjk_font() -> str | None:
+    """Make a CJK font matplotlib's fallback after DejaVu Sans; return its name (None if none is installed).
+
+    Called once when the views are imported. A font installed after matplotlib built its font
+    cache is added from its Debian path.
+
+    Examples
+    --------
+    >>> name = cjk_font()
+    >>> name is None or name in CJK_FONTS
+    True
+    """
+    from matplotlib import font_manager
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    if not names & set(CJK_FONTS):
+        import os
+        for path in _CJK_FILES:
+            if os.path.exists(path):
+                font_manager.fontManager.addfont(path)
+        names = {f.name for f in font_manager.fontManager.ttflist}
+    name = next((n for n in CJK_FONTS if n in names), None)
+    if name is not None:
+        family = [f for f in matplotlib.rcParams["font.family"] if f not in ("sans-serif", name)]
+        matplotlib.rcParams["font.family"] = ["DejaVu Sans", *[f for f in family if f != "DejaVu Sans"], name]
+    return name
+
+
+CJK_FONT = cjk_font()
 
 # Series (one line per node in a numeric timeline): Okabe-Ito without yellow, then Tol.
 _SERIES = (_O["blue"], _O["vermillion"], _O["bluish_green"], _O["reddish_purple"], _O["orange"],

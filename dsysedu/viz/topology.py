@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
+from dsysedu.sim.scenario import sort_key
 from dsysedu.viz import style
 from ._index import TraceIndex, as_trace, format_groups
 
@@ -199,9 +200,11 @@ class TopologyView:
         self.pause_artist.set_offsets(self.xy[paused] if len(paused) else _EMPTY)
         for lab, fc in zip(self.labels, face):
             lab.set_color(style.text_color_on(fc))
+            lab.set_bbox(None)
         for i in down:
-            if i < len(self.labels):
-                self.labels[i].set_color("white")  # readable over the dark cross
+            if i < len(self.labels):   # the number stays readable on top of the dark cross
+                self.labels[i].set_color(style.INK)
+                self.labels[i].set_bbox(_CRASHED_LABEL_BOX)
 
         # links: partition and one-way cuts
         groups = status["groups"]
@@ -327,7 +330,7 @@ class TopologyView:
         else:
             shown = self._values[:10]
             for v in shown:
-                dot(style.node_color(v), f"{self.color_by} = {v}" if not isinstance(v, str) else str(v))
+                dot(style.node_color(v), _value_label(self.color_by, v))
             if len(self._values) > len(shown):
                 handles.append(Line2D([], [], linestyle="", label=f"... {len(self._values) - len(shown)} more"))
         faults = {f[1] for f in idx.faults}
@@ -351,6 +354,19 @@ class TopologyView:
             for tn in idx.message_types[:8]:
                 dot(style.message_color(tn), f"{tn} message", size=6, edge="white")
         return handles
+
+
+_CRASHED_LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
+
+
+def _value_label(key, v) -> str:
+    """A legend entry for one observed value: sets as {a, b} ("none" when empty), strings as they are."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (set, frozenset)):
+        inner = ", ".join(str(x) for x in sorted(v, key=sort_key))
+        return f"{key}: {{{inner}}}" if v else f"{key}: none"
+    return f"{key} = {v}"
 
 
 def topology(trace, t, ax=None, color_by="role", pos=None, show_messages=True, labels=True, **kwargs):

@@ -3,15 +3,19 @@
 A playground is declared as data (:mod:`~dsysedu.widgets.spec`: a scenario builder, controls bound to
 its parameters, views, measures) and played by :class:`Playground` (finished runs) or
 :class:`LivePlayground` (a run the learner advances). The dashboards' declarations: ``UNRELIABLE_LINK``
-(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT``, ``SAGA`` and ``TRAFFIC_LAB``.
+(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT``, ``SAGA``, ``TRAFFIC_LAB`` and
+``FAILURE_DETECTION`` (:mod:`~dsysedu.widgets.detector_playground`).
+:class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1).
 """
 from .cap_playground import CAP, CapPlayground
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
+from .detector_playground import DETECTORS, FAILURE_DETECTION, detector_scenario
 from .gossip_playground import GOSSIP, GossipPlayground
 from .link_playground import UNRELIABLE_LINK
 from .live import LivePlayground
 from .pi_stepper import RedexPicker
 from .playground import Playground, benchmark_rerun_redraw, scenario_spec
+from .quorum_sliders import QuorumSliders
 from .raft_playground import RAFT, RaftPlayground
 from .saga_playground import SAGA, saga_measures, saga_playground_scenario, saga_verdict, STYLES
 from .spec import (Choice, LinkSliders, NodeToggles, PartitionSides, PlaygroundSpec, Seed, Slider,
@@ -27,4 +31,5 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "benchmark_rerun_redraw", "RaftPlayground", "GossipPlayground", "Tour", "CapPlayground", "TokenGame",
            "RedexPicker",
            "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "TRAFFIC_LAB",
-           "TrafficLab", "traffic_lab_rerun_ms"]
+           "TrafficLab", "traffic_lab_rerun_ms", "QuorumSliders", "FAILURE_DETECTION", "DETECTORS",
+           "detector_scenario"]

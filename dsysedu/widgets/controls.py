@@ -173,25 +173,34 @@ class SeedBox:
 
 
 class TimeScrubber:
-    """Play button + time slider over ``[0, end]``; calls ``on_time(t)`` when t changes.
+    """Play button + time slider over ``[0, end]`` + playback speed; calls ``on_time(t)`` when t changes.
 
-    Scrubbing only redraws: it never re-runs the scenario.
+    Scrubbing only redraws: it never re-runs the scenario. The speed menu scales Play's frame
+    interval (``interval_ms`` at 1×); :meth:`seek` moves to a time as if the learner had.
     """
+
+    SPEEDS = {"¼×": 0.25, "½×": 0.5, "1×": 1.0, "2×": 2.0, "4×": 4.0}
 
     def __init__(self, end: float, on_time, frames: int = 100, interval_ms: int = 120):
         self.frames = frames
         self.end = float(end)
+        self.interval_ms = interval_ms
         self.play = W.Play(value=0, min=0, max=frames, step=1, interval=interval_ms, description="play")
         self.slider = W.FloatSlider(value=0.0, min=0.0, max=self.end, step=self.end / frames,
                                     description="time (s)", readout_format=".3f", continuous_update=True,
                                     layout=W.Layout(width="520px"))
+        self.speed = W.Dropdown(options=list(self.SPEEDS.items()), value=1.0, description="speed",
+                                tooltip="how fast Play goes through the run", layout=W.Layout(width="130px"),
+                                style={"description_width": "45px"})
         self._on_time = on_time
         self._lock = False
         self.play.observe(self._from_play, names="value")
         self.slider.observe(self._from_slider, names="value")
+        self.speed.observe(self._from_speed, names="value")
         self.play.add_class("dsysedu-play")
         self.slider.add_class("dsysedu-time")
-        self.widget = W.HBox([self.play, self.slider])
+        self.speed.add_class("dsysedu-speed")
+        self.widget = W.HBox([self.play, self.slider, self.speed])
 
     def set_end(self, end: float) -> None:
         self.end = float(end)
@@ -201,6 +210,20 @@ class TimeScrubber:
             self.slider.step = self.end / self.frames
         finally:
             self._lock = False
+
+    def seek(self, t: float) -> None:
+        """Move the slider (and Play's frame) to time ``t``, clipped to the run, and call ``on_time``."""
+        t = min(max(float(t), 0.0), self.end)
+        self._lock = True
+        try:
+            self.play.value = int(round(self.frames * t / self.end)) if self.end > 0 else 0
+            self.slider.value = t
+        finally:
+            self._lock = False
+        self._on_time(self.slider.value)
+
+    def _from_speed(self, change) -> None:
+        self.play.interval = max(10, int(round(self.interval_ms / change["new"])))
 
     def _from_play(self, change) -> None:
         if self._lock:

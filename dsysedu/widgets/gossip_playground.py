@@ -24,7 +24,7 @@ from .playground import Playground
 from .spec import Choice, PlaygroundSpec, Slider
 
 __all__ = ["GOSSIP", "GossipPlayground", "TOPOLOGIES", "STOPS", "COMPLETE_MAX", "make_graph", "crashed_nodes",
-           "gossip_run", "run_gossip"]
+           "gossip_run", "run_gossip", "half_informed"]
 
 
 def _regular(n, seed):
@@ -131,7 +131,14 @@ GOSSIP = PlaygroundSpec(
     table=lambda s: {"informed share": s.informed / s.n, "residue": s.residue, "messages per node": s.traffic,
                      "time to last informed (s)": s.time_to_last, "Pittel log2 N + ln N": pittel_rounds(s.n)},
     notes=_notes, view_options=lambda v: {"origin": 0, "seed": v["seed"]},
-    frames=160, interval_ms=150, css="dsysedu-gossip")
+    frames=160, interval_ms=150, css="dsysedu-gossip", start=lambda trace: half_informed(trace))
+
+
+def half_informed(trace) -> float:
+    """When half of the nodes had heard the rumor (the end, if they never did): where the playground opens."""
+    curve = spread_stats(trace).curve
+    half = curve[curve.informed >= len(trace.nodes) / 2]
+    return float(half.time.iloc[0]) if len(half) else trace.end_time
 
 
 class GossipPlayground(Playground):

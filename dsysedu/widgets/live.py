@@ -23,7 +23,7 @@ import ipywidgets as W
 from dsysedu.sim import Crash, Heal, Partition, Recover, Simulation
 from dsysedu.viz import style
 from dsysedu.viz.panels import panel_for
-from .controls import PartitionEditor
+from .controls import PartitionEditor, TimeScrubber
 from .playground import PlaygroundBase
 
 __all__ = ["LivePlayground", "button"]
@@ -31,7 +31,9 @@ __all__ = ["LivePlayground", "button"]
 
 def button(text: str, css: str, action, icon: str = "", width: str = "auto") -> W.Button:
     """A button with a CSS class (for browser tests) that calls ``action()``."""
-    b = W.Button(description=text, icon=icon, layout=W.Layout(width=width))
+    # flex "0 0 auto": a row that runs out of room wraps instead of squeezing the label ("run 0...")
+    b = W.Button(description=text, icon=icon, layout=W.Layout(width=width, flex="0 0 auto",
+                                                               min_width="max-content" if width == "auto" else width))
     b.add_class(css)
     b.on_click(lambda _b: action())
     return b
@@ -64,6 +66,12 @@ class LivePlayground(PlaygroundBase):
         self.play = W.Play(value=0, min=0, max=10**9, step=1, interval=spec.interval_ms, show_repeat=False)
         self.play.add_class("dsysedu-play")
         self.play.observe(lambda ch: self.advance(0.1), names="value")
+        # how fast Play runs the cluster: 0.1 simulated seconds per tick, ticks interval_ms / speed apart
+        self.speed = W.Dropdown(options=list(TimeScrubber.SPEEDS.items()), value=1.0, description="speed",
+                                layout=W.Layout(width="130px", flex="0 0 auto"), style={"description_width": "45px"})
+        self.speed.add_class("dsysedu-speed")
+        self.speed.observe(lambda ch: setattr(self.play, "interval", max(10, int(round(spec.interval_ms / ch["new"])))),
+                           names="value")
         self.run_buttons = [button("run 0.1 s", "dsysedu-run", lambda: self.advance(0.1), "step-forward"),
                             button("run 1 s", "dsysedu-run-long", lambda: self.advance(1.0), "fast-forward"),
                             button("next event", "dsysedu-step", self.step)]
@@ -87,7 +95,8 @@ class LivePlayground(PlaygroundBase):
         """The widget's children: run controls, status, picture, time slider, node cards, and tabs for
         the partition editor, the messages on the wire and each group of controls."""
         top = [self.header] if self.header else []
-        return top + [W.HBox([self.play, *self.run_buttons, self.badge], layout=W.Layout(align_items="center")),
+        return top + [W.HBox([self.play, self.speed, *self.run_buttons, self.badge],
+                             layout=W.Layout(align_items="center", flex_flow="row wrap")),
                       self.status, self.image, self.scrub_row, self.info, self.cards_box,
                       self.tab_box([("Partition", self.partition_box), ("Messages", self.messages_box()),
                                     *((name or "Options", box) for name, box in self.groups().items())])]

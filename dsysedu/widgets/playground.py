@@ -235,7 +235,8 @@ class Playground(PlaygroundBase):
         self.trace = trace
         self.runs += 1
         self.measures = self.spec.measure(trace)
-        t0 = min(self.scrubber.t, trace.end_time)
+        # the first run opens on a meaningful moment; later ones stay where the learner was
+        t0 = self.spec.start_time(trace) if self.runs == 1 else min(self.scrubber.t, trace.end_time)
         self.panel.show(trace, t0, measures=self.measures)
         self.scrubber.set_end(trace.end_time)
         self.info.value = self.table_html()
@@ -243,7 +244,10 @@ class Playground(PlaygroundBase):
         if trace.truncated:
             notes.append(f"run cut by its bound ({trace.ended_by})")
         self.status.value = warning_html(*notes)
-        self.show_time(min(self.scrubber.t, trace.end_time))
+        if self.runs == 1:
+            self.scrubber.seek(t0)
+        else:
+            self.show_time(t0)
 
     def show_time(self, t: float) -> None:
         """Redraw the views at time ``t`` (no re-run)."""

@@ -143,6 +143,9 @@ class RaftPlayground(LivePlayground):
         :class:`~dsysedu.protocols.consensus.raft.Raft` or a broken variant (see :data:`VARIANTS`).
     window : float
         Seconds of the space-time diagram shown (the latest ones).
+    start : float
+        Simulated seconds to run before the learner sees it (0.6: the first leader is elected, so the
+        playground opens on a working cluster instead of an empty t = 0).
     **raft_params
         For every node in free play (defaults ``election_timeout=0.3``, ``heartbeat=0.1``); ``prevote``
         and ``check_quorum`` set the starting state of their toggles.
@@ -156,7 +159,8 @@ class RaftPlayground(LivePlayground):
 
     node_actions = (("crash", "crash"), ("recover", "recover"), ("time out", "timeout"))
 
-    def __init__(self, nodes: int = 5, seed: int = 0, protocol=Raft, window: float = 2.0, **raft_params):
+    def __init__(self, nodes: int = 5, seed: int = 0, protocol=Raft, window: float = 2.0, start: float = 0.0,
+                 **raft_params):
         variant = next((k for k, v in VARIANTS.items() if v is protocol), None)
         if variant is None:
             raise ValueError(f"protocol must be one of {[v.__name__ for v in VARIANTS.values()]}, got {protocol!r}")
@@ -171,13 +175,17 @@ class RaftPlayground(LivePlayground):
         self.target = W.Dropdown(description="to", style={"description_width": "20px"}, layout=W.Layout(width="150px"))
         self.sent_html = W.HTML()
         super().__init__(spec, nodes=nodes, seed=seed, variant=variant, **raft_params)
+        if start < 0:
+            raise ValueError(f"start must be >= 0 seconds, got {start!r}")
+        if start > 0:
+            self.advance(start)
 
     def layout(self) -> list:
         groups = self.groups()
         send = button("send", "dsysedu-client-send", self._send_from_box, "paper-plane", "90px")
         client = W.VBox([W.HBox([self.key, self.value, self.target, send]), self.sent_html])
-        return [groups[""], self.narration, W.HBox([self.play, *self.run_buttons, self.badge],
-                                                   layout=W.Layout(align_items="center")),
+        return [groups[""], self.narration, W.HBox([self.play, self.speed, *self.run_buttons, self.badge],
+                                                   layout=W.Layout(align_items="center", flex_flow="row wrap")),
                 self.status, self.image, self.scrub_row, self.cards_box,
                 self.tab_box([("Client command", client), ("Partition", self.partition_box),
                               ("Messages", self.messages_box()), ("Options", groups["Options"])])]

@@ -245,6 +245,9 @@ class PlaygroundSpec:
         that the controls now add from there on).
     frames, interval_ms : int
         Play's frames over the run and milliseconds per frame.
+    start : float or callable, optional
+        Where the scrubber opens on the first run: a time in seconds, or a function trace -> time
+        (a meaningful moment, not an empty t = 0). Default: half-way through the run.
     css : str
         A prefix for the controls' CSS classes (``css + "-" + param``), for browser tests.
     title : str
@@ -265,8 +268,16 @@ class PlaygroundSpec:
     fork: bool = False
     frames: int = 100
     interval_ms: int = 120
+    start: Any = None
     css: str = ""
     title: str = ""
+
+    def start_time(self, trace) -> float:
+        """The time the scrubber opens at on the first run of ``trace`` (see ``start``)."""
+        if self.start is None:
+            return 0.5 * trace.end_time
+        t = self.start(trace) if callable(self.start) else self.start
+        return min(max(float(t), 0.0), trace.end_time)
 
     def __post_init__(self):
         if not callable(self.build):

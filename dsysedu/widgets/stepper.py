@@ -29,12 +29,14 @@ class StepExplorer:
         How many pending events to show (earliest first).
     """
 
+    MIN_SPAN = 0.1   # seconds: the shortest time axis drawn
+
     def __init__(self, scenario: Scenario, seed=None, max_buttons: int = 10, fig_size=(10.0, 3.4)):
         if not isinstance(scenario, Scenario):
             raise TypeError(f"StepExplorer needs a Scenario, got {scenario!r}")
         self.sim = Simulation(scenario, seed=seed)
         self.max_buttons = max_buttons
-        self.events = W.VBox(layout=W.Layout(width="380px"))
+        self.events = W.VBox(layout=W.Layout(width="auto", min_width="380px"))
         self.state = W.HTML()
         self.log = W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(width="100%"))
@@ -50,7 +52,7 @@ class StepExplorer:
         self.recover_button = W.Button(description="recover", icon="redo", layout=W.Layout(width="90px"))
         self.crash_button.on_click(lambda b: self.apply(Crash(self.node_pick.value, at=self.sim.now)))
         self.recover_button.on_click(lambda b: self.apply(Recover(self.node_pick.value, at=self.sim.now)))
-        self.fig = new_figure(*fig_size)
+        self.fig = new_figure(*fig_size, layout="constrained")   # room for the legend outside the axes
         self.ax = self.fig.add_subplot(111)
         toolbar = W.HBox([self.step_button, self.run_to, self.run_button, self.node_pick, self.crash_button,
                           self.recover_button])
@@ -90,7 +92,9 @@ class StepExplorer:
         pending = self.sim.pending(limit=self.max_buttons)
         buttons = []
         for ev in pending:
-            b = W.Button(description=ev.label(), tooltip=ev.id, layout=W.Layout(width="370px"))
+            # as wide as its label (a fixed width cut the labels off), never narrower than the column
+            b = W.Button(description=ev.label(), tooltip=ev.id,
+                         layout=W.Layout(width="auto", min_width="370px", flex="0 0 auto"))
             b.on_click(lambda _b, eid=ev.id: self.take(eid))
             buttons.append(b)
         if not buttons:
@@ -99,9 +103,11 @@ class StepExplorer:
         self.state.value = self._state_html()
         self.ax.clear()
         trace = self.sim.trace
-        t = max(self.sim.now, 1e-9)
-        view = SpacetimeView(trace, ax=self.ax)
+        t = self.sim.now
+        # at least MIN_SPAN seconds on the axis: at t = 0 a zero-width axis would print a "1e-9" offset
+        view = SpacetimeView(trace, ax=self.ax, t_range=(0.0, max(t, self.MIN_SPAN)))
         view.draw(t)
+        self.ax.ticklabel_format(axis="x", useOffset=False)
         self.image.value = png_bytes(self.fig)
 
     def _state_html(self) -> str:

@@ -223,3 +223,19 @@ def _buttons(pg):
             out.append(w)
         todo.extend(getattr(w, "children", ()))
     return out
+
+
+def test_the_learner_chooses_how_fast_play_runs_the_cluster(pg):
+    base = pg.play.interval
+    pg.speed.value = 4.0
+    assert pg.play.interval == base // 4
+    pg.speed.value = 0.5
+    assert pg.play.interval == base * 2
+
+
+def test_the_playground_can_open_on_a_working_cluster():
+    from dsysedu.widgets import RaftPlayground
+    opened = RaftPlayground(nodes=5, seed=7, start=0.6)
+    assert opened.sim.now == pytest.approx(0.6) and opened.leader() is not None
+    with pytest.raises(ValueError, match="start"):
+        RaftPlayground(nodes=3, seed=1, start=-1.0)

@@ -60,7 +60,7 @@ def test_control_change_reruns_and_redraws(playground):
 def test_scrubbing_redraws_without_rerunning(playground):
     runs = playground.runs
     before = playground.image.value
-    playground.scrubber.slider.value = playground.trace.end_time / 2
+    playground.scrubber.slider.value = playground.trace.end_time / 4   # it opened half-way
     assert playground.runs == runs
     assert playground.image.value != before
 
@@ -146,3 +146,31 @@ def test_topology_set_trace_refuses_a_run_that_needs_another_legend():
     before = view.trace
     assert not view.set_trace(crashed)   # "crashed" would be a new legend entry
     assert view.trace is before
+
+
+def test_a_playground_opens_on_a_moment_of_the_run_and_the_speed_scales_play():
+    from dsysedu.widgets import FAILURE_DETECTION, PlaygroundSpec
+    pg = Playground(FAILURE_DETECTION)
+    assert pg.t_view == pytest.approx(pg.trace.end_time / 2) and pg.scrubber.t == pytest.approx(pg.t_view)
+    assert pg.scrubber.play.value == pg.scrubber.frames // 2          # Play continues from there
+    pg.scrubber.speed.value = 2.0
+    assert pg.scrubber.play.interval == pg.scrubber.interval_ms // 2
+    pg.scrubber.speed.value = 0.25
+    assert pg.scrubber.play.interval == pg.scrubber.interval_ms * 4
+    early = Playground(PlaygroundSpec(FAILURE_DETECTION.build, controls=FAILURE_DETECTION.controls,
+                                      start=lambda trace: 1.2))
+    assert early.t_view == pytest.approx(1.2)
+    pg.controls["timeout"].value = 0.5                                  # a re-run keeps the learner's time
+    assert pg.t_view == pytest.approx(pg.trace.end_time / 2)
+
+
+def test_step_explorer_axis_has_no_offset_at_t0_and_buttons_fit_their_labels():
+    from dsysedu import Scenario
+    from dsysedu.protocols.consensus import raft
+    se = StepExplorer(Scenario(raft.Raft, nodes=3, until=2.0), seed=7)
+    lo, hi = se.ax.get_xlim()
+    assert hi - lo >= StepExplorer.MIN_SPAN and se.ax.xaxis.get_offset_text().get_text() == ""
+    for _ in range(6):
+        se.step()
+    buttons = [b for b in se.events.children if hasattr(b, "description")]
+    assert buttons and all(b.layout.width == "auto" and b.layout.flex == "0 0 auto" for b in buttons)

@@ -10,6 +10,7 @@ from .crdt_sim import (convergence, crdt_scenario, crdt_states, CrdtReplica, Sta
 from .quorum import (check_quorum, consistency_probability, fresh_share, quorum_scenario, QuorumClient,
                      QuorumReplica, Read, read_results, ReadReply, Repair, sample_delays, staleness_sweep,
                      strict_quorum, WARS, Write, WriteAck)
+from .latency import cp_ap_latency, operation_latency, quorum_latency
 from .register import (AbdReplica, ClientReply, ClientRequest, covers, LWW_ZERO, LwwReplica, Query,
                        QueryReply, Replicate, SHOWN_KEY, SiblingReplica, Store, StoreAck, Sync, writer_label,
                        ZERO_TAG)
@@ -29,4 +30,4 @@ __all__ = ["MODES", "MERGES", "KEYS", "cap_scenario", "default_partition", "clie
            "SiblingReplica", "ZERO_TAG", "LWW_ZERO", "SHOWN_KEY", "covers", "writer_label", "Client",
            "StateMachine", "KV", "BANK", "RAFT_KV", "MACHINES", "apply_log", "trajectory", "state_hash",
            "random_commands", "order_experiment", "divergences", "applied_logs", "log_agreement",
-           "state_agreement", "check_induction", "raft_runs"]
+           "state_agreement", "check_induction", "raft_runs", "quorum_latency", "operation_latency", "cp_ap_latency"]

@@ -1,6 +1,6 @@
 """Raft (Ongaro & Ousterhout 2014) as a package: the messages, the node as Figure 2 states it, the
 key-value state machine with its session table, the client side of a server, the broken variants,
-membership change, the lesson scenarios, the chapter's experiments, the safety properties as trace
+membership change, leadership transfer, the lesson scenarios, the chapter's experiments, the safety properties as trace
 checkers and the model the model checker explores.
 """
 from .messages import (AppendEntries, AppendEntriesReply, CANDIDATE, ClientReply, ClientRequest, Command, FOLLOWER,
@@ -14,7 +14,10 @@ from .membership import (config_safety, ConfigEntry, membership_scenario, Member
 from .scenarios import (chaos_scenario, figure8_scenario, forgotten_vote_scenario, leader_crash_scenario,
                         partitioned_leader_scenario, QUIET, rejoin_scenario, split_vote_scenario,
                         stale_leader_scenario)
-from .experiments import (AdaptiveRaft, availability, cost_experiment, leader_crash_run, paxos_decision_cost,
+from .transfer import RaftTransfer, TimeoutNow
+from .experiments import (AdaptiveRaft, availability, client_gaps, cost_experiment, election_time, election_times,
+                          gray_failure_run, handover_experiment, heartbeat_sweep, leader_crash_run,
+                          paxos_decision_cost, RAMP,
                           POLICIES, predict_leader_failures, prediction_experiment, prediction_summary,
                           raft_commit_cost, score_predictions, timeout_experiment, timeout_summary)
 from .properties import (client_liveness, election_safety, leader_completeness, leaders, log_matching, raft_safety,
@@ -28,7 +31,9 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "figure8_scenario", "stale_leader_scenario", "forgotten_vote_scenario", "rejoin_scenario",
            "chaos_scenario", "split_vote_scenario", "leader_crash_scenario", "partitioned_leader_scenario",
            "AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
-           "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
+           "election_time", "election_times", "heartbeat_sweep", "RAMP", "gray_failure_run", "client_gaps",
+           "handover_experiment", "RaftTransfer", "TimeoutNow", "predict_leader_failures",
+           "score_predictions", "prediction_experiment", "prediction_summary",
            "paxos_decision_cost", "raft_commit_cost", "cost_experiment", "election_safety", "log_matching",
            "leader_completeness", "state_machine_safety", "raft_safety", "client_liveness", "leaders",
            "raft_election_model", "election_safety_invariant", "leader_elected", "stale_reply"]

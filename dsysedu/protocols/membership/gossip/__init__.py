@@ -40,9 +40,11 @@ References
 """
 from .protocol import (AlreadyInformed, Gossip, gossip_scenario, INFECTIVE, MODES, PullReply, PullRequest, Push,
                        REMOVED, run_to_full_spread, spread_stats, SpreadStats, STOPS, SUSCEPTIBLE)
-from .rounds import mean_field_curve, pittel_rounds, rounds_to_full_spread, simulate_rounds, theory_curve
+from .rounds import (DEMERS_TABLE, mean_field_curve, pittel_rounds, rounds_to_full_spread, rumor_mongering_rounds,
+                     simulate_rounds, theory_curve)
 from .scale import event_spread, event_spread_experiment, rounds_experiment, spread_rounds
 __all__ = ["Push", "PullRequest", "PullReply", "AlreadyInformed", "Gossip", "MODES", "STOPS", "SUSCEPTIBLE",
            "INFECTIVE", "REMOVED", "gossip_scenario", "run_to_full_spread", "SpreadStats", "spread_stats",
            "simulate_rounds", "rounds_to_full_spread", "pittel_rounds", "mean_field_curve", "theory_curve",
-           "spread_rounds", "rounds_experiment", "event_spread", "event_spread_experiment"]
+           "rumor_mongering_rounds", "DEMERS_TABLE", "spread_rounds", "rounds_experiment", "event_spread",
+           "event_spread_experiment"]

@@ -297,6 +297,7 @@ class SpreadStats:
     informed: int
     residue: float          # share of nodes never informed
     traffic: float          # messages sent per node (all kinds)
+    updates: float          # messages carrying the rumor (Push, PullReply) sent per node: Demers et al.'s m
     time_to_last: float     # seconds from the start until the last node was informed
     curve: pd.DataFrame     # columns time, informed (count)
     truncated: bool = False  # the run was cut off by a bound (max_events, max_rows): residue is not gossip's
@@ -313,16 +314,19 @@ def spread_stats(trace) -> SpreadStats:
     (20, 0.0)
     """
     first: dict = {}
-    sends = 0
+    sends = updates = 0
     for r in trace.rows:
         kind = r[1]
         if kind == "send":
             sends += 1
+            if isinstance(r[5], (Push, PullReply)):
+                updates += 1
         elif kind == "observe" and r[5] == "informed" and r[2] not in first:
             first[r[2]] = r[0]
     n = len(trace.nodes)
     times = np.sort(np.fromiter(first.values(), float, len(first)))
     curve = pd.DataFrame({"time": times, "informed": np.arange(1, len(times) + 1)})
     return SpreadStats(n=n, informed=len(first), residue=1.0 - len(first) / n, traffic=sends / n,
+                       updates=updates / n,
                        time_to_last=float(times[-1]) if len(times) else float("nan"), curve=curve,
                        truncated=bool(getattr(trace, "truncated", False)))

@@ -1,6 +1,6 @@
 """Chapter 3.1's Raft experiments: §3.1.3 (learning in consensus) and Paxos against Raft.
 
-Four experiments, each a function that runs seeded simulations and returns a tidy
+Six experiments, each a function that runs seeded simulations and returns a tidy
 :class:`pandas.DataFrame` (one row per run), so that a notebook, a test and a benchmark
 read the same numbers:
 
@@ -13,6 +13,15 @@ read the same numbers:
     Predict "the leader has failed" from heartbeat gaps alone (:func:`predict_leader_failures`),
     and score the predictions against the crashes that really happened: precision, recall,
     detection delay, per threshold.
+:func:`election_times`, :func:`heartbeat_sweep`
+    How long the election after a leader crash takes, set beside the election timer's range,
+    and what a shorter or longer heartbeat interval costs (messages) and buys (no elections
+    while the leader lives).
+:func:`handover_experiment`
+    A leader in a gray failure (slower and slower, then dead): detect the failure after the crash
+    (plain Raft) against predict it from the leader's own round trips and hand leadership over
+    before the crash (:class:`~dsysedu.protocols.consensus.raft.transfer.RaftTransfer`), measured
+    as the longest time a steady client waits between two acknowledged commands.
 :func:`cost_experiment`
     Messages and latency per decision: single-decree Paxos (one proposer, or two with
     backoff) against Raft committing client commands under a stable leader.
@@ -20,9 +29,10 @@ read the same numbers:
     Jepsen-style random faults, one run per seed, with the safety and liveness verdicts.
 
 Every run is seeded; the same arguments give the same frame. One module per experiment:
-:mod:`.timeouts`, :mod:`.prediction`, :mod:`.costs`, :mod:`.chaos`. The timeout and chaos sweeps
-go through :func:`dsysedu.sweep`, so they take an ``executor`` (a process pool, a Dask client)
-and give the same frame on it. The scripted scenarios the chapter narrates are in :mod:`dsysedu.protocols.consensus.raft.scenarios`.
+:mod:`.timeouts`, :mod:`.election`, :mod:`.prediction`, :mod:`.handover`, :mod:`.costs`, :mod:`.chaos`.
+The timeout and chaos sweeps go through :func:`dsysedu.sweep`, so they take an ``executor`` (a process pool,
+a Dask client) and give the same frame on it. The scripted scenarios the chapter narrates are in
+:mod:`dsysedu.protocols.consensus.raft.scenarios`.
 
 References
 ----------
@@ -34,9 +44,13 @@ References
    heartbeat inter-arrival times).
 """
 from .timeouts import AdaptiveRaft, availability, leader_crash_run, POLICIES, timeout_experiment, timeout_summary
+from .election import election_time, election_times, heartbeat_sweep
+from .handover import client_gaps, gray_failure_run, handover_experiment, RAMP
 from .prediction import predict_leader_failures, prediction_experiment, prediction_summary, score_predictions
 from .costs import cost_experiment, paxos_decision_cost, raft_commit_cost
 from .chaos import chaos_experiment, chaos_verdicts
 __all__ = ["AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
-           "predict_leader_failures", "score_predictions", "prediction_experiment", "prediction_summary",
+           "election_time", "election_times", "heartbeat_sweep", "RAMP", "gray_failure_run", "client_gaps",
+           "handover_experiment", "predict_leader_failures",
+           "score_predictions", "prediction_experiment", "prediction_summary",
            "paxos_decision_cost", "raft_commit_cost", "cost_experiment", "chaos_verdicts", "chaos_experiment"]
