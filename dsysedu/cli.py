@@ -138,6 +138,8 @@ def main(argv=None) -> int:
         for name in DEMOS:
             print(f"{name:15s} {ABOUT[name]}")
         return 0
+    if args.command == "sweep":
+        return sweep_cli.run(args)
     try:
         if args.seed < 0:
             raise ValueError(f"--seed must be an int >= 0, got {args.seed}")
