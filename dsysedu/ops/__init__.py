@@ -11,8 +11,8 @@ reads traces and drives scenarios through the same engine as the protocols.
                    request carries a ``traceparent`` through every hop, retries included
 ``telemetry``      spans, structured logs and RED metrics read from a run; the correlation
                    walk from a latency spike to the slow traces to their logs
-``export``         spans through ``opentelemetry-sdk`` as OTLP/JSON, RED metrics in the
-                   Prometheus text format (``prometheus_client``)
+``export``         spans through ``opentelemetry-sdk`` as OTLP/JSON, logs as JSON lines,
+                   RED metrics in the Prometheus text format (``prometheus_client``)
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -20,7 +20,7 @@ from .services import (CLIENT, GATEWAY, LoadClient, Request, Response, service_s
                        TOPOLOGY, TracedService)
 from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, logs, red_metrics, red_totals,
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
-from .export import otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
+from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
 
 __all__ = [
     "TraceParent", "parse_traceparent", "new_trace_id", "new_span_id", "SAMPLED",
@@ -28,5 +28,5 @@ __all__ = [
     "STORE_NODE", "TOPOLOGY",
     "Span", "spans", "spans_frame", "logs", "red_metrics", "red_totals", "waterfall", "Correlation", "correlate",
     "DURATION_BUCKETS", "SPAN_COLUMNS", "LOG_COLUMNS",
-    "ReplayIds", "otel_spans", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
+    "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
 ]

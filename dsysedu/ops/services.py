@@ -36,7 +36,7 @@ from dsysedu.sim.faults import Fault
 from dsysedu.sim.network import LinkModel
 from dsysedu.sim.node import Node
 from dsysedu.sim.scenario import Scenario
-from dsysedu.sim.validate import number, positive_int
+from dsysedu.sim.validate import number
 from dsysedu.systems.resilience.backoff import backoff_sleep, check_backoff
 
 from .tracecontext import TraceParent, new_span_id, new_trace_id, parse_traceparent
@@ -286,7 +286,12 @@ def service_scenario(rate: float = 20.0, duration: float = 10.0, work: dict | No
     params = {v: {"calls": TOPOLOGY[v], "work": work[v], "error_rate": errors.get(v, 0.0)} for v in nodes}
     params[CLIENT].update(rate=rate, stop=duration)
     protocol = {v: (LoadClient if v == CLIENT else TracedService) for v in nodes}
-    positive_int("retries + 1", retries + 1 if isinstance(retries, int) and not isinstance(retries, bool) else retries)
+    number("timeout", timeout, low=0.0, low_open=True)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ValueError(f"retries must be an int >= 0, got {retries!r}")
+    check_backoff(backoff)
+    for v, p in sorted(errors.items()):
+        number(f"error_rate[{v!r}]", p, low=0.0, high=1.0)
     return Scenario(protocol, nodes=nodes, params={"timeout": timeout, "retries": retries, "backoff": backoff},
                     node_params=params, link=LinkModel(latency=latency, loss=loss), faults=list(faults),
                     nemesis=nemesis, until=duration + drain, name="traced services")

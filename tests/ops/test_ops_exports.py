@@ -9,7 +9,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan, Status as ProtoStatus
 from prometheus_client.parser import text_string_to_metric_families
 
-from dsysedu.ops.export import otel_spans, otlp_json, prometheus_text, write_exports
+from dsysedu.ops.export import logs_jsonl, otel_spans, otlp_json, prometheus_text, write_exports
 from dsysedu.ops.services import service_scenario
 from dsysedu.ops.telemetry import DURATION_BUCKETS, red_totals, spans
 from dsysedu.sim import run
@@ -97,7 +97,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     a = write_exports(run(sc, seed=3), tmp_path / "a", epoch_ns=EPOCH)
     b = write_exports(run(sc, seed=3), tmp_path / "b", epoch_ns=EPOCH)
     c = write_exports(run(sc, seed=4), tmp_path / "c", epoch_ns=EPOCH)
-    for kind in ("traces", "metrics"):
+    for kind in ("traces", "logs", "metrics"):
         assert a[kind].read_bytes() == b[kind].read_bytes()
     assert a["traces"].read_bytes() != c["traces"].read_bytes()
 
@@ -107,3 +107,15 @@ def test_bad_export_settings_are_refused(trace):
         otlp_json(trace, epoch_ns=-1)
     with pytest.raises(ValueError, match="buckets"):
         prometheus_text(trace, buckets=(0.1, 0.05))
+
+
+def test_log_lines_carry_the_trace_and_span_of_a_recorded_span(trace):
+    ours = {s.span_id: s for s in spans(trace)}
+    lines = [json.loads(line) for line in logs_jsonl(trace, epoch_ns=EPOCH).splitlines()]
+    assert len(lines) > len(ours) / 2
+    for line in lines:
+        span = ours[line["span_id"]]
+        assert line["trace_id"] == span.trace_id and line["resource.service.name"] == span.service
+        assert EPOCH + round(span.start * 1e9) <= line["timestamp"] <= EPOCH + round(span.end * 1e9)
+    assert {line["severity_text"] for line in lines} >= {"INFO", "WARN", "ERROR"}
+    assert [line["timestamp"] for line in lines] == sorted(line["timestamp"] for line in lines)

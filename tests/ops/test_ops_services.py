@@ -6,7 +6,7 @@ from dsysedu.ops.services import CLIENT, GATEWAY, Request, service_scenario, TOP
 from dsysedu.ops.telemetry import logs, spans
 from dsysedu.ops.tracecontext import parse_traceparent
 from dsysedu.sim import run
-from dsysedu.sim.faults import Crash, Pause, Slow
+from dsysedu.sim.faults import Crash, Partition, Pause, Slow
 
 SERVERS = sorted(v for v in TOPOLOGY if v != CLIENT)
 
@@ -42,7 +42,7 @@ def check_context(trace):
     return all_spans, sent
 
 
-fault_kinds = st.sampled_from(["crash", "pause", "slow"])
+fault_kinds = st.sampled_from(["crash", "pause", "slow", "partition"])
 faults = st.lists(st.tuples(fault_kinds, st.sampled_from(SERVERS), st.floats(0.0, 1.8), st.floats(0.02, 0.8)),
                   max_size=4)
 
@@ -52,6 +52,9 @@ def build(schedule):
     for kind, node, at, length in schedule:
         if kind == "crash":
             out.append(Crash(node, at=at, until=at + length))
+        elif kind == "partition":           # the node cut off from everyone else for a while
+            rest = tuple(v for v in TOPOLOGY if v != node)
+            out.append(Partition(((node,), rest), at=at, until=at + length))
         elif kind == "pause":
             out.append(Pause(node, at=at, until=at + length))
         else:
@@ -70,6 +73,9 @@ def test_trace_context_reaches_every_span_under_faults(seed, loss, schedule):
     by_id = {s.span_id: s for s in all_spans}
     for row in logs(trace).itertuples():
         assert by_id[row.span_id].trace_id == row.trace_id
+    # and the faults did bite: with a fault that lasts, some request failed or was retried
+    if any(kind in ("crash", "partition") and length >= 0.3 and at <= 1.5 for kind, _, at, length in schedule):
+        assert any(s.status == "ERROR" for s in all_spans)
 
 
 def test_retries_are_new_spans_of_the_same_trace():
