@@ -2,6 +2,10 @@
 import base64
 import json
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from google.protobuf import json_format
@@ -119,3 +123,18 @@ def test_log_lines_carry_the_trace_and_span_of_a_recorded_span(trace):
         assert EPOCH + round(span.start * 1e9) <= line["timestamp"] <= EPOCH + round(span.end * 1e9)
     assert {line["severity_text"] for line in lines} >= {"INFO", "WARN", "ERROR"}
     assert [line["timestamp"] for line in lines] == sorted(line["timestamp"] for line in lines)
+
+
+def test_files_are_identical_across_processes(tmp_path):
+    """Another interpreter, another hash seed: the same bytes (no set or dict order leaks into the files)."""
+    code = ("import sys; from dsysedu.ops import service_scenario, write_exports; from dsysedu.sim import run; "
+            "from dsysedu.sim.faults import Crash; "
+            "write_exports(run(service_scenario(rate=15.0, duration=1.5, loss=0.1, "
+            "faults=[Crash('orders', at=0.5, until=0.8)]), seed=3), sys.argv[1])")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    for name, hash_seed in (("x", "1"), ("y", "2")):
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], check=True, cwd=root,
+                       env={**env, "PYTHONHASHSEED": hash_seed}, timeout=120)
+    for f in ("traces.otlp.json", "logs.jsonl", "metrics.prom"):
+        assert (tmp_path / "x" / f).read_bytes() == (tmp_path / "y" / f).read_bytes()
