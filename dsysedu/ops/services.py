@@ -14,7 +14,7 @@ Every node is a :class:`TracedService`, an ordinary simulator node. A request is
 3. calls each of its downstream services in parallel: one *client* span per attempt, whose id
    goes out as the ``parent-id`` of the header it sends; a call that times out (``timeout``)
    or answers an error is retried up to ``retries`` times after a backoff sleep
-   (:func:`dsysedu.systems.resilience.backoff.backoff_sleep`, the retry policy of chapter 4's
+   (:func:`dsysedu.systems.resilience.backoff.backoff_sleep`, the retry policies of the
    resilience lesson); every retry is a new client span of the same trace;
 4. answers its caller once every call succeeded, or with an error once one gave up.
 

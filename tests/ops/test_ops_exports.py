@@ -9,11 +9,20 @@ from pathlib import Path
 
 import pytest
 from google.protobuf import json_format
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan, Status as ProtoStatus
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+)
+from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan
+from opentelemetry.proto.trace.v1.trace_pb2 import Status as ProtoStatus
 from prometheus_client.parser import text_string_to_metric_families
 
-from dsysedu.ops.export import logs_jsonl, otel_spans, otlp_json, prometheus_text, write_exports
+from dsysedu.ops.export import (
+    logs_jsonl,
+    otel_spans,
+    otlp_json,
+    prometheus_text,
+    write_exports,
+)
 from dsysedu.ops.services import service_scenario
 from dsysedu.ops.telemetry import DURATION_BUCKETS, red_totals, spans
 from dsysedu.sim import run
@@ -138,3 +147,8 @@ def test_files_are_identical_across_processes(tmp_path):
                        env={**env, "PYTHONHASHSEED": hash_seed}, timeout=120)
     for f in ("traces.otlp.json", "logs.jsonl", "metrics.prom"):
         assert (tmp_path / "x" / f).read_bytes() == (tmp_path / "y" / f).read_bytes()
+
+
+def test_buckets_are_the_prometheus_client_defaults():
+    from prometheus_client import Histogram
+    assert (*DURATION_BUCKETS, math.inf) == tuple(Histogram.DEFAULT_BUCKETS)

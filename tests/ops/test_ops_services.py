@@ -1,8 +1,9 @@
 """The traced service system: the trace context reaches every span of a request, under faults too."""
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dsysedu.ops.services import CLIENT, GATEWAY, Request, service_scenario, TOPOLOGY
+from dsysedu.ops.services import CLIENT, GATEWAY, TOPOLOGY, Request, service_scenario
 from dsysedu.ops.telemetry import logs, spans
 from dsysedu.ops.tracecontext import parse_traceparent
 from dsysedu.sim import run

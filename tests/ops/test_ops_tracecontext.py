@@ -2,12 +2,18 @@
 import random
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dsysedu.ops.tracecontext import TraceParent, new_span_id, new_trace_id, parse_traceparent
+from dsysedu.ops.tracecontext import (
+    TraceParent,
+    new_span_id,
+    new_trace_id,
+    parse_traceparent,
+)
 
 HEX = "0123456789abcdef"
-ids = lambda n: st.text(HEX, min_size=n, max_size=n).filter(lambda s: s != "0" * n)  # noqa: E731
+ids = lambda n: st.text(HEX, min_size=n, max_size=n).filter(lambda s: s != "0" * n)
 
 
 @settings(max_examples=200, deadline=None)
