@@ -7,7 +7,7 @@ from dsysedu.ops.services import CLIENT, GATEWAY, TOPOLOGY, Request, service_sce
 from dsysedu.ops.telemetry import logs, spans
 from dsysedu.ops.tracecontext import parse_traceparent
 from dsysedu.sim import run
-from dsysedu.sim.faults import Crash, Partition, Pause, Slow
+from dsysedu.sim.faults import Crash, Nemesis, Partition, Pause, Slow
 
 SERVERS = sorted(v for v in TOPOLOGY if v != CLIENT)
 
@@ -129,3 +129,12 @@ def test_same_seed_same_ids_other_seed_other_ids():
 def test_bad_settings_are_refused(kwargs, error, says):
     with pytest.raises(error, match=says):
         run(service_scenario(**kwargs), seed=0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_trace_context_survives_the_engines_nemesis(seed):
+    """Jepsen-style random crashes, pauses and partitions drawn by the engine from the seed."""
+    nemesis = Nemesis(crash_rate=0.3, pause_rate=0.2, partition_rate=0.8, mean_downtime=0.3, stop=2.5)
+    trace = run(service_scenario(rate=15.0, duration=3.0, loss=0.05, nemesis=nemesis), seed=seed)
+    assert any(r[1] in ("crash", "pause", "partition") for r in trace.rows)
+    check_context(trace)
