@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 __all__ = ["build_site", "broken_links", "page_name"]
 
 _NB_LINK = re.compile(r'(href|src)="([^"#?:]+\.ipynb)(#[^"]*)?"')
+_NB_ANCHOR = re.compile(r'<a\s[^>]*href="([^"#?:]+\.ipynb)(?:#[^"]*)?"[^>]*>(.*?)</a>', re.S)
 _EXTERNAL = ("http", "https", "mailto", "data", "javascript", "ftp")
 
 
@@ -71,7 +72,7 @@ def _bar(page: str, prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -
             + " &middot; ".join(parts) + "</nav>")
 
 
-def _export(src: Path, page: str, execute: bool, timeout: int, bar: str, notebooks: Path) -> str:
+def _export(src: Path, page: str, execute: bool, timeout: int, bar: str, notebooks: Path, built: set[str]) -> str:
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import ExecutePreprocessor
@@ -84,12 +85,19 @@ def _export(src: Path, page: str, execute: bool, timeout: int, bar: str, noteboo
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb, resources={"metadata": {"name": src.stem}})
     here = os.path.dirname(page)
 
+    def unlink(m: re.Match) -> str:
+        # a notebook that exists but is not part of this build (--only): keep the words, drop the link
+        target = os.path.normpath(os.path.join(here, m.group(1)))
+        if target not in built and (notebooks / target).exists():
+            return f'<span title="not in this build of the site">{m.group(2)}</span>'
+        return m.group(0)
+
     def relink(m: re.Match) -> str:
         target = os.path.normpath(os.path.join(here, m.group(2)))
-        if (notebooks / target).exists():
+        if target in built:
             return f'{m.group(1)}="{page_name(m.group(2))}{m.group(3) or ""}"'
-        return m.group(0)
-    body = _NB_LINK.sub(relink, body)
+        return m.group(0)   # a notebook that does not exist: left for broken_links to report
+    body = _NB_LINK.sub(relink, _NB_ANCHOR.sub(unlink, body))
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, body, count=1)
 
 
@@ -174,19 +182,20 @@ def build_site(out, notebooks=None, *, only=None, execute=True, timeout=600, log
             if target not in pages and target not in extras and (root / target).exists() \
                     and target not in {c.notebook for c in CHAPTERS}:
                 extras.append(target)
+    built = set(pages) | set(extras)
     for i, ch in enumerate(written):
         prev = (pages[written[i - 1].notebook], f"{written[i - 1].section} {written[i - 1].title}") if i else None
         nxt = ((pages[written[i + 1].notebook], f"{written[i + 1].section} {written[i + 1].title}")
                if i + 1 < len(written) else None)
         start = time.perf_counter()
         text = _export(root / ch.notebook, pages[ch.notebook], execute, timeout, _bar(pages[ch.notebook], prev, nxt),
-                       root)
+                       root, built)
         (out / pages[ch.notebook]).write_text(text, encoding="utf-8")
         log(f"[site] {pages[ch.notebook]:40s} {time.perf_counter() - start:6.1f} s")
     for extra in extras:
         page = page_name(extra)
         (out / page).parent.mkdir(parents=True, exist_ok=True)
-        (out / page).write_text(_export(root / extra, page, False, timeout, _bar(page, None, None), root),
+        (out / page).write_text(_export(root / extra, page, False, timeout, _bar(page, None, None), root, built),
                                 encoding="utf-8")
         log(f"[site] {page:40s} (not run)")
     _front_page(out, CHAPTERS, pages, extras)
