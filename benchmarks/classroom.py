@@ -18,7 +18,9 @@ The last line printed is one JSON object: ``sessions``, ``first_render_p50_s``,
 ``first_render_p95_s``, ``first_render_max_s``, ``kernel_mb`` (median resident memory of the
 server's kernels once every page is up, read from ``/proc``: the sessions' kernels, the other
 dashboards' pool and the pool's refills, each of which has run a dashboard), ``kernels``, ``kernels_mb_total``,
-``failed`` (pages that never showed the picture), ``pool``, ``arrival_s``, ``dashboard`` and
+``failed`` (pages that never showed the picture), ``pool``, ``arrival_s``, ``fill_delay_s``, ``client``
+(``--client http`` times only the server: each session GETs the page to its end, no JavaScript runs),
+``dashboard`` and
 ``load_before`` (1-minute load average when the sessions started).
 """
 from __future__ import annotations
@@ -31,6 +33,8 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,10 +62,12 @@ def _percentile(xs, q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-def start_server(port: int, dashboard: str, pool: int, cap: int) -> subprocess.Popen:
+def start_server(port: int, dashboard: str, pool: int, cap: int, fill_delay: float) -> subprocess.Popen:
     """``scripts/dashboards.sh`` (or Voila with its options) with a pool of ``pool`` for ``dashboard``."""
     extra = [  # every other dashboard keeps the script's pool of one kernel
-             f"--VoilaKernelManager.kernel_pools_config={json.dumps({'default': {'pool_size': 1}, dashboard + '.ipynb': {'pool_size': pool}})}"]
+             f"--VoilaKernelManager.kernel_pools_config={json.dumps({'default': {'pool_size': 1}, dashboard + '.ipynb': {'pool_size': pool}})}",
+             # seconds before a used pool kernel is replaced (Voila's default: 1)
+             f"--VoilaKernelManager.fill_delay={fill_delay}"]
     env = dict(os.environ, PORT=str(port), MAX_KERNELS=str(cap), MPLBACKEND="Agg")
     if (REPO / ".venv" / "bin" / "voila").exists():
         cmd = ["bash", str(REPO / "scripts" / "dashboards.sh"), *extra]
@@ -76,12 +82,17 @@ def start_server(port: int, dashboard: str, pool: int, cap: int) -> subprocess.P
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_preheated(server: subprocess.Popen, want: int, timeout: float = 600) -> float:
-    """Wait until ``want`` kernels run and the server's process tree has been idle for 3 s."""
+def wait_preheated(server: subprocess.Popen, want: int, timeout: float = 240) -> float:
+    """Wait until ``want`` kernels have run their dashboard (resident memory over 150 MB) and the
+    server's process tree has been idle for 3 s."""
     start = time.monotonic()
-    while len(_kernels(server.pid)) < want:
-        if server.poll() is not None or time.monotonic() - start > timeout:
-            raise RuntimeError(f"the server did not start {want} kernels (has {len(_kernels(server.pid))})")
+    while sum(_rss_mb(k) > 150 for k in _kernels(server.pid)) < want:
+        if server.poll() is not None:
+            raise RuntimeError("the server stopped while pre-heating")
+        if time.monotonic() - start > timeout:
+            print(f"WARNING: only {sum(_rss_mb(k) > 150 for k in _kernels(server.pid))} of {want} kernels "
+                  f"pre-heated after {timeout:.0f} s; measuring anyway")
+            break
         time.sleep(1)
     last, quiet = _cpu_ticks([server.pid, *_kernels(server.pid)]), 0
     while quiet < 3 and time.monotonic() - start < timeout:
@@ -117,12 +128,34 @@ async def open_sessions(url: str, n: int, arrival_s: float, timeout_s: float, ho
     return times
 
 
+def _http_session(url: str, delay: float, timeout_s: float) -> float | None:
+    time.sleep(delay)
+    start = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as r:
+            body = r.read()
+        return time.monotonic() - start if r.status == 200 and b"widget-view+json" in body else None
+    except OSError:
+        return None
+
+
+def open_http_sessions(url: str, n: int, arrival_s: float, timeout_s: float) -> list[float | None]:
+    """The server's share only: each session GETs the page and reads it to its end (Voila has then
+    run the dashboard in a kernel and sent its outputs); no browser runs the page's JavaScript."""
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(lambda i: _http_session(url, arrival_s * i / max(n - 1, 1), timeout_s), range(n)))
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--dashboard", default="cap_playground", help="a notebook of notebooks/dashboards, no suffix")
     ap.add_argument("--pool", type=int, default=None, help="pre-heated kernels for it (default: one per session)")
     ap.add_argument("--arrival-s", type=float, default=0.0, help="spread the page loads over this many seconds")
+    ap.add_argument("--fill-delay", type=float, default=1.0,
+                    help="seconds before Voila replaces a pool kernel a page took (Voila's default 1)")
+    ap.add_argument("--client", choices=("chromium", "http"), default="chromium",
+                    help="chromium: time to the picture on screen; http: time to the whole page from the server")
     ap.add_argument("--timeout-s", type=float, default=180.0)
     args = ap.parse_args(argv)
     if args.sessions < 1:
@@ -134,13 +167,16 @@ def main(argv=None) -> dict:
     others = len(list((REPO / "notebooks" / "dashboards").glob("*.ipynb"))) - 1
     cap = args.sessions + pool + others + 2
     port = _free_port()
-    server = start_server(port, args.dashboard, pool, cap)
+    server = start_server(port, args.dashboard, pool, cap, args.fill_delay)
     try:
         warm = wait_preheated(server, pool + others)
         print(f"server up, {pool + others} kernels pre-heated in {warm:.0f} s")
         load = os.getloadavg()[0]
         url = f"http://127.0.0.1:{port}/voila/render/{args.dashboard}.ipynb"
-        times = asyncio.run(open_sessions(url, args.sessions, args.arrival_s, args.timeout_s, hold_s=0))
+        if args.client == "chromium":
+            times = asyncio.run(open_sessions(url, args.sessions, args.arrival_s, args.timeout_s, hold_s=0))
+        else:
+            times = open_http_sessions(url, args.sessions, args.arrival_s, args.timeout_s)
         kernels = _kernels(server.pid)
         rss = {k: _rss_mb(k) for k in kernels}
     finally:
@@ -157,7 +193,7 @@ def main(argv=None) -> dict:
               "first_render_max_s": round(max(ok), 2) if ok else None,
               "kernel_mb": round(statistics.median(rss.values()), 1), "kernels": len(rss),
               "kernels_mb_total": round(sum(rss.values())), "failed": len(times) - len(ok), "pool": pool,
-              "arrival_s": args.arrival_s, "dashboard": args.dashboard, "load_before": round(load, 2)}
+              "arrival_s": args.arrival_s, "fill_delay_s": args.fill_delay, "client": args.client, "dashboard": args.dashboard, "load_before": round(load, 2)}
     return result
 
 
