@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Idempotent setup for dsysedu: a project-local virtualenv (.venv) with the package
-# installed in editable mode with its test extra, plus Debian's Chromium for the
-# browser tests and Debian's fonts-noto-cjk for the Chinese terms (where apt and root are there).
+# installed in editable mode (with its test extra unless --course), plus, where apt and root
+# are there, Debian's Chromium (browser tests), fonts-noto-cjk (the Chinese terms) and npm
+# with configurable-http-proxy (the JupyterHub test).
 #
-#   bash scripts/setup.sh        # set up (fast no-op when nothing changed)
+#   bash scripts/setup.sh        # set up (fast no-op when nothing changed); = --test
+#   bash scripts/setup.sh --course   # only what the course needs (scripts/course.sh)
+#   bash scripts/setup.sh --test     # the course plus the test tools (scripts/test.sh)
+#   bash scripts/setup.sh --course --print-plan   # say what pip would do, change nothing
 #   source scripts/setup.sh      # same, then activates .venv in the current shell
+#
+# The stamp .venv/.dsysedu-installed holds pyproject.toml's sha256 and the profile
+# installed ("course" or "test"): a test install serves the course too; a course install
+# is upgraded by the next --test run.
 #
 # Nothing is registered globally: no kernelspec, no user-level Jupyter config.
 # Environment knobs:
@@ -16,8 +24,17 @@
 # exits the caller's shell: all work happens in a function that returns a status.
 
 _dsysedu_setup() {
-    local repo venv stamp py want have start
+    local repo venv stamp py want have start profile=test plan=0 arg
     start=$SECONDS
+    for arg in "$@"; do
+        case "$arg" in
+            --course) profile=course ;;
+            --test) profile=test ;;
+            --print-plan) plan=1 ;;
+            *) printf '[setup] ERROR: unknown option %s (allowed: --course, --test, --print-plan)\n' "$arg" >&2
+               return 2 ;;
+        esac
+    done
     repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd) || return 1
     venv="$repo/.venv"
     stamp="$venv/.dsysedu-installed"
@@ -28,6 +45,12 @@ _dsysedu_setup() {
     _py_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; }
 
     # --- 1. the virtualenv --------------------------------------------------------
+    if [ "$plan" = 1 ] && ! _py_ok "$venv/bin/python"; then
+        printf 'profile=%s\naction=install\ntarget=%s\nreason=no usable .venv yet\n' "$profile" \
+            "$([ "$profile" = test ] && echo '.[test]' || echo '.')"
+        unset -f _say _warn _die _py_ok
+        return 0
+    fi
     if [ -x "$venv/bin/python" ] && ! _py_ok "$venv/bin/python"; then
         _warn ".venv exists but its python does not run or is older than 3.11: recreating it"
         rm -rf "$venv"
@@ -60,18 +83,26 @@ _dsysedu_setup() {
         return 1
     }
     have=$(cat "$stamp" 2>/dev/null || true)
-    local reason=""
+    # stamp: "<sha256> <profile>"; a stamp without a profile predates --course and was a test install
+    local reason="" have_profile=test target='.'
+    case "$have" in *" "*) have_profile=${have#* } ;; esac
+    have=${have%% *}
+    [ "$profile" = test ] && target='.[test]'
     if [ "$want" != "$have" ]; then
         reason="pyproject.toml is new or changed"
+    elif [ "$profile" = test ] && [ "$have_profile" != test ]; then
+        reason="the test extra is not installed yet (the last setup was --course)"
     else
         # Stamp matches: still check that every distribution pyproject names is installed
         # (someone may have 'pip uninstall'ed one). Cheap: metadata only, no imports.
-        if ! "$venv/bin/python" - "$repo/pyproject.toml" <<'PY' >/dev/null 2>&1
+        if ! "$venv/bin/python" - "$repo/pyproject.toml" "$profile" <<'PY' >/dev/null 2>&1
 import re, sys, tomllib
 from importlib.metadata import PackageNotFoundError, distribution
 with open(sys.argv[1], "rb") as f:
     project = tomllib.load(f)["project"]
-reqs = list(project.get("dependencies", [])) + list(project.get("optional-dependencies", {}).get("test", []))
+reqs = list(project.get("dependencies", []))
+if sys.argv[2] == "test":
+    reqs += list(project.get("optional-dependencies", {}).get("test", []))
 missing = []
 for req in [project["name"]] + reqs:
     name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req).group(1)
@@ -85,22 +116,28 @@ PY
             reason="a required distribution is missing from .venv"
         fi
     fi
+    if [ "$plan" = 1 ]; then
+        printf 'profile=%s\naction=%s\ntarget=%s\nreason=%s\n' "$profile" \
+            "$([ -n "$reason" ] && echo install || echo none)" "$target" "${reason:-up to date}"
+        unset -f _say _warn _die _py_ok
+        return 0
+    fi
     if [ -n "$reason" ]; then
-        _say "installing dsysedu[test] into .venv ($reason)"
+        _say "installing dsysedu$([ "$profile" = test ] && echo '[test]') into .venv ($reason)"
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip ||
             _warn "could not upgrade pip; continuing with the bundled one"
-        if ! (cd "$repo" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'); then
+        if ! (cd "$repo" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target"); then
             rm -f "$stamp"
-            _die "pip install -e '.[test]' failed (see the pip output above)"
+            _die "pip install -e '$target' failed (see the pip output above)"
             return 1
         fi
-        printf '%s\n' "$want" >"$stamp"
+        printf '%s %s\n' "$want" "$profile" >"$stamp"
     else
-        _say ".venv is up to date (pyproject.toml unchanged, all distributions present)"
+        _say ".venv is up to date for --$profile (pyproject.toml unchanged, all distributions present)"
     fi
 
-    # --- 3. Chromium for the browser tests ------------------------------------------
-    if [ ! -x /usr/bin/chromium ] && [ "${DSYSEDU_NO_BROWSER:-}" != "1" ]; then
+    # --- 3. Chromium for the browser tests (--test only) ------------------------------
+    if [ "$profile" = test ] && [ ! -x /usr/bin/chromium ] && [ "${DSYSEDU_NO_BROWSER:-}" != "1" ]; then
         if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
             _say "installing Debian's chromium for the browser tests (apt-get)"
             if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null; then
@@ -114,15 +151,15 @@ PY
         _say "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
     fi
 
-    # --- JupyterHub's proxy, for tests/test_jupyterhub.py (skipped without it) -------
-    if ! command -v configurable-http-proxy >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1 \
+    # --- JupyterHub's proxy, for tests/test_jupyterhub.py (--test only; skipped without it)
+    if [ "$profile" = test ] && ! command -v configurable-http-proxy >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1 \
             && [ "${DSYSEDU_NO_HUB:-}" != "1" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
         _say "installing Debian's nodejs and npm for JupyterHub's proxy (apt-get; DSYSEDU_NO_HUB=1 skips this)"
         if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; } >/dev/null; then
             _warn "apt-get could not install npm: the JupyterHub test will be SKIPPED."
         fi
     fi
-    if ! command -v configurable-http-proxy >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    if [ "$profile" = test ] && ! command -v configurable-http-proxy >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
         _say "installing configurable-http-proxy (npm) for the JupyterHub test"
         npm install -g configurable-http-proxy >/dev/null 2>&1 \
             || _warn "npm could not install configurable-http-proxy: the JupyterHub test will be SKIPPED."

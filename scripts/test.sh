@@ -17,7 +17,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 
 export MPLBACKEND=Agg
 if [ ! -x /usr/bin/chromium ]; then
