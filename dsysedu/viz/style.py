@@ -123,6 +123,10 @@ MESSAGE_COLORS = {
     "Do": _O["blue"], "Done": _O["sky_blue"], "Undo": _O["vermillion"], "Undone": _O["orange"],
     "Go": _O["blue"], "Compensate": _O["vermillion"], "Ack": "#BBBBBB", "EventAck": "#BBBBBB", "Busy": "#7F7F7F",
     "Finish": _O["bluish_green"], "Hello": _O["reddish_purple"], "Order": _O["black"],
+    # the message queue of chapter 4.1: publish and its confirm, a consumer's poll and the delivery,
+    # the effect sent to the store and its answer (acks stay grey)
+    "Publish": _O["blue"], "Confirm": _O["bluish_green"], "Receive": _O["sky_blue"],
+    "Deliver": _O["reddish_purple"], "Apply": _O["vermillion"], "Applied": _O["orange"],
 }
 
 # Font sizes in points.
