@@ -41,12 +41,19 @@ def register(ex: Exercise) -> Exercise:
 
 @dataclass
 class Feedback:
-    """The result of a check: ``passed`` and a message per case."""
+    """The result of a check: ``passed`` and a message per case.
+
+    ``failures`` holds ``(description, args, expected, got)`` per failing case; ``call`` is the
+    first failing call written as code the learner can paste into a cell, and ``hint`` the
+    exercise's hint, shown with a wrong answer too.
+    """
     exercise: str
     passed: bool
     total: int
     failures: list = field(default_factory=list)
     error: str | None = None
+    call: str | None = None
+    hint: str = ""
 
     def text(self) -> str:
         if self.passed:
@@ -54,9 +61,15 @@ class Feedback:
         if self.error:
             return f"{self.exercise!r}: {self.error}"
         desc, args, expected, got = self.failures[0]
-        more = f" ({len(self.failures) - 1} more cases fail too)" if len(self.failures) > 1 else ""
-        return (f"{len(self.failures)} of {self.total} cases fail for {self.exercise!r}{more}.\n"
-                f"First failing case: {desc}\n  expected: {expected!r}\n  you returned: {got!r}")
+        lines = [f"{len(self.failures)} of {self.total} hidden cases fail for {self.exercise!r}.",
+                 f"First failing case: {desc}"]
+        if self.call:
+            lines.append(f"  try it: {self.call}")
+        lines += [f"  expected: {expected!r}", f"  you returned: {got!r}" if not _is_exception(got)
+                  else f"  your function raised {got.text}"]
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         return self.text()
@@ -98,10 +111,47 @@ def check(exercise_id: str, learner_function: Callable) -> Feedback:
         except NotImplementedError:
             return Feedback(exercise_id, False, len(cases), error="not written yet: replace "
                             "`raise NotImplementedError` with your code." + (f" Hint: {ex.hint}" if ex.hint else ""))
-        except Exception as exc:  # the learner's bug: report it kindly, do not crash the notebook
-            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            failures.append((desc, args, expected, f"an exception: {tb}"))
+        except Exception as exc:  # the learner's bug: report it kindly, with its line, do not crash the notebook
+            failures.append((desc, args, expected, _Raised.of(exc, learner_function)))
             continue
         if not (ex.accepts(got, *args) if ex.accepts is not None else ex.same(expected, got)):
             failures.append((desc, args, expected, got))
-    return Feedback(exercise_id, not failures, len(cases), failures)
+    call = _call_text(learner_function, failures[0][1]) if failures else None
+    return Feedback(exercise_id, not failures, len(cases), failures, call=call, hint=ex.hint)
+
+
+@dataclass(frozen=True)
+class _Raised:
+    """An exception the learner's function raised: its type and message, and the line in their code."""
+    text: str
+
+    @classmethod
+    def of(cls, exc: BaseException, fn: Callable) -> "_Raised":
+        what = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        code = getattr(fn, "__code__", None)
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if code is not None
+                  and f.filename == code.co_filename]
+        if frames:
+            f = frames[-1]
+            where = f" at line {f.lineno - code.co_firstlineno + 1} of {code.co_name}"
+            return cls(f"{what}{where}: {f.line.strip()}" if f.line else f"{what}{where}")
+        return cls(what)
+
+    def __repr__(self) -> str:
+        return f"an exception: {self.text}"
+
+
+def _is_exception(got) -> bool:
+    return isinstance(got, _Raised)
+
+
+def _call_text(fn: Callable, args) -> str:
+    """``name(arg, ...)`` as code, when every argument's repr reads back as itself (else a shortened form)."""
+    name = getattr(fn, "__name__", "your_function")
+    if not name.isidentifier():
+        name = "your_function"
+    shown = []
+    for a in args:
+        r = repr(a)
+        shown.append(r if len(r) <= 200 else r[:197] + "...")
+    return f"{name}({', '.join(shown)})"

@@ -77,3 +77,30 @@ def test_every_registered_exercise_has_cases_and_its_reference_passes():
     for ex_id, ex in EXERCISES.items():
         assert ex.cases(), ex_id
         assert check(ex_id, ex.reference).passed, ex_id
+
+
+def test_feedback_gives_the_call_to_paste_counts_once_and_hints_a_wrong_answer():
+    def majority(n):
+        return n // 2
+    fb = check("ch3-majority", majority)
+    text = fb.text()
+    assert text.startswith(f"{len(fb.failures)} of {fb.total} hidden cases fail")
+    assert "more cases fail" not in text                # one count, not two
+    desc, args, expected, got = fb.failures[0]
+    assert fb.call == f"majority({', '.join(map(repr, args))})" and f"try it: {fb.call}" in text
+    assert eval(fb.call, {"majority": majority}) == got  # the call, pasted, gives what the checker saw
+    assert "Hint: " in text and EXERCISES["ch3-majority"].hint in text
+
+
+def test_an_exception_is_reported_with_its_line_in_the_learners_function():
+    namespace = {}
+    exec(compile("def majority(n):\n    half = n // 2\n    return half / (n - n)\n", "<cell-7>", "exec"), namespace)
+    fb = check("ch3-majority", namespace["majority"])
+    text = fb.text()
+    assert not fb.passed and len(fb.failures) == fb.total
+    assert "your function raised ZeroDivisionError" in text and "at line 3 of majority" in text
+
+
+def test_a_passing_answer_has_no_call_and_no_hint():
+    fb = check("ch3-majority", lambda n: n // 2 + 1)
+    assert fb.passed and fb.call is None and "Hint" not in fb.text()
