@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["student_version", "strip_solutions", "check_markers", "try_student_version"]
+__all__ = ["student_version", "strip_solutions", "strip_teacher_notes", "check_markers", "try_student_version"]
 
 _SOLUTION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?",
                        re.MULTILINE | re.DOTALL)
@@ -46,11 +46,26 @@ def strip_solutions(source: str, where: str = "cell") -> str:
     return _SOLUTION.sub(lambda m: f"{m.group('indent')}raise NotImplementedError()\n", source)
 
 
+_TEACHER_NOTE = re.compile(r"^\*Teachers?:\*.*?(?:\n[ \t]*\n|\Z)", re.MULTILINE | re.DOTALL)
+
+
+def strip_teacher_notes(markdown: str) -> str:
+    r"""Drop every paragraph of a markdown cell that starts with ``*Teachers:*`` (notes for the instructor).
+
+    Examples
+    --------
+    >>> strip_teacher_notes("Write the rule.\n\n*Teachers:* the solution is below.\nMore for them.\n\nGo on.")
+    'Write the rule.\n\nGo on.'
+    """
+    return _TEACHER_NOTE.sub("", markdown).rstrip("\n") if _TEACHER_NOTE.search(markdown) else markdown
+
+
 def student_version(path, out_path) -> Path:
     """Write the student version of the notebook at ``path`` to ``out_path``.
 
     Solution blocks in code cells become ``raise NotImplementedError()``, outputs are
-    cleared, and cells tagged ``solution-only`` are dropped.
+    cleared, cells tagged ``solution-only`` are dropped, and so are the markdown paragraphs
+    that start with ``*Teachers:*``.
 
     Raises
     ------
@@ -86,6 +101,9 @@ def student_version(path, out_path) -> Path:
             src = strip_solutions(src)
             cell["outputs"] = []
             cell["execution_count"] = None
+        elif cell["cell_type"] == "markdown":
+            # the student copy has no markers: its prose points at what replaced them
+            src = strip_teacher_notes(src).replace("`### BEGIN SOLUTION`", "`raise NotImplementedError()`")
         cell["source"] = src
         cells.append(cell)
     nb["cells"] = cells

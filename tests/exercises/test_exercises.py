@@ -104,3 +104,16 @@ def test_an_exception_is_reported_with_its_line_in_the_learners_function():
 def test_a_passing_answer_has_no_call_and_no_hint():
     fb = check("ch3-majority", lambda n: n // 2 + 1)
     assert fb.passed and fb.call is None and "Hint" not in fb.text()
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "notebooks" / "exercises").glob("*.ipynb")), ids=lambda p: p.name)
+def test_student_copies_carry_no_teacher_notes_and_no_markers(path, tmp_path):
+    import json
+
+    from dsysedu.exercises.notebooks import student_version
+    teacher = json.loads(path.read_text())
+    assert any("*Teachers:*" in "".join(c["source"]) for c in teacher["cells"] if c["cell_type"] == "markdown")
+    student = json.loads(student_version(path, tmp_path / path.name).read_text())
+    text = "\n".join("".join(c["source"]) for c in student["cells"])
+    assert "Teachers:" not in text and "### BEGIN SOLUTION" not in text and "### END SOLUTION" not in text
+    assert "raise NotImplementedError()" in text
