@@ -5,7 +5,7 @@ properties, broken variants and model.
 """
 from .paxos_commit import (Acceptor, BlindLeader, chosen_values, commit_rule, CommitLeader, CommitOutcome,
                            CommitPrepare, P1a, P1b, P2a, P2b, paxos_commit_ids, paxos_commit_model,
-                           paxos_commit_scenario, PC_ABORTED, pc_agreement, pc_atomicity, pc_decides, PC_PREPARED,
+                           paxos_commit_scenario, pc_agreement, pc_atomicity, pc_decides,
                            ResourceManager)
 from .paxos_commit_runs import (blocking_against_2pc, commit_atomic, commit_cost, commit_costs, commit_outcomes,
                                 decided_at, fault_schedule_table, leader_crash_scenario, message_pattern,
@@ -32,8 +32,8 @@ from .twopc_sim import (Ask, atomic, blocking_sweep, crash_point_table, CRASH_PO
                         twopc_sim_scenario, TxnDecision, TxnPrepare, TxnVote)
 __all__ = ["CommitPrepare", "P1a", "P1b", "P2a", "P2b", "CommitOutcome", "ResourceManager", "Acceptor",
            "CommitLeader", "BlindLeader", "paxos_commit_ids", "paxos_commit_scenario", "paxos_commit_model",
-           "pc_atomicity", "pc_agreement", "pc_decides", "chosen_values", "commit_rule", "PC_PREPARED",
-           "PC_ABORTED", "decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
+           "pc_atomicity", "pc_agreement", "pc_decides", "chosen_values", "commit_rule",
+           "decided_at", "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario",
            "commit_outcomes", "commit_atomic", "random_commit_scenario", "paxos_commit_txn_per_s",
            "message_pattern", "reduces_to_2pc", "fault_schedule_table", "blocking_against_2pc",
            "STEPS", "ACTIONS", "COMPENSATIONS", "ORCHESTRATOR", "PHASES", "Order", "Do", "Done", "Busy",

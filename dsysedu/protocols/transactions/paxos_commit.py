@@ -62,12 +62,13 @@ from dsysedu.check.model_checker import Model, eventually, invariant
 from dsysedu.sim.node import Node
 from dsysedu.sim.scenario import Scenario
 
+from .twopc import ABORTED, COMMITTED, PREPARED, WORKING
+
 __all__ = ["CommitPrepare", "P1a", "P1b", "P2a", "P2b", "CommitOutcome", "ResourceManager", "Acceptor",
            "CommitLeader", "BlindLeader", "paxos_commit_ids", "paxos_commit_scenario", "paxos_commit_model",
-           "pc_atomicity", "pc_agreement", "pc_decides", "chosen_values", "commit_rule", "PC_PREPARED",
-           "PC_ABORTED"]
+           "pc_atomicity", "pc_agreement", "pc_decides", "chosen_values", "commit_rule"]
 
-WORKING, PC_PREPARED, COMMITTED, PC_ABORTED = "working", "prepared", "committed", "aborted"
+# The phases are 2PC's (.twopc); the value each instance chooses is an RM's PREPARED or ABORTED.
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,9 @@ def chosen_values(votes, quorum: int) -> dict:
 def commit_rule(chosen: dict, rms) -> str | None:
     """Two-phase commit's rule on the chosen votes: ``"abort"`` as soon as one is aborted,
     ``"commit"`` when every RM's is prepared, None while undecided."""
-    if PC_ABORTED in chosen.values():
+    if ABORTED in chosen.values():
         return "abort"
-    if all(chosen.get(rm) == PC_PREPARED for rm in rms):
+    if all(chosen.get(rm) == PREPARED for rm in rms):
         return "commit"
     return None
 
@@ -164,20 +165,20 @@ class ResourceManager(Node):
 
     def on_timer(self, ctx, name):
         if name == "unilateral_abort" and self.phase == WORKING:
-            self.set_phase(ctx, PC_ABORTED)
+            self.set_phase(ctx, ABORTED)
 
     def on_message(self, ctx, src, msg):
         if isinstance(msg, CommitPrepare):
             if self.vote is None:
                 if self.phase == WORKING:
-                    self.set_phase(ctx, PC_PREPARED)     # from now on only the instances decide
+                    self.set_phase(ctx, PREPARED)     # from now on only the instances decide
                     ctx.cancel_timer("unilateral_abort")
-                self.vote = PC_PREPARED if self.phase == PC_PREPARED else PC_ABORTED
+                self.vote = PREPARED if self.phase == PREPARED else ABORTED
             for a in self.acceptors:
                 ctx.send(a, P2a(self.id, 0, self.vote))
         elif isinstance(msg, CommitOutcome):
             self.learn(ctx, msg.commit)
-        elif isinstance(msg, P2b) and self.fast and self.phase not in (COMMITTED, PC_ABORTED):
+        elif isinstance(msg, P2b) and self.fast and self.phase not in (COMMITTED, ABORTED):
             self.votes = self.votes | {(msg.rm, msg.ballot, msg.value, src)}
             rule = commit_rule(chosen_values(self.votes, len(self.acceptors) // 2 + 1), self.rms)
             if rule is not None:
@@ -185,10 +186,10 @@ class ResourceManager(Node):
 
     def learn(self, ctx, commit: bool) -> None:
         """The outcome; the first one counts (a correct protocol never sends another)."""
-        if self.phase in (COMMITTED, PC_ABORTED):
+        if self.phase in (COMMITTED, ABORTED):
             return
         ctx.cancel_timer("unilateral_abort")
-        self.set_phase(ctx, COMMITTED if commit else PC_ABORTED)
+        self.set_phase(ctx, COMMITTED if commit else ABORTED)
 
     def set_phase(self, ctx, phase) -> None:
         if phase != self.phase:
@@ -319,7 +320,7 @@ class CommitLeader(Node):
             for rm, b, v in accepted:
                 if rm not in best or b > best[rm][0]:
                     best[rm] = (b, v)
-        return {rm: best[rm][1] if rm in best else PC_ABORTED for rm in self.rms}
+        return {rm: best[rm][1] if rm in best else ABORTED for rm in self.rms}
 
     def decide(self, ctx, rule: str) -> None:
         """Tell every RM, and the other leaders (so that they do not take over)."""
@@ -339,7 +340,7 @@ class BlindLeader(CommitLeader):
     """
 
     def proposals(self) -> dict:
-        return {rm: PC_ABORTED for rm in self.rms}
+        return {rm: ABORTED for rm in self.rms}
 
 
 def paxos_commit_ids(participants: int, f: int) -> tuple:
@@ -392,12 +393,12 @@ def _phases(s):
 
 def _outcomes(s) -> set:
     """What the up RMs ended with and what the up leaders decided, as committed/aborted."""
-    out = {v for v in _phases(s) if v in (COMMITTED, PC_ABORTED)}
-    out |= {COMMITTED if v == "commit" else PC_ABORTED for v in s.field("decision").values() if v}
+    out = {v for v in _phases(s) if v in (COMMITTED, ABORTED)}
+    out |= {COMMITTED if v == "commit" else ABORTED for v in s.field("decision").values() if v}
     return out
 
 
-pc_atomicity = invariant("atomicity", lambda s: not ({COMMITTED, PC_ABORTED} <= _outcomes(s)))
+pc_atomicity = invariant("atomicity", lambda s: not ({COMMITTED, ABORTED} <= _outcomes(s)))
 """No RM commits while another RM aborts or a leader decides abort (and the other way round)."""
 
 pc_agreement = invariant("leaders agree", lambda s: len({v for v in s.field("decision").values() if v}) <= 1)
@@ -408,7 +409,7 @@ def _decided_or_out_of_scope(s):
     last = max((n for n in s.nodes if str(n).startswith(("c", "b"))), key=lambda n: (n != "c", n))
     if not s.is_up(last) or any(not s.is_up(n) for n in s.nodes if str(n).startswith("p")):
         return True
-    return all(v in (COMMITTED, PC_ABORTED) for v in _phases(s))
+    return all(v in (COMMITTED, ABORTED) for v in _phases(s))
 
 
 pc_decides = eventually("every RM eventually decides", _decided_or_out_of_scope)
@@ -447,4 +448,4 @@ def paxos_commit_model(participants: int = 2, f: int = 1, *, leader=CommitLeader
     name = f"Paxos Commit{' (' + leader.__name__ + ')' if leader is not CommitLeader else ''}, " \
            f"{participants} RMs, F = {f}"
     return Model(sc, name=name, symmetric=paxos_commit_ids(participants, f)[1] if symmetric else (),
-                 final=lambda s: all(v in (COMMITTED, PC_ABORTED) for v in _phases(s)), **budget)
+                 final=lambda s: all(v in (COMMITTED, ABORTED) for v in _phases(s)), **budget)

@@ -20,8 +20,8 @@ from dsysedu.sim.faults import Crash
 from dsysedu.sim.kernel import run
 from dsysedu.sim.network import Exponential, LinkModel, Uniform
 
-from .paxos_commit import COMMITTED, PC_ABORTED, CommitLeader, paxos_commit_ids, paxos_commit_scenario
-from .twopc import twopc_scenario
+from .paxos_commit import CommitLeader, paxos_commit_ids, paxos_commit_scenario
+from .twopc import ABORTED, COMMITTED, twopc_scenario
 
 __all__ = ["blocking_against_2pc", "fault_schedule_table", "message_pattern", "reduces_to_2pc", "decided_at",
            "commit_cost", "commit_costs", "PAPER_DELAYS", "leader_crash_scenario", "commit_outcomes",
@@ -39,7 +39,7 @@ def decided_at(trace) -> float | None:
         if e.kind == "observe" and e.data == "phase":
             final[e.node] = e.value
             last[e.node] = e.time
-    if not final or any(v not in (COMMITTED, PC_ABORTED) for v in final.values()):
+    if not final or any(v not in (COMMITTED, ABORTED) for v in final.values()):
         return None
     return max(last.values())
 
@@ -165,8 +165,8 @@ def commit_outcomes(trace) -> dict:
 def commit_atomic(trace) -> Verdict:
     """No RM committed while another aborted or a leader decided abort (or the other way round)."""
     out = commit_outcomes(trace)
-    seen = {COMMITTED if v in (COMMITTED, "commit") else PC_ABORTED for v in out.values()
-            if v in (COMMITTED, PC_ABORTED, "commit", "abort")}
+    seen = {COMMITTED if v in (COMMITTED, "commit") else ABORTED for v in out.values()
+            if v in (COMMITTED, ABORTED, "commit", "abort")}
     return Verdict(len(seen) <= 1, "atomicity", f"outcomes {dict(sorted(out.items()))}")
 
 
