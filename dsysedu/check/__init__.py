@@ -74,11 +74,11 @@ from .isolation import IsolationVerdict, Transaction, brute_force_serializable, 
 from .linearizability import (LinearizabilityVerdict, SearchBudgetExceeded, brute_force_linearizable,  # noqa: E402
                               check_linearizable)
 from .sessions import SessionVerdict, check_monotonic_reads, check_read_your_writes, check_sessions  # noqa: E402
-from .models import CasRegister, Counter, KeyValue, KeyValueAppend, Queue, Register  # noqa: E402
+from .models import CasRegister, Counter, KeyValue, KeyValueAppend, KeyValueCas, Queue, Register  # noqa: E402
 
 __all__ += ["History", "Operation", "check_linearizable", "LinearizabilityVerdict", "SearchBudgetExceeded",
             "brute_force_linearizable", "check_sequential", "check_causal", "ConsistencyVerdict", "example_histories",
-            "Register", "CasRegister", "KeyValue", "KeyValueAppend", "Counter", "Queue", "Transaction",
+            "Register", "CasRegister", "KeyValue", "KeyValueAppend", "KeyValueCas", "Counter", "Queue", "Transaction",
             "IsolationVerdict", "check_isolation", "brute_force_serializable", "SessionVerdict",
             "check_monotonic_reads", "check_read_your_writes", "check_sessions"]
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from numbers import Number
 
-__all__ = ["SequentialModel", "Register", "CasRegister", "KeyValue", "KeyValueAppend", "Counter", "Queue", "MODELS",
+__all__ = ["SequentialModel", "Register", "CasRegister", "KeyValue", "KeyValueAppend", "KeyValueCas", "Counter", "Queue", "MODELS",
            "resolve_model", "op_label"]
 
 
@@ -244,6 +244,39 @@ class KeyValueAppend(KeyValue):
         return True, frozenset(current.items())
 
 
+class KeyValueCas(KeyValue, CasRegister):
+    """A map of compare-and-set registers: ``read``, ``write`` and ``cas`` per key (Jepsen's etcd workload).
+
+    Each key behaves as a :class:`CasRegister` starting at ``initial``; the history is split per
+    key (linearizability is local), so each key is checked alone.
+
+    Examples
+    --------
+    >>> from dsysedu.check.history import Operation
+    >>> kv = KeyValueCas()
+    >>> ok, s = kv.step(kv.init(), Operation(0, "a", "write", "x", 1))
+    >>> kv.step(s, Operation(1, "b", "cas", "x", (1, 2), 0, 1, result=True))
+    (True, 2)
+    """
+
+    name = "kv-cas"
+    kinds = ("read", "write", "cas")
+
+    def __init__(self, initial=None):
+        super().__init__(initial, partitioned=True)
+
+    def step(self, state, op):
+        if op.kind == "cas":
+            return CasRegister.step(self, state, op)   # a KeyValueCas is a Register: CasRegister's cas rule
+        return Register.step(self, state, op)
+
+    def compile(self, op):
+        return SequentialModel.compile(self, op)
+
+    def __repr__(self) -> str:
+        return f"KeyValueCas(initial={self.initial!r})"
+
+
 class Counter(SequentialModel):
     """A counter: ``add`` (value: the increment) and ``read`` (result: the total).
 
@@ -305,7 +338,7 @@ class Queue(SequentialModel):
 
 
 MODELS = {"register": Register, "kv": KeyValue, "kv-append": KeyValueAppend, "counter": Counter, "queue": Queue,
-          "cas-register": CasRegister}
+          "cas-register": CasRegister, "kv-cas": KeyValueCas}
 
 
 def resolve_model(model) -> SequentialModel:

@@ -82,6 +82,10 @@ class Raft(ClientRequests, Node):
         At most this many entries per AppendEntries.
     client_retry : float
         Seconds between retries of the client requests this node holds for its clients.
+    servers : iterable of node ids or None
+        The Raft cluster, when the scenario also holds other nodes (clients): only these
+        neighbours are peers (voters, log replicas); the others may send client requests and get
+        answers. Default: this node and every neighbour.
 
     Notes
     -----
@@ -118,8 +122,19 @@ class Raft(ClientRequests, Node):
     needs_complete_graph = True   # the majority is counted among the peers: a ring would elect two leaders
 
     def __init__(self, node_id, peers=(), election_timeout=0.15, heartbeat=0.05, prevote=False,
-                 check_quorum=False, fast_backoff=False, noop=True, max_entries=16, client_retry=0.1):
+                 check_quorum=False, fast_backoff=False, noop=True, max_entries=16, client_retry=0.1,
+                 servers=None):
         super().__init__(node_id, peers)
+        if servers is not None:
+            if isinstance(servers, (str, bytes)) or not hasattr(servers, "__iter__"):
+                raise TypeError(f"Raft servers must be a list of node ids, got {servers!r}")
+            servers = tuple(servers)
+            if node_id not in servers:
+                raise ValueError(f"Raft servers {list(servers)!r} must include this node ({node_id!r})")
+            missing = [s for s in servers if s != node_id and s not in self.peers]
+            if missing:
+                raise ValueError(f"Raft servers {missing!r} are not linked to node {node_id!r}")
+            self.peers = tuple(p for p in self.peers if p in servers)
         self.election_timeout = number("Raft election_timeout", election_timeout, low=0.0, low_open=True)
         self.heartbeat = number("Raft heartbeat", heartbeat, low=0.0, low_open=True)
         self.client_retry = number("Raft client_retry", client_retry, low=0.0, low_open=True)
