@@ -34,7 +34,8 @@ from .messages import ClientReply, ClientRequest
 from .node import Raft
 from .reads import READ_PATHS, ReadRaft
 
-__all__ = ["KvClient", "kv_scenario", "kv_history", "check_kv_run", "KV_MODEL"]
+__all__ = ["KvClient", "kv_scenario", "kv_history", "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv",
+           "figure8_kv", "stale_read_scenario", "read_path_costs"]
 
 KV_MODEL = "kv-cas"
 
@@ -62,6 +63,10 @@ class KvClient(Node):
         otherwise).
     stop_at : float
         Invoke nothing at or after this time.
+    script : tuple of (at, kind, key, value) or None
+        Scripted operations instead of random ones: each is invoked at ``at`` (or as soon as the
+        one before it completes). ``kind`` is ``"read"``, ``"write"`` or ``"cas"`` (``value``
+        ``(expected, new)``).
 
     Notes
     -----
@@ -70,7 +75,7 @@ class KvClient(Node):
     """
 
     def __init__(self, node_id, peers=(), servers=(0, 1, 2), home=0, keys=("x", "y"), read_share=0.5,
-                 cas_share=0.2, think=0.05, attempt_timeout=0.15, deadline=0.6, stop_at=float("inf")):
+                 cas_share=0.2, think=0.05, attempt_timeout=0.15, deadline=0.6, stop_at=float("inf"), script=None):
         super().__init__(node_id, peers)
         if isinstance(servers, (str, bytes)) or not hasattr(servers, "__iter__") or not tuple(servers):
             raise TypeError(f"KvClient servers must be a non-empty list of node ids, got {servers!r}")
@@ -88,13 +93,22 @@ class KvClient(Node):
         self.attempt_timeout = number("KvClient attempt_timeout", attempt_timeout, low=0.0, low_open=True)
         self.deadline = number("KvClient deadline", deadline, low=0.0, low_open=True)
         self.stop_at = number("KvClient stop_at", stop_at, low=0.0, allow_inf=True)
+        self.script = None if script is None else tuple(_script_op(op) for op in script)
+        if self.script is not None and any(b[0] < a[0] for a, b in zip(self.script, self.script[1:])):
+            raise ValueError("KvClient script: operations must be in time order")
         self.client_id = f"k{node_id}"
         self.seq = 0
         self.open = None        # (seq, kind, command) of the operation in flight
         self.target = home
 
     def on_start(self, ctx):
-        ctx.set_timer("next", ctx.rng.expovariate(1.0 / self.think))
+        self._schedule_next(ctx)
+
+    def _schedule_next(self, ctx) -> None:
+        if self.script is None:
+            ctx.set_timer("next", ctx.rng.expovariate(1.0 / self.think))
+        elif self.seq < len(self.script):
+            ctx.set_timer("next", max(0.0, self.script[self.seq][0] - ctx.now))
 
     def on_timer(self, ctx, name):
         if name == "next":
@@ -109,6 +123,16 @@ class KvClient(Node):
         if ctx.now >= self.stop_at or self.open is not None:
             return
         self.seq += 1
+        if self.script is not None:
+            if self.seq > len(self.script):
+                return
+            _, kind, key, value = self.script[self.seq - 1]
+            command = {"read": ("get", key), "write": ("set", key, value)}.get(kind) or ("cas", key) + tuple(value)
+            self.open = (self.seq, kind, command)
+            ctx.observe("invoke", (self.seq, kind, key, value))
+            ctx.set_timer("deadline", self.deadline)
+            self._send(ctx)
+            return
         key = self.keys[ctx.rng.randrange(len(self.keys))]
         u = ctx.rng.random()
         if u < self.read_share:
@@ -153,7 +177,19 @@ class KvClient(Node):
         ctx.cancel_timer("attempt")
         ctx.cancel_timer("deadline")
         ctx.observe("complete", (seq, status, result))
-        ctx.set_timer("next", ctx.rng.expovariate(1.0 / self.think))
+        self._schedule_next(ctx)
+
+
+def _script_op(op) -> tuple:
+    if not isinstance(op, (tuple, list)) or len(op) != 4:
+        raise TypeError(f"KvClient script: each operation is (at, kind, key, value), got {op!r}")
+    at, kind, key, value = op
+    number("KvClient script time", at, low=0.0)
+    if kind not in ("read", "write", "cas"):
+        raise ValueError(f"KvClient script: kind must be 'read', 'write' or 'cas', got {kind!r}")
+    if kind == "cas" and (not isinstance(value, tuple) or len(value) != 2):
+        raise ValueError(f"KvClient script: a cas takes value=(expected, new), got {value!r}")
+    return (float(at), kind, key, value)
 
 
 def _with_clients(faults, homes: dict) -> list:
@@ -236,3 +272,151 @@ def kv_history(trace) -> History:
 def check_kv_run(trace, max_steps: int = 2_000_000):
     """The linearizability verdict of one run's history, with the ``kv-cas`` model."""
     return check_linearizable(kv_history(trace), KV_MODEL, max_steps=max_steps)
+
+
+def with_kv_clients(scenario: Scenario, scripts: dict, *, name: str | None = None, **client_params) -> Scenario:
+    """A lesson scenario of Raft servers, with scripted :class:`KvClient` nodes in place of its inputs.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Raft servers only (its client ``inputs`` are dropped: the scripts replace them).
+    scripts : dict home server -> list of (at, kind, key, value)
+        One client per entry, on the side of its home server in every partition, asking its home
+        server only (no retries elsewhere unless ``attempt_timeout`` says so).
+    **client_params
+        For every client; default ``attempt_timeout`` and ``deadline`` of 3 s, longer than the
+        lesson scenarios' outages.
+    """
+    servers = tuple(scenario.node_ids)
+    unknown = [h for h in scripts if h not in servers]
+    if unknown:
+        raise ValueError(f"with_kv_clients: homes {unknown!r} are not servers of the scenario {list(servers)!r}")
+    first = max(s for s in servers if isinstance(s, int)) + 1 if any(isinstance(s, int) for s in servers) else 0
+    clients = {first + i: home for i, home in enumerate(sorted(scripts, key=repr))}
+    node_params = {s: dict(dict(scenario.params), **dict(scenario.node_params.get(s, {})), servers=servers)
+                   for s in servers}
+    params = dict({"attempt_timeout": 3.0, "deadline": 3.0}, **client_params)
+    for c, home in clients.items():
+        node_params[c] = dict(params, servers=servers, home=home, script=tuple(scripts[home]))
+    base = scenario.protocol
+    proto = {s: (base[s] if isinstance(base, dict) else base) for s in servers}
+    proto.update({c: KvClient for c in clients})
+    return Scenario(proto, nodes=list(servers) + list(clients), node_params=node_params, link=scenario.link,
+                    links=dict(scenario.links), clock_offset=scenario.clock_offset,
+                    clock_drift=scenario.clock_drift, faults=_with_clients(scenario.faults, clients),
+                    until=scenario.until, seed=scenario.seed, name=name or f"{scenario.name} with KV clients")
+
+
+def forgotten_vote_kv(protocol=Raft, *, seed: int = 0) -> Scenario:
+    """:func:`~dsysedu.protocols.consensus.raft.scenarios.forgotten_vote_scenario` with two clients.
+
+    A client of node 0 writes ``x=1`` at t=0.8; a client of node 2 reads ``x`` at t=1.0. With
+    :class:`~dsysedu.protocols.consensus.raft.variants.RaftForgetsVote`, term 1 has two leaders,
+    node 1 takes both leaders' first entries as "the same entry" (same index, same term), and the
+    read is committed by node 2 on its own log: it returns nothing after the write completed.
+    """
+    from .scenarios import forgotten_vote_scenario
+    return with_kv_clients(forgotten_vote_scenario(protocol, seed=seed),
+                           {0: [(0.8, "write", "x", 1)], 2: [(1.0, "read", "x", None)]},
+                           name=f"forgotten vote with KV clients ({protocol.__name__})")
+
+
+def figure8_kv(protocol=Raft, *, seed: int = 0) -> Scenario:
+    """:func:`~dsysedu.protocols.consensus.raft.scenarios.figure8_scenario` (panel d) with two clients.
+
+    A client of S1 writes ``x=1`` (t=0.4) and ``x=2`` (t=1.05); a client of S5 reads ``x`` while S5
+    is cut off in term 3 (t=1.85: the entry S5 appends at index 2) and again at t=4.5. With
+    :class:`~dsysedu.protocols.consensus.raft.variants.RaftCommitOldTerm`, S1 commits index 2 in
+    term 4 and tells its client that ``x=2`` is written; S5 then overwrites index 2 in term 5,
+    and the last read returns 1: a completed write lost. Correct Raft never acknowledges ``x=2``
+    (its outcome stays unknown), so reading 1 is allowed.
+    """
+    from .scenarios import figure8_scenario
+    return with_kv_clients(figure8_scenario(protocol, seed=seed),
+                           {1: [(0.4, "write", "x", 1), (1.05, "write", "x", 2)],
+                            5: [(1.85, "read", "x", None), (4.5, "read", "x", None)]},
+                           name=f"Figure 8 with KV clients ({protocol.__name__})")
+
+
+def stale_read_scenario(read_path: str = "lease", *, drift: float = 0.0, jump: float = 0.0, seed: int = 0,
+                        lease: float | None = None) -> Scenario:
+    """The leader is cut off while a client keeps reading from it: does any read return stale data?
+
+    Five servers with CheckQuorum, 10 ms links, election timeouts of 150-300 ms. At t=1.0 a
+    partition isolates the node that leads then (found by running the same seed up to t=1.0,
+    which the partition does not change), together with client A, which reads ``x`` from it every
+    10 ms until t=1.9; on the majority side client B writes ``x`` = 1, 2, 3... every 20 ms through
+    whichever server leads there. The old leader's clock runs at ``1 + drift`` times true speed
+    and jumps by ``jump`` seconds at t=1.0 (negative: back).
+
+    Parameters
+    ----------
+    read_path : str
+        ``"lease"``, ``"read_index"``, ``"log"`` or ``"local"``.
+    drift : float
+        The old leader's clock drift, in ``[-0.5, 0.5]``: -0.3 means its clock runs 30 % slow, so
+        its lease (and its CheckQuorum) last 1/0.7 times longer in real time than it thinks.
+    jump : float
+        A step of the old leader's clock at t=1.0 (an NTP correction).
+    lease : float or None
+        The lease (default 90 % of the 150 ms election timeout: 135 ms).
+    """
+    number("stale_read_scenario drift", drift, low=-0.5, high=0.5)
+    number("stale_read_scenario jump", jump)
+    from dsysedu.sim.faults import ClockJump
+    from dsysedu.sim.kernel import run
+    servers = tuple(range(5))
+    params = {"read_path": read_path, "check_quorum": True, "lease": lease}
+    probe = run(Scenario(ReadRaft, nodes=list(servers), params=params, link=LinkModel(latency=0.01),
+                         clock_drift={s: drift for s in servers}, until=1.0), seed=seed)
+    leaders = probe.observations("leader")
+    if leaders.empty:
+        raise ValueError(f"stale_read_scenario: no leader by t=1.0 with seed {seed}")
+    old = leaders.node.tolist()[-1]
+    rest = tuple(s for s in servers if s != old)
+    base = Scenario(ReadRaft, nodes=list(servers), params=params, link=LinkModel(latency=0.01),
+                    faults=[Partition(((old,), rest), at=1.0, until=2.5)]
+                    + ([ClockJump(old, at=1.0, delta=jump)] if jump else []),
+                    clock_drift={s: drift for s in servers}, until=3.0, seed=seed)
+    writes = [(1.0 + 0.02 * i, "write", "x", i + 1) for i in range(40)]
+    reads = [(1.0 + 0.01 * i, "read", "x", None) for i in range(90)]
+    return with_kv_clients(base, {old: reads, rest[0]: writes}, attempt_timeout=0.05, deadline=0.3,
+                           name=f"stale reads? ({read_path}, drift {drift:+g}, jump {jump:+g} s)")
+
+
+def read_path_costs(servers: int = 5, *, reads: int = 40, seed: int = 0) -> "pd.DataFrame":
+    """Latency and messages per read on each correct read path, on a calm cluster.
+
+    One client asks the leader (found by a run of the same seed) for ``reads`` reads, 50 ms
+    apart from t=1.0, over 10 ms links. Latency is the client's (request to answer); messages per
+    read are the run's messages minus those of the same run without reads, divided by ``reads``;
+    log entries per read, the growth of the leader's log the same way (a read through the log is an
+    entry every server stores and applies).
+    """
+    import pandas as pd
+    from dsysedu.sim.kernel import run
+    servers = positive_int("read_path_costs servers", servers, high=9)
+    reads = positive_int("read_path_costs reads", reads, high=1000)
+    rows = []
+    for path in ("log", "read_index", "lease"):
+        params = {"read_path": path, "check_quorum": path == "lease"}
+        base = Scenario(ReadRaft, nodes=list(range(servers)), params=params, link=LinkModel(latency=0.01),
+                        until=1.0 + 0.05 * reads + 0.5, seed=seed)
+        probe = run(base, seed=seed)
+        leader = probe.observations("leader").node.tolist()[-1]
+        quiet = run(with_kv_clients(base, {leader: []}), seed=seed)
+        script = [(1.0 + 0.05 * i, "read", "x", None) for i in range(reads)]
+        busy = run(with_kv_clients(base, {leader: script}), seed=seed)
+        history = kv_history(busy)
+        done = [op for op in history if op.status == "ok"]
+        if len(done) != reads:
+            raise ValueError(f"read_path_costs: {len(done)} of {reads} reads answered on the {path} path")
+        latency = sum(op.complete - op.invoke for op in done) / reads
+        extra = (busy.count("send") - quiet.count("send")) / reads
+
+        def log_len(trace):
+            obs = trace.observations("log_len")
+            return obs[obs.node == leader].value.tolist()[-1]
+        rows.append((path, latency * 1000, extra, (log_len(busy) - log_len(quiet)) / reads))
+    return pd.DataFrame(rows, columns=["path", "latency_ms", "messages_per_read", "log_entries_per_read"])

@@ -94,6 +94,7 @@ class ReadRaft(Raft):
         self.ping_acks: dict = {}     # round -> peers that answered it in our term
         self.confirmed = 0            # highest round a majority answered
         self.lease_until = float("-inf")
+        self.quorum_clock = 0.0       # the leader's clock when it sent the last round a majority answered
 
     # -- the leader's rounds ---------------------------------------------------------------
     def send_ping(self, ctx) -> int:
@@ -108,13 +109,27 @@ class ReadRaft(Raft):
         return r
 
     def on_timer(self, ctx, name):
+        if name == "check_quorum" and self.read_path == "lease":
+            self.check_quorum_by_clock(ctx)
+            return
         super().on_timer(ctx, name)
         if name == "heartbeat" and self.role == LEADER and self.read_path == "lease":
             self.send_ping(ctx)   # renew the lease with every heartbeat
 
+    def check_quorum_by_clock(self, ctx) -> None:
+        """CheckQuorum, measured like the lease: by the leader's own clock since the last round a
+        majority answered. (A real server measures both with one clock; a slow one stretches both.)"""
+        if self.role != LEADER:
+            return
+        if ctx.clock() - self.quorum_clock > self.election_timeout:
+            self._step_down(ctx, self.current_term)
+        else:
+            ctx.set_timer("check_quorum", self.election_timeout)
+
     def become_leader(self, ctx) -> None:
         self.reads, self.ping_sent, self.ping_acks, self.confirmed = (), {}, {}, 0
         self.lease_until = float("-inf")
+        self.quorum_clock = ctx.clock()
         super().become_leader(ctx)
         if self.read_path == "lease":
             self.send_ping(ctx)
@@ -159,6 +174,7 @@ class ReadRaft(Raft):
     def _confirm(self, ctx, r: int) -> None:
         if r > self.confirmed:
             self.confirmed = r
+            self.quorum_clock = max(self.quorum_clock, self.ping_sent[r])
             if self.read_path == "lease":
                 self.lease_until = max(self.lease_until, self.ping_sent[r] + self.lease)
                 ctx.observe("lease_until", self.lease_until)
