@@ -154,7 +154,8 @@ def test_raft_commit_costs_at_least_two_n_minus_one_messages_and_one_round_trip(
 
 def test_cost_experiment_raft_is_cheaper_and_faster_per_decision():
     per = rx.cost_experiment(seeds=range(3)).groupby("protocol")[["messages", "latency_ms"]].median()
-    assert set(per.index) == {"Paxos, 1 proposer", "Paxos, 2 proposers", "Raft, stable leader"}
+    assert set(per.index) == {"Paxos, 1 proposer", "Paxos, 2 proposers", "Multi-Paxos, stable leader",
+                              "Raft, stable leader"}
     assert per.messages["Raft, stable leader"] < per.messages["Paxos, 1 proposer"] < per.messages["Paxos, 2 proposers"]
     assert per.latency_ms["Raft, stable leader"] < per.latency_ms["Paxos, 1 proposer"]
 

@@ -17,7 +17,7 @@ from .scenarios import (chaos_scenario, figure8_scenario, forgotten_vote_scenari
 from .transfer import RaftTransfer, TimeoutNow
 from .experiments import (AdaptiveRaft, availability, client_gaps, cost_experiment, election_time, election_times,
                           gray_failure_run, handover_experiment, heartbeat_sweep, leader_crash_run,
-                          paxos_decision_cost, RAMP,
+                          multipaxos_decision_cost, paxos_decision_cost, RAMP,
                           POLICIES, predict_leader_failures, prediction_experiment, prediction_summary,
                           raft_commit_cost, score_predictions, timeout_experiment, timeout_summary)
 from .properties import (client_liveness, election_safety, leader_completeness, leaders, log_matching, raft_safety,
@@ -34,6 +34,6 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "election_time", "election_times", "heartbeat_sweep", "RAMP", "gray_failure_run", "client_gaps",
            "handover_experiment", "RaftTransfer", "TimeoutNow", "predict_leader_failures",
            "score_predictions", "prediction_experiment", "prediction_summary",
-           "paxos_decision_cost", "raft_commit_cost", "cost_experiment", "election_safety", "log_matching",
+           "paxos_decision_cost", "raft_commit_cost", "multipaxos_decision_cost", "cost_experiment", "election_safety", "log_matching",
            "leader_completeness", "state_machine_safety", "raft_safety", "client_liveness", "leaders",
            "raft_election_model", "election_safety_invariant", "leader_elected", "stale_reply"]

@@ -24,7 +24,7 @@ read the same numbers:
     as the longest time a steady client waits between two acknowledged commands.
 :func:`cost_experiment`
     Messages and latency per decision: single-decree Paxos (one proposer, or two with
-    backoff) against Raft committing client commands under a stable leader.
+    backoff) against Multi-Paxos and Raft committing client commands under a stable leader.
 :func:`chaos_experiment`
     Jepsen-style random faults, one run per seed, with the safety and liveness verdicts.
 
@@ -47,10 +47,10 @@ from .timeouts import AdaptiveRaft, availability, leader_crash_run, POLICIES, ti
 from .election import election_time, election_times, heartbeat_sweep
 from .handover import client_gaps, gray_failure_run, handover_experiment, RAMP
 from .prediction import predict_leader_failures, prediction_experiment, prediction_summary, score_predictions
-from .costs import cost_experiment, paxos_decision_cost, raft_commit_cost
+from .costs import cost_experiment, multipaxos_decision_cost, paxos_decision_cost, raft_commit_cost
 from .chaos import chaos_experiment, chaos_verdicts
 __all__ = ["AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
            "election_time", "election_times", "heartbeat_sweep", "RAMP", "gray_failure_run", "client_gaps",
            "handover_experiment", "predict_leader_failures",
            "score_predictions", "prediction_experiment", "prediction_summary",
-           "paxos_decision_cost", "raft_commit_cost", "cost_experiment", "chaos_verdicts", "chaos_experiment"]
+           "paxos_decision_cost", "raft_commit_cost", "multipaxos_decision_cost", "cost_experiment", "chaos_verdicts", "chaos_experiment"]

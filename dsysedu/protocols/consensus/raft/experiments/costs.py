@@ -1,8 +1,9 @@
-"""Messages and latency per decision: single-decree Paxos against Raft under a stable leader.
+"""Messages and latency per decision: single-decree Paxos, Multi-Paxos and Raft under a stable leader.
 
 :func:`paxos_decision_cost` counts what one Paxos decision costs (one proposer, or two that
 collide and back off); :func:`raft_commit_cost` what each client command costs a stable Raft
-leader; :func:`cost_experiment` puts both in one frame over seeds, on the same links.
+leader; :func:`multipaxos_decision_cost` the same for a stable Multi-Paxos leader;
+:func:`cost_experiment` puts them in one frame over seeds, on the same links.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import math
 
 import pandas as pd
 
+from dsysedu.protocols.consensus.multipaxos import Chosen, MPAccept, MPAccepted, MultiPaxos, Submit
 from dsysedu.protocols.consensus.paxos import Paxos
 from dsysedu.sim.network import LinkModel, Uniform
 from dsysedu.sim.scenario import Input, Scenario
@@ -18,7 +20,7 @@ from ..messages import AppendEntries, ClientRequest
 from ..node import Raft
 from .timeouts import HEARTBEAT
 
-__all__ = ["paxos_decision_cost", "raft_commit_cost", "cost_experiment"]
+__all__ = ["paxos_decision_cost", "raft_commit_cost", "multipaxos_decision_cost", "cost_experiment"]
 
 
 def _network_sends(trace, t0: float, t1: float) -> int:
@@ -56,6 +58,16 @@ def paxos_decision_cost(seed=0, *, nodes: int = 5, proposers: int = 1, latency=N
             "all_decided_s": max(times) - start}
 
 
+def _workload(seed, commands: int, make) -> tuple:
+    """Commands arriving every 50-150 ms (uniform, from the seed) from t=0.5; and the end time."""
+    rnd = stream(seed, "workload")
+    at, inputs = 0.5, []
+    for i in range(commands):
+        inputs.append(make(at, i))
+        at += rnd.uniform(0.05, 0.15)
+    return inputs, at + 0.5
+
+
 def raft_commit_cost(seed=0, *, nodes: int = 5, commands: int = 20, latency=None) -> pd.DataFrame:
     """Messages and time for a stable Raft leader to commit each client command.
 
@@ -83,16 +95,12 @@ def raft_commit_cost(seed=0, *, nodes: int = 5, commands: int = 20, latency=None
     True
     """
     seed = normalize_seed(seed)
-    rnd = stream(seed, "workload")
     quiet = {n: {"election_timeout": 1000.0} for n in range(1, nodes)}
     quiet[0] = {"election_timeout": 0.05}
-    at, inputs = 0.5, []
-    for i in range(commands):
-        inputs.append(Input(at, 0, ClientRequest("c", i + 1, ("set", "x", i + 1))))
-        at += rnd.uniform(0.05, 0.15)
+    inputs, until = _workload(seed, commands, lambda at, i: Input(at, 0, ClientRequest("c", i + 1, ("set", "x", i + 1))))
     link = LinkModel(latency=Uniform(0.005, 0.015) if latency is None else latency)
     sc = Scenario(Raft, nodes=nodes, params={"heartbeat": HEARTBEAT}, node_params=quiet, link=link, inputs=inputs,
-                  until=at + 0.5, seed=seed)
+                  until=until, seed=seed)
     trace = sc.run()
     arrived, committed, carried = {}, {}, {}
     caused_by = {}     # follower -> the entry indexes of the AppendEntries it is answering
@@ -120,6 +128,44 @@ def raft_commit_cost(seed=0, *, nodes: int = 5, commands: int = 20, latency=None
     return pd.DataFrame(rows, columns=["index", "messages", "latency_s"])
 
 
+def multipaxos_decision_cost(seed=0, *, nodes: int = 5, commands: int = 20, latency=None) -> pd.DataFrame:
+    """Messages and time for a stable Multi-Paxos leader to get each client command chosen.
+
+    The same workload and links as :func:`raft_commit_cost`; node 0 leads (it alone has a short
+    election timeout) and runs phase 1 once. For each slot: the network messages that carried it
+    (Accept to the other acceptors, their Accepted, the leader's Chosen to everyone; an Accept
+    the leader re-sends at a heartbeat counts too), and the time from the command's arrival at the
+    leader to the leader knowing it is chosen.
+
+    Examples
+    --------
+    >>> costs = multipaxos_decision_cost(0, commands=5)
+    >>> int(costs.messages.min()), int(costs.messages.max())   # 4 Accept, 4 Accepted, 4 Chosen; a heartbeat re-sends
+    (12, 20)
+    """
+    seed = normalize_seed(seed)
+    quiet = {n: {"election_timeout": 1000.0} for n in range(1, nodes)}
+    quiet[0] = {"election_timeout": 0.06}
+    inputs, until = _workload(seed, commands, lambda at, i: Input(at, 0, Submit(f"c{i + 1}", i + 1)))
+    link = LinkModel(latency=Uniform(0.005, 0.015) if latency is None else latency)
+    sc = Scenario(MultiPaxos, nodes=nodes, params={"heartbeat": HEARTBEAT}, node_params=quiet, link=link,
+                  inputs=inputs, until=until, seed=seed)
+    trace = sc.run()
+    arrived, slot_of, chosen, messages = {}, {}, {}, {}
+    for time, kind, node, peer, _mid, data, value in trace.rows:
+        if kind == "deliver" and isinstance(data, Submit) and node == 0:
+            arrived.setdefault(data.cid, time)
+        elif kind == "send" and node != peer and isinstance(data, (MPAccept, MPAccepted, Chosen)):
+            messages[data.slot] = messages.get(data.slot, 0) + 1
+            if isinstance(data, MPAccept) and isinstance(data.value, Submit):
+                slot_of.setdefault(data.slot, data.value.cid)
+        elif kind == "observe" and node == 0 and data == "decided":
+            chosen.setdefault(value[0], time)
+    rows = [{"slot": s, "messages": messages[s], "latency_s": chosen[s] - arrived[cid]}
+            for s, cid in sorted(slot_of.items()) if s in chosen]
+    return pd.DataFrame(rows, columns=["slot", "messages", "latency_s"])
+
+
 def cost_experiment(seeds=range(10), nodes: int = 5, latency=None) -> pd.DataFrame:
     """Messages and latency per decision, Paxos against Raft, over seeds (same links for all).
 
@@ -127,14 +173,15 @@ def cost_experiment(seeds=range(10), nodes: int = 5, latency=None) -> pd.DataFra
     -------
     pandas.DataFrame
         One row per decision: ``protocol, seed, messages, latency_ms``. Protocols:
-        ``"Paxos, 1 proposer"``, ``"Paxos, 2 proposers"`` (they collide, then back off) and
-        ``"Raft, stable leader"`` (20 commands per seed). Links take 5-15 ms (uniform) by default.
+        ``"Paxos, 1 proposer"``, ``"Paxos, 2 proposers"`` (they collide, then back off),
+        ``"Multi-Paxos, stable leader"`` and ``"Raft, stable leader"`` (20 commands per seed).
+        Links take 5-15 ms (uniform) by default.
 
     Examples
     --------
     >>> df = cost_experiment(seeds=[0])
     >>> df.groupby("protocol").messages.min().to_dict()
-    {'Paxos, 1 proposer': 32, 'Paxos, 2 proposers': 60, 'Raft, stable leader': 8}
+    {'Multi-Paxos, stable leader': 12, 'Paxos, 1 proposer': 32, 'Paxos, 2 proposers': 60, 'Raft, stable leader': 8}
     """
     rows = []
     for seed in seeds:
@@ -142,6 +189,9 @@ def cost_experiment(seeds=range(10), nodes: int = 5, latency=None) -> pd.DataFra
             c = paxos_decision_cost(seed, nodes=nodes, proposers=k, latency=latency)
             rows.append({"protocol": f"Paxos, {k} proposer{'s' if k > 1 else ''}", "seed": seed,
                          "messages": c["messages"], "latency_ms": c["latency_s"] * 1000})
+        for r in multipaxos_decision_cost(seed, nodes=nodes, latency=latency).itertuples():
+            rows.append({"protocol": "Multi-Paxos, stable leader", "seed": seed, "messages": r.messages,
+                         "latency_ms": r.latency_s * 1000})
         for r in raft_commit_cost(seed, nodes=nodes, latency=latency).itertuples():
             rows.append({"protocol": "Raft, stable leader", "seed": seed, "messages": r.messages,
                          "latency_ms": r.latency_s * 1000})

@@ -1,0 +1,210 @@
+"""Raft's key-value store judged like Jepsen judges etcd; the three read paths; client nodes."""
+from __future__ import annotations
+
+import doctest
+import random
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import dsysedu.protocols.consensus.raft.jepsen as jepsen_module
+import dsysedu.protocols.consensus.raft.reads as reads_module
+from dsysedu.protocols.consensus.raft import Raft
+from dsysedu.protocols.consensus.raft.jepsen import (KvClient, check_kv_run, figure8_kv, forgotten_vote_kv,
+                                                     kv_history, kv_scenario, read_path_costs, stale_read_scenario,
+                                                     with_kv_clients)
+from dsysedu.protocols.consensus.raft.messages import LEADER, NOOP, ClientReply, ClientRequest
+from dsysedu.protocols.consensus.raft.reads import ReadPing, ReadPingAck, ReadRaft
+from dsysedu.protocols.consensus.raft.variants import RaftCommitOldTerm, RaftForgetsVote, RaftNoUpToDateCheck
+from dsysedu.sim import Context, Scenario, run
+from dsysedu.sim.node import OBSERVE, SEND
+
+
+def test_doctests():
+    assert doctest.testmod(jepsen_module).failed == 0
+    assert doctest.testmod(reads_module).failed == 0
+
+
+def sends(ctx):
+    return [(e[1], e[2]) for e in ctx.effects if e[0] == SEND]
+
+
+# ------------------------------------------------------------------ servers= and client nodes
+
+def test_servers_restricts_the_peers_to_the_cluster():
+    r = Raft(0, (1, 2, 3, 4), servers=(0, 1, 2))
+    assert r.peers == (1, 2) and r.majority == 2
+
+
+@pytest.mark.parametrize("servers, err", [((1, 2), ValueError), ((0, 9), ValueError), ("012", TypeError)])
+def test_servers_are_checked(servers, err):
+    with pytest.raises(err):
+        Raft(0, (1, 2), servers=servers)
+
+
+def test_read_raft_refuses_what_it_cannot_do():
+    with pytest.raises(ValueError, match="read_path"):
+        ReadRaft(0, (1, 2), read_path="follower")
+    with pytest.raises(ValueError, match="check_quorum"):
+        ReadRaft(0, (1, 2), read_path="lease")
+    with pytest.raises(ValueError):
+        ReadRaft(0, (1, 2), read_path="lease", check_quorum=True, lease=0)
+
+
+@pytest.mark.parametrize("kw, err", [({"home": 7}, ValueError), ({"servers": ()}, TypeError),
+                                     ({"read_share": 0.9, "cas_share": 0.2}, ValueError),
+                                     ({"script": [(0.1, "delete", "x", None)]}, ValueError),
+                                     ({"script": [(0.1, "cas", "x", 3)]}, ValueError),
+                                     ({"script": [(0.5, "read", "x", None), (0.1, "read", "x", None)]}, ValueError),
+                                     ({"script": [(0.1, "read")]}, TypeError), ({"think": 0}, ValueError)])
+def test_client_refuses_bad_settings(kw, err):
+    params = dict({"servers": (0, 1, 2), "home": 0}, **kw)
+    with pytest.raises(err):
+        KvClient(5, (0, 1, 2), **params)
+
+
+def test_kv_scenario_refuses_a_read_path_the_protocol_lacks():
+    with pytest.raises(ValueError, match="ReadRaft"):
+        kv_scenario(3, protocol=RaftCommitOldTerm, read_path="read_index")
+    with pytest.raises(TypeError):
+        kv_scenario(3, protocol=object)
+    with pytest.raises(ValueError):
+        kv_scenario(3, read_path="stale")
+
+
+# ------------------------------------------------------------------ ReadIndex and lease handlers
+
+def leader(path="read_index", **kw):
+    r = ReadRaft(0, (1, 2, 3), read_path=path, servers=(0, 1, 2), **kw)
+    r.role, r.current_term, r.leader_id = LEADER, 2, 0
+    r.log = ((2, NOOP),)
+    r.commit_index = r.last_applied = 1
+    r.next_index, r.match_index = {1: 2, 2: 2}, {1: 1, 2: 1}
+    return r, Context(0, (1, 2, 3), rng=random.Random(0))
+
+
+def test_read_index_answers_only_after_a_majority_confirms_the_leadership():
+    r, ctx = leader()
+    r.on_client_request(ctx, 3, ClientRequest("k3", 1, ("get", "x")))
+    pings = [m for _, m in sends(ctx) if isinstance(m, ReadPing)]
+    assert len(pings) == 2 and not [m for _, m in sends(ctx) if isinstance(m, ClientReply)]
+    ctx.effects.clear()
+    r.on_read_ping_ack(ctx, 1, ReadPingAck(2, pings[0].round))
+    assert sends(ctx) == [(3, ClientReply("k3", 1, True, 0, None))]
+
+
+def test_read_index_waits_for_the_leaders_own_entry_to_commit():
+    r, ctx = leader()
+    r.log = ((1, NOOP), (2, NOOP))   # our no-op (term 2) is not committed yet
+    r.on_client_request(ctx, 3, ClientRequest("k3", 1, ("get", "x")))
+    round_ = r.ping_round
+    r.on_read_ping_ack(ctx, 1, ReadPingAck(2, round_))
+    assert not [m for _, m in sends(ctx) if isinstance(m, ClientReply)]
+    r.match_index[1] = 2
+    r.advance_commit_index(ctx)
+    assert [m for _, m in sends(ctx) if isinstance(m, ClientReply)] == [ClientReply("k3", 1, True, 0, None)]
+
+
+def test_a_higher_term_in_an_ack_deposes_the_leader_and_drops_its_reads():
+    r, ctx = leader()
+    r.on_client_request(ctx, 3, ClientRequest("k3", 1, ("get", "x")))
+    r.on_read_ping_ack(ctx, 1, ReadPingAck(5, r.ping_round))
+    assert r.role != LEADER and r.reads == () and r.current_term == 5
+
+
+def test_lease_answers_at_once_while_it_holds_and_not_after():
+    r, ctx = leader("lease", check_quorum=True, lease=0.1)
+    r.send_ping(ctx)
+    r.on_read_ping_ack(ctx, 1, ReadPingAck(2, r.ping_round))
+    assert r.lease_until == pytest.approx(0.1)
+    ctx.effects.clear()
+    ctx.now = 0.05
+    r.on_client_request(ctx, 3, ClientRequest("k3", 1, ("get", "x")))
+    assert [m for _, m in sends(ctx)] == [ClientReply("k3", 1, True, 0, None)]
+    ctx.effects.clear()
+    ctx.now = 0.2   # expired: falls back to ReadIndex (a ping round)
+    r.on_client_request(ctx, 3, ClientRequest("k3", 2, ("get", "x")))
+    assert all(isinstance(m, ReadPing) for _, m in sends(ctx))
+
+
+def test_follower_takes_a_ping_as_a_heartbeat_and_a_stale_ping_gets_its_term():
+    f = ReadRaft(1, (0, 2), servers=(0, 1, 2))
+    ctx = Context(1, (0, 2), rng=random.Random(0))
+    f.on_read_ping(ctx, 0, ReadPing(3, 0, 7))
+    assert f.current_term == 3 and f.leader_id == 0 and sends(ctx) == [(0, ReadPingAck(3, 7))]
+    ctx.effects.clear()
+    f.on_read_ping(ctx, 2, ReadPing(1, 2, 1))
+    assert sends(ctx) == [(2, ReadPingAck(3, 1))] and f.leader_id == 0
+
+
+# ------------------------------------------------------------------ histories under the nemesis
+
+def test_a_run_records_one_operation_at_a_time_per_client():
+    trace = run(kv_scenario(5, clients=3), seed=2)
+    history = kv_history(trace)
+    assert len(history) > 20 and {op.kind for op in history} == {"read", "write", "cas"}
+    for client in history.clients():
+        ops = [op for op in history if op.client == client]
+        assert all(a.end <= b.invoke for a, b in zip(ops, ops[1:]) if a.status != "info")
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), path=st.sampled_from(["log", "read_index", "lease"]))
+def test_every_correct_read_path_is_linearizable_under_random_faults(seed, path):
+    kw = {"check_quorum": True} if path == "lease" else {}
+    verdict = check_kv_run(run(kv_scenario(5, clients=3, read_path=path, **kw), seed=seed))
+    assert verdict.ok, verdict
+
+
+def test_raft_through_the_log_passes_300_seeds():
+    bad = [s for s in range(300) if not check_kv_run(run(kv_scenario(5, clients=3), seed=s)).ok]
+    assert bad == []
+
+
+@pytest.mark.parametrize("make", [lambda: kv_scenario(5, clients=3, read_path="local"),
+                                  lambda: kv_scenario(5, clients=3, protocol=RaftNoUpToDateCheck)])
+def test_the_broken_read_path_and_variant_are_caught_under_random_faults(make):
+    caught = [s for s in range(60) if not check_kv_run(run(make(), seed=s)).ok]
+    assert len(caught) >= 2
+
+
+@pytest.mark.parametrize("scenario, broken", [(forgotten_vote_kv, RaftForgetsVote), (figure8_kv, RaftCommitOldTerm)])
+def test_the_lessons_broken_variants_give_histories_the_checker_rejects(scenario, broken):
+    assert check_kv_run(run(scenario(Raft), seed=0)).ok
+    verdict = check_kv_run(run(scenario(broken), seed=0))
+    assert not verdict.ok and verdict.window and len(verdict.window) >= 2
+    history = kv_history(run(scenario(broken), seed=0))
+    kinds = {history[i].kind for i in verdict.window}
+    assert "read" in kinds and "write" in kinds
+
+
+def test_a_clock_jumping_back_breaks_the_lease_but_not_read_index():
+    lease = [s for s in range(20) if not check_kv_run(run(stale_read_scenario("lease", jump=-0.5), seed=s)).ok]
+    index = [s for s in range(20) if not check_kv_run(run(stale_read_scenario("read_index", jump=-0.5),
+                                                          seed=s)).ok]
+    assert lease and not index
+    calm = [s for s in range(20) if not check_kv_run(run(stale_read_scenario("lease"), seed=s)).ok]
+    assert not calm
+
+
+def test_stale_read_scenario_checks_its_drift():
+    with pytest.raises(ValueError):
+        stale_read_scenario(drift=-0.9)
+
+
+def test_with_kv_clients_refuses_an_unknown_home():
+    with pytest.raises(ValueError, match="homes"):
+        with_kv_clients(Scenario(Raft, nodes=3, until=1.0), {7: []})
+
+
+def test_read_path_costs():
+    costs = read_path_costs(3, reads=5).set_index("path")
+    assert costs.loc["lease", "latency_ms"] == pytest.approx(20.0)          # client to leader and back
+    assert costs.loc["read_index", "latency_ms"] == pytest.approx(40.0)     # plus one round to a majority
+    assert costs.loc["log", "log_entries_per_read"] == 1 and costs.loc["read_index", "log_entries_per_read"] == 0
+    assert costs.loc["lease", "messages_per_read"] == 2
+
+
+def test_same_seed_same_history():
+    a, b = (kv_history(run(kv_scenario(5, clients=3, read_path="read_index"), seed=9)) for _ in range(2))
+    assert a == b
