@@ -1,6 +1,7 @@
 """Raft (Ongaro & Ousterhout 2014) as a package: the messages, the node as Figure 2 states it, the
 key-value state machine with its session table, the client side of a server, the broken variants,
-membership change, leadership transfer, the lesson scenarios, the chapter's experiments, the safety properties as trace
+membership change, leadership transfer, pipelined replication, three read paths (log, ReadIndex, lease), the
+key-value store's clients judged as Jepsen judges etcd, the lesson scenarios, the chapter's experiments, the safety properties as trace
 checkers and the model the model checker explores.
 """
 from .messages import (AppendEntries, AppendEntriesReply, CANDIDATE, ClientReply, ClientRequest, Command, FOLLOWER,
@@ -15,6 +16,10 @@ from .scenarios import (chaos_scenario, figure8_scenario, forgotten_vote_scenari
                         partitioned_leader_scenario, QUIET, rejoin_scenario, split_vote_scenario,
                         stale_leader_scenario)
 from .transfer import RaftTransfer, TimeoutNow
+from .pipeline import PipelinedRaft
+from .reads import READ_PATHS, ReadPing, ReadPingAck, ReadRaft
+from .jepsen import (check_kv_run, figure8_kv, forgotten_vote_kv, KV_MODEL, kv_history, kv_scenario, KvClient,
+                     read_path_costs, stale_read_scenario, with_kv_clients)
 from .experiments import (AdaptiveRaft, availability, client_gaps, cost_experiment, election_time, election_times,
                           gray_failure_run, handover_experiment, heartbeat_sweep, leader_crash_run,
                           multipaxos_decision_cost, paxos_decision_cost, RAMP,
@@ -36,4 +41,7 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "score_predictions", "prediction_experiment", "prediction_summary",
            "paxos_decision_cost", "raft_commit_cost", "multipaxos_decision_cost", "cost_experiment", "election_safety", "log_matching",
            "leader_completeness", "state_machine_safety", "raft_safety", "client_liveness", "leaders",
-           "raft_election_model", "election_safety_invariant", "leader_elected", "stale_reply"]
+           "raft_election_model", "election_safety_invariant", "leader_elected", "stale_reply", "PipelinedRaft",
+           "READ_PATHS", "ReadPing", "ReadPingAck", "ReadRaft", "KvClient", "kv_scenario", "kv_history",
+           "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv", "figure8_kv", "stale_read_scenario",
+           "read_path_costs"]

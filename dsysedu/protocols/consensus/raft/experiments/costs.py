@@ -68,7 +68,8 @@ def _workload(seed, commands: int, make) -> tuple:
     return inputs, at + 0.5
 
 
-def raft_commit_cost(seed=0, *, nodes: int = 5, commands: int = 20, latency=None) -> pd.DataFrame:
+def raft_commit_cost(seed=0, *, nodes: int = 5, commands: int = 20, latency=None, protocol=Raft,
+                     **params) -> pd.DataFrame:
     """Messages and time for a stable Raft leader to commit each client command.
 
     Node 0 becomes leader (it alone has a short election timeout), then receives a command
@@ -76,6 +77,10 @@ def raft_commit_cost(seed=0, *, nodes: int = 5, commands: int = 20, latency=None
     its entry and the follower replies they caused, and the time from the command's arrival at
     the leader to the leader's commit. The followers learn the new commit index on the next
     AppendEntries, at no extra cost.
+
+    ``protocol`` (a Raft subclass, such as
+    :class:`~dsysedu.protocols.consensus.raft.pipeline.PipelinedRaft`) and ``**params`` change the
+    servers.
 
     Returns
     -------
@@ -99,8 +104,8 @@ def raft_commit_cost(seed=0, *, nodes: int = 5, commands: int = 20, latency=None
     quiet[0] = {"election_timeout": 0.05}
     inputs, until = _workload(seed, commands, lambda at, i: Input(at, 0, ClientRequest("c", i + 1, ("set", "x", i + 1))))
     link = LinkModel(latency=Uniform(0.005, 0.015) if latency is None else latency)
-    sc = Scenario(Raft, nodes=nodes, params={"heartbeat": HEARTBEAT}, node_params=quiet, link=link, inputs=inputs,
-                  until=until, seed=seed)
+    sc = Scenario(protocol, nodes=nodes, params=dict({"heartbeat": HEARTBEAT}, **params), node_params=quiet,
+                  link=link, inputs=inputs, until=until, seed=seed)
     trace = sc.run()
     arrived, committed, carried = {}, {}, {}
     caused_by = {}     # follower -> the entry indexes of the AppendEntries it is answering
