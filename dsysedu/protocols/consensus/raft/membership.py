@@ -359,12 +359,12 @@ def config_safety(trace) -> Verdict:
 def membership_scenario(seed=0, changes=(("add", 3), ("add", 4), ("remove", 0)), *, nodes: int = 5,
                         members=(0, 1, 2), protocol=RaftMembership, nemesis: Nemesis | None = None,
                         link: LinkModel | None = None, spacing: float = 0.5, until: float = 4.0,
-                        **params) -> Scenario:
+                        start: float = 0.5, **params) -> Scenario:
     """Grow and shrink a cluster one server at a time, with client ``set`` requests around.
 
     Nodes ``0 .. nodes - 1`` all exist; ``members`` form the first configuration. The
     ``changes`` reach node 1 (which forwards them to the leader) every ``spacing`` seconds
-    from t=0.5; a change that arrives while another is in progress is refused and retried.
+    from ``start``; a change that arrives while another is in progress is refused and retried.
     Six client requests arrive at random times, each at a random server of the final
     configuration (a removed server hears from no leader, so it could not forward them).
 
@@ -390,14 +390,14 @@ def membership_scenario(seed=0, changes=(("add", 3), ("add", 4), ("remove", 0)),
     rnd = stream(seed, "workload")
     if link is None:
         link = LinkModel(latency=Uniform(0.002, 0.02))
-    inputs = [Input(0.5 + spacing * i, 1, MembershipRequest("operator", i + 1, tuple(c)))
+    inputs = [Input(start + spacing * i, 1, MembershipRequest("operator", i + 1, tuple(c)))
               for i, c in enumerate(changes)]
     final = tuple(members)
     for c in changes:
         final = _after(final, tuple(c))
     servers = final or tuple(members)   # a removed server knows no leader: clients ask the others
     for i in range(6):
-        at = rnd.uniform(0.2, 0.5 + spacing * len(changes) + 0.5)
+        at = rnd.uniform(0.2, start + spacing * len(changes) + 0.5)
         inputs.append(Input(at, servers[rnd.randrange(len(servers))],
                             ClientRequest("c", i + 1, ("set", "xyz"[i % 3], i + 1))))
     base = {"members": tuple(members)}
