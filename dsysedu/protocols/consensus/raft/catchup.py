@@ -82,7 +82,7 @@ class RaftCatchUp(RaftMembership):
                 and m.change[1] != self.id and m.change[1] in self.neighbours and self.change_refused() is None):
             node = m.change[1]
             if node not in self.learners:
-                self.learners[node] = [m, 1, len(self.log), ctx.now]
+                self.learners[node] = [m, 1, self.last_log_index(), ctx.now]
                 self.next_index.setdefault(node, 1)
                 self.match_index.setdefault(node, 0)
                 ctx.observe("learner", node)
@@ -114,7 +114,7 @@ class RaftCatchUp(RaftMembership):
             if peer is not None:
                 ctx.send(peer, ClientReply(request.client_id, request.seq, False, self.id, "too slow"))
         else:
-            self.learners[node] = [request, rnd + 1, len(self.log), ctx.now]
+            self.learners[node] = [request, rnd + 1, self.last_log_index(), ctx.now]
 
 
 def commit_gap(trace, start: float, end: float, node=None) -> float:

@@ -69,7 +69,7 @@ class ClientRequests:
 
     def _propose(self, ctx, m: ClientRequest) -> None:
         rid = (m.client_id, m.seq)
-        for term, command in self.log[self.last_applied:]:
+        for term, command in self.log[self.last_applied - self.snapshot_index:]:
             if term == self.current_term and isinstance(command, Command) and (command.client_id, command.seq) == rid:
                 return  # already in the log in our term, on its way to commit
         # Not yet in our term. An entry of an older term would wait for an entry of ours to be

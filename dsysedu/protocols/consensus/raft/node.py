@@ -149,6 +149,10 @@ class Raft(ClientRequests, Node):
         self.current_term = 0
         self.voted_for = None
         self.log: tuple = ()
+        # the log's compacted prefix (:mod:`.snapshots`): ``log[0]`` holds index ``snapshot_index + 1``.
+        # Plain Raft never compacts: both stay 0 and the log is the whole log.
+        self.snapshot_index = 0
+        self.snapshot_term = 0
         # volatile state on all servers
         self.commit_index = 0
         self.last_applied = 0
@@ -168,13 +172,27 @@ class Raft(ClientRequests, Node):
 
     # -- small helpers -------------------------------------------------------------------
     def last_log_index(self) -> int:
-        return len(self.log)
+        return self.snapshot_index + len(self.log)
 
     def last_log_term(self) -> int:
-        return self.log[-1][0] if self.log else 0
+        return self.log[-1][0] if self.log else self.snapshot_term
 
-    def term_at(self, index: int) -> int:
-        return self.log[index - 1][0] if index > 0 else 0
+    def term_at(self, index: int) -> int | None:
+        """The term of the entry at ``index`` (0 for index 0; None inside a compacted prefix)."""
+        if index == self.snapshot_index:
+            return self.snapshot_term
+        if index < self.snapshot_index:
+            return None
+        return self.log[index - self.snapshot_index - 1][0]
+
+    def entry(self, index: int) -> tuple:
+        """The ``(term, command)`` entry at ``index`` (above the compacted prefix)."""
+        return self.log[index - self.snapshot_index - 1]
+
+    def entries_from(self, index: int, count: int) -> tuple:
+        """Up to ``count`` entries from ``index`` on (above the compacted prefix)."""
+        start = index - self.snapshot_index - 1
+        return self.log[start:start + count]
 
     def _reset_election_timer(self, ctx) -> None:
         ctx.set_timer("election", ctx.rng.uniform(self.election_timeout, 2 * self.election_timeout))
@@ -193,11 +211,11 @@ class Raft(ClientRequests, Node):
 
     def _set_log(self, ctx, log, first_changed: int) -> None:
         self.log = log
-        for i in range(first_changed, len(log) + 1):
-            term, command = log[i - 1]
+        for i in range(first_changed, self.last_log_index() + 1):
+            term, command = self.entry(i)
             ctx.observe("entry", (i, term, command))
-        ctx.observe("log_len", len(log))
-        ctx.observe("last_entry", (len(log), log[-1][0]) if log else None)
+        ctx.observe("log_len", self.last_log_index())
+        ctx.observe("last_entry", (self.last_log_index(), self.last_log_term()) if self.last_log_index() else None)
 
     def _step_down(self, ctx, term) -> None:
         """All servers: a message with term T > currentTerm sets currentTerm = T and makes us a follower."""
@@ -217,8 +235,8 @@ class Raft(ClientRequests, Node):
         ctx.observe("term", self.current_term)
         ctx.observe("voted_for", self.voted_for)
         ctx.observe("commit_index", self.commit_index)
-        ctx.observe("log_len", len(self.log))
-        ctx.observe("last_entry", (len(self.log), self.last_log_term()) if self.log else None)
+        ctx.observe("log_len", self.last_log_index())
+        ctx.observe("last_entry", (self.last_log_index(), self.last_log_term()) if self.last_log_index() else None)
         self._reset_election_timer(ctx)
 
     # -- timers --------------------------------------------------------------------------
@@ -291,7 +309,7 @@ class Raft(ClientRequests, Node):
         self.leader_id = self.id
         ctx.observe("leader", self.current_term)
         ctx.cancel_timer("election")
-        self.next_index = {p: len(self.log) + 1 for p in self.peers}
+        self.next_index = {p: self.last_log_index() + 1 for p in self.peers}
         self.match_index = {p: 0 for p in self.peers}
         if self.noop:
             self.append(ctx, NOOP)
@@ -328,7 +346,7 @@ class Raft(ClientRequests, Node):
         """Is a candidate's log at least as up-to-date as ours (§5.4.1)? Later last term wins;
         with equal last terms, the longer log wins."""
         mine = self.last_log_term()
-        return last_log_term > mine or (last_log_term == mine and last_log_index >= len(self.log))
+        return last_log_term > mine or (last_log_term == mine and last_log_index >= self.last_log_index())
 
     def on_request_vote(self, ctx, src, m: RequestVote) -> None:
         if self.check_quorum and m.term > self.current_term and self.leader_id is not None:
@@ -385,8 +403,9 @@ class Raft(ClientRequests, Node):
         self.hint = None
         self._reset_election_timer(ctx)
         # 2. Reply false if the log has no entry at prevLogIndex whose term matches prevLogTerm.
+        #    (An index inside our compacted prefix matches: it is committed, the same everywhere.)
         prev = m.prev_log_index
-        if prev > len(self.log) or self.term_at(prev) != m.prev_log_term:
+        if prev > self.last_log_index() or (prev >= self.snapshot_index and self.term_at(prev) != m.prev_log_term):
             ctx.send(src, self._rejection(m))
             return
         # 3. If an existing entry conflicts with a new one (same index, different terms),
@@ -394,10 +413,13 @@ class Raft(ClientRequests, Node):
         log = self.log
         for i, entry in enumerate(m.entries):
             index = prev + 1 + i
-            if index <= len(log):
-                if log[index - 1][0] == entry[0]:
+            if index <= self.snapshot_index:
+                continue  # compacted here: committed, so the same entry
+            pos = index - self.snapshot_index - 1
+            if pos < len(log):
+                if log[pos][0] == entry[0]:
                     continue  # the same entry (Log Matching)
-                log = log[:index - 1]
+                log = log[:pos]
             self._set_log(ctx, log + m.entries[i:], index)
             break
         # 5. If leaderCommit > commitIndex, commitIndex = min(leaderCommit, index of last new entry).
@@ -413,11 +435,11 @@ class Raft(ClientRequests, Node):
     def _rejection(self, m: AppendEntries) -> AppendEntriesReply:
         if not self.fast_backoff:
             return AppendEntriesReply(self.current_term, False, m.prev_log_index)
-        if m.prev_log_index > len(self.log):
-            return AppendEntriesReply(self.current_term, False, m.prev_log_index, len(self.log) + 1, 0)
+        if m.prev_log_index > self.last_log_index():
+            return AppendEntriesReply(self.current_term, False, m.prev_log_index, self.last_log_index() + 1, 0)
         term = self.term_at(m.prev_log_index)
         first = m.prev_log_index
-        while first > 1 and self.term_at(first - 1) == term:
+        while first > self.snapshot_index + 1 and self.term_at(first - 1) == term:
             first -= 1
         return AppendEntriesReply(self.current_term, False, m.prev_log_index, first, term)
 
@@ -433,26 +455,26 @@ class Raft(ClientRequests, Node):
                 self.match_index[src] = m.index
                 self.advance_commit_index(ctx)
             self.next_index[src] = max(self.next_index[src], m.index + 1)
-            if self.next_index[src] <= len(self.log):
+            if self.next_index[src] <= self.last_log_index():
                 self.send_append_entries(ctx, src)  # more to send
             return
         # The follower's log does not match at m.index: back off and retry.
         if self.fast_backoff and m.conflict_index:
             nxt = m.conflict_index
             if m.conflict_term:
-                last = max((i for i in range(1, len(self.log) + 1) if self.term_at(i) == m.conflict_term),
-                           default=0)
+                last = max((i for i in range(self.snapshot_index + 1, self.last_log_index() + 1)
+                            if self.term_at(i) == m.conflict_term), default=0)
                 if last:
                     nxt = last + 1
         else:
             nxt = m.index   # decrement nextIndex (by one: the request's prevLogIndex + 1, minus one)
-        self.next_index[src] = max(self.match_index[src] + 1, min(self.next_index[src], nxt, len(self.log) + 1))
+        self.next_index[src] = max(self.match_index[src] + 1, min(self.next_index[src], nxt, self.last_log_index() + 1))
         self.send_append_entries(ctx, src)
 
     # -- the leader ----------------------------------------------------------------------
     def append(self, ctx, command) -> None:
         """Leader Append-Only: a leader only adds entries at the end of its log."""
-        self._set_log(ctx, self.log + ((self.current_term, command),), len(self.log) + 1)
+        self._set_log(ctx, self.log + ((self.current_term, command),), self.last_log_index() + 1)
 
     def replicate(self, ctx) -> None:
         for p in self.peers:
@@ -460,7 +482,7 @@ class Raft(ClientRequests, Node):
 
     def send_append_entries(self, ctx, peer) -> None:
         prev = self.next_index[peer] - 1
-        entries = self.log[prev:prev + self.max_entries]
+        entries = self.entries_from(prev + 1, self.max_entries)
         ctx.send(peer, AppendEntries(self.current_term, self.id, prev, self.term_at(prev), entries,
                                      self.commit_index))
 
@@ -471,7 +493,7 @@ class Raft(ClientRequests, Node):
     def advance_commit_index(self, ctx) -> None:
         """Leaders: if there is N > commitIndex with matchIndex[i] >= N on a majority and
         log[N].term == currentTerm, set commitIndex = N."""
-        for n in range(len(self.log), self.commit_index, -1):
+        for n in range(self.last_log_index(), self.commit_index, -1):
             if not self.can_commit(n):
                 continue
             if 1 + sum(1 for p in self.peers if self.match_index[p] >= n) >= self.majority:
@@ -486,7 +508,7 @@ class Raft(ClientRequests, Node):
         while self.last_applied < self.commit_index:
             self.last_applied += 1
             index = self.last_applied
-            command = self.log[index - 1][1]
+            command = self.entry(index)[1]
             result = self.apply(command)
             ctx.observe("applied", (index, command))
             rid = self.request_id(command)

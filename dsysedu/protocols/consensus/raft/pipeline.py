@@ -76,7 +76,7 @@ class PipelinedRaft(Raft):
                 self.in_flight[p] = 0
                 ctx.observe("retransmit", (p, self.next_index[p]))
                 ahead = False
-            if self.next_index[p] <= len(self.log) and self.in_flight[p] < self.window:
+            if self.next_index[p] <= self.last_log_index() and self.in_flight[p] < self.window:
                 self.send_append_entries(ctx, p)
             elif ctx.now - self.last_sent.get(p, -1.0) >= self.heartbeat * 0.999:
                 if ahead:
@@ -91,7 +91,7 @@ class PipelinedRaft(Raft):
 
     def send_append_entries(self, ctx, peer) -> None:
         prev = self.next_index[peer] - 1
-        entries = self.log[prev:prev + self.max_entries]
+        entries = self.entries_from(prev + 1, self.max_entries)
         self.last_sent[peer] = ctx.now
         ctx.send(peer, AppendEntries(self.current_term, self.id, prev, self.term_at(prev), entries,
                                      self.commit_index))
@@ -116,5 +116,5 @@ class PipelinedRaft(Raft):
             self.match_index[src] = m.index
             self.advance_commit_index(ctx)
         self.next_index[src] = max(self.next_index[src], m.index + 1)
-        if self.next_index[src] <= len(self.log) and self.in_flight[src] < self.window:
+        if self.next_index[src] <= self.last_log_index() and self.in_flight[src] < self.window:
             self.send_append_entries(ctx, src)   # more to send

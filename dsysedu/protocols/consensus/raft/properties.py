@@ -87,6 +87,17 @@ class _Logs:
         log.append((term, command, h))
         return h
 
+    def install(self, node, index, leader, kept) -> bool:
+        """``node`` installed ``leader``'s snapshot up to ``index``: its log up to there is the
+        leader's (compacted there, so the checker takes it from the leader's rebuilt log). False if
+        the leader's log does not reach ``index``."""
+        source = self.logs.get(leader, [])
+        if len(source) < index:
+            return False
+        own = self.logs.get(node, [])
+        self.logs[node] = list(source[:index]) + (own[index:] if kept else [])
+        return True
+
     def snapshot(self, node) -> tuple:
         return tuple((t, c) for t, c, _h in self.logs.get(node, ()))
 
@@ -101,7 +112,14 @@ def log_matching(trace) -> Verdict:
     prop = "log matching"
     logs = _Logs()
     seen: dict = {}
-    for seq, _t, node, _k, (index, term, command) in _observations(trace, ("entry",)):
+    for seq, _t, node, key, value in _observations(trace, ("entry", "installed")):
+        if key == "installed":
+            index, _term, leader, kept = value
+            if not logs.install(node, index, leader, kept):
+                return Verdict(False, prop, f"node {node!r} installed a snapshot up to index {index} that its "
+                                            f"leader {leader!r} never held", (seq,))
+            continue
+        index, term, command = value
         h = logs.write(node, index, term, command)
         if h is None:
             return Verdict(False, prop, f"node {node!r} wrote index {index} without the entries before it",
@@ -129,9 +147,12 @@ def leader_completeness(trace) -> Verdict:
     upto: dict = {}
     committed: dict = {}     # index -> (term, command, committed in term, seq)
     elections = []           # (term, node, seq, log)
-    for seq, _t, node, key, value in _observations(trace, ("entry", "term", "commit_index", "leader")):
+    for seq, _t, node, key, value in _observations(trace, ("entry", "term", "commit_index", "leader", "installed")):
         if key == "entry":
             logs.write(node, *value)
+        elif key == "installed":
+            index, _term, leader, kept = value
+            logs.install(node, index, leader, kept)
         elif key == "term":
             term_of[node] = value
         elif key == "leader":
@@ -177,9 +198,15 @@ def state_machine_safety(trace) -> Verdict:
 
 
 def raft_safety(trace) -> Verdict:
-    """All four safety properties: the first one violated, or a verdict that all hold."""
-    return all_hold([election_safety(trace), log_matching(trace), leader_completeness(trace),
-                     state_machine_safety(trace)])
+    """All four safety properties: the first one violated, or a verdict that all hold.
+
+    With log compaction (:mod:`.snapshots`), also that two snapshots of one index agree.
+    """
+    checks = [election_safety(trace), log_matching(trace), leader_completeness(trace), state_machine_safety(trace)]
+    if any(r[1] == "observe" and r[5] == "snapshot" for r in trace.rows):
+        from .snapshots import snapshot_agreement
+        checks.append(snapshot_agreement(trace))
+    return all_hold(checks)
 
 
 def client_liveness(trace, within: float = 2.0, after: float | None = None, everywhere: bool = True) -> Verdict:
@@ -202,6 +229,8 @@ def client_liveness(trace, within: float = 2.0, after: float | None = None, ever
     asked: dict = {}
     acked: dict = {}
     applied: dict = {}
+    index_of: dict = {}      # request -> the log index it was applied at (by any node)
+    installed: dict = {}     # node -> the highest snapshot it installed (it applied everything below)
     for seq, r in enumerate(trace.rows):
         kind = r[1]
         if kind == "deliver" and r[3] is None and r[0] >= after and hasattr(r[5], "client_id"):
@@ -213,6 +242,11 @@ def client_liveness(trace, within: float = 2.0, after: float | None = None, ever
                 cmd = r[6][1]
                 if hasattr(cmd, "client_id"):
                     applied.setdefault((cmd.client_id, cmd.seq), set()).add(r[2])
+                    index_of.setdefault((cmd.client_id, cmd.seq), r[6][0])
+            elif r[5] == "installed":
+                installed[r[2]] = max(installed.get(r[2], 0), r[6][0])
+    for rid, index in index_of.items():   # a snapshot installed past a request's index applied it
+        applied[rid] |= {n for n, upto in installed.items() if upto >= index}
     up = [n for n in trace.nodes if n not in trace.status_at(trace.end_time)["crashed"]]
     for rid, (t, seq) in sorted(asked.items(), key=lambda kv: kv[1]):
         if t + within > trace.end_time:
