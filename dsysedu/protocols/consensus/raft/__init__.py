@@ -1,6 +1,6 @@
 """Raft (Ongaro & Ousterhout 2014) as a package: the messages, the node as Figure 2 states it, the
 key-value state machine with its session table, the client side of a server, the broken variants,
-membership change (with a catch-up phase for new servers), leadership transfer, pipelined replication, three read paths (log, ReadIndex, lease), the
+membership change (with a catch-up phase for new servers), leadership transfer, log compaction with snapshots, pipelined replication, three read paths (log, ReadIndex, lease), the
 key-value store's clients judged as Jepsen judges etcd, the lesson scenarios, the chapter's experiments, the safety properties as trace
 checkers and the model the model checker explores.
 """
@@ -17,6 +17,8 @@ from .scenarios import (chaos_scenario, figure8_scenario, forgotten_vote_scenari
                         stale_leader_scenario)
 from .transfer import RaftTransfer, TimeoutNow
 from .pipeline import PipelinedRaft
+from .snapshots import (CompactingRaft, InstallSnapshot, InstallSnapshotReply, RaftSnapshotsUncommitted,
+                        snapshot_agreement, state_digest)
 from .catchup import catch_up_scenario, commit_gap, RaftCatchUp
 from .reads import READ_PATHS, ReadPing, ReadPingAck, ReadRaft
 from .jepsen import (check_kv_run, figure8_kv, forgotten_vote_kv, KV_MODEL, kv_history, kv_scenario, KvClient,
@@ -45,4 +47,5 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "raft_election_model", "election_safety_invariant", "leader_elected", "stale_reply", "PipelinedRaft",
            "READ_PATHS", "ReadPing", "ReadPingAck", "ReadRaft", "KvClient", "kv_scenario", "kv_history",
            "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv", "figure8_kv", "stale_read_scenario",
-           "read_path_costs", "RaftCatchUp", "catch_up_scenario", "commit_gap"]
+           "read_path_costs", "RaftCatchUp", "catch_up_scenario", "commit_gap", "CompactingRaft",
+           "InstallSnapshot", "InstallSnapshotReply", "RaftSnapshotsUncommitted", "snapshot_agreement", "state_digest"]
