@@ -3,9 +3,12 @@
 Each cell is a log entry, filled with the colour of its term (:func:`~dsysedu.viz.style.term_color`)
 and labelled as in Figure 6 of the Raft paper [1]_: the term on top, the command below
 (``x=2``, ``noop``). Entries a node knows to be committed (index <= its commit index) are
-solid; entries not committed yet are pale and hatched. A leader's row is framed and
-starred ("★ node 3 / leader, term 3"); a crashed node's row is greyed out (its log is
-durable: it is still there when the node recovers).
+solid; entries not committed yet are pale and hatched. With log compaction
+(:class:`~dsysedu.protocols.consensus.raft.snapshots.CompactingRaft`), entries a node has folded into
+its snapshot become one box, "snapshot 1-12": the node no longer holds those entries, only the
+state they produced. A leader's row is framed and starred ("★ node 3 /
+leader, term 3"); a crashed node's row is greyed out (its log is durable: it is still there
+when the node recovers).
 
 The logs are rebuilt from the nodes' ``entry`` observations with :func:`logs_at`, the same
 way the checkers of :mod:`dsysedu.protocols.consensus.raft.properties` rebuild them. :class:`RaftLogView` draws
@@ -65,6 +68,9 @@ def logs_at(trace, t: float) -> dict:
             break
         if r[1] == "observe" and r[5] == "entry":
             logs.write(r[2], *r[6])
+        elif r[1] == "observe" and r[5] == "installed":
+            index, _term, leader, kept = r[6]
+            logs.install(r[2], index, leader, kept)
     return {n: list(logs.snapshot(n)) for n in trace.nodes}
 
 
@@ -153,7 +159,11 @@ class RaftLogView:
                                              hatch="///", hatchcolor=style.HATCH, zorder=2)
         self.crashed_artist = PolyCollection([], facecolors=matplotlib.colors.to_rgba(style.CRASHED, 0.55),
                                              edgecolors="none", zorder=4)
-        for a in (self.frame_artist, self.committed_artist, self.pending_artist, self.crashed_artist):
+        self.snapshot_artist = PolyCollection([], facecolors=[_lighter(style.SNAPSHOT, 0.85)],
+                                              edgecolors=style.SNAPSHOT, linewidths=1.4, zorder=2.5)
+        self.snapshots: dict = {}
+        for a in (self.frame_artist, self.committed_artist, self.pending_artist, self.crashed_artist,
+                  self.snapshot_artist):
             ax.add_collection(a)
         fs = style.FONT
         self.cell_texts = [[ax.text(j + 0.5, i + 0.5, "", ha="center", va="center", fontsize=cell_font,
@@ -170,13 +180,15 @@ class RaftLogView:
         self.title = ax.set_title(" ", fontsize=fs["title"], loc="left")
         self._index_entries()
         if legend:
-            ax.legend(handles=legend_handles(), loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=4,
+            compacts = any(r[1] == "observe" and r[5] == "snapshot" for r in self.trace.rows)
+            ax.legend(handles=legend_handles(compacts), loc="upper left", bbox_to_anchor=(0.0, 0.0),
+                      ncol=5 if compacts else 4,
                       fontsize=fs["legend"], frameon=False, borderaxespad=0.2, handlelength=1.6)
 
     def _index_entries(self) -> None:
         """What draw() folds: the entries (the index answers roles, terms, commit indexes, crashes)."""
-        self._entries = [(r[0], r[2], r[6]) for r in self.trace.rows
-                         if r[1] == "observe" and r[5] == "entry" and r[2] in self.idx.index]
+        self._entries = [(r[0], r[2], r[5], r[6]) for r in self.trace.rows
+                         if r[1] == "observe" and r[5] in ("entry", "installed") and r[2] in self.idx.index]
         self._entry_times = np.array([e[0] for e in self._entries], dtype=float)
 
     def draw(self, t: float) -> list:
@@ -193,8 +205,13 @@ class RaftLogView:
         m = self.max_entries
         logs = _Logs()
         for k in range(int(np.searchsorted(self._entry_times, t, side="right"))):
-            _time, node, entry = self._entries[k]
-            logs.write(node, *entry)
+            _time, node, kind, value = self._entries[k]
+            if kind == "entry":
+                logs.write(node, *value)
+            else:
+                logs.install(node, value[0], value[2], value[3])
+        snap = self.idx.value_at("snapshot", t)
+        self.snapshots = {v: (snap[v][0] if snap.get(v) else 0) for v in nodes}
         role = self.idx.value_at("role", t)
         term = self.idx.value_at("term", t)
         commit = self.idx.value_at("commit_index", t, default=0)
@@ -203,15 +220,22 @@ class RaftLogView:
         self.committed = {v: min(commit[v] or 0, self.lengths[v]) for v in nodes}
         longest = max(self.lengths.values(), default=0)
         self.first_index = first = max(1, longest - m + 1)
-        solid, solid_fc, pale, pale_fc, frames, down = [], [], [], [], [], []
+        solid, solid_fc, pale, pale_fc, frames, down, folded = [], [], [], [], [], [], []
         self.leaders = []
         for i, v in enumerate(nodes):
             log = logs.logs.get(v, [])
+            folded_to = min(self.snapshots[v], len(log)) - first   # the last column inside the snapshot
+            if folded_to >= 0:
+                folded.append(_span(0, folded_to, i))
             for j in range(m):
                 index = first + j
                 text = self.cell_texts[i][j]
                 if index > len(log):
                     text.set_text("")
+                    continue
+                if j <= folded_to:
+                    text.set_color(style.SNAPSHOT)
+                    text.set_text(f"snapshot {1}\u2013{self.snapshots[v]}" if j == folded_to // 2 else "")
                     continue
                 e_term, command, _h = log[index - 1]
                 fill = style.term_color(e_term)
@@ -234,8 +258,10 @@ class RaftLogView:
             self.name_texts[i].set_text(("\u2605 " if is_leader else "") + f"node {v}")
             self.name_texts[i].set_fontweight("bold" if is_leader else "normal")
             self.name_texts[i].set_color(style.CRASHED if is_down else "black")
+            snapped = f", snap \u2264{self.snapshots[v]}" if self.snapshots[v] else ""
             self.role_texts[i].set_text("crashed" if is_down else
-                                        f"{role[v] or 'not started'}, term {term[v] if term[v] is not None else 0}")
+                                        f"{role[v] or 'not started'}, term {term[v] if term[v] is not None else 0}"
+                                        f"{snapped}")
             self.role_texts[i].set_color(style.CRASHED if is_down else
                                          (style.node_color(_LEADER) if is_leader else style.OUTLINE_SOFT))
         self.committed_artist.set_verts(solid)
@@ -244,23 +270,28 @@ class RaftLogView:
         self.pending_artist.set_facecolors(pale_fc or "none")
         self.frame_artist.set_verts(frames)
         self.crashed_artist.set_verts(down)
+        self.snapshot_artist.set_verts(folded)
         for j, text in enumerate(self.index_texts):
             text.set_text(str(first + j) if first + j <= longest else "")
         shown = f"   (indexes {first}\u2013{longest} of {longest})" if first > 1 else ""
         self.title.set_text(f"logs at t = {t:.3f} s{shown}")
-        return [self.frame_artist, self.committed_artist, self.pending_artist, self.crashed_artist, self.title,
+        return [self.frame_artist, self.committed_artist, self.pending_artist, self.crashed_artist,
+                self.snapshot_artist, self.title,
                 *self.name_texts, *self.role_texts, *self.index_texts, *(x for row in self.cell_texts for x in row)]
 
 
-def legend_handles() -> list:
-    """Legend entries that explain the log cells (for a view's own key or a shared one)."""
+def legend_handles(snapshots: bool = False) -> list:
+    """Legend entries that explain the log cells (for a view's own key or a shared one); with
+    ``snapshots``, also the cells folded into a snapshot."""
     fill = style.term_color(3)
     return [Patch(facecolor=fill, edgecolor=style.OUTLINE, label="committed"),
             Patch(facecolor=_lighter(fill), edgecolor=style.MUTED, hatch="///", linestyle="--",
                   label="not committed yet"),
             Patch(facecolor=matplotlib.colors.to_rgba(style.CRASHED, 0.55), edgecolor="none", label="crashed node"),
             Patch(facecolor=matplotlib.colors.to_rgba(style.node_color(_LEADER), 0.08),
-                  edgecolor=style.node_color(_LEADER), lw=2.0, label="\u2605 leader")]
+                  edgecolor=style.node_color(_LEADER), lw=2.0, label="\u2605 leader")] + (
+            [Patch(facecolor=_lighter(style.SNAPSHOT, 0.85), edgecolor=style.SNAPSHOT, label="compacted into a snapshot")]
+            if snapshots else [])
 
 
 def raft_log(trace, t, ax=None, max_entries: int = 20, legend: bool = True):
@@ -280,6 +311,11 @@ def raft_log(trace, t, ax=None, max_entries: int = 20, legend: bool = True):
 
 def _box(j: int, i: int, pad: float = 0.06):
     return [(j + pad, i + pad), (j + 1 - pad, i + pad), (j + 1 - pad, i + 1 - pad), (j + pad, i + 1 - pad)]
+
+
+def _span(j0: int, j1: int, i: int, pad: float = 0.06) -> list:
+    """One box over columns ``j0..j1`` of row ``i``."""
+    return [(j0 + pad, i + pad), (j1 + 1 - pad, i + pad), (j1 + 1 - pad, i + 1 - pad), (j0 + pad, i + 1 - pad)]
 
 
 def _row(i: int, m: int) -> list:

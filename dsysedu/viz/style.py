@@ -78,6 +78,7 @@ CONNECTOR = "#BBBBBB"         # the course map's tree lines
 FAILED_OPERATION = "#BDBDBD"  # a failed client operation: a lighter shade of CRASHED
 UNMARKED = "#D9D9D9"          # a state with no mark in a large state graph
 EMPTY_SLOT = "#DDDDDD"        # an empty log slot, a planned chapter's outline
+SNAPSHOT = "#5B4B8A"          # log entries compacted into a snapshot (their outline and hatching)
 PLANNED = "#F2F2F2"           # a planned chapter's box
 AVAILABLE = "#CCE8D9"         # a written chapter's box (a pale bluish green)
 NOW_ON_CURVE = "#B2182B"      # the "now" line and dot on a curve against time (dark red)
