@@ -103,6 +103,17 @@ def multipaxos_decisions_per_s() -> float:
     return chosen / elapsed
 
 
+def raft_kv_checked_runs_per_s(seeds: int = 100) -> float:
+    """Chaos runs of the Raft key-value store (5 servers, 3 clients, the nemesis until 3 s, 5 s
+    simulated) with the clients' history checked for linearizability, per wall second."""
+    from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_scenario
+    t0 = time.perf_counter()
+    for seed in range(seeds):
+        verdict = check_kv_run(run(kv_scenario(5, clients=3), seed=seed))
+        assert verdict, f"seed {seed}: {verdict}"
+    return seeds / (time.perf_counter() - t0)
+
+
 def main() -> dict:
     res = {}
     res["raft5_10s_ms"] = round(raft5_10s_ms(), 1)
@@ -113,6 +124,8 @@ def main() -> dict:
     print(f"single-decree Paxos:               {res['paxos_decisions_per_s']} decisions/s", flush=True)
     res["multipaxos_decisions_per_s"] = round(multipaxos_decisions_per_s(), 1)
     print(f"Multi-Paxos (stable leader):       {res['multipaxos_decisions_per_s']} decisions/s", flush=True)
+    res["raft_kv_checked_runs_per_s"] = round(raft_kv_checked_runs_per_s(), 1)
+    print(f"Raft KV chaos runs, history checked: {res['raft_kv_checked_runs_per_s']} runs/s", flush=True)
     print(json.dumps(res))
     return res
 

@@ -30,6 +30,8 @@ CHAPTERS = (
     Chapter("2.2", "Formal models: SMR, pi-calculus with choice, Petri nets", "02_2_formal_models.ipynb", "Formal foundations"),
     Chapter("2.3", "Verification: model checking, temporal logic and proofs", "02_3_verification.ipynb", "Formal foundations"),
     Chapter("3.1", "Consensus: Paxos and Raft", "03_1_consensus.ipynb", "Algorithms"),
+    Chapter("3.1b", "Consensus in practice: Multi-Paxos, snapshots, reads, Jepsen", "03_1b_consensus_in_practice.ipynb",
+            "Algorithms"),
     Chapter("3.2", "Replication and consistency, CRDTs", "03_2_replication.ipynb", "Algorithms"),
     Chapter("3.3", "Distributed transactions: ACID/BASE, 2PC, 3PC, Paxos Commit and sagas", "03_3_transactions.ipynb", "Algorithms"),
     Chapter("3.4", "Failure detection and gossip", "03_4_failure_detection.ipynb", "Algorithms"),

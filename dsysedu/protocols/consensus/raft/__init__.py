@@ -18,7 +18,7 @@ from .scenarios import (chaos_scenario, figure8_scenario, forgotten_vote_scenari
 from .transfer import RaftTransfer, TimeoutNow
 from .pipeline import PipelinedRaft
 from .snapshots import (CompactingRaft, InstallSnapshot, InstallSnapshotReply, RaftSnapshotsUncommitted,
-                        snapshot_agreement, state_digest)
+                        snapshot_agreement, snapshot_scenario, state_digest)
 from .catchup import catch_up_scenario, commit_gap, RaftCatchUp
 from .reads import READ_PATHS, ReadPing, ReadPingAck, ReadRaft
 from .jepsen import (check_kv_run, figure8_kv, forgotten_vote_kv, KV_MODEL, kv_history, kv_scenario, KvClient,
@@ -48,4 +48,5 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "READ_PATHS", "ReadPing", "ReadPingAck", "ReadRaft", "KvClient", "kv_scenario", "kv_history",
            "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv", "figure8_kv", "stale_read_scenario",
            "read_path_costs", "RaftCatchUp", "catch_up_scenario", "commit_gap", "CompactingRaft",
-           "InstallSnapshot", "InstallSnapshotReply", "RaftSnapshotsUncommitted", "snapshot_agreement", "state_digest"]
+           "InstallSnapshot", "InstallSnapshotReply", "RaftSnapshotsUncommitted", "snapshot_agreement", "state_digest",
+           "snapshot_scenario"]

@@ -36,7 +36,7 @@ from .node import Raft
 from .state_machine import KeyValueStore
 
 __all__ = ["InstallSnapshot", "InstallSnapshotReply", "CompactingRaft", "RaftSnapshotsUncommitted",
-           "snapshot_agreement", "state_digest"]
+           "snapshot_agreement", "state_digest", "snapshot_scenario"]
 
 
 @dataclass(frozen=True)
@@ -275,3 +275,24 @@ def snapshot_agreement(trace) -> Verdict:
                 return Verdict(False, prop, f"index {index}: node {have[2]!r} and node {r[2]!r} hold different "
                                             f"snapshots", (have[1], seq))
     return Verdict(True, prop, f"{len(first)} snapshot indexes, one state each")
+
+
+def snapshot_scenario(protocol=CompactingRaft, *, snapshot_every: int = 4, chunk_size: int = 1, seed: int = 0,
+                      **params) -> "Scenario":
+    """A follower cut off while the others commit and compact: it comes back to an InstallSnapshot.
+
+    Three servers with PreVote, 10 ms links; server 0 times out first and leads. Server 2 is cut
+    off from 0.2 s to 1.2 s while 14 client commands (``k=0`` ... ``k=13``) arrive, one every
+    50 ms from 0.3 s. Servers 0 and 1 take a snapshot every ``snapshot_every`` applied entries;
+    when server 2 returns, the entries it lacks are gone from the leader's log, and the leader
+    sends its snapshot in chunks of ``chunk_size`` items.
+    """
+    from dsysedu.sim.faults import Partition
+    from dsysedu.sim.network import LinkModel
+    from dsysedu.sim.scenario import Input, Scenario
+    from .messages import ClientRequest
+    inputs = [Input(0.3 + 0.05 * i, 0, ClientRequest("c", i + 1, ("set", "k", i))) for i in range(14)]
+    base = dict({"snapshot_every": snapshot_every, "chunk_size": chunk_size, "prevote": True}, **params)
+    return Scenario(protocol, nodes=3, params=base, node_params={0: {"election_timeout": 0.05}},
+                    link=LinkModel(latency=0.01), faults=[Partition(((0, 1), (2,)), at=0.2, until=1.2)],
+                    inputs=inputs, until=2.0, seed=seed, name=f"a follower behind a snapshot ({protocol.__name__})")

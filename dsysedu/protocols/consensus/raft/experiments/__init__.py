@@ -27,6 +27,8 @@ read the same numbers:
     backoff) against Multi-Paxos and Raft committing client commands under a stable leader.
 :func:`chaos_experiment`
     Jepsen-style random faults, one run per seed, with the safety and liveness verdicts.
+:func:`kv_verdicts`, :func:`stale_read_table`, :func:`compaction_sweep`, :func:`pipeline_costs`
+    Chapter 3.1b: the key-value store judged like etcd, stale reads, compaction, pipelining.
 
 Every run is seeded; the same arguments give the same frame. One module per experiment:
 :mod:`.timeouts`, :mod:`.election`, :mod:`.prediction`, :mod:`.handover`, :mod:`.costs`, :mod:`.chaos`.
@@ -49,8 +51,11 @@ from .handover import client_gaps, gray_failure_run, handover_experiment, RAMP
 from .prediction import predict_leader_failures, prediction_experiment, prediction_summary, score_predictions
 from .costs import cost_experiment, multipaxos_decision_cost, paxos_decision_cost, raft_commit_cost
 from .chaos import chaos_experiment, chaos_verdicts
+from .practice import (compaction_sweep, held_entries, kv_verdicts, pipeline_costs, stale_read_example,
+                       stale_read_table)
 __all__ = ["AdaptiveRaft", "POLICIES", "leader_crash_run", "availability", "timeout_experiment", "timeout_summary",
            "election_time", "election_times", "heartbeat_sweep", "RAMP", "gray_failure_run", "client_gaps",
            "handover_experiment", "predict_leader_failures",
            "score_predictions", "prediction_experiment", "prediction_summary",
-           "paxos_decision_cost", "raft_commit_cost", "multipaxos_decision_cost", "cost_experiment", "chaos_verdicts", "chaos_experiment"]
+           "paxos_decision_cost", "raft_commit_cost", "multipaxos_decision_cost", "cost_experiment", "chaos_verdicts", "chaos_experiment",
+           "kv_verdicts", "stale_read_table", "stale_read_example", "compaction_sweep", "pipeline_costs", "held_entries"]
