@@ -28,15 +28,21 @@ def site(tmp_path_factory):
     return out
 
 
-def test_every_written_chapter_has_a_page_linked_from_the_front_page(site):
+def test_the_front_page_is_the_mind_map_linking_every_written_chapter(site):
+    from dsysedu.mind_map import mind_map
+
     front = (site / "index.html").read_text()
+    assert 'class="dsysedu-map"' in front
     for ch in CHAPTERS:
         if (notebooks_dir() / ch.notebook).exists():
             assert (site / page_name(ch.notebook)).is_file()
-            assert f'href="{page_name(ch.notebook)}"' in front
-        else:
-            assert f"{ch.section} {ch.title} <em>(planned)</em>" in front
-    assert "course_map.png" in front and (site / "course_map.png").stat().st_size > 10_000
+            assert f'href="{page_name(ch.notebook)}' in front, ch.notebook
+    # a leaf with a lesson opens its page at its section; a planned one is grey and unlinked
+    for node in mind_map().walk():
+        if node.status == "section":
+            notebook, _, anchor = node.href.partition("#")
+            assert f'href="{page_name(notebook)}#{anchor}' in front.replace("&amp;", "&"), node.href
+    assert front.count('<span class="tag">planned</span>') == sum(n.status == "planned" for n in mind_map().walk())
 
 
 def test_every_internal_link_resolves(site):
