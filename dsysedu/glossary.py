@@ -31,8 +31,9 @@ COLUMNS = ("english", "chinese", "section", "definition")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _BRACKET = re.compile(r"[(（]([^()（）]*)[)）]")
 _PIECES = re.compile(r"[,，、:：;；]")
-_SECTION_HEADING = re.compile(r"^#{1,6}\s*(?:Exercise\s+|Lab\s+)?(\d+(?:\.\d+)*[a-z]?(?:\.\d+)*)")
+_SECTION_HEADING = re.compile(r"^#{1,6}\s*(?:Exercise\s+)?(\d+(?:\.\d+)*[a-z]?(?:\.\d+)*)")
 _FILE_SECTION = re.compile(r"^(\d+)(?:_(\d+[a-z]?))?_")
+_LAB = re.compile(r"^lab(\d+)_")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def load_glossary(path=None) -> list[dict]:
 
 
 def _clean(piece: str) -> str:
-    return re.sub(r"[*_`]", "", piece).strip()
+    """A bracket's piece as a term: markdown marks, quotes and spaces around it removed."""
+    return re.sub(r"[*_`]", "", piece).strip().strip("\"'“”‘’「」『』").strip()
 
 
 def bracketed_terms(text: str) -> list[str]:
@@ -111,6 +113,9 @@ def notebook_order(notebooks) -> list[str]:
 
 
 def _file_section(notebook: str) -> str:
+    lab = _LAB.match(Path(notebook).name)
+    if lab:
+        return f"lab {int(lab.group(1))}"
     m = _FILE_SECTION.match(Path(notebook).name)
     if not m:
         return ""
@@ -133,7 +138,7 @@ def term_uses(notebooks=None) -> list[Use]:
                 continue
             source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
             for block in re.split(r"(?m)^(?=#)", source):
-                m = _SECTION_HEADING.match(block)
+                m = None if nb.startswith("labs/") else _SECTION_HEADING.match(block)
                 if m:
                     section = m.group(1)
                 for term in bracketed_terms(block):

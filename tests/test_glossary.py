@@ -36,6 +36,7 @@ def test_terms_are_read_from_brackets_with_their_section(tmp_path):
         == ["基本可用", "软状态", "最终一致"]
     assert bracketed_terms("a *cut* (割) and (not Chinese) and （全角括号） and (割)") == ["割", "全角括号"]
     assert bracketed_terms("(Paxos提交, §3.3.2) (*scope extrusion*, 作用域扩展)") == ["Paxos提交", "作用域扩展"]
+    assert bracketed_terms('the source\'s words ("保障系统持续健康") and (“闭环”)') == ["保障系统持续健康", "闭环"]
     nb = tmp_path / "nb"
     nb.mkdir()
     (nb / "07_principles.ipynb").write_text(
