@@ -62,6 +62,15 @@ def _linked_notebooks(nb, base: str) -> list[str]:
     return out
 
 
+def _static_outputs(nb) -> None:
+    """A page has no kernel: an output that offers HTML beside a live widget shows the HTML."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/html" in data and "application/vnd.jupyter.widget-view+json" in data:
+                del data["application/vnd.jupyter.widget-view+json"]
+
+
 def _bar(page: str, prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:
     up = "../" * page.count("/")
     parts = [f'<a href="{up}index.html">Course map</a>']
@@ -83,6 +92,7 @@ def _export(src: Path, page: str, execute: bool, timeout: int, bar: str, noteboo
         with _inline_figures():
             ExecutePreprocessor(timeout=timeout, kernel_name="python3").preprocess(
                 nb, {"metadata": {"path": str(src.parent)}})
+        _static_outputs(nb)
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb, resources={"metadata": {"name": src.stem}})
     here = os.path.dirname(page)
 

@@ -86,3 +86,11 @@ def test_search_filters_any_column_and_the_widget_follows_it():
     table.filter.value = "no such term anywhere"
     assert table.shown == 0 and "0 of" in table.count.value
     assert glossary_path().name == "glossary.csv"
+
+
+def test_the_table_falls_back_to_html_where_no_widget_runs():
+    from dsysedu.widgets import GlossaryTable
+
+    bundle = GlossaryTable(query="熔断")._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "circuit breaker" in bundle["text/html"] and "1 of" in bundle["text/html"]

@@ -79,6 +79,8 @@ def test_an_executed_chapter_carries_its_figures(tmp_path):
     assert "0 broken links" in run.stdout
     page = (tmp_path / "00_start_here.html").read_text()
     assert re.search(r'<img[^>]+src="data:image/png;base64,', page), "the executed page has no figure"
+    # the mind map and the glossary reach the page without a kernel: the map's HTML, the table's HTML
+    assert 'class="dsysedu-map"' in page and "dsysedu-glossary-static" in page and "circuit breaker" in page
     assert broken_links(tmp_path) == []
     front = (tmp_path / "index.html").read_text()
     assert 'href="01_introduction.html"' not in front   # not built: listed without a link
@@ -121,3 +123,17 @@ def test_a_link_to_a_missing_notebook_is_reported(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), nbs / "01_introduction.ipynb")
     build_site(tmp_path / "site", nbs, execute=False, log=lambda line: None)
     assert broken_links(tmp_path / "site") == [("00_start_here.html", "01_intro.ipynb")]
+
+
+def test_a_page_shows_the_html_a_widget_offers_beside_itself():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from dsysedu.site import _static_outputs
+
+    both = new_output("display_data", data={"text/html": "<table></table>", "text/plain": "VBox()",
+                                            "application/vnd.jupyter.widget-view+json": {"model_id": "x"}})
+    alone = new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "y"}})
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[both, alone])])
+    _static_outputs(nb)
+    assert set(nb.cells[0].outputs[0].data) == {"text/html", "text/plain"}
+    assert "application/vnd.jupyter.widget-view+json" in nb.cells[0].outputs[1].data

@@ -23,11 +23,14 @@ from dsysedu.viz import style
 
 __all__ = ["mind_map_html", "mind_map_page", "mind_map_counts"]
 
+# !important where JupyterLab's and nbconvert's own rules for lists in outputs (bullets, 2em
+# indents) are more specific than a class
 _CSS = """
 .dsysedu-map {{ font-family: sans-serif; font-size: 14px; line-height: 1.45; color: {ink}; }}
-.dsysedu-map ul {{ list-style: none; margin: 0; padding-left: 18px; border-left: 1px solid {line}; }}
-.dsysedu-map > ul {{ border-left: none; padding-left: 0; }}
-.dsysedu-map li {{ margin: 2px 0; }}
+.dsysedu-map ul {{ list-style: none !important; margin: 0 !important; padding-left: 18px !important;
+                   border-left: 1px solid {line}; }}
+.dsysedu-map > ul {{ border-left: none; padding-left: 0 !important; }}
+.dsysedu-map li {{ list-style: none !important; margin: 2px 0 !important; }}
 .dsysedu-map li.leaf {{ padding-left: 16px; }}
 .dsysedu-map summary {{ cursor: pointer; }}
 .dsysedu-map .node {{ display: inline-block; padding: 1px 7px; border-radius: 6px; border: 1px solid {line}; }}

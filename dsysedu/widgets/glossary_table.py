@@ -3,7 +3,8 @@
 :class:`GlossaryTable` shows ``data/glossary.csv`` (:mod:`dsysedu.glossary`): English, 中文, the
 section where the term first appears and a one-line definition. Typing in the box keeps the rows
 whose any column contains the text (English or Chinese, a section number, a word of a definition).
-The filtering is :func:`dsysedu.glossary.search`, tested without a browser.
+The filtering is :func:`dsysedu.glossary.search`, tested without a browser. Where no widget can
+run (a notebook exported to a static page), the output falls back to the whole table as HTML.
 """
 from __future__ import annotations
 
@@ -61,6 +62,9 @@ class GlossaryTable:
                                         for c in COLUMNS) + "</tr>" for r in kept)
         self.table.value = f"<table style='font-size:13px;border-collapse:collapse'><tr>{head}</tr>{body}</table>"
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget for Jupyter; every row as HTML for a page without a kernel (a static export)."""
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs))
+        bundle["text/html"] = (f"<div class='dsysedu-glossary-static' style='max-height:420px;overflow:auto'>"
+                               f"{self.count.value}{self.table.value}</div>")
+        return bundle
