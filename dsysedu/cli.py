@@ -5,6 +5,7 @@ Usage::
     python -m dsysedu run flood --nodes 6 --loss 0.1 --crash 3@0.02 --partition 0,1,2/3,4,5@0.05-0.5 --out out/
     python -m dsysedu run raft --crash 0@1.0-2.0
     python -m dsysedu list
+    python -m dsysedu map --out mind_map.html
 
 Every argument is checked before anything runs: a bad value, a knob the demo does not
 take, or an ``--out`` that cannot be written is one line on stderr and exit status 2.
@@ -78,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dsysedu", description="Run dsysedu demos headless.")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the demos")
+    m = sub.add_parser("map", help="write the course's mind map as an HTML page",
+                       description="Write the source's mind map (section 11) as an HTML page whose leaves open "
+                                   "the notebook sections that teach them; planned ones are grey.")
+    m.add_argument("--out", default="mind_map.html", help="the HTML file to write (default: mind_map.html)")
     sweep_cli.add_parser(sub)
     r = sub.add_parser("run", help="run a demo and write its views",
                        description="Run a demo, print a summary and write a trace (JSONL), a snapshot (PNG), "
@@ -140,6 +145,8 @@ def main(argv=None) -> int:
         return 0
     if args.command == "sweep":
         return sweep_cli.run(args)
+    if args.command == "map":
+        return _write_map(Path(args.out))
     try:
         if args.seed < 0:
             raise ValueError(f"--seed must be an int >= 0, got {args.seed}")
@@ -177,6 +184,37 @@ def main(argv=None) -> int:
     (out / f"{args.demo}.summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     written.append(f"{args.demo}.summary.json")
     print("wrote " + ", ".join(str(out / w) for w in written))
+    return 0
+
+
+def _write_map(out: Path) -> int:
+    """``python -m dsysedu map``: the mind map as a page, its links relative to where it is written."""
+    from .course import notebooks_dir
+    from .mind_map import mind_map
+    from .viz.mindmap import mind_map_counts, mind_map_page
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        print(f"error: --out {str(out)!r}: expected a file ending in .html", file=sys.stderr)
+        return 2
+    try:
+        _check_out(out.parent if str(out.parent) else Path("."))
+        if out.is_dir():
+            raise ValueError(f"--out {str(out)!r} is a folder, not a file")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    here = out.resolve().parent
+    notebooks = notebooks_dir()
+
+    def link(href: str) -> str:
+        notebook, sep, fragment = href.partition("#")
+        return Path(os.path.relpath(notebooks / notebook, here)).as_posix() + sep + fragment
+
+    tree = mind_map()
+    out.write_text(mind_map_page(tree, link), encoding="utf-8")
+    counts = mind_map_counts(tree)
+    print(f"wrote {out}: {counts['ready']} of {counts['leaves']} leaves open a lesson, {counts['planned']} planned")
     return 0
 
 

@@ -8,7 +8,8 @@ page. Notebooks a chapter links to (its exercises, a dashboard) become pages too
 without running them: they are for doing, in Jupyter. Links between notebooks
 (``02_1_system_model.ipynb``) are rewritten to the pages (``02_1_system_model.html``), each page
 gets a bar with the map, the previous and the next chapter, and the front page ``index.html``
-shows the course map (:func:`dsysedu.viz.coursemap.course_map`) and links every written chapter.
+is the course's mind map (:func:`dsysedu.viz.mindmap.mind_map_html`): every leaf links the page and
+section that teach it, planned ones are grey.
 
 :func:`broken_links` checks a built site: every relative ``href``/``src`` of every page must name
 a file of the site, and a ``#fragment`` an ``id`` on that page.
@@ -61,6 +62,15 @@ def _linked_notebooks(nb, base: str) -> list[str]:
     return out
 
 
+def _static_outputs(nb) -> None:
+    """A page has no kernel: an output that offers HTML beside a live widget shows the HTML."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/html" in data and "application/vnd.jupyter.widget-view+json" in data:
+                del data["application/vnd.jupyter.widget-view+json"]
+
+
 def _bar(page: str, prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:
     up = "../" * page.count("/")
     parts = [f'<a href="{up}index.html">Course map</a>']
@@ -82,6 +92,7 @@ def _export(src: Path, page: str, execute: bool, timeout: int, bar: str, noteboo
         with _inline_figures():
             ExecutePreprocessor(timeout=timeout, kernel_name="python3").preprocess(
                 nb, {"metadata": {"path": str(src.parent)}})
+        _static_outputs(nb)
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb, resources={"metadata": {"name": src.stem}})
     here = os.path.dirname(page)
 
@@ -101,28 +112,20 @@ def _export(src: Path, page: str, execute: bool, timeout: int, bar: str, noteboo
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, body, count=1)
 
 
-def _front_page(out: Path, chapters, pages: dict[str, str], extras: list[str]) -> None:
-    import matplotlib
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+def _front_page(out: Path, chapters, pages: dict[str, str], extras: list[str], notebooks: Path) -> None:
+    from dsysedu.mind_map import mind_map
+    from dsysedu.viz.mindmap import mind_map_html
 
-    from dsysedu.viz.coursemap import course_map
+    built = {**pages, **{e: page_name(e) for e in extras}}
 
-    fig, ax = plt.subplots(figsize=(11, 6.5))
-    course_map(ax)
-    fig.savefig(out / "course_map.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    rows, part = [], None
-    for ch in chapters:
-        if ch.part != part:
-            if part is not None:
-                rows.append("</ul>")
-            part = ch.part
-            rows.append(f"<h2>{html.escape(part)}</h2><ul>")
-        label = f"{html.escape(ch.section)} {html.escape(ch.title)}"
-        page = pages.get(ch.notebook)
-        rows.append(f'<li><a href="{page}">{label}</a></li>' if page else f"<li>{label} <em>(planned)</em></li>")
-    rows.append("</ul>")
+    def link(href: str) -> str | None:
+        notebook, sep, fragment = href.partition("#")
+        return built[notebook] + sep + fragment if notebook in built else None
+
+    start = next((ch for ch in chapters if ch.notebook in pages and ch.section == "0"), None)
+    intro = (f'<p>New here? Begin with <a href="{pages[start.notebook]}">{html.escape(start.title)}</a>.</p>'
+             if start else "")
+    rows = []
     if extras:
         rows.append("<h2>Exercises and dashboards the chapters link to</h2><ul>")
         rows += [f'<li><a href="{page_name(e)}">{html.escape(e)}</a></li>' for e in extras]
@@ -130,11 +133,12 @@ def _front_page(out: Path, chapters, pages: dict[str, str], extras: list[str]) -
                     "(<code>bash scripts/course.sh</code>) to do the exercises and play with the dashboards.</p>")
     (out / "index.html").write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>dsysedu: the course</title></head>"
-        "<body style='font-family:sans-serif;max-width:1000px;margin:auto'>"
+        "<body style='font-family:sans-serif;max-width:1100px;margin:auto;padding:0 16px'>"
         "<h1>dsysedu: distributed systems, run and seen</h1>"
-        "<p>Every chapter below was executed when this site was built, with the seeds the notebooks fix.</p>"
-        "<img src='course_map.png' alt='The course map: parts and chapters; planned chapters in grey' "
-        "style='max-width:100%'>" + "\n".join(rows) + "</body></html>", encoding="utf-8")
+        "<p>The course follows the source's mind map (its section 11): every branch and leaf below opens the "
+        "lesson that teaches it; grey ones are planned. Every chapter was executed when this site was built, "
+        "with the seeds the notebooks fix.</p>" + intro
+        + mind_map_html(mind_map(notebooks), link) + "\n".join(rows) + "</body></html>", encoding="utf-8")
 
 
 def build_site(out, notebooks=None, *, only=None, execute=True, timeout=600, log=print) -> list[str]:
@@ -198,8 +202,8 @@ def build_site(out, notebooks=None, *, only=None, execute=True, timeout=600, log
         (out / page).write_text(_export(root / extra, page, False, timeout, _bar(page, None, None), root, built),
                                 encoding="utf-8")
         log(f"[site] {page:40s} (not run)")
-    _front_page(out, CHAPTERS, pages, extras)
-    return ["index.html", "course_map.png"] + list(pages.values()) + [page_name(e) for e in extras]
+    _front_page(out, CHAPTERS, pages, extras, root)
+    return ["index.html"] + list(pages.values()) + [page_name(e) for e in extras]
 
 
 class _Refs(HTMLParser):

@@ -14,6 +14,10 @@
 # and at most MAX_KERNELS (default 16, about 3.6 GB) run at once: one more page load gets
 # "503" until a kernel is culled.
 # MAX_KERNELS=0 lifts the cap.
+#
+# Voila reads voila.json from the repository root (the folder it starts in): it leaves out the
+# JupyterLab extensions a dashboard does not use and whose scripts fail in Voila's page (nbgrader's
+# and Notebook 7's, installed with nbgrader for the graded exercises).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

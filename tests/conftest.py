@@ -11,7 +11,8 @@ Fixtures
     it at the end of the session. Notebooks are at ``base_url + "voila/render/<name>"``.
 ``voila_server`` (session)
     Base URL of Voila serving ``notebooks/dashboards`` (or ``$DSYSEDU_VOILA_DIR``, or
-    the directory given by indirect parametrization).
+    the directory given by indirect parametrization). Voila starts in the repository root and
+    reads its ``voila.json`` there, as ``scripts/dashboards.sh`` does.
 ``browser_page`` (function)
     A Playwright page on headless Chromium, tall viewport, network limited to
     127.0.0.1/localhost. ``page.console_errors`` collects console errors (as

@@ -100,3 +100,35 @@ def test_large_runs_are_saved_not_drawn(tmp_path, capsys):
     assert main(["run", "flood", "--nodes", "400", "--until", "0.2", "--out", str(tmp_path)]) == 0
     assert "views not drawn" in capsys.readouterr().out
     assert (tmp_path / "flood.jsonl").exists() and not (tmp_path / "flood.png").exists()
+
+
+def test_map_writes_the_mind_map_with_links_that_resolve_from_where_it_is(tmp_path, capsys):
+    import html
+    import re
+    from urllib.parse import unquote
+
+    from dsysedu.course import notebooks_dir
+    from dsysedu.mind_map import mind_map, notebook_headings
+
+    out = tmp_path / "deep" / "map.html"
+    assert main(["map", "--out", str(out)]) == 0
+    assert "leaves open a lesson" in capsys.readouterr().out
+    page = out.read_text(encoding="utf-8")
+    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
+    assert len(hrefs) == sum(1 for n in mind_map().walk() if n.href) + sum(
+        exists for n in mind_map().walk() for _, exists in n.also)
+    for href in hrefs:
+        path, _, anchor = href.partition("#")
+        target = (out.parent / unquote(path)).resolve()
+        assert target.is_file() and notebooks_dir() in target.parents, href
+        if anchor:
+            assert anchor in {h.anchor for h in notebook_headings(target)}, href
+    assert "planned" in page
+
+
+def test_map_refuses_an_out_that_is_not_an_html_file(tmp_path, capsys):
+    assert main(["map", "--out", str(tmp_path / "map.txt")]) == 2
+    assert "ending in .html" in capsys.readouterr().err
+    (tmp_path / "a.html").mkdir()
+    assert main(["map", "--out", str(tmp_path / "a.html")]) == 2
+    assert "is a folder" in capsys.readouterr().err

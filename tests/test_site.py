@@ -28,15 +28,21 @@ def site(tmp_path_factory):
     return out
 
 
-def test_every_written_chapter_has_a_page_linked_from_the_front_page(site):
+def test_the_front_page_is_the_mind_map_linking_every_written_chapter(site):
+    from dsysedu.mind_map import mind_map
+
     front = (site / "index.html").read_text()
+    assert 'class="dsysedu-map"' in front
     for ch in CHAPTERS:
         if (notebooks_dir() / ch.notebook).exists():
             assert (site / page_name(ch.notebook)).is_file()
-            assert f'href="{page_name(ch.notebook)}"' in front
-        else:
-            assert f"{ch.section} {ch.title} <em>(planned)</em>" in front
-    assert "course_map.png" in front and (site / "course_map.png").stat().st_size > 10_000
+            assert f'href="{page_name(ch.notebook)}' in front, ch.notebook
+    # a leaf with a lesson opens its page at its section; a planned one is grey and unlinked
+    for node in mind_map().walk():
+        if node.status == "section":
+            notebook, _, anchor = node.href.partition("#")
+            assert f'href="{page_name(notebook)}#{anchor}' in front.replace("&amp;", "&"), node.href
+    assert front.count('<span class="tag">planned</span>') == sum(n.status == "planned" for n in mind_map().walk())
 
 
 def test_every_internal_link_resolves(site):
@@ -73,6 +79,8 @@ def test_an_executed_chapter_carries_its_figures(tmp_path):
     assert "0 broken links" in run.stdout
     page = (tmp_path / "00_start_here.html").read_text()
     assert re.search(r'<img[^>]+src="data:image/png;base64,', page), "the executed page has no figure"
+    # the mind map and the glossary reach the page without a kernel: the map's HTML, the table's HTML
+    assert 'class="dsysedu-map"' in page and "dsysedu-glossary-static" in page and "circuit breaker" in page
     assert broken_links(tmp_path) == []
     front = (tmp_path / "index.html").read_text()
     assert 'href="01_introduction.html"' not in front   # not built: listed without a link
@@ -115,3 +123,17 @@ def test_a_link_to_a_missing_notebook_is_reported(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), nbs / "01_introduction.ipynb")
     build_site(tmp_path / "site", nbs, execute=False, log=lambda line: None)
     assert broken_links(tmp_path / "site") == [("00_start_here.html", "01_intro.ipynb")]
+
+
+def test_a_page_shows_the_html_a_widget_offers_beside_itself():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from dsysedu.site import _static_outputs
+
+    both = new_output("display_data", data={"text/html": "<table></table>", "text/plain": "VBox()",
+                                            "application/vnd.jupyter.widget-view+json": {"model_id": "x"}})
+    alone = new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "y"}})
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[both, alone])])
+    _static_outputs(nb)
+    assert set(nb.cells[0].outputs[0].data) == {"text/html", "text/plain"}
+    assert "application/vnd.jupyter.widget-view+json" in nb.cells[0].outputs[1].data

@@ -22,6 +22,7 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 - :func:`show_source`: a function's or class's source, highlighted, with its module path.
 - :func:`system_model_view`, :func:`cuts_view`: S = (P, C, M) and cuts across a run (chapter 2.1).
 - :func:`state_graph`: the reachable states of a small model-checked system (chapter 2.3).
+- :func:`mind_map_html`, :func:`mind_map_page`: the course's mind map as an interactive tree (HTML).
 
 Examples
 --------
@@ -33,11 +34,11 @@ Examples
 >>> ax = spacetime(trace)
 """
 from .clocks import clocks_view
-from .coursemap import course_map
 from .curves import curves, strips
 from .distribution import histogram
 from .history import HistoryView, history_view
 from .isolation import anomaly_view
+from .mindmap import mind_map_counts, mind_map_html, mind_map_page
 from .compare import side_by_side
 from .petri import draw_net, draw_state_graph
 from .replication import crdt_replicas, staleness_plot, state_hash_grid
@@ -53,7 +54,7 @@ from .timeline import timeline
 from .topology import TopologyView, topology
 
 __all__ = ["anomaly_view", "system_model_view", "cuts_view", "topology", "TopologyView", "spacetime",
-           "SpacetimeView", "timeline", "frames", "to_html", "snapshot", "AnimationHTML", "course_map", "layout", "node_color", "message_color",
+           "SpacetimeView", "timeline", "frames", "to_html", "snapshot", "AnimationHTML", "mind_map_html", "mind_map_page", "mind_map_counts", "layout", "node_color", "message_color",
            "raft_log", "RaftLogView", "logs_at", "term_color", "history_view", "HistoryView", "clocks_view",
            "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net", "draw_state_graph", "state_graph",
            "SpreadView", "spread_figure", "spread_html", "spread_moments", "curves", "strips", "histogram", "show_source",

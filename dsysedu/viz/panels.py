@@ -72,8 +72,11 @@ class RunPanel:
         self.fig = new_figure(*size)
         both = len(views) == 2
         # both legends sit outside their axes, on the right: leave them room inside the figure
-        gs = self.fig.add_gridspec(1, 2 if both else 1, width_ratios=(1, 1.6) if both else None, left=0.02,
-                                   right=0.875, wspace=0.42 if both else None)
+        # a space-time diagram on the left edge needs room for its lane labels ("orchestrator"), and
+        # alone in a narrower figure, its legend ("crashed (down)") more room on the right
+        gs = self.fig.add_gridspec(1, 2 if both else 1, width_ratios=(1, 1.6) if both else None,
+                                   left=0.02 if "topology" in views else 0.12,
+                                   right=0.875 if both else 0.83, wspace=0.42 if both else None)
         self.ax_topo = self.fig.add_subplot(gs[0]) if "topology" in views else None
         self.ax_st = self.fig.add_subplot(gs[-1]) if "spacetime" in views else None
         self.blitter = LayeredBlitter(self.fig)

@@ -23,7 +23,8 @@ __all__ = ["CrashToggles", "PartitionEditor", "LinkControls", "SeedBox", "TimeSc
 
 def warning_html(*notes: str) -> str:
     """HTML for a playground's status line: each note escaped, in red, one per line ("" for none)."""
-    return "<br>".join(f"<span style='color:{style.VERDICT_BAD}'>{html.escape(str(n))}</span>" for n in notes if n)
+    lines = "<br>".join(f"<span style='color:{style.VERDICT_BAD}'>{html.escape(str(n))}</span>" for n in notes if n)
+    return f"<div style='line-height:1.35'>{lines}</div>" if lines else ""
 
 _LAYOUT = W.Layout(width="auto")
 
@@ -34,7 +35,7 @@ def _window_slider(until: float, window, description: str) -> W.FloatRangeSlider
     return W.FloatRangeSlider(value=(min(lo, until), min(hi, until)), min=0.0, max=float(until),
                               step=max(until / 200, 0.001), description=description, readout_format=".2f",
                               continuous_update=False, style={"description_width": "initial"},
-                              layout=W.Layout(width="420px"))
+                              layout=W.Layout(width="100%", max_width="370px"))
 
 
 class CrashToggles:
@@ -134,7 +135,7 @@ class LinkControls:
         self.latency = W.FloatRangeSlider(value=(min(lo, max_latency), min(hi, max_latency)), min=0.0,
                                           max=max_latency, step=max_latency / 200, description="latency (s)",
                                           readout_format=".3f", continuous_update=False,
-                                          style={"description_width": "initial"}, layout=W.Layout(width="420px"))
+                                          style={"description_width": "initial"}, layout=W.Layout(width="100%", max_width="370px"))
         self.loss = W.FloatSlider(value=link.loss, min=0.0, max=1.0, step=0.01, description="loss",
                                   continuous_update=False, readout_format=".2f")
         self.duplicate = W.FloatSlider(value=link.duplicate, min=0.0, max=1.0, step=0.01, description="duplicate",
@@ -142,7 +143,9 @@ class LinkControls:
         self.reorder = W.Checkbox(value=link.reorder, description="reorder (not FIFO)", indent=False)
         self.loss.add_class("dsysedu-loss")
         self.latency.add_class("dsysedu-latency")
-        self.widget = W.VBox([self.latency, W.HBox([self.loss, self.duplicate]), self.reorder])
+        # loss and duplication side by side where there is room, one under the other in a narrow column
+        self.widget = W.VBox([self.latency, W.HBox([self.loss, self.duplicate], layout=W.Layout(flex_flow="row wrap")),
+                              self.reorder])
 
     def link(self) -> LinkModel:
         lo, hi = self.latency.value

@@ -72,8 +72,7 @@ FAILURE_DETECTION = PlaygroundSpec(
     controls=[Choice("detector", DETECTORS, buttons=True, width="110px", group="Detector",
                      tooltips=("suspect after a fixed silence", "suspect when φ, the improbability of the silence, "
                                "passes the threshold")),
-              Slider("timeout", 0.12, 1.0, 0.02, group="Detector", label="timeout (s)",
-                     help="The heartbeat detector reads the timeout, φ accrual the threshold."),
+              Slider("timeout", 0.12, 1.0, 0.02, group="Detector", label="timeout (s)"),
               Slider("threshold", 0.5, 16.0, 0.5, fmt=".1f", group="Detector", label="φ threshold"),
               LinkSliders("link", group="Network"),
               NodeToggles("crash", window=("crash_at", "crash_until"), group="Crashes"),

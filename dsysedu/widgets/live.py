@@ -81,7 +81,7 @@ class LivePlayground(PlaygroundBase):
         self.badge.add_class("dsysedu-verdict")
         self.scrub_row = W.HBox()
         self.cards: dict = {}
-        self.cards_box = W.HBox(layout=W.Layout(flex_flow="row wrap"))
+        self.cards_box = W.VBox(layout=W.Layout(width="100%"))
         self.partition_box = W.VBox()
         self.pending_box = W.VBox()
         self.pending_box.add_class("dsysedu-pending")
@@ -92,17 +92,20 @@ class LivePlayground(PlaygroundBase):
         self.widget.children = self.layout()
 
     def layout(self) -> list:
-        """The widget's children: run controls, status, picture, time slider, node cards, and tabs for
-        the partition editor, the messages on the wire and each group of controls."""
-        top = [self.header] if self.header else []
-        return top + [W.HBox([self.play, self.speed, *self.run_buttons, self.badge],
-                             layout=W.Layout(align_items="center", flex_flow="row wrap")),
-                      self.status, self.image, self.scrub_row, self.info, self.cards_box,
-                      self.tab_box([("Partition", self.partition_box), ("Messages", self.messages_box()),
-                                    *((name or "Options", box) for name, box in self.groups().items())])]
+        """The widget's children: the presenting layout (:meth:`present`) of the run controls, status,
+        node cards and tabs (the partition editor, the messages on the wire, each group of controls)
+        beside the picture and its time slider."""
+        return [self.present([W.HBox([self.play, self.speed, *self.run_buttons, self.badge],
+                                     layout=W.Layout(align_items="center", flex_flow="row wrap")),
+                              self.status, self.cards_box,
+                              self.tab_box([("Partition", self.partition_box), ("Messages", self.messages_box()),
+                                            *((name or "Options", box) for name, box in self.groups().items())])],
+                             [self.image, self.scrub_row], [self.info])]
 
     def messages_box(self) -> W.VBox:
-        return W.VBox([W.HTML("deliver one now (out of its turn) or lose it:"), self.pending_box])
+        # scrolls inside its tab: a long list must not push the page below the screen
+        return W.VBox([W.HTML("deliver one now (out of its turn) or lose it:"), self.pending_box],
+                      layout=W.Layout(max_height="170px", overflow="auto"))
 
     # -- building the run --------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -235,8 +238,11 @@ class LivePlayground(PlaygroundBase):
                    for text, name in self.node_actions]
         for b in buttons:
             b.layout.padding = "0 6px"
-        box = W.VBox([head, W.HBox(buttons)], layout=W.Layout(border=f"1px solid {style.BOX_BORDER}", padding="4px",
-                                                              margin="2px", width="235px"))
+            b.layout.height = "26px"
+        # one line per node: the status, then its buttons (five nodes fit under the controls on a laptop screen)
+        box = W.HBox([head, W.HBox(buttons, layout=W.Layout(flex="0 0 auto"))],
+                     layout=W.Layout(border=f"1px solid {style.BOX_BORDER}", padding="1px 4px", margin="1px 0",
+                                     width="100%", align_items="center", justify_content="space-between"))
         box.add_class(f"dsysedu-node-{n}")
         return (box, head, *buttons)
 

@@ -7,6 +7,11 @@ beside it and a status line. Changing a control rebuilds the scenario and re-run
 are small and bounded); scrubbing only redraws. "What if: fork here" keeps the run up to the
 scrubber's time and applies, from there on, the faults the controls now add.
 
+Every playground is laid out for presenting (:meth:`PlaygroundBase.present`): the controls, the
+measures and the status line in a column on the left, the picture and its time slider beside them,
+the picture no taller than the screen less the dashboard's title, so that a 1366x768 projector
+shows controls, picture and results at once without scrolling.
+
 ``Playground(scenario, metrics=...)`` is the playground of any one scenario: link sliders, crash
 toggles, a partition editor and a seed, in tabs (:func:`scenario_spec`). A live spec (a run the
 learner advances) is played by :class:`~dsysedu.widgets.live.LivePlayground`.
@@ -24,7 +29,12 @@ from dsysedu.viz.panels import panel_for
 from .controls import TimeScrubber, bind, warning_html
 from .spec import LinkSliders, NodeToggles, PartitionSides, PlaygroundSpec, Seed, _Nodes
 
-__all__ = ["Playground", "PlaygroundBase", "scenario_spec", "run_summary", "benchmark_rerun_redraw"]
+__all__ = ["Playground", "PlaygroundBase", "scenario_spec", "run_summary", "benchmark_rerun_redraw",
+           "PICTURE_MAX_HEIGHT"]
+
+#: the tallest a playground's picture is drawn: the screen less a dashboard's title and two lines of
+#: introduction above it and the time slider below it (at 1366x768: 558 px)
+PICTURE_MAX_HEIGHT = "calc(100vh - 210px)"
 
 
 class PlaygroundBase:
@@ -56,8 +66,9 @@ class PlaygroundBase:
         self._fixed = {k: v for k, v in start.items() if k not in controlled}
         self._options = spec.options(start)
         self.panel = panel_for(spec.views)(**self._options)
-        width = int(self.panel.fig.get_figwidth() * self.panel.fig.dpi)
-        self.image = W.Image(format="png", layout=W.Layout(width="100%", max_width=f"{width}px"))
+        # its own size at most, narrower to fit beside the controls, lower to fit the screen (the ratio kept)
+        self.image = W.Image(format="png", layout=W.Layout(width="auto", height="auto", max_width="100%",
+                                                           max_height=PICTURE_MAX_HEIGHT, object_fit="contain"))
         self.image.add_class("dsysedu-view")
         self.info = W.HTML()
         self.info.add_class("dsysedu-metrics")
@@ -86,7 +97,8 @@ class PlaygroundBase:
             out.setdefault(b.decl.group, []).append(b)
         boxes = {}
         for name, bound in out.items():
-            notes = [W.HTML(f"<span style='font-size:12px'>{b.decl.help}</span>") for b in bound if b.decl.help]
+            notes = [W.HTML(f"<div style='font-size:12px;line-height:1.35'>{b.decl.help}</div>")
+                     for b in bound if b.decl.help]
             row = W.HBox([b.widget for b in bound], layout=W.Layout(flex_flow="row wrap", align_items="center"))
             for i, b in enumerate(bound):
                 self._rows[b.decl.param] = (row, i)
@@ -133,6 +145,17 @@ class PlaygroundBase:
         """A control changed (a playground re-runs, a live one starts again)."""
         raise NotImplementedError
 
+    def present(self, controls, picture, side=()) -> W.VBox:
+        """The presenting layout: ``controls`` then ``side`` (measures, status) in a column of the
+        spec's ``controls_width`` on the left, ``picture`` (the image, its time slider) beside it."""
+        left = W.VBox([*controls, *side], layout=W.Layout(width=self.spec.controls_width, flex="0 0 auto",
+                                                          margin="0 16px 0 0", overflow="hidden"))
+        left.add_class("dsysedu-controls")
+        right = W.VBox(list(picture), layout=W.Layout(flex="1 1 0", min_width="0", align_items="flex-start"))
+        right.add_class("dsysedu-picture")
+        row = W.HBox([left, right], layout=W.Layout(width="100%", align_items="flex-start"))
+        return W.VBox(([self.header] if self.header else []) + [row], layout=W.Layout(width="100%"))
+
     @staticmethod
     def tab_box(tabs) -> W.Tab:
         """A Tab of ``(title, widget)`` pairs."""
@@ -143,9 +166,11 @@ class PlaygroundBase:
 
     def table_html(self) -> str:
         """The measures of the last run as an HTML table."""
-        body = "".join(f"<tr><td>{html.escape(str(k))}</td><td style='text-align:right;padding-left:12px'>"
-                       f"<b>{html.escape(fmt(v))}</b></td></tr>" for k, v in self.spec.rows(self.measures).items())
-        return f"<table class='dsysedu-metrics-table' style='font-size:13px'>{body}</table>"
+        body = "".join(f"<tr><td style='padding:1px 4px'>{html.escape(str(k))}</td>"
+                       f"<td style='text-align:right;padding:1px 4px 1px 12px'><b>{html.escape(fmt(v))}</b></td></tr>"
+                       for k, v in self.spec.rows(self.measures).items())
+        # line-height: an HTML widget's default is a control's height (28 px), too loose for a table
+        return f"<table class='dsysedu-metrics-table' style='font-size:13px;line-height:1.3'>{body}</table>"
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -194,13 +219,10 @@ class Playground(PlaygroundBase):
                                                 "faults", layout=W.Layout(width="170px"))
             self.fork_button.on_click(lambda b: self.fork_here())
             scrub.append(self.fork_button)
-        top = [self.header] if self.header else []
-        if spec.tabs:   # the picture first, the controls in tabs under it beside the measures
-            below = [self.image, W.HBox(scrub),
-                     W.HBox([self.tab_box(list(self.groups().items())), W.VBox([self.info, self.status])])]
-        else:           # the controls in rows above the picture
-            below = [*self.groups().values(), self.image, W.HBox(scrub), W.HBox([self.info, self.status])]
-        self.widget = W.VBox(top + below, layout=W.Layout(width="100%"))
+        # the groups of controls in tabs, or one under the other
+        controls = [self.tab_box(list(self.groups().items()))] if spec.tabs else list(self.groups().values())
+        self.widget = self.present(controls, [self.image, W.HBox(scrub, layout=W.Layout(flex_flow="row wrap"))],
+                                   [self.info, self.status])
         for b in self._bound:
             b.observe(self._on_control)
         self.rerun()

@@ -110,7 +110,7 @@ RAFT = PlaygroundSpec(
               Seed(group="Options")],
     views=("topology", "raftlog", "spacetime"), verdict=raft_safety, live=True, interval_ms=600,
     view_options=lambda v: {"messages": (("PreVote", "PreVoteReply") if v["prevote"] else ()) + RAFT_MESSAGES},
-    css="dsysedu-raft")
+    css="dsysedu-raft", controls_width="530px")
 
 
 def describe(msg) -> str:
@@ -183,12 +183,15 @@ class RaftPlayground(LivePlayground):
     def layout(self) -> list:
         groups = self.groups()
         send = button("send", "dsysedu-client-send", self._send_from_box, "paper-plane", "90px")
-        client = W.VBox([W.HBox([self.key, self.value, self.target, send]), self.sent_html])
-        return [groups[""], self.narration, W.HBox([self.play, self.speed, *self.run_buttons, self.badge],
-                                                   layout=W.Layout(align_items="center", flex_flow="row wrap")),
-                self.status, self.image, self.scrub_row, self.cards_box,
-                self.tab_box([("Client command", client), ("Partition", self.partition_box),
-                              ("Messages", self.messages_box()), ("Options", groups["Options"])])]
+        client = W.VBox([W.HBox([self.key, self.value, self.target, send], layout=W.Layout(flex_flow="row wrap")),
+                         self.sent_html], layout=W.Layout(max_height="170px", overflow="auto"))
+        return [self.present([groups[""], self.narration,
+                              W.HBox([self.play, self.speed, *self.run_buttons, self.badge],
+                                     layout=W.Layout(align_items="center", flex_flow="row wrap")),
+                              self.status, self.cards_box,
+                              self.tab_box([("Client command", client), ("Partition", self.partition_box),
+                                            ("Messages", self.messages_box()), ("Options", groups["Options"])])],
+                             [self.image, self.scrub_row])]
 
     def load(self, name: str) -> None:
         """Start again: ``"free play"`` or one of :data:`SCENARIOS`."""
@@ -212,7 +215,7 @@ class RaftPlayground(LivePlayground):
         role = "crashed" if status == "crashed" else node.role
         fill = style.node_color(role)
         head.value = (f"<b>node {n}</b> <span style='background:{fill};padding:0 4px;border-radius:3px;"
-                      f"color:{style.text_color_on(fill)}'>{role}</span><br><span style='font-size:12px'>"
+                      f"color:{style.text_color_on(fill)}'>{role}</span> <span style='font-size:12px'>"
                       f"term {node.current_term} · log {len(node.log)} · commit {node.commit_index}</span>")
         buttons[2].disabled = status == "crashed" or node.role == "leader"
 
@@ -236,8 +239,8 @@ class RaftPlayground(LivePlayground):
         name = self.controls["scenario"].value
         steps = NARRATION[name]
         k = ([i for i, (at, _text) in enumerate(steps) if at <= t + 1e-9] or [0])[-1]
-        self.narration.value = (f"<b>{html.escape(name)}</b> ({k + 1}/{len(steps)}, from t = {steps[k][0]:g} s): "
-                                f"{steps[k][1]}")
+        self.narration.value = (f"<div style='font-size:13px;line-height:1.35'><b>{html.escape(name)}</b> "
+                                f"({k + 1}/{len(steps)}, from t = {steps[k][0]:g} s): {steps[k][1]}</div>")
         head, _, rest = super().status_html(t).partition("</b>")
         return f"{head}</b> · leader: <b class='dsysedu-leader'>{who}</b>{rest}"
 

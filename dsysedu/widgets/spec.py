@@ -252,6 +252,9 @@ class PlaygroundSpec:
         A prefix for the controls' CSS classes (``css + "-" + param``), for browser tests.
     title : str
         A heading.
+    controls_width : str
+        CSS width of the column of controls beside the picture (the presenting layout of
+        :meth:`~dsysedu.widgets.playground.PlaygroundBase.present`); the picture takes the rest.
     """
     build: Callable
     controls: tuple = ()
@@ -271,6 +274,7 @@ class PlaygroundSpec:
     start: Any = None
     css: str = ""
     title: str = ""
+    controls_width: str = "400px"
 
     def start_time(self, trace) -> float:
         """The time the scrubber opens at on the first run of ``trace`` (see ``start``)."""

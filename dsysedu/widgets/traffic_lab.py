@@ -14,8 +14,6 @@ from __future__ import annotations
 import statistics
 import time
 
-import ipywidgets as W
-
 from dsysedu.systems.discovery.balancing import POLICIES
 from dsysedu.systems.discovery.lab import RETRY_POLICIES, traffic_lab_measures, traffic_lab_scenario, traffic_lab_table
 from .playground import Playground
@@ -41,8 +39,7 @@ TRAFFIC_LAB = PlaygroundSpec(
 
 
 class TrafficLab(Playground):
-    """The :data:`TRAFFIC_LAB` playground laid out for a laptop screen: the controls in two rows,
-    the picture and the time slider with the measures table beside them.
+    """The :data:`TRAFFIC_LAB` playground.
 
     Parameters
     ----------
@@ -59,10 +56,6 @@ class TrafficLab(Playground):
 
     def __init__(self, **values):
         super().__init__(TRAFFIC_LAB, **values)
-        rows = self.widget.children[:-3]     # the control rows (then picture, scrubber, table: laid out anew)
-        picture = W.VBox([self.image, W.HBox([self.scrubber.widget])])
-        side = W.VBox([self.info, self.status], layout=W.Layout(margin="0 0 0 12px", min_width="230px"))
-        self.widget.children = (*rows, W.HBox([picture, side], layout=W.Layout(align_items="flex-start")))
 
 
 def traffic_lab_rerun_ms(repeats: int = 9) -> float:

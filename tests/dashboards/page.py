@@ -37,3 +37,44 @@ def metric(page, name: str) -> str:
     m = re.search(re.escape(name) + r"\s+([0-9.]+)", text)
     assert m, text
     return m.group(1)
+
+
+#: the screen the dashboards are laid out for: a laptop or a lecture-hall projector
+SCREEN = {"width": 1366, "height": 768}
+#: what must be on the screen: the controls, the picture and its time slider
+ON_SCREEN = (".dsysedu-controls", VIEW_IMG, ".dsysedu-time")
+
+
+def open_dashboard(page, url: str, timeout_ms: int = 120_000) -> str:
+    """Open a dashboard on a :data:`SCREEN`-sized page and wait for its first picture; return its ``src``."""
+    page.set_viewport_size(SCREEN)
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator(VIEW_IMG).first.wait_for(state="visible", timeout=timeout_ms)
+    return view_src(page)
+
+
+def assert_fits(page, *also: str) -> dict:
+    """Assert that the dashboard shows whole on the :data:`SCREEN` without scrolling.
+
+    Voila scrolls its cells inside ``#rendered_cells``, not the document, so both must not scroll:
+    their ``scrollHeight`` (and width) at most the screen's. And the boxes of the controls, the
+    picture, the time slider and the selectors in ``also`` (the measures table...) lie inside the
+    viewport. Returns the measured sizes (for the failure message and the report).
+    """
+    got = page.evaluate("""(sels) => {
+        const inner = [window.innerWidth, window.innerHeight];
+        const scrollers = [document.scrollingElement, document.querySelector('#rendered_cells')].filter(e => e);
+        const sizes = scrollers.map(e => [e.id || e.tagName, e.scrollWidth, e.scrollHeight]);
+        const boxes = sels.map(s => { const e = document.querySelector(s);
+            if (!e) return [s, null];
+            const r = e.getBoundingClientRect(); return [s, [r.left, r.top, r.right, r.bottom]]; });
+        return {inner, sizes, boxes}; }""", [*ON_SCREEN, *also])
+    w, h = SCREEN["width"], SCREEN["height"]
+    assert got["inner"] == [w, h], got
+    for name, sw, sh in got["sizes"]:
+        assert sw <= w and sh <= h, f"{name} scrolls ({sw}x{sh} on a {w}x{h} screen): {got}"
+    for sel, box in got["boxes"]:
+        assert box is not None, f"{sel} is not on the page"
+        left, top, right, bottom = box
+        assert left >= 0 and top >= 0 and right <= w + 0.5 and bottom <= h + 0.5, f"{sel} is off screen at {box}: {got}"
+    return got

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from .page import VIEW_IMG, metric as _metric, wait_settled as _wait_settled, \
+from .page import SCREEN, assert_fits, metric as _metric, open_dashboard, wait_settled as _wait_settled, \
     wait_src_change as _wait_src_change
 
 pytestmark = pytest.mark.browser
@@ -16,9 +16,9 @@ DOCS_IMAGE = Path(__file__).resolve().parents[2] / "docs" / "images" / "dashboar
 
 def test_dashboard_cp_to_ap_and_scrub(voila_server, browser_page, artifacts_dir):
     page = browser_page
-    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
-    page.locator(VIEW_IMG).first.wait_for(state="visible", timeout=120_000)
+    open_dashboard(page, voila_server + DASHBOARD)
     first = _wait_settled(page)
+    assert_fits(page, "div.dsysedu-metrics")
     assert first.startswith("blob:") or first.startswith("data:image/png")
     # CP under the default partition: the minority side is refused, and what is answered is linearizable
     assert float(_metric(page, "answered")) < 1
@@ -46,11 +46,13 @@ def test_dashboard_cp_to_ap_and_scrub(voila_server, browser_page, artifacts_dir)
     _wait_settled(page)
     assert page.locator("div.dsysedu-metrics").inner_text() == metrics  # scrubbing did not re-run
 
+    assert_fits(page, "div.dsysedu-metrics")
     page.screenshot(path=str(artifacts_dir / "dashboard_cap_playground.png"))
     # the README picture: the dashboard only, down to the metrics table
-    box = page.locator("div.dsysedu-metrics").bounding_box()
+    box = page.locator(".dsysedu-picture").bounding_box()
     cropped = artifacts_dir / "dashboard_cap_playground_cropped.png"
-    page.screenshot(path=str(cropped), clip={"x": 0, "y": 0, "width": 1400, "height": box["y"] + box["height"] + 16})
+    page.screenshot(path=str(cropped), clip={"x": 0, "y": 0, "width": SCREEN["width"],
+                                             "height": min(SCREEN["height"], box["y"] + box["height"] + 16)})
     if os.environ.get("DSYSEDU_UPDATE_DOCS") == "1":  # refresh the README picture only when asked
         shutil.copyfile(cropped, DOCS_IMAGE)
     assert page.unexpected_console_errors() == [], page.console_errors

@@ -3,7 +3,8 @@ import subprocess
 
 import pytest
 
-from .page import metric as _metric, wait_settled as _wait_settled, wait_src_change as _wait_src_change
+from .page import assert_fits, metric as _metric, open_dashboard, wait_settled as _wait_settled, \
+    wait_src_change as _wait_src_change
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +25,9 @@ def _cjk_font_installed() -> bool:
 
 def test_timeout_and_phi_threshold_sliders_move_detection_time(voila_server, browser_page, artifacts_dir):
     page = browser_page
-    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
-    page.locator(".dsysedu-view img, img.dsysedu-view").first.wait_for(state="visible", timeout=120_000)
+    open_dashboard(page, voila_server + DASHBOARD)
     first = _wait_settled(page)
+    assert_fits(page, "div.dsysedu-metrics")
     eager = float(_metric(page, "mean detection time (s)"))
 
     # 1. the timeout slider: wait longer -> the crash is caught later
@@ -49,8 +50,7 @@ def test_timeout_and_phi_threshold_sliders_move_detection_time(voila_server, bro
     _wait_settled(page)
     assert float(_metric(page, "mean detection time (s)")) > low
 
-    page.set_viewport_size({"width": 1366, "height": 768})
-    page.evaluate("window.scrollTo(0, 0)")
+    assert_fits(page, "div.dsysedu-metrics")
     page.screenshot(path=str(artifacts_dir / "dashboard_failure_detection.png"))
     assert page.unexpected_console_errors() == [], page.console_errors
 

@@ -14,7 +14,7 @@ from dsysedu.viz import style
 from dsysedu.viz.spread import (LARGE_N, SpreadView, hop_layout, spread_curves, spread_figure,
                                 spread_style)
 
-from .page import VIEW_IMG, metric as _metric, wait_settled as _wait_settled, \
+from .page import assert_fits, metric as _metric, open_dashboard, wait_settled as _wait_settled, \
     wait_src_change as _wait_src_change
 
 DASHBOARD = "voila/render/gossip_playground.ipynb"
@@ -129,8 +129,7 @@ def test_the_stop_control_runs_rumor_mongering_with_removed_nodes():
 @pytest.mark.browser
 def test_dashboard_reruns_on_mode_and_scrubs(voila_server, browser_page, artifacts_dir):
     page = browser_page
-    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
-    page.locator(VIEW_IMG).first.wait_for(state="visible", timeout=120_000)
+    open_dashboard(page, voila_server + DASHBOARD)
     first = _wait_settled(page)
     assert first.startswith("blob:") or first.startswith("data:image/png")
     assert _metric(page, "informed share") == "1"
@@ -155,5 +154,6 @@ def test_dashboard_reruns_on_mode_and_scrubs(voila_server, browser_page, artifac
     assert _metric(page, "messages per node") == traffic2  # scrubbing did not re-run
 
     _wait_settled(page)
+    assert_fits(page, "div.dsysedu-metrics")
     page.screenshot(path=str(artifacts_dir / "dashboard_gossip_playground.png"))
     assert page.unexpected_console_errors() == [], page.console_errors

@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 DASHBOARD = "voila/render/raft_playground.ipynb"
-from .page import VIEW_IMG as IMG, wait_settled as _wait_settled
+from .page import assert_fits, open_dashboard, wait_settled as _wait_settled
 LEADER = re.compile(r"leader: node (\d+) \(term (\d+)\)")
 
 
@@ -32,9 +32,9 @@ def _wait_leader(page, test, timeout_s=60):
 
 def test_run_crash_the_leader_and_see_a_new_one(voila_server, browser_page, artifacts_dir):
     page = browser_page
-    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
-    page.locator(IMG).first.wait_for(state="visible", timeout=90_000)
+    open_dashboard(page, voila_server + DASHBOARD, timeout_ms=90_000)
     first = _wait_settled(page)
+    assert_fits(page, ".dsysedu-verdict", ".dsysedu-node-4", ".dsysedu-narration")
     assert first.startswith(("blob:", "data:image/png"))
     assert "safe" in page.locator(".dsysedu-verdict").first.inner_text()
 
@@ -57,5 +57,11 @@ def test_run_crash_the_leader_and_see_a_new_one(voila_server, browser_page, arti
     assert "crashed" in page.locator(f".dsysedu-node-{node}").first.inner_text()
     assert "safe" in page.locator(".dsysedu-verdict").first.inner_text()
 
+    assert_fits(page, ".dsysedu-verdict", ".dsysedu-node-4", ".dsysedu-status")
     page.screenshot(path=str(artifacts_dir / "dashboard_raft_playground.png"))
+    # the longest tab, the messages on the wire, scrolls inside itself: the page still fits
+    page.get_by_text("Messages", exact=True).click()
+    page.locator(".dsysedu-pending").wait_for(state="visible", timeout=30_000)
+    assert_fits(page, ".dsysedu-pending")
+    page.screenshot(path=str(artifacts_dir / "dashboard_raft_playground_messages.png"))
     assert page.unexpected_console_errors() == [], page.console_errors

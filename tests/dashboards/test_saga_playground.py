@@ -1,7 +1,7 @@
 """The saga playground dashboard in a real browser: Voila + headless Chromium."""
 import pytest
 
-from .page import VIEW_IMG, metric as _metric, wait_settled as _wait_settled, \
+from .page import assert_fits, metric as _metric, open_dashboard, wait_settled as _wait_settled, \
     wait_src_change as _wait_src_change
 
 pytestmark = pytest.mark.browser
@@ -15,9 +15,7 @@ def _table(page) -> str:
 
 def test_saga_then_2pc_with_a_crashed_coordinator(voila_server, browser_page, artifacts_dir):
     page = browser_page
-    page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
-    page.locator(VIEW_IMG).first.wait_for(state="visible", timeout=120_000)
+    open_dashboard(page, voila_server + DASHBOARD)
     first = _wait_settled(page)
     # the default: the shipping step fails, refund then release, every property holds
     assert "compensated" in _table(page) and _metric(page, "compensations") == "2"
@@ -26,6 +24,7 @@ def test_saga_then_2pc_with_a_crashed_coordinator(voila_server, browser_page, ar
     page.keyboard.press("End")                       # scrub to the end: a redraw, no re-run
     first = _wait_src_change(page, first)
     _wait_settled(page)
+    assert_fits(page, "div.dsysedu-metrics")
     page.screenshot(path=str(artifacts_dir / "dashboard_saga_playground.png"))
 
     # 1. the failing-step slider: keyboard on its handle, down to 0 -> the saga completes
@@ -50,5 +49,6 @@ def test_saga_then_2pc_with_a_crashed_coordinator(voila_server, browser_page, ar
                            timeout=60_000)
     _wait_settled(page)
     assert _metric(page, "blocked (prepared)") == "3" and "VIOLATED" in _table(page)
+    assert_fits(page, "div.dsysedu-metrics")
     page.screenshot(path=str(artifacts_dir / "dashboard_saga_playground_2pc_blocked.png"))
     assert page.unexpected_console_errors() == [], page.console_errors

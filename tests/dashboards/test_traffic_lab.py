@@ -1,7 +1,7 @@
 """The traffic lab dashboard in a real browser: Voila + headless Chromium, on a 1366x768 screen."""
 import pytest
 
-from .page import VIEW_IMG, metric as _metric, wait_settled as _wait_settled, \
+from .page import assert_fits, metric as _metric, open_dashboard, wait_settled as _wait_settled, \
     wait_src_change as _wait_src_change
 
 pytestmark = pytest.mark.browser
@@ -9,25 +9,13 @@ pytestmark = pytest.mark.browser
 DASHBOARD = "voila/render/traffic_lab.ipynb"
 
 
-def _fits(page) -> dict:
-    """The page's scroll size and where the picture and the table end (the viewport is 1366x768)."""
-    return page.evaluate("""() => {
-        const box = (q) => document.querySelector(q).getBoundingClientRect();
-        const se = document.scrollingElement;
-        return {w: Math.max(se.scrollWidth, box('div.dsysedu-metrics').right, box('.dsysedu-view').right),
-                h: Math.max(se.scrollHeight, box('div.dsysedu-metrics').bottom, box('.dsysedu-view').bottom)}; }""")
-
-
 def test_policy_retries_and_shedding_on_a_laptop_screen(voila_server, browser_page, artifacts_dir):
     page = browser_page
-    page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
-    page.locator(VIEW_IMG).first.wait_for(state="visible", timeout=120_000)
+    open_dashboard(page, voila_server + DASHBOARD)
     first = _wait_settled(page)
     # round robin feeds the slow backend its share: requests time out at 500 ms
     assert int(_metric(page, "timeouts")) > 50 and _metric(page, "p99 (ms)") == "500"
-    size = _fits(page)
-    assert size["w"] <= 1366 and size["h"] <= 768, f"the dashboard needs scrolling: {size}"
+    assert_fits(page, "div.dsysedu-metrics")
     page.screenshot(path=str(artifacts_dir / "dashboard_traffic_lab.png"))
 
     # 1. the policy: peak EWMA steers around the slow backend, the tail shrinks
@@ -54,7 +42,6 @@ def test_policy_retries_and_shedding_on_a_laptop_screen(voila_server, browser_pa
                                     .innerText)[1] !== '0'""", timeout=60_000)
     _wait_settled(page)
     assert int(_metric(page, "shed")) > 0
-    size = _fits(page)
-    assert size["w"] <= 1366 and size["h"] <= 768, f"the dashboard needs scrolling: {size}"
+    assert_fits(page, "div.dsysedu-metrics")
     page.screenshot(path=str(artifacts_dir / "dashboard_traffic_lab_overload.png"))
     assert page.unexpected_console_errors() == [], page.console_errors

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .page import metric as _metric, view_src as _src, wait_settled as _wait_settled, \
+from .page import assert_fits, metric as _metric, open_dashboard, wait_settled as _wait_settled, \
     wait_src_change as _wait_src_change
 
 pytestmark = pytest.mark.browser
@@ -12,9 +12,8 @@ DASHBOARD = "voila/render/unreliable_link.ipynb"
 
 def test_dashboard_reruns_on_controls_and_scrubs(voila_server, browser_page, artifacts_dir):
     page = browser_page
-    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
-    page.locator(".dsysedu-view img, img.dsysedu-view").first.wait_for(state="visible", timeout=90_000)
-    first = _src(page)
+    first = open_dashboard(page, voila_server + DASHBOARD, timeout_ms=90_000)
+    assert_fits(page, "div.dsysedu-metrics")
     assert first.startswith("blob:") or first.startswith("data:image/png")
     crashed_before = _metric(page, "crashes")
     assert crashed_before == "0"
@@ -35,5 +34,6 @@ def test_dashboard_reruns_on_controls_and_scrubs(voila_server, browser_page, art
     assert _metric(page, "crashes") == "1"  # scrubbing did not re-run
 
     _wait_settled(page)
+    assert_fits(page, "div.dsysedu-metrics")
     page.screenshot(path=str(artifacts_dir / "dashboard_unreliable_link.png"))
     assert page.unexpected_console_errors() == [], page.console_errors
