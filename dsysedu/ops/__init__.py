@@ -13,6 +13,10 @@ reads traces and drives scenarios through the same engine as the protocols.
                    walk from a latency spike to the slow traces to their logs
 ``export``         spans through ``opentelemetry-sdk`` as OTLP/JSON, logs as JSON lines,
                    RED metrics in the Prometheus text format (``prometheus_client``)
+``incidents``      incidents injected into the service system (crash, slow, slow link, partition,
+                   error rate) and the remedies that end them (restart, rollback, reroute, failover)
+``alerting``       the SLI frame of a run; static, SLO burn-rate, EWMA and IsolationForest rules;
+                   alert events; precision, recall and time to detect per incident
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -21,6 +25,10 @@ from .services import (CLIENT, GATEWAY, LoadClient, Request, Response, service_s
 from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, logs, red_metrics, red_totals,
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
+from .incidents import (FaultyService, Incident, INCIDENT_KINDS, incident_scenario, remedied, REMEDIES, Remedy,
+                        SERVICE_NODES, SlowDuring)
+from .alerting import (ALERT_COLUMNS, alerts, BurnRate, compare, EWMAZScore, IsolationForestRule, Score, score,
+                       SLI_COLUMNS, sli_frame, SRE_WORKBOOK, sre_workbook, Threshold)
 
 __all__ = [
     "TraceParent", "parse_traceparent", "new_trace_id", "new_span_id", "SAMPLED",
@@ -29,4 +37,8 @@ __all__ = [
     "Span", "spans", "spans_frame", "logs", "red_metrics", "red_totals", "waterfall", "Correlation", "correlate",
     "DURATION_BUCKETS", "SPAN_COLUMNS", "LOG_COLUMNS",
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
+    "Incident", "Remedy", "FaultyService", "SlowDuring", "incident_scenario", "remedied", "INCIDENT_KINDS",
+    "REMEDIES", "SERVICE_NODES",
+    "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "alerts", "score",
+    "Score", "compare", "SRE_WORKBOOK", "SLI_COLUMNS", "ALERT_COLUMNS",
 ]
