@@ -17,6 +17,8 @@ reads traces and drives scenarios through the same engine as the protocols.
                    error rate) and the remedies that end them (restart, rollback, reroute, failover)
 ``alerting``       the SLI frame of a run; static, SLO burn-rate, EWMA and IsolationForest rules;
                    alert events; precision, recall and time to detect per incident
+``healing``        a reconciliation loop as a simulator node (restart, reschedule, shift traffic)
+                   with fall/rise hysteresis; MTTR, outages and health flips read from the trace
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -29,6 +31,9 @@ from .incidents import (FaultyService, Incident, INCIDENT_KINDS, incident_scenar
                         SERVICE_NODES, SlowDuring)
 from .alerting import (ALERT_COLUMNS, alerts, BurnRate, compare, EWMAZScore, IsolationForestRule, Score, score,
                        SLI_COLUMNS, sli_frame, SRE_WORKBOOK, sre_workbook, Threshold)
+from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALING_CLIENT, HealingClient,
+                      healing_report, healing_scenario, health_flips, HealthProbe, HealthReport, outages, serving,
+                      StartReplica, StopReplica, Worker, WorkDone, WorkRequest)
 
 __all__ = [
     "TraceParent", "parse_traceparent", "new_trace_id", "new_span_id", "SAMPLED",
@@ -41,4 +46,7 @@ __all__ = [
     "REMEDIES", "SERVICE_NODES",
     "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "alerts", "score",
     "Score", "compare", "SRE_WORKBOOK", "SLI_COLUMNS", "ALERT_COLUMNS",
+    "HealthProbe", "HealthReport", "StartReplica", "StopReplica", "Endpoints", "WorkRequest", "WorkDone", "Worker", "Controller", "HealingClient",
+    "healing_scenario", "failure_schedule", "serving", "outages", "health_flips", "healing_report", "CONTROLLER",
+    "HEALING_CLIENT",
 ]

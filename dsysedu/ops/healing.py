@@ -2,10 +2,10 @@
 
 ::
 
-                    probes, Start / Stop
+                    probes, StartReplica / StopReplica
     controller ──────────────────────────────▶ w0  w1  w2  w3  w4   (workers: each runs replicas)
         │ endpoints (ready replicas on healthy workers)                 ▲
-        ▼                                                               │ Work / Done
+        ▼                                                               │ WorkRequest / WorkDone
       client ───────────────────────────────────────────────────────────┘
 
 The :class:`Controller` is an ordinary simulator node running the loop of a Kubernetes
@@ -49,22 +49,22 @@ from dsysedu.sim.scenario import Scenario
 from dsysedu.sim.streams import normalize_seed, numpy_stream
 from dsysedu.sim.validate import number, positive_int, probability
 
-__all__ = ["Probe", "Health", "Start", "Stop", "Endpoints", "Work", "Done", "Worker", "Controller",
-           "HealingClient", "healing_scenario", "failure_schedule", "serving", "outages", "health_flips",
-           "healing_report", "CONTROLLER", "HEALING_CLIENT"]
+__all__ = ["HealthProbe", "HealthReport", "StartReplica", "StopReplica", "Endpoints", "WorkRequest", "WorkDone",
+           "Worker", "Controller", "HealingClient", "healing_scenario", "failure_schedule", "serving", "outages",
+           "health_flips", "healing_report", "CONTROLLER", "HEALING_CLIENT"]
 
 CONTROLLER = "controller"
 HEALING_CLIENT = "client"
 
 
 @dataclass(frozen=True)
-class Probe:
+class HealthProbe:
     """A health check, numbered by the controller's tick."""
     seq: int
 
 
 @dataclass(frozen=True)
-class Health:
+class HealthReport:
     """A worker's answer: the replicas it runs (ready) and is starting."""
     seq: int
     ready: tuple
@@ -72,12 +72,12 @@ class Health:
 
 
 @dataclass(frozen=True)
-class Start:
+class StartReplica:
     replica: str
 
 
 @dataclass(frozen=True)
-class Stop:
+class StopReplica:
     replica: str
 
 
@@ -88,13 +88,13 @@ class Endpoints:
 
 
 @dataclass(frozen=True)
-class Work:
+class WorkRequest:
     request: int
     replica: str
 
 
 @dataclass(frozen=True)
-class Done:
+class WorkDone:
     request: int
     ok: bool
 
@@ -108,7 +108,7 @@ def _replica_name(i: int) -> str:
 
 
 class Worker(Node):
-    """A machine that runs replicas: each takes ``startup`` seconds from Start to ready.
+    """A machine that runs replicas: each takes ``startup`` seconds from StartReplica to ready.
 
     ``initial`` replicas are started whenever the worker boots (and again after a crash); a
     worker under a controller has none and does what it is told.
@@ -133,18 +133,18 @@ class Worker(Node):
         ctx.set_timer(("up", replica), self.startup)
 
     def on_message(self, ctx, src, msg):
-        if isinstance(msg, Probe):
-            ctx.send(src, Health(msg.seq, tuple(sorted(self.ready)), tuple(sorted(self.starting))))
-        elif isinstance(msg, Start):
+        if isinstance(msg, HealthProbe):
+            ctx.send(src, HealthReport(msg.seq, tuple(sorted(self.ready)), tuple(sorted(self.starting))))
+        elif isinstance(msg, StartReplica):
             self.start(ctx, msg.replica)
-        elif isinstance(msg, Stop):
+        elif isinstance(msg, StopReplica):
             self.starting.discard(msg.replica)
             ctx.cancel_timer(("up", msg.replica))
             if msg.replica in self.ready:
                 self.ready.discard(msg.replica)
                 ctx.observe("ready", tuple(sorted(self.ready)))
-        elif isinstance(msg, Work):
-            ctx.send(src, Done(msg.request, msg.replica in self.ready))
+        elif isinstance(msg, WorkRequest):
+            ctx.send(src, WorkDone(msg.request, msg.replica in self.ready))
 
     def on_timer(self, ctx, name):
         replica = name[1]
@@ -189,17 +189,17 @@ class Controller(Node):
 
     def on_start(self, ctx):
         for r, w in sorted(self.placement.items()):
-            ctx.send(w, Start(r))
+            ctx.send(w, StartReplica(r))
         self.seq = 1
         self.probe(ctx)
 
     def probe(self, ctx) -> None:
         for w in self.workers:
-            ctx.send(w, Probe(self.seq))
+            ctx.send(w, HealthProbe(self.seq))
         ctx.set_timer("tick", self.interval)
 
     def on_message(self, ctx, src, msg):
-        if isinstance(msg, Health) and msg.seq == self.seq:
+        if isinstance(msg, HealthReport) and msg.seq == self.seq:
             self.answered[src] = msg.seq
             self.reports[src] = (set(msg.ready), set(msg.starting))
 
@@ -236,17 +236,17 @@ class Controller(Node):
                 target = min(healthy, key=lambda v: (load[v], v))
                 self.placement[r] = target
                 ctx.observe("reschedule", (r, w, target))
-                ctx.send(target, Start(r))
+                ctx.send(target, StartReplica(r))
             elif w in self.reports:
                 ready, starting = self.reports[w]
                 if r not in ready and r not in starting:
                     ctx.observe("restart", (r, w))
-                    ctx.send(w, Start(r))
+                    ctx.send(w, StartReplica(r))
         for w in healthy:
             ready, starting = self.reports.get(w, (set(), set()))
             for r in sorted(ready | starting):
                 if self.placement.get(r) != w:
-                    ctx.send(w, Stop(r))
+                    ctx.send(w, StopReplica(r))
         pairs = tuple((r, w) for r, w in sorted(self.placement.items())
                       if self.health[w] == "healthy" and r in self.reports.get(w, (set(), set()))[0])
         if pairs != self.endpoints:
@@ -275,7 +275,7 @@ class HealingClient(Node):
     def on_message(self, ctx, src, msg):
         if isinstance(msg, Endpoints):
             self.endpoints = msg.pairs
-        elif isinstance(msg, Done):
+        elif isinstance(msg, WorkDone):
             ctx.cancel_timer(("timeout", msg.request))
             ctx.observe("request", (msg.request, msg.ok))
 
@@ -289,7 +289,7 @@ class HealingClient(Node):
             else:
                 replica, worker = self.endpoints[self.turn % len(self.endpoints)]
                 self.turn += 1
-                ctx.send(worker, Work(self.next, replica))
+                ctx.send(worker, WorkRequest(self.next, replica))
                 ctx.set_timer(("timeout", self.next), self.timeout)
             ctx.set_timer("arrive", ctx.rng.expovariate(self.rate))
         else:
@@ -312,7 +312,7 @@ def healing_scenario(workers: int = 5, desired: int = 3, loop: bool = True, fail
         Crashes of workers (see :func:`failure_schedule`).
     interval, fall, rise : the controller's tick and hysteresis
     startup : float
-        Seconds from Start to a ready replica.
+        Seconds from StartReplica to a ready replica.
     rate, timeout : float
         The client's requests per second and its wait for an answer.
     flaky : str, optional

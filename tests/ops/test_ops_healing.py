@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsysedu.ops.healing import (CONTROLLER, Controller, Health, Probe, Start, Stop, Worker, failure_schedule,
+from dsysedu.ops.healing import (CONTROLLER, Controller, HealthReport, HealthProbe, StartReplica, StopReplica, Worker, failure_schedule,
                                  healing_report, healing_scenario, health_flips, outages, serving)
 from dsysedu.sim import Crash, run
 from dsysedu.sim.node import Context
@@ -89,7 +89,7 @@ def test_observe_step_counts_consecutive_failures_only():
     c.observe_health(ctx)                               # one miss: still healthy
     assert c.health["w0"] == "healthy"
     c.seq = 2
-    c.on_message(ctx, "w0", Health(2, ("r0",), ()))     # an answer resets the streak
+    c.on_message(ctx, "w0", HealthReport(2, ("r0",), ()))     # an answer resets the streak
     c.observe_health(ctx)
     c.seq = 3
     c.observe_health(ctx)
@@ -102,11 +102,11 @@ def test_observe_step_counts_consecutive_failures_only():
 def test_worker_answers_probes_and_starts_after_startup():
     w = Worker("w0", startup=2.0)
     ctx = Context("w0", peers=(CONTROLLER,))
-    w.on_message(ctx, CONTROLLER, Start("r0"))
-    w.on_message(ctx, CONTROLLER, Probe(1))
-    assert ctx.effects[-1][1:] == (CONTROLLER, Health(1, (), ("r0",)))
+    w.on_message(ctx, CONTROLLER, StartReplica("r0"))
+    w.on_message(ctx, CONTROLLER, HealthProbe(1))
+    assert ctx.effects[-1][1:] == (CONTROLLER, HealthReport(1, (), ("r0",)))
     w.on_timer(ctx, ("up", "r0"))
-    w.on_message(ctx, CONTROLLER, Stop("r0"))
+    w.on_message(ctx, CONTROLLER, StopReplica("r0"))
     assert w.ready == set() and w.starting == set()
 
 
