@@ -46,7 +46,8 @@ __all__ = [
     "REMEDIES", "SERVICE_NODES",
     "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "alerts", "score",
     "Score", "compare", "SRE_WORKBOOK", "SLI_COLUMNS", "ALERT_COLUMNS",
-    "HealthProbe", "HealthReport", "StartReplica", "StopReplica", "Endpoints", "WorkRequest", "WorkDone", "Worker", "Controller", "HealingClient",
+    "HealthProbe", "HealthReport", "StartReplica", "StopReplica", "Endpoints", "WorkRequest", "WorkDone", "Worker",
+    "Controller", "HealingClient",
     "healing_scenario", "failure_schedule", "serving", "outages", "health_flips", "healing_report", "CONTROLLER",
     "HEALING_CLIENT",
 ]

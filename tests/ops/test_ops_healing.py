@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsysedu.ops.healing import (CONTROLLER, Controller, HealthReport, HealthProbe, StartReplica, StopReplica, Worker, failure_schedule,
-                                 healing_report, healing_scenario, health_flips, outages, serving)
+from dsysedu.ops.healing import (CONTROLLER, Controller, HealthProbe, HealthReport, StartReplica, StopReplica, Worker,
+                                 failure_schedule, healing_report, healing_scenario, health_flips, outages, serving)
 from dsysedu.sim import Crash, run
 from dsysedu.sim.node import Context
 
