@@ -17,6 +17,8 @@ reads traces and drives scenarios through the same engine as the protocols.
                    error rate) and the remedies that end them (restart, rollback, reroute, failover)
 ``alerting``       the SLI frame of a run; static, SLO burn-rate, EWMA and IsolationForest rules;
                    alert events; precision, recall and time to detect per incident
+``runbooks``       automated runbooks: detect (a page), diagnose (spans of the last seconds), act (a
+                   remedy), verify; every step logged with what it saw and what it did
 ``healing``        a reconciliation loop as a simulator node (restart, reschedule, shift traffic)
                    with fall/rise hysteresis; MTTR, outages and health flips read from the trace
 =================  ==========================================================================
@@ -31,6 +33,7 @@ from .incidents import (FaultyService, Incident, INCIDENT_KINDS, incident_scenar
                         SERVICE_NODES, SlowDuring)
 from .alerting import (ALERT_COLUMNS, alerts, BurnRate, compare, EWMAZScore, IsolationForestRule, Score, score,
                        SLI_COLUMNS, sli_frame, SRE_WORKBOOK, sre_workbook, Threshold)
+from .runbooks import Diagnosis, diagnose, execute, LOG_STEPS, REMEDY_FOR, Runbook, RunbookResult
 from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALING_CLIENT, HealingClient,
                       healing_report, healing_scenario, health_flips, HealthProbe, HealthReport, outages, serving,
                       StartReplica, StopReplica, Worker, WorkDone, WorkRequest)
@@ -46,6 +49,7 @@ __all__ = [
     "REMEDIES", "SERVICE_NODES",
     "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "alerts", "score",
     "Score", "compare", "SRE_WORKBOOK", "SLI_COLUMNS", "ALERT_COLUMNS",
+    "Diagnosis", "diagnose", "Runbook", "RunbookResult", "execute", "REMEDY_FOR", "LOG_STEPS",
     "HealthProbe", "HealthReport", "StartReplica", "StopReplica", "Endpoints", "WorkRequest", "WorkDone", "Worker",
     "Controller", "HealingClient",
     "healing_scenario", "failure_schedule", "serving", "outages", "health_flips", "healing_report", "CONTROLLER",
