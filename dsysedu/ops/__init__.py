@@ -33,7 +33,7 @@ from .incidents import (FaultyService, Incident, INCIDENT_KINDS, incident_scenar
                         SERVICE_NODES, SlowDuring)
 from .alerting import (ALERT_COLUMNS, alerts, BurnRate, compare, EWMAZScore, IsolationForestRule, Score, score,
                        SLI_COLUMNS, sli_frame, SRE_WORKBOOK, sre_workbook, Threshold)
-from .runbooks import Diagnosis, diagnose, execute, LOG_STEPS, REMEDY_FOR, Runbook, RunbookResult
+from .runbooks import Diagnosis, diagnose_incident, LOG_STEPS, REMEDY_FOR, Runbook, RunbookResult, run_runbook
 from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALING_CLIENT, HealingClient,
                       healing_report, healing_scenario, health_flips, HealthProbe, HealthReport, outages, serving,
                       StartReplica, StopReplica, Worker, WorkDone, WorkRequest)
@@ -49,7 +49,7 @@ __all__ = [
     "REMEDIES", "SERVICE_NODES",
     "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "alerts", "score",
     "Score", "compare", "SRE_WORKBOOK", "SLI_COLUMNS", "ALERT_COLUMNS",
-    "Diagnosis", "diagnose", "Runbook", "RunbookResult", "execute", "REMEDY_FOR", "LOG_STEPS",
+    "Diagnosis", "diagnose_incident", "Runbook", "RunbookResult", "run_runbook", "REMEDY_FOR", "LOG_STEPS",
     "HealthProbe", "HealthReport", "StartReplica", "StopReplica", "Endpoints", "WorkRequest", "WorkDone", "Worker",
     "Controller", "HealingClient",
     "healing_scenario", "failure_schedule", "serving", "outages", "health_flips", "healing_report", "CONTROLLER",

@@ -5,17 +5,17 @@ program can do it:
 
 1. **detect**: a paging alert fires (by default the two page rules of the SRE Workbook's
    burn-rate table, :func:`~dsysedu.ops.alerting.sre_workbook`);
-2. **diagnose**: :func:`diagnose` reads the spans of the last ``lookback`` seconds (only what had
-   happened by then) and names a symptom and where it is: a service whose own work fails
+2. **diagnose**: :func:`diagnose_incident` reads the spans of the last ``lookback`` seconds (only
+   what had happened by then) and names a symptom and where it is: a service whose own work fails
    (``errors``), a service that does not answer and whose process is down (``down``: the health
    check an orchestrator has) or up (``unreachable``), a service whose own time grew (``slow``)
    or a link whose network time grew (``slow link``);
 3. **act**: the remedy for that symptom (:data:`REMEDY_FOR`: ``rollback``, ``restart``,
    ``failover``, ``reroute``), ``act_after`` seconds later (the automation's latency);
-4. **verify**: ``verify_after`` seconds later, the bad share since the action is below the page
-   threshold, or the runbook escalates to a human.
+4. **verify**: ``verify_after`` seconds later, the bad share of the last ``verify_window``
+   seconds is below the page threshold, or the runbook escalates to a human.
 
-Running it is a loop over deterministic runs (:func:`execute`): run the scenario, find the first
+Running it is a loop over deterministic runs (:func:`run_runbook`): run the scenario, find the first
 page not handled yet, diagnose it on the trace *up to that time*, add the remedy to the scenario
 at its time, and run again. A remedy changes nothing before it happens (see
 :mod:`dsysedu.ops.incidents`), so every run agrees with the previous one up to the new action:
@@ -35,7 +35,7 @@ from .alerting import alerts, sli_frame, sre_workbook
 from .incidents import Remedy, incident_scenario, remedied
 from .telemetry import spans as read_spans
 
-__all__ = ["Diagnosis", "diagnose", "Runbook", "RunbookResult", "execute", "REMEDY_FOR", "LOG_STEPS"]
+__all__ = ["Diagnosis", "diagnose", "Runbook", "RunbookResult", "run_runbook", "REMEDY_FOR", "LOG_STEPS"]
 
 #: the remedy a runbook applies for each symptom
 REMEDY_FOR = {"errors": "rollback", "down": "restart", "slow": "restart", "unreachable": "failover",
@@ -71,7 +71,7 @@ def _is_down(trace, service, at: float) -> bool:
     return down
 
 
-def diagnose(trace, at: float, lookback: float = 10.0, items=None) -> Diagnosis | None:
+def diagnose_incident(trace, at: float, lookback: float = 10.0, items=None) -> Diagnosis | None:
     """What the spans of ``(at - lookback, at]`` say is wrong, or None if they show no one cause.
 
     Parameters
@@ -174,7 +174,7 @@ class Runbook:
     slo : float
         The objective (for the default rules and the verify step's threshold).
     lookback : float
-        Seconds of spans :func:`diagnose` reads.
+        Seconds of spans :func:`diagnose_incident` reads.
     act_after, verify_after : float
         Seconds from detection to action, and from action to the check that it worked.
     verify_window : float
@@ -208,7 +208,7 @@ class Runbook:
 
 @dataclass(frozen=True)
 class RunbookResult:
-    """What :func:`execute` did.
+    """What :func:`run_runbook` did.
 
     Attributes
     ----------
@@ -234,7 +234,8 @@ class RunbookResult:
     runs: int = 0
 
 
-def execute(runbook: Runbook, incidents, seed, max_actions: int = 10, slow: float = 0.1, **scenario) -> RunbookResult:
+def run_runbook(runbook: Runbook, incidents, seed, max_actions: int = 10, slow: float = 0.1,
+                **scenario) -> RunbookResult:
     """Run ``runbook`` against ``incidents`` on the service system; see the module docstring.
 
     Parameters
@@ -270,7 +271,7 @@ def execute(runbook: Runbook, incidents, seed, max_actions: int = 10, slow: floa
         t = float(first.fired)
         handled = t + runbook.cooldown
         log.append((t, "detect", f"{first.rule} fired", "opened an incident"))
-        d = diagnose(trace, t, runbook.lookback, items)
+        d = diagnose_incident(trace, t, runbook.lookback, items)
         if d is None or d.symptom not in runbook.remedy_for:
             log.append((t, "diagnose", f"no single cause in the last {runbook.lookback:g} s of spans",
                         "paged a human"))
