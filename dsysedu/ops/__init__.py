@@ -31,7 +31,7 @@ from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, l
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
 from .incidents import (FaultyService, Incident, INCIDENT_KINDS, incident_scenario, remedied, REMEDIES, Remedy,
                         SERVICE_NODES, SlowDuring)
-from .alerting import (ALERT_COLUMNS, alerts, BurnRate, compare, EWMAZScore, IsolationForestRule, Score, score,
+from .alerting import (ALERT_COLUMNS, alerts, burn_rate_table, BurnRate, compare, EWMAZScore, IsolationForestRule, Score, score,
                        SLI_COLUMNS, sli_frame, SRE_WORKBOOK, sre_workbook, Threshold)
 from .runbooks import Diagnosis, diagnose_incident, LOG_STEPS, REMEDY_FOR, Runbook, RunbookResult, run_runbook
 from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALING_CLIENT, HealingClient,
@@ -47,7 +47,8 @@ __all__ = [
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
     "Incident", "Remedy", "FaultyService", "SlowDuring", "incident_scenario", "remedied", "INCIDENT_KINDS",
     "REMEDIES", "SERVICE_NODES",
-    "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "alerts", "score",
+    "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "burn_rate_table",
+    "alerts", "score",
     "Score", "compare", "SRE_WORKBOOK", "SLI_COLUMNS", "ALERT_COLUMNS",
     "Diagnosis", "diagnose_incident", "Runbook", "RunbookResult", "run_runbook", "REMEDY_FOR", "LOG_STEPS",
     "HealthProbe", "HealthReport", "StartReplica", "StopReplica", "Endpoints", "WorkRequest", "WorkDone", "Worker",

@@ -66,7 +66,8 @@ from dsysedu.sim.validate import number
 
 from .telemetry import _as_spans
 
-__all__ = ["sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "alerts",
+__all__ = ["sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook",
+           "burn_rate_table", "alerts",
            "score", "Score", "compare", "SRE_WORKBOOK", "SLI_COLUMNS", "ALERT_COLUMNS"]
 
 SLI_COLUMNS = ("start", "end", "requests", "errors", "slow", "bad", "error_ratio", "bad_ratio", "rate", "p50", "p99")
@@ -286,6 +287,26 @@ def sre_workbook(slo: float = 0.99, scale: float = 60.0, bad: str = "bad", total
     """
     return tuple(BurnRate(slo, long, short, factor, severity, scale=scale, bad=bad, total=total)
                  for long, short, factor, severity in SRE_WORKBOOK)
+
+
+def burn_rate_table(rules=None, period: float = 30 * 86400.0) -> pd.DataFrame:
+    """The burn-rate rules as a table: windows (real and simulated), factor, threshold, budget spent.
+
+    ``budget spent`` is the share of the error budget of an SLO ``period`` (real seconds, default
+    30 days) that burning at ``factor`` for the long window consumes: what the rule lets go before
+    it fires (2 %, 5 % and 10 % for the SRE Workbook's table).
+
+    Examples
+    --------
+    >>> burn_rate_table()["budget spent"].round(3).tolist()
+    [0.02, 0.05, 0.1]
+    """
+    rules = sre_workbook() if rules is None else tuple(rules)
+    period = number("period", period, low=0.0, low_open=True)
+    rows = [{"rule": r.name, "severity": r.severity, "factor": r.factor, "bad share above": r.threshold,
+             "long (simulated s)": r.long / r.scale, "short (simulated s)": r.short / r.scale,
+             "budget spent": r.factor * r.long / period} for r in rules if isinstance(r, BurnRate)]
+    return pd.DataFrame(rows).set_index("rule")
 
 
 @dataclass(frozen=True)

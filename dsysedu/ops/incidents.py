@@ -23,8 +23,8 @@ Examples
 >>> from dsysedu.sim import run
 >>> sc = incident_scenario([Incident("error_rate", "orders", 2.0, 4.0, severity=0.5)], duration=6.0)
 >>> trace = run(sc, seed=1)
->>> trace.ended_by
-'time'
+>>> any(r[5] == "span_end" and r[6][2] == "internal error" for r in trace.rows)
+True
 """
 from __future__ import annotations
 
