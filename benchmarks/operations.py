@@ -55,7 +55,7 @@ import time
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, REPO)
 
-from dsysedu.ops import alerting, healing, incidents, runbooks  # noqa: E402
+from dsysedu.ops import alerting, anomaly, healing, incidents, runbooks  # noqa: E402
 from dsysedu.ops.export import otlp_json, prometheus_text  # noqa: E402
 from dsysedu.ops.services import service_scenario  # noqa: E402
 from dsysedu.ops.telemetry import spans  # noqa: E402
@@ -87,8 +87,8 @@ def alerting_day() -> dict:
     day = incidents.bad_day()
     frame = alerting.sli_frame(run(incidents.incident_scenario(day, duration=720.0, loss=0.0005), seed=SEED))
     detectors = {"static": alerting.Threshold("bad_ratio", 0.2), "burn": alerting.sre_workbook(slo=0.99),
-                 "ewma": alerting.EWMAZScore(floor=0.05),
-                 "forest": alerting.IsolationForestRule(train_until=110.0, seed=SEED)}
+                 "ewma": anomaly.EWMAZScore(floor=0.05),
+                 "forest": anomaly.IsolationForestRule(train_until=110.0, seed=SEED)}
     table = alerting.compare(frame, detectors, day, grace=30.0)
     out = {"alerting_s": round(time.perf_counter() - t0, 2)}
     for name, row in table.iterrows():

@@ -15,8 +15,10 @@ reads traces and drives scenarios through the same engine as the protocols.
                    RED metrics in the Prometheus text format (``prometheus_client``)
 ``incidents``      incidents injected into the service system (crash, slow, slow link, partition,
                    error rate) and the remedies that end them (restart, rollback, reroute, failover)
-``alerting``       the SLI frame of a run; static, SLO burn-rate, EWMA and IsolationForest rules;
+``alerting``       the SLI frame of a run; static and SLO burn-rate rules (the SRE Workbook's table);
                    alert events; precision, recall and time to detect per incident
+``anomaly``        anomaly detection as alert rules: an EWMA z-score baseline, scikit-learn's
+                   IsolationForest
 ``runbooks``       automated runbooks: detect (a page), diagnose (spans of the last seconds), act (a
                    remedy), verify; every step logged with what it saw and what it did
 ``healing``        a reconciliation loop as a simulator node (restart, reschedule, shift traffic)
@@ -31,8 +33,9 @@ from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, l
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
 from .incidents import (bad_day, FaultyService, Incident, INCIDENT_KINDS, incident_scenario, remedied, REMEDIES,
                         Remedy, SERVICE_NODES, SlowDuring)
-from .alerting import (ALERT_COLUMNS, alerts, burn_rate_table, BurnRate, compare, EWMAZScore, IsolationForestRule,
-                       Score, score, SLI_COLUMNS, sli_frame, SRE_WORKBOOK, sre_workbook, Threshold)
+from .alerting import (ALERT_COLUMNS, alerts, burn_rate_table, BurnRate, compare, Score, score, SLI_COLUMNS, sli_frame,
+                       SRE_WORKBOOK, sre_workbook, Threshold)
+from .anomaly import EWMAZScore, IsolationForestRule
 from .runbooks import Diagnosis, diagnose_incident, LOG_STEPS, REMEDY_FOR, Runbook, RunbookResult, run_runbook
 from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALING_CLIENT, HealingClient,
                       healing_report, healing_scenario, health_flips, HealthProbe, HealthReport, outages, serving,

@@ -32,7 +32,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from dsysedu.sim.faults import Crash, Partition, Slow
-from dsysedu.sim.network import Latency, LinkModel
+from dsysedu.sim.network import Latency
 from dsysedu.sim.validate import number
 
 from .services import CLIENT, TOPOLOGY, LoadClient, TracedService, service_scenario
