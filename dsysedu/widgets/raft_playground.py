@@ -5,7 +5,9 @@ or one of the Raft package's scenarios: :func:`~dsysedu.protocols.consensus.raft
 :func:`~dsysedu.protocols.consensus.raft.leader_crash_scenario`,
 :func:`~dsysedu.protocols.consensus.raft.partitioned_leader_scenario`,
 :func:`~dsysedu.protocols.consensus.raft.figure8_scenario`, played live and 2 s past their end), the
-protocol (correct Raft or a broken variant), PreVote and CheckQuorum; the views are topology, logs
+protocol (correct Raft or a broken variant), PreVote, CheckQuorum and log compaction (a snapshot
+every 4 or 8 applied entries, :class:`~dsysedu.protocols.consensus.raft.snapshots.CompactingRaft`: the
+log view shows each node's snapshot as one box); the views are topology, logs
 and the last seconds of space-time; the verdict is :func:`~dsysedu.protocols.consensus.raft.raft_safety`,
 checked after every step (a red badge, with the evidence ringed, when a broken variant breaks Raft).
 
@@ -20,7 +22,7 @@ import html
 
 import ipywidgets as W
 
-from dsysedu.protocols.consensus.raft import (ClientRequest, Raft, RaftCommitOldTerm, RaftForgetsVote,
+from dsysedu.protocols.consensus.raft import (ClientRequest, CompactingRaft, Raft, RaftCommitOldTerm, RaftForgetsVote,
                                               RaftNoUpToDateCheck, figure8_scenario, leader_crash_scenario,
                                               partitioned_leader_scenario, raft_safety, split_vote_scenario)
 from dsysedu.sim import LinkModel, Scenario, Uniform
@@ -29,13 +31,14 @@ from dsysedu.viz.traceviews import RAFT_MESSAGES
 from .live import LivePlayground, button
 from .spec import Choice, PlaygroundSpec, Seed, Toggle
 
-__all__ = ["RAFT", "RaftPlayground", "raft_cluster", "SCENARIOS", "NARRATION", "VARIANTS", "describe"]
+__all__ = ["RAFT", "RaftPlayground", "raft_cluster", "SCENARIOS", "NARRATION", "VARIANTS", "SNAPSHOTS", "describe"]
 
 DEFAULTS = {"election_timeout": 0.3, "heartbeat": 0.1}  # free play: slower than Raft's defaults, easier to watch
 LINK = LinkModel(latency=Uniform(0.01, 0.03))
 VARIANTS = {"Raft (correct)": Raft, "broken: commits old-term entries": RaftCommitOldTerm,
             "broken: votes without the up-to-date check": RaftNoUpToDateCheck,
             "broken: forgets its vote on restart": RaftForgetsVote}
+SNAPSHOTS = {"no snapshots": 0, "snapshot every 4 entries": 4, "snapshot every 8 entries": 8}
 SCENARIOS = {"split vote": split_vote_scenario, "leader crash": leader_crash_scenario,
              "partitioned old leader": partitioned_leader_scenario, "Figure 8": figure8_scenario}
 NARRATION = {  # (t, what the learner sees from then on)
@@ -86,13 +89,21 @@ NARRATION = {  # (t, what the learner sees from then on)
 
 
 def raft_cluster(scenario: str = "free play", variant: str = "Raft (correct)", prevote: bool = False,
-                 check_quorum: bool = False, nodes: int = 5, seed: int = 0, **params) -> Scenario:
+                 check_quorum: bool = False, snapshot_every: int = 0, nodes: int = 5, seed: int = 0,
+                 **params) -> Scenario:
     """A Raft cluster to play live: free play (``nodes`` nodes, ``params`` for every node), or a scenario
     of :data:`SCENARIOS` (its own nodes and script) lasting 2 s past its end; ``variant`` is a key of
-    :data:`VARIANTS`."""
+    :data:`VARIANTS`; ``snapshot_every`` > 0 compacts the log (correct Raft only)."""
     if scenario != "free play" and scenario not in SCENARIOS:
         raise ValueError(f"scenario must be 'free play' or one of {list(SCENARIOS)}, got {scenario!r}")
+    if snapshot_every not in SNAPSHOTS.values():
+        raise ValueError(f"snapshot_every must be one of {list(SNAPSHOTS.values())}, got {snapshot_every!r}")
     protocol, options = VARIANTS[variant], {"prevote": prevote, "check_quorum": check_quorum}
+    if snapshot_every:
+        if protocol is not Raft:
+            raise ValueError("snapshots (log compaction) run with the correct Raft only: choose 'Raft (correct)' "
+                             "or 'no snapshots'")
+        protocol, options = CompactingRaft, {**options, "snapshot_every": snapshot_every, "chunk_size": 2}
     if scenario == "free play":
         return Scenario(protocol, nodes=nodes, params={**DEFAULTS, **params, **options}, link=LINK, until=60.0,
                         max_events=5_000_000, seed=seed, name="free play")
@@ -107,6 +118,7 @@ RAFT = PlaygroundSpec(
               Toggle("prevote", label="PreVote", group="Options"),
               Toggle("check_quorum", label="CheckQuorum", group="Options",
                      help="changing an option starts the cluster again"),
+              Choice("snapshot_every", SNAPSHOTS, label="compaction", group="Options", width="380px"),
               Seed(group="Options")],
     views=("topology", "raftlog", "spacetime"), verdict=raft_safety, live=True, interval_ms=600,
     view_options=lambda v: {"messages": (("PreVote", "PreVoteReply") if v["prevote"] else ()) + RAFT_MESSAGES},

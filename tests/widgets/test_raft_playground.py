@@ -239,3 +239,30 @@ def test_the_playground_can_open_on_a_working_cluster():
     assert opened.sim.now == pytest.approx(0.6) and opened.leader() is not None
     with pytest.raises(ValueError, match="start"):
         RaftPlayground(nodes=3, seed=1, start=-1.0)
+
+
+def test_compaction_option_runs_compacting_raft_and_the_log_view_shows_snapshots(led):
+    led.controls["snapshot_every"].value = 4
+    assert led.sim.now == 0.0
+    assert all(type(node).__name__ == "CompactingRaft" and node.snapshot_every == 4 for node in led.sim.nodes.values())
+    led.advance(1.0)
+    for k in range(6):
+        led.client("x", k)
+        led.advance(0.3)
+    assert all(node.snapshot_index >= 4 for node in led.sim.nodes.values())
+    led.advance(0.1)
+    assert min(led.panel.log.snapshots.values()) >= 4 and led.verdict.ok
+
+
+def test_compaction_with_a_broken_variant_is_refused_with_a_reason(led):
+    with pytest.raises(ValueError, match="correct Raft only"):
+        module.raft_cluster(variant="broken: commits old-term entries", snapshot_every=4)
+    led.controls["variant"].value = "broken: commits old-term entries"
+    led.controls["snapshot_every"].value = 8
+    assert "correct Raft only" in led.status.value
+
+
+@pytest.mark.parametrize("scenario", list(module.SCENARIOS))
+def test_every_scenario_can_compact(scenario):
+    sc = module.raft_cluster(scenario, snapshot_every=4)
+    assert sc.protocol.__name__ == "CompactingRaft"
