@@ -83,7 +83,7 @@ class SimulatedHuman:
         probability("absent", self.absent)
 
     def respond(self, rng: np.random.Generator, task: HumanTask) -> tuple[float | None, str]:
-        """``(seconds to answer or None for never, verdict)``."""
+        """``(seconds to answer or None for never, verdict)``; ``rng`` needs ``random()`` and ``standard_normal()``."""
         never = rng.random() < self.absent
         delay = float(self.median * math.exp(self.sigma * rng.standard_normal()))
         right = REJECT if task.risky else APPROVE
