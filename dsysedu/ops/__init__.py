@@ -13,6 +13,12 @@ reads traces and drives scenarios through the same engine as the protocols.
                    walk from a latency spike to the slow traces to their logs
 ``export``         spans through ``opentelemetry-sdk`` as OTLP/JSON, logs as JSON lines,
                    RED metrics in the Prometheus text format (``prometheus_client``)
+``autoscaling``    a daily load with bursts, the Kubernetes HPA rule, a replica simulator
+``forecast``       Holt-Winters (statsmodels) forecasts, a predictive scaler, batch placement
+``guard``          the AI component's formal interface and the guard that enforces its bounds
+``humans``         a human task node: approve/reject, timeout, escalation, simulated humans
+``explain``        IsolationForest over telemetry, SHAP per incident, an operator's trust
+``agents``         an AI agent and a human console as nodes on a message bus with services
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -21,6 +27,16 @@ from .services import (CLIENT, GATEWAY, LoadClient, Request, Response, service_s
 from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, logs, red_metrics, red_totals,
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
+from .autoscaling import DAY, daily_load, HPA, hpa_desired, Load, pareto_front, ScaleRun, simulate
+from .guard import (AIInterface, Bounds, Decision, Guard, GuardedScaler, MisbehavingModel, Observation, Proposal,
+                    SCALER_INTERFACE)
+from .forecast import best_start, bucket_means, ForecastModel, holt_winters_forecast, PredictiveScaler, with_batch
+from .humans import (APPROVE, ApprovalQueue, HumanTask, Outcome, outcomes_frame, REJECT, route, run_workflow,
+                     RUNBOOKS, SimulatedHuman, task_stream, workflow_summary)
+from .explain import (alerts, Detector, explain, FEATURE_METRICS, feature_frame, fit_detector, incident_report,
+                      operator_trust, STD_FLOOR)
+from .agents import (Action, Agent, AGENT, Bus, BUS, BusService, Command, Console, CONSOLE, hybrid_scenario,
+                     hybrid_summary, LANES, Publish, Telemetry, TOPICS)
 
 __all__ = [
     "TraceParent", "parse_traceparent", "new_trace_id", "new_span_id", "SAMPLED",
@@ -29,4 +45,14 @@ __all__ = [
     "Span", "spans", "spans_frame", "logs", "red_metrics", "red_totals", "waterfall", "Correlation", "correlate",
     "DURATION_BUCKETS", "SPAN_COLUMNS", "LOG_COLUMNS",
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
+    "Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "pareto_front", "DAY",
+    "Observation", "Proposal", "Bounds", "AIInterface", "Decision", "Guard", "GuardedScaler", "MisbehavingModel",
+    "SCALER_INTERFACE",
+    "bucket_means", "holt_winters_forecast", "ForecastModel", "PredictiveScaler", "best_start", "with_batch",
+    "HumanTask", "SimulatedHuman", "ApprovalQueue", "Outcome", "task_stream", "route", "run_workflow",
+    "workflow_summary", "outcomes_frame", "APPROVE", "REJECT", "RUNBOOKS",
+    "feature_frame", "Detector", "fit_detector", "explain", "alerts", "incident_report", "operator_trust",
+    "FEATURE_METRICS", "STD_FLOOR",
+    "Telemetry", "Publish", "Action", "Command", "BusService", "Bus", "Agent", "Console", "hybrid_scenario",
+    "hybrid_summary", "BUS", "AGENT", "CONSOLE", "TOPICS", "LANES",
 ]

@@ -5,8 +5,10 @@ its parameters, views, measures) and played by :class:`Playground` (finished run
 :class:`LivePlayground` (a run the learner advances). The dashboards' declarations: ``UNRELIABLE_LINK``
 (:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT``, ``SAGA``, ``TRAFFIC_LAB`` and
 ``FAILURE_DETECTION`` (:mod:`~dsysedu.widgets.detector_playground`).
-:class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1).
+:class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1);
+:class:`ApprovalConsole` the approve and reject buttons of a human task node (chapter 6.2).
 """
+from .approval import ApprovalConsole
 from .cap_playground import CAP, CapPlayground
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
 from .detector_playground import DETECTORS, FAILURE_DETECTION, detector_scenario
@@ -32,4 +34,4 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "RedexPicker",
            "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "TRAFFIC_LAB",
            "TrafficLab", "traffic_lab_rerun_ms", "QuorumSliders", "FAILURE_DETECTION", "DETECTORS",
-           "detector_scenario"]
+           "detector_scenario", "ApprovalConsole"]
