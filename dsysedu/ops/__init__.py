@@ -33,7 +33,7 @@ from .guard import (AIInterface, Bounds, Decision, Guard, GuardedScaler, Misbeha
 from .forecast import best_start, bucket_means, ForecastModel, holt_winters_forecast, PredictiveScaler, with_batch
 from .humans import (APPROVE, ApprovalQueue, HumanTask, Outcome, outcomes_frame, REJECT, route, run_workflow,
                      RUNBOOKS, SimulatedHuman, task_stream, workflow_summary)
-from .explain import (alerts, Detector, explain, FEATURE_METRICS, feature_frame, fit_detector, incident_report,
+from .explain import (alerts, Detector, explain_windows, FEATURE_METRICS, feature_frame, fit_detector, incident_report,
                       operator_trust, STD_FLOOR)
 from .agents import (Action, Agent, AGENT, Bus, BUS, BusService, Command, Console, CONSOLE, hybrid_scenario,
                      hybrid_summary, LANES, Publish, Telemetry, TOPICS)
@@ -51,7 +51,7 @@ __all__ = [
     "bucket_means", "holt_winters_forecast", "ForecastModel", "PredictiveScaler", "best_start", "with_batch",
     "HumanTask", "SimulatedHuman", "ApprovalQueue", "Outcome", "task_stream", "route", "run_workflow",
     "workflow_summary", "outcomes_frame", "APPROVE", "REJECT", "RUNBOOKS",
-    "feature_frame", "Detector", "fit_detector", "explain", "alerts", "incident_report", "operator_trust",
+    "feature_frame", "Detector", "fit_detector", "explain_windows", "alerts", "incident_report", "operator_trust",
     "FEATURE_METRICS", "STD_FLOOR",
     "Telemetry", "Publish", "Action", "Command", "BusService", "Bus", "Agent", "Console", "hybrid_scenario",
     "hybrid_summary", "BUS", "AGENT", "CONSOLE", "TOPICS", "LANES",

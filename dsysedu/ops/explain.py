@@ -6,7 +6,7 @@ ICDM 2008) over a small feature frame read from the telemetry of
 ratio and p99 latency (:func:`feature_frame`). It is fitted on a clean run (the history) and
 scores a run with injected incidents; a window scoring below the threshold is an alert.
 
-Why did it fire? :func:`explain` computes SHAP values with the ``shap`` package's
+Why did it fire? :func:`explain_windows` computes SHAP values with the ``shap`` package's
 ``TreeExplainer``, which handles ``IsolationForest`` exactly (Lundberg et al., "From local
 explanations to global understanding with explainable AI for trees", Nature Machine
 Intelligence 2020): for each window, how much each feature moved the model's output away
@@ -36,7 +36,7 @@ from dsysedu.sim.validate import number, probability
 
 from .telemetry import red_metrics
 
-__all__ = ["feature_frame", "Detector", "fit_detector", "explain", "alerts", "incident_report", "operator_trust",
+__all__ = ["feature_frame", "Detector", "fit_detector", "explain_windows", "alerts", "incident_report", "operator_trust",
            "FEATURE_METRICS", "STD_FLOOR"]
 
 #: the per-service metrics of the feature frame (with the gateway's rate)
@@ -92,7 +92,7 @@ def fit_detector(history: pd.DataFrame, threshold: float = -0.05, trees: int = 1
     return Detector(forest, tuple(history.columns), threshold, history.mean(), std)
 
 
-def explain(detector: Detector, X: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+def explain_windows(detector: Detector, X: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     """SHAP values per window and feature (same shape as ``X``), and the explainer's expected value.
 
     Negative values push a window toward "anomalous" (a shorter isolation path).
@@ -125,10 +125,10 @@ def incident_report(detector: Detector, X: pd.DataFrame, incidents, shap_values=
     that moved most (largest z-score against the history), and whether the two agree.
 
     A window belongs to an incident when it starts in ``[start, end)``. ``shap_values`` (from
-    :func:`explain`) saves computing them again.
+    :func:`explain_windows`) saves computing them again.
     """
     if shap_values is None:
-        shap_values, _ = explain(detector, X)
+        shap_values, _ = explain_windows(detector, X)
     fired = pd.Series(detector.fired(X), index=X.index)
     z = (X[list(detector.columns)] - detector.mean) / detector.std
     rows = []
@@ -161,7 +161,7 @@ def operator_trust(detector: Detector, X: pd.DataFrame, incidents, explained: bo
     number("grace", grace, low=0.0)
     rng = numpy_stream(normalize_seed(seed), "operator")
     if shap_values is None:
-        shap_values, _ = explain(detector, X)
+        shap_values, _ = explain_windows(detector, X)
     z = (X[list(detector.columns)] - detector.mean) / detector.std
     found = {"right": 0, "wrong": 0}
     counts = {"followed_right": 0, "overrode_right": 0, "followed_wrong": 0, "overrode_wrong": 0}

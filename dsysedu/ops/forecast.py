@@ -22,13 +22,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from dsysedu.sim.validate import number, positive_int
 
-from .autoscaling import DAY, HPA, Load
+from .autoscaling import DAY, HPA, Load, pareto_front, simulate
 from .guard import Observation, Proposal
 
-__all__ = ["bucket_means", "holt_winters_forecast", "ForecastModel", "PredictiveScaler", "best_start", "with_batch"]
+__all__ = ["bucket_means", "holt_winters_forecast", "ForecastModel", "PredictiveScaler", "best_start", "with_batch",
+           "evaluation_part", "compare_scalers", "batch_placement"]
 
 
 def bucket_means(load: Load, bucket: float = 900.0) -> np.ndarray:
@@ -143,3 +145,50 @@ def with_batch(load: Load, start: int, duration_steps: int, rps: float) -> Load:
     out = load.rps.copy()
     out[start: start + positive_int("duration_steps", duration_steps)] += rps
     return Load(load.t, out, load.step, load.bursts)
+
+
+def evaluation_part(load: Load, forecast) -> tuple[Load, np.ndarray]:
+    """The days that have a forecast: ``(load from the first forecast step on, forecast there)``."""
+    f = np.asarray(forecast, dtype=float)
+    have = np.flatnonzero(~np.isnan(f))
+    if not len(have):
+        raise ValueError("the forecast has no value: every day was a training day")
+    start = float(load.t[have[0]])
+    return load.window(start, float(load.t[-1]) + load.step), f[have[0]:]
+
+
+def compare_scalers(load: Load, forecast, targets=(30.0, 40.0, 50.0), headrooms=(1.0, 1.2), **simulate_kw):
+    """Every reactive target, and every (target, headroom) of the predictive scaler, against ``load``.
+
+    Returns a DataFrame with ``scaler, target, headroom, violation_minutes, replica_hours,
+    peak_replicas, pareto`` (``pareto``: no other row is cheaper and better at once).
+    """
+    rows = []
+    for target in targets:
+        rows.append({**simulate(load, HPA(target=target), **simulate_kw).summary(), "target": target,
+                     "headroom": float("nan"), "scaler": "reactive (HPA)"})
+        for h in headrooms:
+            model = ForecastModel(load, forecast, target=target, headroom=h, lead=simulate_kw.get("startup", 180.0))
+            rows.append({**simulate(load, PredictiveScaler(model, HPA(target=target)), **simulate_kw).summary(),
+                         "target": target, "headroom": h, "scaler": f"predictive, headroom {h:g}"})
+    out = pd.DataFrame(rows)[["scaler", "target", "headroom", "violation_minutes", "replica_hours", "peak_replicas"]]
+    out["pareto"] = pareto_front(out)
+    return out
+
+
+def batch_placement(load: Load, forecast, hours: float = 4.0, rps: float = 300.0, release_hour: float = 9.0,
+                    target: float = 40.0, **simulate_kw) -> pd.DataFrame:
+    """A batch job released at ``release_hour`` of the first day, due 24 h later: run at release, or at the
+    start :func:`best_start` picks from the forecast; the reactive HPA serves both. One row each (and one
+    without the job), with the start hour, violation minutes, replica-hours and peak replicas."""
+    steps = positive_int("duration steps", int(round(hours * 3600.0 / load.step)))
+    release = int(round(release_hour * 3600.0 / load.step))
+    latest = release + int(DAY / load.step) - steps
+    if latest + steps > len(load):
+        raise ValueError(f"the load is too short for a job due 24 h after hour {release_hour:g}")
+    rows = [{"placement": "no batch job", "start_hour": float("nan"),
+             **simulate(load, HPA(target=target), **simulate_kw).summary()}]
+    for name, start in (("at release", release), ("forecast trough", best_start(forecast, steps, release, latest))):
+        run_ = simulate(with_batch(load, start, steps, rps), HPA(target=target), **simulate_kw)
+        rows.append({"placement": name, "start_hour": float((load.t[start] - load.t[0]) / 3600.0), **run_.summary()})
+    return pd.DataFrame(rows).drop(columns="scaler")

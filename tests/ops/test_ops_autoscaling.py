@@ -114,3 +114,15 @@ def test_batch_goes_where_the_forecast_is_lowest():
         best_start([1, 2, 3], 2, 0, 2)
     load = flat(10.0, steps=10)
     assert with_batch(load, 2, 3, 5.0).rps.tolist() == [10, 10, 15, 15, 15, 10, 10, 10, 10, 10]
+
+
+def test_compare_scalers_and_batch_placement_on_a_short_load():
+    from dsysedu.ops.forecast import batch_placement, compare_scalers, evaluation_part
+    load = daily_load(days=4, seed=5)
+    test, f = evaluation_part(load, holt_winters_forecast(load, train_days=2))
+    assert len(test) == 2 * DAY / 15 and not np.isnan(f).any()
+    table = compare_scalers(test, f, targets=(40.0,), headrooms=(1.2,))
+    assert list(table["scaler"]) == ["reactive (HPA)", "predictive, headroom 1.2"] and table["pareto"].any()
+    batch = batch_placement(test, f).set_index("placement")
+    assert batch.loc["forecast trough", "peak_replicas"] <= batch.loc["at release", "peak_replicas"]
+    assert batch.loc["at release", "start_hour"] == 9.0

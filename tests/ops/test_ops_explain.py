@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from dsysedu import run
-from dsysedu.ops.explain import alerts, explain, feature_frame, fit_detector, incident_report, operator_trust
+from dsysedu.ops.explain import alerts, explain_windows, feature_frame, fit_detector, incident_report, operator_trust
 from dsysedu.ops.services import service_scenario
 from dsysedu.sim.faults import Slow
 
@@ -17,7 +17,7 @@ def runs():
     frame = feature_frame(run(service_scenario(rate=10, duration=80, faults=[Slow("inventory", at=30, delay=0.04,
                                                                                    until=40)]), seed=7))
     det = fit_detector(history, seed=7)
-    return history, frame, det, explain(det, frame)
+    return history, frame, det, explain_windows(det, frame)
 
 
 def test_feature_frame_columns(runs):

@@ -75,3 +75,11 @@ def test_an_absent_human_without_escalation_defaults_every_task():
 
 def test_known_anomalies_go_to_their_runbook():
     assert route("disk full") == "runbook: rotate logs" and route("latency and errors up") == "human queue"
+
+
+def test_compare_workflows_rows():
+    from dsysedu.ops.humans import compare_workflows
+    table = compare_workflows(task_stream(hours=12, per_hour=3, risky_share=0.3, seed=2), seed=2).set_index("setup")
+    assert table.loc["no human", "risky_stopped"] == 0 and table.loc["no human", "max_latency_s"] == 0
+    assert table.loc["on-call, then lead", "max_latency_s"] <= 1200.0
+    assert table.loc["on-call, then lead", "risky_stopped"] >= table.loc["no human", "risky_stopped"]
