@@ -27,16 +27,17 @@ from .services import (CLIENT, GATEWAY, LoadClient, Request, Response, service_s
 from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, logs, red_metrics, red_totals,
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
-from .autoscaling import DAY, daily_load, HPA, hpa_desired, Load, pareto_front, ScaleRun, simulate
+from .autoscaling import capacity_frame, DAY, daily_load, HPA, hpa_desired, Load, pareto_front, ScaleRun, simulate
 from .guard import (AIInterface, Bounds, Decision, Guard, GuardedScaler, MisbehavingModel, Observation, Proposal,
                     SCALER_INTERFACE)
-from .forecast import best_start, bucket_means, ForecastModel, holt_winters_forecast, PredictiveScaler, with_batch
-from .humans import (APPROVE, ApprovalQueue, HumanTask, Outcome, outcomes_frame, REJECT, route, run_workflow,
-                     RUNBOOKS, SimulatedHuman, task_stream, workflow_summary)
+from .forecast import (batch_placement, best_start, bucket_means, compare_scalers, evaluation_part, ForecastModel,
+                       holt_winters_forecast, PredictiveScaler, with_batch)
+from .humans import (APPROVE, ApprovalQueue, compare_workflows, HumanTask, Outcome, outcomes_frame, REJECT, route,
+                     run_workflow, RUNBOOKS, SimulatedHuman, task_stream, workflow_latencies, workflow_summary)
 from .explain import (alerts, Detector, explain_windows, FEATURE_METRICS, feature_frame, fit_detector, incident_report,
-                      operator_trust, STD_FLOOR)
-from .agents import (Action, Agent, AGENT, Bus, BUS, BusService, Command, Console, CONSOLE, hybrid_scenario,
-                     hybrid_summary, LANES, Publish, Telemetry, TOPICS)
+                      operator_trust, STD_FLOOR, IncidentLab, incident_lab, LAB_INCIDENTS)
+from .agents import (Agent, AGENT, Bus, BUS, BusService, Command, Console, CONSOLE, hybrid_scenario,
+                     hybrid_summary, LANES, Publish, Suggestion, Telemetry, TOPICS)
 
 __all__ = [
     "TraceParent", "parse_traceparent", "new_trace_id", "new_span_id", "SAMPLED",
@@ -45,14 +46,15 @@ __all__ = [
     "Span", "spans", "spans_frame", "logs", "red_metrics", "red_totals", "waterfall", "Correlation", "correlate",
     "DURATION_BUCKETS", "SPAN_COLUMNS", "LOG_COLUMNS",
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
-    "Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "pareto_front", "DAY",
+    "Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "pareto_front", "capacity_frame", "DAY",
     "Observation", "Proposal", "Bounds", "AIInterface", "Decision", "Guard", "GuardedScaler", "MisbehavingModel",
     "SCALER_INTERFACE",
     "bucket_means", "holt_winters_forecast", "ForecastModel", "PredictiveScaler", "best_start", "with_batch",
+    "evaluation_part", "compare_scalers", "batch_placement",
     "HumanTask", "SimulatedHuman", "ApprovalQueue", "Outcome", "task_stream", "route", "run_workflow",
-    "workflow_summary", "outcomes_frame", "APPROVE", "REJECT", "RUNBOOKS",
+    "workflow_summary", "outcomes_frame", "compare_workflows", "workflow_latencies", "APPROVE", "REJECT", "RUNBOOKS",
     "feature_frame", "Detector", "fit_detector", "explain_windows", "alerts", "incident_report", "operator_trust",
-    "FEATURE_METRICS", "STD_FLOOR",
-    "Telemetry", "Publish", "Action", "Command", "BusService", "Bus", "Agent", "Console", "hybrid_scenario",
+    "FEATURE_METRICS", "STD_FLOOR", "IncidentLab", "incident_lab", "LAB_INCIDENTS",
+    "Telemetry", "Publish", "Suggestion", "Command", "BusService", "Bus", "Agent", "Console", "hybrid_scenario",
     "hybrid_summary", "BUS", "AGENT", "CONSOLE", "TOPICS", "LANES",
 ]

@@ -17,7 +17,7 @@ humans, agents and services together:
   reduced to its routing).
 * :class:`Agent` consumes telemetry, keeps an EWMA baseline per service (learned only from
   reports within ``normal`` times it, so a slow leak cannot drag the baseline up with it), and
-  after ``patience`` reports above ``factor`` times the baseline proposes an :class:`Action`
+  after ``patience`` reports above ``factor`` times the baseline proposes an :class:`Suggestion`
   (restart that service). It proposes; it never acts.
 * :class:`Console` is the boundary node where a :class:`~dsysedu.ops.humans.SimulatedHuman`
   sits: it answers each proposal after the human's response time, approves or rejects it, and
@@ -41,7 +41,7 @@ from dsysedu.sim.validate import number, positive_int
 
 from .humans import APPROVE, HumanTask, SimulatedHuman
 
-__all__ = ["Telemetry", "Publish", "Action", "Command", "BusService", "Bus", "Agent", "Console",
+__all__ = ["Telemetry", "Publish", "Suggestion", "Command", "BusService", "Bus", "Agent", "Console",
            "hybrid_scenario", "hybrid_summary", "BUS", "AGENT", "CONSOLE", "TOPICS", "LANES"]
 
 BUS, AGENT, CONSOLE = "bus", "agent", "console"
@@ -58,7 +58,7 @@ class Telemetry:
 
 
 @dataclass(frozen=True)
-class Action:
+class Suggestion:
     """The agent's proposal: ``verb`` the ``service``, and why."""
     id: int
     service: str
@@ -82,7 +82,7 @@ class Publish:
 
 
 #: topic -> the message types it carries
-TOPICS = {"telemetry": Telemetry, "proposals": Action, "commands": Command}
+TOPICS = {"telemetry": Telemetry, "proposals": Suggestion, "commands": Command}
 
 
 class BusService(Node):
@@ -171,7 +171,7 @@ class Agent(Node):
             self.baseline[t.service] = (ewma + self.alpha * (t.p99 - ewma), seen + 1)
             self.proposed.pop(t.service, None)         # healthy again: a later episode may be proposed
         if above and self.high[t.service] >= self.patience and t.service not in self.proposed:
-            action = Action(self.next_id, t.service, "restart",
+            action = Suggestion(self.next_id, t.service, "restart",
                             f"p99 {t.p99:.3f} s > {self.factor:g} x baseline {ewma:.3f} s, {self.patience} times")
             self.next_id += 1
             self.proposed[t.service] = action.id
@@ -209,7 +209,7 @@ class Console(Node):
         self.waiting: dict = {}
 
     def on_message(self, ctx, src, msg):
-        if not isinstance(msg, Action):
+        if not isinstance(msg, Suggestion):
             return
         if self.autonomous:
             return self.decide(ctx, msg, APPROVE)
@@ -226,7 +226,7 @@ class Console(Node):
         msg, verdict = self.waiting.pop(name[1])
         self.decide(ctx, msg, verdict)
 
-    def decide(self, ctx, msg: Action, verdict: str) -> None:
+    def decide(self, ctx, msg: Suggestion, verdict: str) -> None:
         ctx.observe("decision", (msg.id, msg.service, verdict))
         if verdict == APPROVE:
             ctx.send(BUS, Publish("commands", Command(msg.id, msg.service, msg.verb)))

@@ -38,7 +38,7 @@ import pandas as pd
 from dsysedu.sim.streams import normalize_seed, numpy_stream
 from dsysedu.sim.validate import number, positive_int
 
-__all__ = ["Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "pareto_front", "DAY"]
+__all__ = ["Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "pareto_front", "capacity_frame", "DAY"]
 
 DAY = 86_400.0
 
@@ -176,6 +176,16 @@ class ScaleRun:
     def replica_hours(self) -> float:
         return float(self.frame["replicas"].sum() * self.step / 3600.0)
 
+    def violations_by_burst(self, bursts, after: float = 300.0) -> dict:
+        """Violation minutes ``in_bursts`` (each burst extended by ``after`` seconds) and ``outside`` them."""
+        t = self.frame["t"].to_numpy()
+        inside = np.zeros(len(t), bool)
+        for a, b in bursts:
+            inside |= (t >= a) & (t < b + after)
+        v = self.frame["violation"].to_numpy()
+        return {"in_bursts": float(v[inside].sum() * self.step / 60.0),
+                "outside": float(v[~inside].sum() * self.step / 60.0)}
+
     def summary(self) -> dict:
         return {"scaler": self.scaler, "violation_minutes": self.violation_minutes,
                 "replica_hours": self.replica_hours, "peak_replicas": int(self.frame["replicas"].max())}
@@ -236,3 +246,21 @@ def pareto_front(frame: pd.DataFrame, x: str = "replica_hours", y: str = "violat
     xs, ys = frame[x].to_numpy(float), frame[y].to_numpy(float)
     keep = [not np.any((xs <= xs[i]) & (ys <= ys[i]) & ((xs < xs[i]) | (ys < ys[i]))) for i in range(len(xs))]
     return pd.Series(keep, index=frame.index, name="pareto")
+
+
+def capacity_frame(runs, start: float, end: float) -> pd.DataFrame:
+    """Load and each run's usable capacity (``slo_utilisation`` of the ready replicas' capacity) from
+    ``start`` to ``end`` seconds: index hour, one column per run plus ``load``.
+
+    ``runs`` maps a label to ``(ScaleRun, slo_utilisation)`` or to a :class:`ScaleRun` (then 0.9).
+    """
+    out = None
+    for label, item in runs.items():
+        run, slo = item if isinstance(item, tuple) else (item, 0.9)
+        f = run.frame[(run.frame["t"] >= start) & (run.frame["t"] < end)].set_index("hour")
+        if out is None:
+            out = pd.DataFrame({"load": f["rps"]})
+        out[label] = f["capacity"] * slo
+    if out is None:
+        raise ValueError("runs is empty")
+    return out

@@ -37,7 +37,8 @@ from dsysedu.sim.validate import number, probability
 from .telemetry import red_metrics
 
 __all__ = ["feature_frame", "Detector", "fit_detector", "explain_windows", "alerts", "incident_report", "operator_trust",
-           "FEATURE_METRICS", "STD_FLOOR"]
+           "FEATURE_METRICS", "STD_FLOOR",
+           "IncidentLab", "incident_lab", "LAB_INCIDENTS"]
 
 #: the per-service metrics of the feature frame (with the gateway's rate)
 FEATURE_METRICS = ("error_ratio", "p99")
@@ -181,3 +182,36 @@ def operator_trust(detector: Detector, X: pd.DataFrame, incidents, explained: bo
         good, bad = good + right, bad + (not right)
     return {"explained": explained, "alerts": found["right"] + found["wrong"], "right": found["right"],
             "wrong": found["wrong"], **counts}
+
+
+@dataclass(frozen=True)
+class IncidentLab:
+    """A clean history and a run with three injected incidents, as feature frames."""
+    history: pd.DataFrame
+    frame: pd.DataFrame
+    incidents: tuple
+
+
+#: (name, fault, start, end) of the lab's incidents
+LAB_INCIDENTS = (("slow inventory", "slow", "inventory", 30.0, 40.0), ("store crash", "crash", "store", 70.0, 74.0),
+                 ("slow orders", "slow", "orders", 110.0, 120.0))
+
+
+def incident_lab(seed=None, rate: float = 10.0, history: float = 200.0, duration: float = 150.0,
+                 window: float = 2.0) -> IncidentLab:
+    """Run the service system twice: ``history`` seconds with no fault (its own seed, drawn from ``seed``),
+    and ``duration`` seconds with :data:`LAB_INCIDENTS` (inventory slowed by 40 ms per handler, the store
+    crashed for 4 s, orders slowed by 30 ms). Returns both feature frames and the incidents."""
+    from dsysedu.sim.faults import Crash, Slow
+    from dsysedu.sim.kernel import run
+
+    from .services import service_scenario
+
+    seed = normalize_seed(seed)
+    faults = [Slow(node, at=a, delay=0.04 if node == "inventory" else 0.03, until=b) if kind == "slow"
+              else Crash(node, at=a, until=b) for _n, kind, node, a, b in LAB_INCIDENTS]
+    past = int(numpy_stream(seed, "history").integers(2**31 - 1))
+    clean = run(service_scenario(rate=rate, duration=history), seed=past)
+    hurt = run(service_scenario(rate=rate, duration=duration, faults=faults), seed=seed)
+    return IncidentLab(feature_frame(clean, window), feature_frame(hurt, window),
+                       tuple((n, a, b) for n, _k, _node, a, b in LAB_INCIDENTS))

@@ -37,7 +37,8 @@ from dsysedu.sim.streams import normalize_seed, numpy_stream
 from dsysedu.sim.validate import number, probability
 
 __all__ = ["HumanTask", "SimulatedHuman", "ApprovalQueue", "Outcome", "task_stream", "route", "run_workflow",
-           "workflow_summary", "outcomes_frame", "compare_workflows", "APPROVE", "REJECT", "RUNBOOKS"]
+           "workflow_summary", "outcomes_frame", "compare_workflows", "workflow_latencies",
+           "APPROVE", "REJECT", "RUNBOOKS"]
 
 APPROVE, REJECT = "approve", "reject"
 #: anomaly kinds with an automated runbook; any other kind goes to a human
@@ -271,18 +272,30 @@ def outcomes_frame(queue: ApprovalQueue) -> pd.DataFrame:
 
 
 
+def _setups(timeout):
+    on_call, lead = SimulatedHuman("on-call"), SimulatedHuman("lead", median=300.0)
+    return (("on-call, default after timeout", (on_call,), timeout), ("on-call, then lead", (on_call, lead), timeout),
+            ("on-call, no timeout (replay ends after a week)", (on_call,), 7 * 86_400.0))
+
+
 def compare_workflows(tasks, timeout: float = 600.0, seed=None) -> pd.DataFrame:
     """The same tasks under four set-ups: no human (every action approved at once), the on-call alone with
     the safe default after ``timeout``, the on-call then the lead, and the on-call with no timeout at all.
     One row each (:func:`workflow_summary`'s measures)."""
     tasks = list(tasks)
-    on_call, lead = SimulatedHuman("on-call"), SimulatedHuman("lead", median=300.0)
     rows = [{"setup": "no human", "tasks": len(tasks), "median_latency_s": 0.0, "p90_latency_s": 0.0,
              "max_latency_s": 0.0, "risky": sum(t.risky for t in tasks), "risky_stopped": 0,
              "safe": sum(not t.risky for t in tasks), "safe_stopped": 0, "escalated": 0, "defaulted": 0,
              "waited_hours": 0.0}]
-    for name, humans, limit in (("on-call, default after timeout", (on_call,), timeout),
-                                ("on-call, then lead", (on_call, lead), timeout),
-                                ("on-call, no timeout (replay ends after a week)", (on_call,), 7 * 86_400.0)):
+    for name, humans, limit in _setups(timeout):
         rows.append({"setup": name, **workflow_summary(run_workflow(tasks, humans, limit, seed=seed))})
     return pd.DataFrame(rows)
+
+
+def workflow_latencies(tasks, timeout: float = 600.0, seed=None) -> pd.DataFrame:
+    """Every task's decision latency in minutes under the set-ups with a timeout: ``setup, minutes, by``."""
+    frames = []
+    for name, humans, limit in _setups(timeout)[:2]:
+        f = outcomes_frame(run_workflow(list(tasks), humans, limit, seed=seed))
+        frames.append(pd.DataFrame({"setup": name, "minutes": f["latency"] / 60.0, "by": f["by"]}))
+    return pd.concat(frames, ignore_index=True)

@@ -126,3 +126,11 @@ def test_compare_scalers_and_batch_placement_on_a_short_load():
     batch = batch_placement(test, f).set_index("placement")
     assert batch.loc["forecast trough", "peak_replicas"] <= batch.loc["at release", "peak_replicas"]
     assert batch.loc["at release", "start_hour"] == 9.0
+
+
+def test_violations_split_by_bursts():
+    rps = np.r_[np.full(20, 100.0), np.full(4, 400.0), np.full(20, 100.0)]
+    load = Load(np.arange(44) * 15.0, rps, 15.0, ((300.0, 360.0),))
+    run = simulate(load, HPA(target=50.0, min_replicas=1), initial=2, startup=60.0)
+    split = run.violations_by_burst(load.bursts, after=0.0)
+    assert split == {"in_bursts": run.violation_minutes, "outside": 0.0} and run.violation_minutes > 0
