@@ -17,7 +17,7 @@ humans, agents and services together:
   reduced to its routing).
 * :class:`Agent` consumes telemetry, keeps an EWMA baseline per service (learned only from
   reports within ``normal`` times it, so a slow leak cannot drag the baseline up with it), and
-  after ``patience`` reports above ``factor`` times the baseline proposes an :class:`Suggestion`
+  after ``patience`` reports above ``factor`` times the baseline proposes a :class:`Suggestion`
   (restart that service). It proposes; it never acts.
 * :class:`Console` is the boundary node where a :class:`~dsysedu.ops.humans.SimulatedHuman`
   sits: it answers each proposal after the human's response time, approves or rejects it, and
@@ -101,8 +101,8 @@ class BusService(Node):
 
     def on_start(self, ctx):
         ctx.set_timer("report", self.period)
-        if self.sick_at is not None:
-            ctx.set_timer("sicken", self.sick_at)
+        if self.sick_at is not None and self.sick_at >= ctx.now:
+            ctx.set_timer("sicken", self.sick_at - ctx.now)   # a time; a crash and recovery after it is a restart
 
     def on_timer(self, ctx, name):
         if name == "sicken":
@@ -144,7 +144,12 @@ class Bus(Node):
 
 
 class Agent(Node):
-    """Proposes a restart after ``patience`` reports above ``factor`` times the service's EWMA baseline."""
+    """Proposes a restart after ``patience`` reports above ``factor`` times the service's EWMA baseline.
+
+    Its baselines are lost in a crash; its suggestion counter is not, so suggestion ids stay unique.
+    """
+
+    durable = ("next_id",)
 
     def __init__(self, node_id, peers=(), factor=3.0, patience=3, alpha=0.1, warmup=5, normal=1.5):
         super().__init__(node_id, peers)
@@ -234,12 +239,14 @@ class Console(Node):
 
 def hybrid_scenario(sick: dict | None = None, duration: float = 120.0, human: SimulatedHuman | None = None,
                     risky=(), autonomous: bool = False, latency: float = 0.2, period: float = 2.0,
-                    factor: float = 3.0, patience: int = 3) -> Scenario:
+                    factor: float = 3.0, patience: int = 3, link: LinkModel | None = None, faults=(),
+                    nemesis=None) -> Scenario:
     """Two services, the bus, the agent and the console as a Scenario.
 
     ``sick`` maps a service (``inventory``, ``orders``) to the time it starts to degrade
     (default: inventory at 30 s). ``latency`` is every hop's (a bus delivers in batches: a
-    Kafka consumer polls), ``period`` the seconds between a service's reports.
+    Kafka consumer polls), ``period`` the seconds between a service's reports. ``link`` replaces
+    the plain link of that latency (loss, duplication); ``faults`` and ``nemesis`` as in any Scenario.
     """
     services = ("inventory", "orders")
     sick = {"inventory": 30.0} if sick is None else dict(sick)
@@ -253,8 +260,8 @@ def hybrid_scenario(sick: dict | None = None, duration: float = 120.0, human: Si
               BUS: {"subscribers": {"telemetry": (AGENT,), "proposals": (CONSOLE,), "commands": services}},
               AGENT: {"factor": factor, "patience": patience},
               CONSOLE: {"human": human, "risky": tuple(risky), "autonomous": autonomous}}
-    return Scenario(protocol, nodes=nodes, node_params=params, link=LinkModel(latency=latency), until=duration,
-                    name="agent, human and services on a bus")
+    return Scenario(protocol, nodes=nodes, node_params=params, link=link or LinkModel(latency=latency),
+                    faults=list(faults), nemesis=nemesis, until=duration, name="agent, human and services on a bus")
 
 
 def hybrid_summary(trace) -> pd.DataFrame:

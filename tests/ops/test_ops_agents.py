@@ -59,3 +59,25 @@ def test_a_slow_leak_does_not_drag_the_baseline_along():
 
 def test_lanes_are_the_scenario_nodes():
     assert tuple(hybrid_scenario().nodes) == LANES
+
+
+def test_no_restart_without_an_approval_under_random_faults():
+    from dsysedu.sim.chaos import chaos_weather
+    from dsysedu.sim.faults import Nemesis
+    restarts = dropped = 0
+    for seed in range(25):
+        nemesis, link = chaos_weather(stop=150.0, nemesis=Nemesis(crash_rate=0.01, mean_downtime=5.0,
+                                                                  partition_rate=0.01, mean_partition=5.0,
+                                                                  pause_rate=0.01, stop=150.0), loss=0.05)
+        trace = run(hybrid_scenario(sick={"inventory": 20.0, "orders": 60.0}, duration=150.0, link=link,
+                                    nemesis=nemesis, risky=("orders",)), seed=seed)
+        obs = trace.observations()
+        approvals = obs[(obs["key"] == "decision") & (obs["value"].map(lambda v: v[2]) == "approve")]
+        for _, r in obs[(obs["key"] == "health") & (obs["value"] == "restarting")].iterrows():
+            before = approvals[(approvals["time"] < r["time"]) & (approvals["value"].map(lambda v: v[1]) == r["node"])]
+            assert len(before), f"seed {seed}: {r['node']} restarted at {r['time']} without an approval"
+        m = trace.messages()
+        assert set(m.loc[m["src"] == AGENT, "msg"].map(lambda p: p.topic)) <= {"proposals"}
+        restarts += int(((obs["key"] == "health") & (obs["value"] == "restarting")).sum())
+        dropped += int((m["status"] == "dropped").sum())
+    assert restarts >= 10 and dropped > 100          # the property was tested on real restarts and real faults
