@@ -36,7 +36,8 @@ from dsysedu.sim.validate import number, probability
 
 from .telemetry import red_metrics
 
-__all__ = ["feature_frame", "Detector", "fit_detector", "explain_windows", "alerts", "incident_report", "operator_trust",
+__all__ = ["feature_frame", "Detector", "fit_detector", "explain_windows", "alerts", "incident_report",
+           "operator_trust",
            "FEATURE_METRICS", "STD_FLOOR",
            "IncidentLab", "incident_lab", "LAB_INCIDENTS"]
 

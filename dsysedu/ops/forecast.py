@@ -49,7 +49,8 @@ def _per_bucket(load: Load, bucket: float) -> int:
 
 
 def holt_winters_forecast(load: Load, train_days: int = 3, bucket: float = 900.0) -> np.ndarray:
-    """A forecast of ``load.rps`` at every step, refitted each day on all earlier days (NaN in the first ``train_days``).
+    """A forecast of ``load.rps`` at every step, refitted each day on all earlier days (NaN in the first
+    ``train_days``).
 
     Raises
     ------

@@ -211,7 +211,8 @@ class GuardedScaler:
 class MisbehavingModel:
     """Wraps a model and breaks it on purpose: each answer is, with the given probabilities, late
     (``took`` ten times the ``deadline``), wild (0, a negative count, a million), garbage (NaN,
-    None, a string), an exception, or confidently wrong (a tenth of what the model said). Seeded, so a run misbehaves the same way twice.
+    None, a string), an exception, or confidently wrong (a tenth of what the model said). Seeded, so a run
+    misbehaves the same way twice.
     """
 
     WILD = (0, -5, 1_000_000)

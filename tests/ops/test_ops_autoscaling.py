@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from dsysedu.ops.autoscaling import DAY, HPA, Load, daily_load, hpa_desired, pareto_front, simulate
 from dsysedu.ops.forecast import (ForecastModel, PredictiveScaler, best_start, bucket_means, holt_winters_forecast,

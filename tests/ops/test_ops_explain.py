@@ -1,6 +1,5 @@
 """Why the detector fired: SHAP values that add up to the forest's output, per incident; the operator's trust."""
 import numpy as np
-import pandas as pd
 import pytest
 
 from dsysedu import run
