@@ -3,16 +3,16 @@
 :class:`ApprovalConsole` shows the oldest pending task of an
 :class:`~dsysedu.ops.humans.ApprovalQueue` (what, who it waits for, how long it has waited),
 an **Approve** and a **Reject** button, a clock, and the decisions so far. A click records the
-verdict at the console's clock; :meth:`ApprovalConsole.advance` moves the clock, so the
-queue's timeouts escalate or default the tasks nobody answered.
+verdict at the console's clock; :meth:`ApprovalConsole.advance` (or the **Wait 5 min** button)
+moves the clock, so the queue's timeouts escalate or default the tasks nobody answered.
 
 In tests and in nbval nobody is at the keyboard: :meth:`ApprovalConsole.play` lets a
 :class:`~dsysedu.ops.humans.SimulatedHuman` press the buttons (it draws a response time and
 a verdict for the task on screen, advances the clock by that time, then clicks), so the
 buttons' own handlers are what runs.
 
-CSS classes, for browser tests: ``dsysedu-approve``, ``dsysedu-reject``, ``dsysedu-task``,
-``dsysedu-decisions``.
+CSS classes, for browser tests: ``dsysedu-approve``, ``dsysedu-reject``, ``dsysedu-wait``,
+``dsysedu-task``, ``dsysedu-decisions``.
 """
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from dsysedu.ops.humans import APPROVE, REJECT, ApprovalQueue, HumanTask, Simula
 from dsysedu.sim.streams import normalize_seed, numpy_stream
 
 __all__ = ["ApprovalConsole"]
+
+_PAST = {APPROVE: "approved", REJECT: "rejected"}
 
 
 class ApprovalConsole:
@@ -63,9 +65,12 @@ class ApprovalConsole:
         self.reject.add_class("dsysedu-reject")
         self.approve.on_click(lambda _b: self._click(APPROVE))
         self.reject.on_click(lambda _b: self._click(REJECT))
+        self.wait = W.Button(description="Wait 5 min", icon="clock-o", tooltip="move the simulated clock on by 300 s")
+        self.wait.add_class("dsysedu-wait")
+        self.wait.on_click(lambda _b: self.advance(300.0))
         self.decisions = W.HTML()
         self.decisions.add_class("dsysedu-decisions")
-        self.widget = W.VBox([self.task, W.HBox([self.approve, self.reject]), self.decisions])
+        self.widget = W.VBox([self.task, W.HBox([self.approve, self.reject, self.wait]), self.decisions])
         self.advance(0.0)
 
     # -- the clock --------------------------------------------------------------
@@ -99,7 +104,7 @@ class ApprovalConsole:
             return
         by = self.queue.asked(task.id) if self.who == "asked" else self.who
         self.queue.answer(task.id, verdict, self.now, by)
-        self.events.append(f"t={self.now:,.0f} s: task {task.id} {verdict}d by {by}")
+        self.events.append(f"t={self.now:,.0f} s: task {task.id} {_PAST[verdict]} by {by}")
         self._show()
 
     def play(self, human: SimulatedHuman, seed=None, until: float | None = None) -> None:
@@ -126,8 +131,8 @@ class ApprovalConsole:
             self.task.value = f"<b>t = {self.now:,.0f} s</b>: nothing waits for a human."
         else:
             self.task.value = (f"<b>t = {self.now:,.0f} s</b>: task {task.id} ({html.escape(task.kind)}): "
-                               f"{html.escape(task.summary)}<br>waiting for <b>{self.queue.asked(task.id)}</b> "
-                               f"since {self.now - task.submitted:,.0f} s; "
+                               f"{html.escape(task.summary)}<br>waiting for <b>{self.queue.asked(task.id)}</b>; "
+                               f"submitted {self.now - task.submitted:,.0f} s ago; "
                                f"{len(self.queue.pending)} task(s) pending")
         self.approve.disabled = self.reject.disabled = task is None
         lines = self.events[-8:]

@@ -17,6 +17,7 @@ def test_buttons_decide_the_task_on_screen():
     c.advance(10.0)
     c.reject.click()                     # the oldest first: task 0
     assert [(o.task.id, o.verdict, o.decided) for o in c.queue.outcomes] == [(0, "reject", 10.0)]
+    assert "task 0 rejected by on-call" in c.decisions.value
     assert "task 1" in c.task.value
     c.approve.click()
     assert c.approve.disabled and "nothing waits" in c.task.value
@@ -24,6 +25,9 @@ def test_buttons_decide_the_task_on_screen():
 
 
 def test_nobody_clicks_the_task_escalates_and_defaults():
+    c = ApprovalConsole(ApprovalQueue(timeout=60), [HumanTask(0, "deploy", "x", True, 0.0)])
+    c.wait.click()
+    assert c.now == 300.0 and c.queue.outcomes[0].by == "timeout"
     c = ApprovalConsole(ApprovalQueue(timeout=60), [HumanTask(0, "deploy", "x", True, 0.0)])
     c.advance(61.0)
     assert "waiting for <b>lead</b>" in c.task.value
