@@ -66,11 +66,13 @@ class Load:
 
 def daily_load(days: int = 5, step: float = 15.0, base: float = 300.0, amplitude: float = 200.0,
                bursts_per_day: float = 3.0, burst_size=(0.5, 1.2), burst_minutes=(5.0, 30.0), noise: float = 0.04,
-               seed=None) -> Load:
+               rise_minutes: float | None = None, seed=None) -> Load:
     """A daily cycle plus bursts, seeded.
 
     ``rps = (base - amplitude * cos(2 pi t / day)) * (1 + noise * N(0, 1))``, the trough at
-    midnight and the peak at noon; then a Poisson number of bursts a day (``bursts_per_day``),
+    midnight and the peak at noon. With ``rise_minutes``, office hours instead: ``base - amplitude``
+    at night, ``base + amplitude`` from 08:00 to 20:00, each change a logistic step whose whole
+    course (1 % to 99 % of it) takes about ``rise_minutes``, as when a business opens. Then a Poisson number of bursts a day (``bursts_per_day``),
     each adding ``size * rps`` (``size`` uniform in ``burst_size``) for a duration uniform in
     ``burst_minutes``.
 
@@ -93,7 +95,13 @@ def daily_load(days: int = 5, step: float = 15.0, base: float = 300.0, amplitude
     seed = normalize_seed(seed)
     rng, bursts_rng = numpy_stream(seed, "load"), numpy_stream(seed, "bursts")
     t = np.arange(0.0, days * DAY, step)
-    rps = (base - amplitude * np.cos(2 * np.pi * t / DAY)) * (1 + noise * rng.standard_normal(len(t)))
+    if rise_minutes is None:
+        shape = -np.cos(2 * np.pi * t / DAY)
+    else:
+        width = number("rise_minutes", rise_minutes, low=0.0, low_open=True) * 60.0 / 8.0   # 1 % to 99 %: 9.2 widths
+        hour = t % DAY
+        shape = 2.0 * (_logistic((hour - 8 * 3600.0) / width) - _logistic((hour - 20 * 3600.0) / width)) - 1.0
+    rps = (base + amplitude * shape) * (1 + noise * rng.standard_normal(len(t)))
     bursts = []
     for d in range(days):
         for _ in range(int(bursts_rng.poisson(bursts_per_day))):
@@ -103,6 +111,10 @@ def daily_load(days: int = 5, step: float = 15.0, base: float = 300.0, amplitude
             rps[(t >= start) & (t < end)] *= 1 + size
             bursts.append((float(start), float(end)))
     return Load(t, np.maximum(rps, 0.0), step, tuple(sorted(bursts)))
+
+
+def _logistic(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x)))
 
 
 def hpa_desired(current: int, metric: float, target: float, tolerance: float = 0.1) -> int:

@@ -134,3 +134,27 @@ def test_violations_split_by_bursts():
     run = simulate(load, HPA(target=50.0, min_replicas=1), initial=2, startup=60.0)
     split = run.violations_by_burst(load.bursts, after=0.0)
     assert split == {"in_bursts": run.violation_minutes, "outside": 0.0} and run.violation_minutes > 0
+
+
+def test_office_hours_rise_in_about_the_given_minutes():
+    load = daily_load(days=1, rise_minutes=20, noise=0.0, bursts_per_day=0, seed=0)
+    hour = load.t / 3600
+    assert load.rps[hour < 6].max() < 110 and load.rps[(hour > 9) & (hour < 19)].min() > 490
+    rising = (load.rps > 104) & (load.rps < 496) & (hour < 12)          # 1 % to 99 % of the rise
+    assert 18 <= rising.sum() * 15 / 60 <= 25
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_chapter_claims_hold_on_other_days(seed):
+    # the forecast removes the morning's violations, and the reactive rule at target 40 is never on the front
+    from dsysedu.ops.forecast import compare_scalers, evaluation_part
+    load = daily_load(days=5, rise_minutes=20, seed=seed)
+    days, ahead = evaluation_part(load, holt_winters_forecast(load, train_days=3))
+    table = compare_scalers(days, ahead, targets=(35, 40, 45), headrooms=(1.0, 1.2))
+    assert not table[(table.scaler == "reactive (HPA)") & (table.target == 40)].pareto.any()
+    reactive = simulate(days, HPA(target=40))
+    predictive = simulate(days, PredictiveScaler(ForecastModel(days, ahead, target=40, headroom=1.2),
+                                                 HPA(target=40)))
+    r, p = reactive.violations_by_burst(days.bursts), predictive.violations_by_burst(days.bursts)
+    assert r["outside"] > 5 and r["outside"] > 3 * p["outside"]
+    assert predictive.violation_minutes < reactive.violation_minutes
