@@ -23,6 +23,12 @@ reads traces and drives scenarios through the same engine as the protocols.
                    remedy), verify; every step logged with what it saw and what it did
 ``healing``        a reconciliation loop as a simulator node (restart, reschedule, shift traffic)
                    with fall/rise hysteresis; MTTR, outages and health flips read from the trace
+``autoscaling``    a daily load with bursts, the Kubernetes HPA rule, a replica simulator
+``forecast``       Holt-Winters (statsmodels) forecasts, a predictive scaler, batch placement
+``guard``          the AI component's formal interface and the guard that enforces its bounds
+``humans``         a human task node: approve/reject, timeout, escalation, simulated humans
+``explain``        IsolationForest over telemetry, SHAP per incident, an operator's trust
+``agents``         an AI agent and a human console as nodes on a message bus with services
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -40,6 +46,17 @@ from .runbooks import Diagnosis, diagnose_incident, LOG_STEPS, REMEDY_FOR, Runbo
 from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALING_CLIENT, HealingClient,
                       healing_report, healing_scenario, health_flips, HealthProbe, HealthReport, outages, serving,
                       StartReplica, StopReplica, Worker, WorkDone, WorkRequest)
+from .autoscaling import capacity_frame, DAY, daily_load, HPA, hpa_desired, Load, pareto_front, ScaleRun, simulate
+from .guard import (AIInterface, Bounds, Decision, Guard, GuardedScaler, MisbehavingModel, Observation, Proposal,
+                    SCALER_INTERFACE)
+from .forecast import (batch_placement, best_start, bucket_means, compare_scalers, evaluation_part, ForecastModel,
+                       holt_winters_forecast, PredictiveScaler, with_batch)
+from .humans import (APPROVE, ApprovalQueue, compare_workflows, HumanTask, Outcome, outcomes_frame, REJECT, route,
+                     run_workflow, RUNBOOKS, SimulatedHuman, task_stream, workflow_latencies, workflow_summary)
+from .explain import (Detector, firing_windows, explain_windows, FEATURE_METRICS, feature_frame, fit_detector, incident_report,
+                      operator_trust, STD_FLOOR, IncidentLab, incident_lab, LAB_INCIDENTS)
+from .agents import (Agent, AGENT, Bus, BUS, BusService, Command, Console, CONSOLE, hybrid_scenario,
+                     hybrid_summary, LANES, Publish, Suggestion, Telemetry, TOPICS)
 
 __all__ = [
     "TraceParent", "parse_traceparent", "new_trace_id", "new_span_id", "SAMPLED",
@@ -58,4 +75,15 @@ __all__ = [
     "Controller", "HealingClient",
     "healing_scenario", "failure_schedule", "serving", "outages", "health_flips", "healing_report", "CONTROLLER",
     "HEALING_CLIENT",
+    "Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "pareto_front", "capacity_frame", "DAY",
+    "Observation", "Proposal", "Bounds", "AIInterface", "Decision", "Guard", "GuardedScaler", "MisbehavingModel",
+    "SCALER_INTERFACE",
+    "bucket_means", "holt_winters_forecast", "ForecastModel", "PredictiveScaler", "best_start", "with_batch",
+    "evaluation_part", "compare_scalers", "batch_placement",
+    "HumanTask", "SimulatedHuman", "ApprovalQueue", "Outcome", "task_stream", "route", "run_workflow",
+    "workflow_summary", "outcomes_frame", "compare_workflows", "workflow_latencies", "APPROVE", "REJECT", "RUNBOOKS",
+    "feature_frame", "Detector", "fit_detector", "explain_windows", "firing_windows", "incident_report", "operator_trust",
+    "FEATURE_METRICS", "STD_FLOOR", "IncidentLab", "incident_lab", "LAB_INCIDENTS",
+    "Telemetry", "Publish", "Suggestion", "Command", "BusService", "Bus", "Agent", "Console", "hybrid_scenario",
+    "hybrid_summary", "BUS", "AGENT", "CONSOLE", "TOPICS", "LANES",
 ]

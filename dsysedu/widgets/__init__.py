@@ -7,7 +7,9 @@ its parameters, views, measures) and played by :class:`Playground` (finished run
 ``FAILURE_DETECTION`` (:mod:`~dsysedu.widgets.detector_playground`).
 :class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1);
 :class:`GlossaryTable` filters the course's glossary as you type.
+:class:`ApprovalConsole` the approve and reject buttons of a human task node (chapter 6.2).
 """
+from .approval import ApprovalConsole
 from .cap_playground import CAP, CapPlayground
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
 from .detector_playground import DETECTORS, FAILURE_DETECTION, detector_scenario
@@ -34,4 +36,4 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "RedexPicker",
            "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "TRAFFIC_LAB",
            "TrafficLab", "traffic_lab_rerun_ms", "QuorumSliders", "FAILURE_DETECTION", "DETECTORS",
-           "detector_scenario", "GlossaryTable"]
+           "detector_scenario", "GlossaryTable", "ApprovalConsole"]
