@@ -1,0 +1,210 @@
+"""Grading a lab: run every part, award its points, and hand back the first failure to look at.
+
+:func:`grade_lab` runs each part of a lab (:mod:`.ladder`) against the learner's node class and
+returns a :class:`LabReport`: points per part, and for a part that failed, the seed of the failing
+run, the checker's verdict and the run's trace. The report draws the failure as a space-time
+diagram with the checker's evidence ringed (:meth:`LabReport.draw`), and says the call that
+replays it: ``grade_lab("broadcast", MyNode, seed=3)`` runs every part at seed 3 only.
+
+Examples
+--------
+>>> from dsysedu.exercises.labs.client import LabNode
+>>> report = grade_lab("echo", LabNode, parts=["echo"])
+>>> report.points, report.failure.seed
+({'echo': 0}, 0)
+"""
+from __future__ import annotations
+
+import html
+import os
+import traceback
+from dataclasses import dataclass, field
+
+from dsysedu.check import Verdict
+from dsysedu.check.model_checker import check as model_check
+from dsysedu.sim.kernel import run
+from dsysedu.sim.node import Node
+
+from .client import is_server
+from .ladder import LABS
+from .workloads import lab_scenario
+
+__all__ = ["grade_lab", "LabReport", "Failure"]
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@dataclass
+class Failure:
+    """Where a part failed: the seed (None for the model checker), the verdict and the trace to draw."""
+    part: str
+    seed: int | None
+    verdict: Verdict
+    trace: object = field(default=None, repr=False)
+
+
+@dataclass
+class LabReport:
+    """Points per part (``points``, out of ``possible``) and the failures, first one first."""
+    lab: str
+    node_class: str
+    points: dict
+    possible: dict
+    failures: list
+    seeds: dict
+
+    @property
+    def total(self) -> int:
+        return sum(self.points.values())
+
+    @property
+    def out_of(self) -> int:
+        return sum(self.possible.values())
+
+    @property
+    def failure(self) -> Failure | None:
+        return self.failures[0] if self.failures else None
+
+    def replay_call(self) -> str | None:
+        """The call that runs the first failing run again (None if it was the model checker's)."""
+        f = self.failure
+        if f is None or f.seed is None:
+            return None
+        return f"grade_lab({self.lab!r}, {self.node_class}, seed={f.seed})"
+
+    def text(self) -> str:
+        lines = [f"{self.lab}: {self.total} of {self.out_of} points for {self.node_class}"]
+        for part, pts in self.points.items():
+            runs = self.seeds[part]
+            lines.append(f"  {part}: {pts}/{self.possible[part]}" + (f" ({runs})" if runs else ""))
+        f = self.failure
+        if f is not None:
+            where = "the model checker" if f.seed is None else f"seed {f.seed}"
+            lines.append(f"First failure, {f.part} ({where}): {f.verdict.property}: {f.verdict.message}")
+            if self.replay_call():
+                lines.append(f"  replay it: {self.replay_call()}")
+        return "\n".join(lines)
+
+    __repr__ = text
+
+    def _repr_html_(self) -> str:
+        from dsysedu.viz import style
+
+        rows = "".join(f"<tr><td>{html.escape(p)}</td><td style='text-align:right'>{pts} / {self.possible[p]}</td>"
+                       f"<td>{html.escape(self.seeds[p])}</td></tr>" for p, pts in self.points.items())
+        colour = style.VERDICT_OK if not self.failures else style.NOT_YET
+        more = ""
+        if self.failure is not None:
+            more = "<br>" + html.escape(self.text().split("\n", len(self.points) + 1)[-1]).replace("\n", "<br>")
+        return (f'<div style="border-left:4px solid {colour};padding:4px 10px"><b>{html.escape(self.lab)}: '
+                f'{self.total} of {self.out_of} points</b><table>{rows}</table>{more}</div>')
+
+    def draw(self, ax=None, max_lanes: int = 8):
+        """The first failure's run as a space-time diagram, the checker's evidence ringed.
+
+        Shows the servers and the clients the evidence names (at most ``max_lanes`` lanes), around
+        the time of the evidence. Raises ValueError when nothing failed.
+        """
+        from dsysedu.viz.spacetime import spacetime
+
+        f = self.failure
+        if f is None or f.trace is None:
+            raise ValueError(f"{self.lab}: nothing to draw, no run failed" if f is None
+                             else f"{self.lab}: the failure has no trace ({f.verdict.message})")
+        trace, events = f.trace, list(f.verdict.events)
+        named = [trace.rows[s][2] for s in events] + [trace.rows[s][3] for s in events]
+        lanes = [n for n in trace.nodes if is_server(n)]
+        lanes = lanes[:max(2, max_lanes - len(set(named) - set(lanes)))]
+        lanes += sorted({n for n in named if n in trace.nodes and n not in lanes})
+        t_range = None
+        if events:
+            times = [trace.rows[s][0] for s in events]
+            t_range = (max(0.0, min(times) - 0.3), max(times) + 0.1)
+        where = "model checker" if f.seed is None else f"seed {f.seed}"
+        return spacetime(trace, ax=ax, highlight=events or None, nodes=lanes[:max_lanes + 4], t_range=t_range,
+                         title=f"{self.lab} / {f.part} ({where}): {f.verdict.property} violated")
+
+
+def _learner_error(exc: BaseException) -> str:
+    """The exception and the line of the learner's code (the last frame outside dsysedu and libraries)."""
+    what = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    frames = [fr for fr in traceback.extract_tb(exc.__traceback__)
+              if not fr.filename.startswith(_PACKAGE) and "site-packages" not in fr.filename]
+    if frames:
+        fr = frames[-1]
+        return f"your node raised {what} in {fr.name}, line {fr.lineno}: {(fr.line or '').strip()}"
+    return f"your node raised {what}"
+
+
+def _run_part(lab, part, node_cls, seeds):
+    for seed in seeds:
+        scenario = lab_scenario(node_cls, part.workload, seed, name=f"{lab} / {part.name}")
+        try:
+            trace = run(scenario, seed=seed)
+        except Exception as exc:   # the learner's bug: report it as a failure, do not crash the notebook
+            return Failure(part.name, seed, Verdict(False, "runs without error", _learner_error(exc)))
+        verdict = part.check(trace)
+        if not verdict.ok:
+            return Failure(part.name, seed, verdict, trace)
+    return None
+
+
+def _model_part(part, node_cls):
+    model, prop, options = part.model(node_cls)
+    try:
+        result = model_check(model, prop, **options)
+    except Exception as exc:
+        return Failure(part.name, None, Verdict(False, prop.name, _learner_error(exc))), ""
+    if result.verdict == "violation":
+        return Failure(part.name, None, result.to_verdict(), result.to_trace()), f"{result.states:,} states"
+    return None, f"{result.states:,} states, {result.verdict}"
+
+
+def grade_lab(lab: str, node_cls, seed: int | None = None, parts=None) -> LabReport:
+    """Grade ``node_cls`` on every part of ``lab`` (or the parts named in ``parts``).
+
+    Parameters
+    ----------
+    lab : str
+        One of :data:`~.ladder.LABS` (``"echo"``, ``"unique-ids"``, ``"broadcast"``, ``"g-counter"``,
+        ``"kafka"``, ``"raft"``).
+    node_cls : LabNode subclass
+        The learner's server.
+    seed : int, optional
+        Run each part at this seed only (to replay a failure); by default each part runs its
+        seeds ``0 .. part.seeds - 1`` and stops at the first failing one.
+    parts : list of str, optional
+
+    Raises
+    ------
+    ValueError
+        For an unknown lab or part, or a negative seed.
+    TypeError
+        If ``node_cls`` is not a Node subclass.
+    """
+    if lab not in LABS:
+        raise ValueError(f"unknown lab {lab!r}; labs are {list(LABS)}")
+    if not (isinstance(node_cls, type) and issubclass(node_cls, Node)):
+        raise TypeError(f"grade_lab needs your node class itself (a LabNode subclass), got {node_cls!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"seed must be None or an int >= 0, got {seed!r}")
+    chosen = LABS[lab].parts
+    if parts is not None:
+        names = [p.name for p in chosen]
+        unknown = [p for p in parts if p not in names]
+        if unknown:
+            raise ValueError(f"lab {lab!r} has no part(s) {unknown}; its parts are {names}")
+        chosen = [p for p in chosen if p.name in parts]
+    points, possible, failures, seeds = {}, {}, [], {}
+    for part in chosen:
+        possible[part.name] = part.points
+        if part.model is not None:
+            failure, seeds[part.name] = _model_part(part, node_cls)
+        else:
+            which = [seed] if seed is not None else list(range(part.seeds))
+            failure = _run_part(lab, part, node_cls, which)
+            seeds[part.name] = f"seed {seed}" if seed is not None else f"seeds 0-{part.seeds - 1}"
+        points[part.name] = 0 if failure else part.points
+        if failure:
+            failures.append(failure)
+    return LabReport(lab, node_cls.__name__, points, possible, failures, seeds)
