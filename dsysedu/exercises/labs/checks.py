@@ -146,10 +146,11 @@ def broadcast_converges(trace) -> Verdict:
     for o in finals:
         if o.status != "ok":
             return Verdict(False, prop, f"{o.label()}: the final read got no answer", _events(o))
-        lost = sorted(set(acked) - set(o.result))
+        lost = sorted(set(acked) - set(o.result), key=repr)
         if lost:
-            return Verdict(False, prop, f"{o.label()[:120]}...: misses {len(lost)} acknowledged broadcast(s), "
-                                        f"e.g. {lost[0]!r}", _events(o, acked[lost[0]]))
+            return Verdict(False, prop, f"the final read at {o.client}'s server misses {len(lost)} acknowledged "
+                                        f"broadcast(s), e.g. {lost[0]!r} ({acked[lost[0]].client}'s, acknowledged "
+                                        f"at {acked[lost[0]].complete:.2f} s)", _events(o, acked[lost[0]]))
     return all_hold([Verdict(True, prop, f"{len(finals)} final reads hold all {len(acked)} acknowledged "
                                          f"broadcasts"), all_answered(trace)])
 

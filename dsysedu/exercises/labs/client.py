@@ -87,7 +87,10 @@ def result_of(kind: str, key, reply) -> tuple:
     if kind == "read":
         value = reply.value
         if isinstance(value, (list, tuple, set, frozenset)) and key is None:
-            value = tuple(sorted(set(value), key=repr))     # the broadcast lab's messages, as a set
+            try:                                             # the broadcast lab's messages, as a set
+                value = tuple(sorted(set(value)))
+            except TypeError:
+                value = tuple(sorted(set(value), key=repr))
         return "ok", value
     if kind == "send":
         return "ok", reply.offset
