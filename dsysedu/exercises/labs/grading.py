@@ -29,7 +29,7 @@ from .client import is_server
 from .ladder import LABS
 from .workloads import lab_scenario
 
-__all__ = ["grade_lab", "LabReport", "Failure"]
+__all__ = ["grade_lab", "lab_run", "LabReport", "Failure"]
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -52,6 +52,7 @@ class LabReport:
     possible: dict
     failures: list
     seeds: dict
+    node_cls: type = field(default=None, repr=False)
 
     @property
     def total(self) -> int:
@@ -99,18 +100,33 @@ class LabReport:
         return (f'<div style="border-left:4px solid {colour};padding:4px 10px"><b>{html.escape(self.lab)}: '
                 f'{self.total} of {self.out_of} points</b><table>{rows}</table>{more}</div>')
 
-    def draw(self, ax=None, max_lanes: int = 8):
+    def draw(self, ax=None, max_lanes: int = 8, window: float = 0.6):
         """The first failure's run as a space-time diagram, the checker's evidence ringed.
 
         Shows the servers and the clients the evidence names (at most ``max_lanes`` lanes), around
-        the time of the evidence. Raises ValueError when nothing failed.
+        the time of the evidence; a model checker's counterexample is drawn whole. With no failure,
+        the first ``window`` seconds of the first part's first run; with a failure that has no run
+        (the node raised), its message on an empty figure.
         """
         from dsysedu.viz.spacetime import spacetime
 
         f = self.failure
-        if f is None or f.trace is None:
-            raise ValueError(f"{self.lab}: nothing to draw, no run failed" if f is None
-                             else f"{self.lab}: the failure has no trace ({f.verdict.message})")
+        if f is None:
+            part = next(p for p in LABS[self.lab].parts if p.workload is not None)
+            seed = int(self.seeds[part.name].split()[-1].split("-")[0])
+            trace = lab_run(self.lab, part.name, self.node_cls, seed)
+            lanes = [n for n in trace.nodes if is_server(n)][:max_lanes - 1]
+            lanes += ["c0"] if any(r[1] == "send" and r[2] == "c0" for r in trace.rows) else []
+            return spacetime(trace, ax=ax, nodes=lanes, t_range=(0.0, window),
+                             title=f"{self.lab} / {part.name} (seed {seed}): passed; the first {window:g} s")
+        if f.trace is None:
+            import matplotlib.pyplot as plt
+
+            if ax is None:
+                ax = plt.figure(figsize=(9, 1.2)).add_subplot()
+            ax.set_axis_off()
+            ax.text(0.0, 0.5, f"{self.lab} / {f.part}: {f.verdict.message}", va="center", wrap=True)
+            return ax
         trace, events = f.trace, list(f.verdict.events)
         named = [trace.rows[s][2] for s in events] + [trace.rows[s][3] for s in events]
         lanes = [n for n in trace.nodes if is_server(n)]
@@ -126,6 +142,23 @@ class LabReport:
         where = "model checker" if f.seed is None else f"seed {f.seed}"
         return spacetime(trace, ax=ax, highlight=events or None, nodes=lanes[:max_lanes + 4], t_range=t_range,
                          title=f"{self.lab} / {f.part} ({where}): {f.verdict.property} violated")
+
+
+def lab_run(lab: str, part: str, node_cls, seed: int = 0):
+    """One graded run of ``node_cls`` in a part of a lab, as a Trace to look at (no grading).
+
+    Examples
+    --------
+    >>> from dsysedu.exercises.labs.client import LabNode
+    >>> lab_run("echo", "echo", LabNode, seed=1).ended_by
+    'time'
+    """
+    if lab not in LABS:
+        raise ValueError(f"unknown lab {lab!r}; labs are {list(LABS)}")
+    runs = {p.name: p for p in LABS[lab].parts if p.workload is not None}
+    if part not in runs:
+        raise ValueError(f"lab {lab!r} has no part {part!r} with runs; its parts with runs are {list(runs)}")
+    return run(lab_scenario(node_cls, runs[part].workload, seed, name=f"{lab} / {part}"), seed=seed)
 
 
 def _learner_error(exc: BaseException) -> str:
@@ -218,4 +251,4 @@ def grade_lab(lab: str, node_cls, seed: int | None = None, parts=None, first_see
         points[part.name] = 0 if failure else part.points
         if failure:
             failures.append(failure)
-    return LabReport(lab, node_cls.__name__, points, possible, failures, seeds)
+    return LabReport(lab, node_cls.__name__, points, possible, failures, seeds, node_cls)

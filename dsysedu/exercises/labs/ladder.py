@@ -32,7 +32,7 @@ from .checks import (KafkaLog, all_answered, broadcast_converges, broadcast_effi
 from .client import LabClient
 from .workloads import Workload
 
-__all__ = ["Part", "Lab", "LABS", "EFFICIENCY_TARGETS"]
+__all__ = ["Part", "Lab", "LABS", "EFFICIENCY_TARGETS", "parts_table"]
 
 #: Gossip Glomers' targets for 25 nodes and 100 ms links: messages per operation, median and maximum
 #: stable latency in seconds; challenge 3d asks for speed, 3e for fewer messages (fly.io/dist-sys/3d, 3e)
@@ -222,3 +222,29 @@ LABS = {lab.name: lab for lab in (
              seeds=40, asks="crashes, partitions and loss: still linearizable, Raft's four safety properties hold"),
     )),
 )}
+
+
+def parts_table(lab: str):
+    """A lab's parts as a table: what each asks, its points, and how it is judged.
+
+    Examples
+    --------
+    >>> parts_table("echo")["points"].sum()
+    3
+    """
+    import pandas as pd
+
+    if lab not in LABS:
+        raise ValueError(f"unknown lab {lab!r}; labs are {list(LABS)}")
+    rows = []
+    for p in LABS[lab].parts:
+        if p.workload is None:
+            how = "model checker: every interleaving"
+        else:
+            w = p.workload
+            faults = [f for f, on in (("partitions", w.partitions), ("crashes", w.crashes),
+                                      (f"{w.loss:.0%} loss", w.loss)) if on]
+            how = (f"{p.seeds} seeds, {w.servers} servers, {w.clients} clients, "
+                   + (", ".join(faults) if faults else "no faults"))
+        rows.append({"part": p.name, "points": p.points, "judged by": how, "asks": p.asks})
+    return pd.DataFrame(rows)
