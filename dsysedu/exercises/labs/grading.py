@@ -91,8 +91,10 @@ class LabReport:
     def _repr_html_(self) -> str:
         from dsysedu.viz import style
 
-        rows = "".join(f"<tr><td>{html.escape(p)}</td><td style='text-align:right'>{pts} / {self.possible[p]}</td>"
-                       f"<td>{html.escape(self.seeds[p])}</td></tr>" for p, pts in self.points.items())
+        left = "text-align:left;padding-right:1.5em"
+        rows = "".join(f"<tr><td style='{left}'>{html.escape(p)}</td><td style='text-align:right'>{pts} / "
+                       f"{self.possible[p]}</td><td style='{left}'>{html.escape(self.seeds[p])}</td></tr>"
+                       for p, pts in self.points.items())
         colour = style.VERDICT_OK if not self.failures else style.NOT_YET
         more = ""
         if self.failure is not None:

@@ -224,12 +224,14 @@ LABS = {lab.name: lab for lab in (
 )}
 
 
-def parts_table(lab: str):
+def parts_table(lab: str, styled: bool = False):
     """A lab's parts as a table: what each asks, its points, and how it is judged.
+
+    With ``styled=True``, a pandas Styler for a notebook: left-aligned, without the index.
 
     Examples
     --------
-    >>> parts_table("echo")["points"].sum()
+    >>> int(parts_table("echo")["points"].sum())
     3
     """
     import pandas as pd
@@ -247,4 +249,7 @@ def parts_table(lab: str):
             how = (f"{p.seeds} seeds, {w.servers} servers, {w.clients} clients, "
                    + (", ".join(faults) if faults else "no faults"))
         rows.append({"part": p.name, "points": p.points, "judged by": how, "asks": p.asks})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if styled:
+        return table.style.hide(axis="index").set_properties(**{"text-align": "left"})
+    return table
