@@ -116,3 +116,25 @@ def test_grade_lab_refuses_what_it_cannot_grade():
 def test_a_workload_without_loss_adds_no_link_overrides():
     sc = lab_scenario(LabNode, Workload(plan=lambda rng, i: ()), seed=0)
     assert not sc.links and sc.node_ids == ("c0", "c1", "c2", "n0", "n1", "n2")
+
+
+def test_a_message_storm_is_cut_by_the_bound_and_said_so():
+    class Storm(LabNode):
+        def on_start(self, ctx):
+            ctx.set_timer("again", 0.0)
+
+        def on_timer(self, ctx, name):
+            for n in self.node_ids:
+                if n != self.id:
+                    ctx.send(n, ("noise",))
+            ctx.set_timer("again", 0.0)
+
+    f = grade_lab("echo", Storm, parts=["echo on three servers"]).failure
+    assert f.verdict.property == "runs within its bounds" and "cut at" in f.verdict.message
+    assert f.trace is not None and f.trace.truncated
+
+
+def test_a_model_checked_part_names_the_field_the_node_lacks():
+    f = grade_lab("raft", LabNode, parts=["leader election, model-checked"]).failure
+    assert f.seed is None and "has no field 'role'" in f.verdict.message and "reads your node's fields" in \
+        f.verdict.message

@@ -183,6 +183,11 @@ def _run_part(lab, part, node_cls, seeds):
             trace = run(scenario, seed=seed)
         except Exception as exc:   # the learner's bug: report it as a failure, do not crash the notebook
             return Failure(part.name, seed, Verdict(False, "runs without error", _learner_error(exc)))
+        if trace.truncated:        # a message storm or a timer loop: the run was cut, nothing is judged
+            return Failure(part.name, seed, Verdict(
+                False, "runs within its bounds", f"the run was cut at {trace.end_time:.2f} s by its bound "
+                f"({trace.ended_by}: {scenario.max_events:,} events); does a handler send or set timers "
+                f"without end?"), trace)
         verdict = part.check(trace)
         if not verdict.ok:
             return Failure(part.name, seed, verdict, trace)
@@ -193,6 +198,9 @@ def _model_part(part, node_cls):
     try:
         model, prop, options = part.model(node_cls)
         result = model_check(model, prop, **options)
+    except AttributeError as exc:   # the property reads fields the lab names (role, current_term...)
+        return Failure(part.name, None, Verdict(False, "model-checked", f"the model checker reads your node's "
+                                                                        f"fields, and: {exc}")), ""
     except Exception as exc:   # the learner's bug (in a handler, or a state the checker cannot store)
         return Failure(part.name, None, Verdict(False, "model-checked", _learner_error(exc))), ""
     if result.verdict == "violation":
