@@ -21,7 +21,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
-from dsysedu.sim.faults import Crash, CutLink
+from dsysedu.sim.faults import CutLink, Nemesis
 from dsysedu.sim.network import LinkModel, Uniform
 from dsysedu.sim.scenario import Scenario
 
@@ -61,15 +61,14 @@ def partition_faults(rng: random.Random, servers, start: float, stop: float, mea
     return faults
 
 
-def crash_faults(rng: random.Random, servers, start: float, stop: float, mean: float = 0.5) -> list:
-    """One server down at a time, for a uniform time around ``mean``, between ``start`` and ``stop``."""
-    servers = sorted(servers)
-    faults, t = [], start + rng.uniform(0, mean)
-    while t < stop:
-        end = min(t + rng.uniform(0.5 * mean, 1.5 * mean), stop)
-        faults.append(Crash(servers[rng.randrange(len(servers))], at=t, until=end))
-        t = end + rng.uniform(0.5 * mean, 1.5 * mean)
-    return faults
+def crash_faults(rng: random.Random, servers, start: float, stop: float, mean: float = 0.4) -> list:
+    """Crashes and pauses of servers between ``start`` and ``stop``, drawn by the engine's
+    :class:`~dsysedu.sim.Nemesis` (a minority down at once, everyone back by ``stop``).
+
+    The nemesis is given the servers only, so clients never crash.
+    """
+    nemesis = Nemesis(crash_rate=0.5, pause_rate=0.15, mean_downtime=mean, start=start, stop=stop)
+    return nemesis.schedule(sorted(servers), rng)
 
 
 @dataclass(frozen=True)
@@ -89,8 +88,8 @@ class Workload:
     loss : float
         Share of messages between servers that are lost.
     partitions, crashes : bool
-        Random partitions between servers, and random crashes of one server at a time, from
-        ``fault_start`` until ``fault_stop``.
+        Random partitions between servers, and random crashes and pauses of a minority of them
+        (the engine's Nemesis), from ``fault_start`` until ``fault_stop``.
     final : tuple (kind, key) or None
         A final reader per server (``"r0"``...) asks this at ``final_at``.
     gap, timeout : float
