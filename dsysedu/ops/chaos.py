@@ -1,0 +1,294 @@
+"""Chaos engineering (混沌工程) against the simulated service system: the lab, its probes and its actions.
+
+A chaos experiment asks one question: *does the system stay in its steady state (稳态) when this
+goes wrong?* Chaos Toolkit (``chaostoolkit``, ``chaostoolkit-lib``) states an experiment as JSON:
+a ``steady-state-hypothesis`` made of probes with tolerances, a ``method`` of actions that inject
+the fault, and ``rollbacks`` that undo it. It runs the hypothesis, then the method, then the
+hypothesis again, then the rollbacks, and writes a journal of everything it saw.
+
+Here the system is not a real cluster but a :class:`ChaosLab`: a live, seeded
+:class:`~dsysedu.sim.kernel.Simulation` of :func:`~dsysedu.ops.services.service_scenario`
+(client → gateway → {inventory, orders} → store). The functions of this module are Chaos
+Toolkit's *python provider* activities (``"module": "dsysedu.ops.chaos"``, ``"func"``,
+``"arguments"``), and each finds the lab in the run's ``configuration`` under ``"lab"``:
+
+==========================  =====================  ==========================================================
+function                    kind                   what it does
+==========================  =====================  ==========================================================
+:func:`error_ratio`         probe                  share of requests that failed, over the last ``window`` s
+:func:`latency_p99`         probe                  p99 duration (seconds) over the last ``window`` s
+:func:`request_rate`        probe                  requests answered per second over the last ``window`` s
+:func:`inject_fault`        action                 one fault on one service, now (the blast radius: 爆炸半径)
+:func:`let_time_pass`       action                 advance simulated time (Chaos Toolkit's pauses are wall time)
+:func:`end_faults`          action (rollback)      end every fault still in force, now
+==========================  =====================  ==========================================================
+
+Probes only read: each looks back over ``window`` simulated seconds ending at the lab's *now*, so
+the probes of one hypothesis all see the same requests. Only actions move time. A probe's output
+is a dict (``{"value": 0.0, "service": "client", "from": 5.0, "to": 10.0, "requests": 98}``) and
+the tolerance a ``range`` on its ``"value"`` (``"target": "value"``), so the journal says by
+itself which simulated window each reading covered.
+
+Determinism: the lab's simulation, its seed and the actions' simulated times fix every reading;
+Chaos Toolkit's wall-clock timestamps are the only thing that differs between two runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dsysedu.sim.faults import Crash, CutLink, Pause, Recover, RestoreLink, Resume, Slow
+from dsysedu.sim.kernel import Simulation
+from dsysedu.sim.validate import number
+
+from .services import CLIENT, GATEWAY, STORE_NODE, SERVICES, TOPOLOGY, service_scenario
+from .telemetry import spans
+
+__all__ = ["ChaosLab", "InjectedFault", "FAULTS", "TARGETS", "lab_of", "error_ratio", "latency_p99",
+           "request_rate", "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS"]
+
+#: the faults an action may inject, each confined to one service
+FAULTS = {
+    "slow": "every handler of the service takes `delay` seconds longer (a gray failure)",
+    "pause": "the service freezes (a long GC pause): requests wait, then are handled late",
+    "crash": "the service stops; requests to it are lost until it recovers",
+    "cut": "the links from the service's callers to it are cut: its requests are lost, it stays up",
+}
+#: services a fault may target (the client is the load generator, not part of the system)
+TARGETS = (GATEWAY, *SERVICES, STORE_NODE)
+PROBES = ("error_ratio", "latency_p99", "request_rate")
+ACTIONS = ("inject_fault", "let_time_pass", "end_faults")
+
+
+@dataclass
+class InjectedFault:
+    """One fault the lab injected: on ``service``, from ``at`` to ``until`` (None while in force)."""
+    service: str
+    fault: str
+    at: float
+    until: float | None = None
+    delay: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"service": self.service, "fault": self.fault, "at": self.at, "until": self.until,
+                "delay": self.delay}
+
+
+class ChaosLab:
+    """The system a chaos experiment runs against: a live, seeded run of the traced service system.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed: the same seed and the same actions give the same readings.
+    rate : float
+        Client requests per second (Poisson).
+    warmup : float
+        Simulated seconds run before the experiment starts, so the first hypothesis has data.
+    horizon : float
+        The longest the lab may run (simulated seconds); an action that would pass it is refused.
+    **service_options
+        Passed to :func:`~dsysedu.ops.services.service_scenario` (``timeout``, ``retries``,
+        ``work``, ``error_rate``, ...).
+
+    Examples
+    --------
+    >>> lab = ChaosLab(seed=7, warmup=5.0)
+    >>> lab.now
+    5.0
+    >>> error_ratio(window=5.0, configuration={"lab": lab})["value"]
+    0.0
+    """
+
+    def __init__(self, seed: int = 7, rate: float = 20.0, warmup: float = 10.0, horizon: float = 60.0,
+                 **service_options):
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, got {seed!r}")
+        self.seed = seed
+        self.warmup = number("warmup", warmup, low=0.0, low_open=True)
+        self.horizon = number("horizon", horizon, low=self.warmup, low_open=True)
+        self.scenario = service_scenario(rate=rate, duration=self.horizon, **service_options)
+        self.sim = Simulation(self.scenario, seed=seed)
+        self.faults: list[InjectedFault] = []
+        self.log: list[str] = []       # Chaos Toolkit's log lines of the last run (see chaos_journal)
+        self._spans, self._rows_seen = [], -1
+        self.sim.run_until(self.warmup)
+
+    @property
+    def now(self) -> float:
+        """The lab's simulated time: everything up to it has happened."""
+        return self.sim.now
+
+    @property
+    def trace(self):
+        """The run so far (a :class:`~dsysedu.sim.trace.Trace`)."""
+        return self.sim.trace
+
+    def spans(self) -> list:
+        """The spans of the run so far (read again only when the run grew)."""
+        if len(self.sim.rows) != self._rows_seen:
+            self._spans, self._rows_seen = spans(self.sim.trace), len(self.sim.rows)
+        return self._spans
+
+    def advance(self, seconds: float) -> tuple:
+        """Run ``seconds`` more of simulated time; returns ``(from, to)``."""
+        seconds = number("seconds", seconds, low=0.0)
+        start = self.now
+        if start + seconds > self.horizon + 1e-9:
+            raise ValueError(f"the lab runs to {self.horizon:g} s at most; now is {start:g} s, so at most "
+                             f"{self.horizon - start:g} s more can pass (asked {seconds:g})")
+        self.sim.run_until(start + seconds)
+        self.sim.trace.end_time = start + seconds
+        return start, start + seconds
+
+    def in_force(self) -> list[InjectedFault]:
+        """Faults injected and not ended yet (a fault with a duration ends by itself)."""
+        return [f for f in self.faults if f.until is None or f.until > self.now]
+
+    def inject(self, service: str, fault: str, duration: float | None = None, delay: float = 0.05) -> InjectedFault:
+        """Inject one fault on one service now (see :data:`FAULTS`).
+
+        Raises
+        ------
+        ValueError
+            For an unknown service or fault, or while another fault is in force: one fault at a
+            time keeps the blast radius to one service.
+        """
+        if service not in TARGETS:
+            raise ValueError(f"service must be one of {TARGETS} (the client is the load, not the system), "
+                             f"got {service!r}")
+        if fault not in FAULTS:
+            raise ValueError(f"fault must be one of {tuple(FAULTS)}, got {fault!r}")
+        if duration is not None:
+            duration = number("duration", duration, low=0.0, low_open=True)
+        delay = number("delay", delay, low=0.0, low_open=True)
+        busy = self.in_force()
+        if busy:
+            raise ValueError(f"{busy[0].fault} on {busy[0].service} is still in force: one fault at a time keeps "
+                             f"the blast radius to one service; end it first (end_faults)")
+        now = self.now
+        until = None if duration is None else now + duration
+        for f in self._faults(service, fault, delay, now, until):
+            self.sim.apply(f)
+        record = InjectedFault(service, fault, now, until, delay if fault == "slow" else 0.0)
+        self.faults.append(record)
+        return record
+
+    @staticmethod
+    def _faults(service, fault, delay, at, until) -> list:
+        if fault == "slow":
+            return [Slow(service, at=at, delay=delay, until=until)]
+        if fault == "pause":
+            return [Pause(service, at=at, until=until)]
+        if fault == "crash":
+            return [Crash(service, at=at, until=until)]
+        return [CutLink(caller, service, at=at, until=until) for caller in _callers(service)]
+
+    def end(self) -> list[InjectedFault]:
+        """End every fault still in force, now; returns them."""
+        ended = []
+        for f in self.in_force():
+            for undo in _undo(f, self.now):
+                self.sim.apply(undo)
+            f.until = self.now
+            ended.append(f)
+        return ended
+
+
+def _callers(service) -> list:
+    return sorted(caller for caller, callees in TOPOLOGY.items() if service in callees)
+
+
+def _undo(f: InjectedFault, now: float) -> list:
+    if f.fault == "slow":
+        return [Slow(f.service, at=now, delay=0.0)]
+    if f.fault == "pause":
+        return [Resume(f.service, at=now)]
+    if f.fault == "crash":
+        return [Recover(f.service, at=now)]
+    return [RestoreLink(caller, f.service, at=now) for caller in _callers(f.service)]
+
+
+def lab_of(configuration) -> ChaosLab:
+    """The :class:`ChaosLab` of a Chaos Toolkit run: ``configuration["lab"]``.
+
+    Raises ValueError when the run has none (run the experiment with
+    :func:`dsysedu.ops.chaos_journal.run_experiment`, which passes it).
+    """
+    lab = (configuration or {}).get("lab")
+    if not isinstance(lab, ChaosLab):
+        raise ValueError("this activity needs the run's configuration to hold a ChaosLab under 'lab'; run the "
+                         f"experiment with dsysedu.ops.chaos_journal.run_experiment(experiment, lab), got {lab!r}")
+    return lab
+
+
+# -- probes: read the last `window` seconds ---------------------------------------------------------
+def _window(lab, window, service):
+    window = number("window", window, low=0.0, low_open=True)
+    if service != CLIENT and service not in TARGETS:
+        raise ValueError(f"service must be 'client' (what users see) or one of {TARGETS}, got {service!r}")
+    t1 = lab.now
+    t0 = max(0.0, t1 - window)
+    # the client's root spans are the users' requests; a service's server spans are its requests
+    kind = "internal" if service == CLIENT else "server"
+    mine = [s for s in lab.spans() if s.service == service and s.kind == kind and t0 < s.end <= t1
+            and (s.finished or s.status == "ERROR")]
+    return t0, t1, mine
+
+
+def _reading(service, t0, t1, mine, value) -> dict:
+    return {"value": float(value), "service": service, "from": round(t0, 6), "to": round(t1, 6),
+            "requests": len(mine)}
+
+
+def error_ratio(window: float = 5.0, service: str = CLIENT, configuration=None) -> dict:
+    """Probe: the share of ``service``'s requests that ended in an error over the last ``window`` s.
+
+    ``service="client"`` (the default) counts the users' requests, after every retry; a service
+    name counts the requests that service served. 0 when no request ended in the window.
+    """
+    lab = lab_of(configuration)
+    t0, t1, mine = _window(lab, window, service)
+    bad = sum(s.status == "ERROR" for s in mine)
+    return _reading(service, t0, t1, mine, bad / len(mine) if mine else 0.0)
+
+
+def latency_p99(window: float = 5.0, service: str = CLIENT, configuration=None) -> dict:
+    """Probe: the 99th percentile of request durations (seconds) over the last ``window`` s.
+
+    Failed requests count with the time they took to fail. 0 when no request ended in the window.
+    """
+    lab = lab_of(configuration)
+    t0, t1, mine = _window(lab, window, service)
+    value = float(np.quantile([s.duration for s in mine], 0.99)) if mine else 0.0
+    return _reading(service, t0, t1, mine, value)
+
+
+def request_rate(window: float = 5.0, service: str = CLIENT, configuration=None) -> dict:
+    """Probe: requests of ``service`` answered (well or not) per simulated second over the last ``window`` s."""
+    lab = lab_of(configuration)
+    t0, t1, mine = _window(lab, window, service)
+    return _reading(service, t0, t1, mine, len(mine) / (t1 - t0) if t1 > t0 else 0.0)
+
+
+# -- actions -------------------------------------------------------------------------------------------
+def inject_fault(service: str, fault: str, duration: float | None = None, delay: float = 0.05,
+                 configuration=None) -> dict:
+    """Action: inject ``fault`` (one of :data:`FAULTS`) on ``service`` now, for ``duration`` s
+    (None: until :func:`end_faults`). ``delay`` is the extra seconds per handler of a ``slow``
+    fault. Returns the fault with its simulated times."""
+    return lab_of(configuration).inject(service, fault, duration, delay).as_dict()
+
+
+def let_time_pass(seconds: float, configuration=None) -> dict:
+    """Action: let ``seconds`` of simulated time pass (what a wall-clock pause is in a real system)."""
+    start, end = lab_of(configuration).advance(seconds)
+    return {"from": round(start, 6), "to": round(end, 6)}
+
+
+def end_faults(configuration=None) -> dict:
+    """Action (a rollback): end every fault still in force, now. Returns what it ended and when."""
+    lab = lab_of(configuration)
+    ended = lab.end()
+    return {"at": round(lab.now, 6), "ended": [f.as_dict() for f in ended]}
