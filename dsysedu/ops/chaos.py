@@ -37,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from dsysedu.sim.faults import Crash, CutLink, Pause, Recover, RestoreLink, Resume, Slow
 from dsysedu.sim.kernel import Simulation
@@ -46,7 +47,7 @@ from .services import CLIENT, GATEWAY, STORE_NODE, SERVICES, TOPOLOGY, service_s
 from .telemetry import spans
 
 __all__ = ["ChaosLab", "InjectedFault", "FAULTS", "TARGETS", "lab_of", "error_ratio", "latency_p99",
-           "request_rate", "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS"]
+           "request_rate", "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS", "user_series"]
 
 #: the faults an action may inject, each confined to one service
 FAULTS = {
@@ -88,6 +89,8 @@ class ChaosLab:
         Simulated seconds run before the experiment starts, so the first hypothesis has data.
     horizon : float
         The longest the lab may run (simulated seconds); an action that would pass it is refused.
+    scenario : Scenario, optional
+        A :func:`~dsysedu.ops.services.service_scenario` without faults, instead of building one.
     **service_options
         Passed to :func:`~dsysedu.ops.services.service_scenario` (``timeout``, ``retries``,
         ``work``, ``error_rate``, ...).
@@ -102,13 +105,18 @@ class ChaosLab:
     """
 
     def __init__(self, seed: int = 7, rate: float = 20.0, warmup: float = 10.0, horizon: float = 60.0,
-                 **service_options):
+                 scenario=None, **service_options):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, got {seed!r}")
         self.seed = seed
         self.warmup = number("warmup", warmup, low=0.0, low_open=True)
         self.horizon = number("horizon", horizon, low=self.warmup, low_open=True)
-        self.scenario = service_scenario(rate=rate, duration=self.horizon, **service_options)
+        if scenario is None:
+            scenario = service_scenario(rate=rate, duration=self.horizon, **service_options)
+        elif service_options or set(scenario.node_ids) != set(TOPOLOGY) or scenario.faults or scenario.nemesis:
+            raise ValueError("scenario must be a service_scenario without faults (the experiment injects them), "
+                             "and comes instead of service options")
+        self.scenario = scenario
         self.sim = Simulation(self.scenario, seed=seed)
         self.faults: list[InjectedFault] = []
         self.log: list[str] = []       # Chaos Toolkit's log lines of the last run (see chaos_journal)
@@ -292,3 +300,31 @@ def end_faults(configuration=None) -> dict:
     lab = lab_of(configuration)
     ended = lab.end()
     return {"at": round(lab.now, 6), "ended": [f.as_dict() for f in ended]}
+
+
+# -- what users saw, window by window (for the views) ------------------------------------------------------
+def user_series(source, window: float = 0.5, end: float | None = None) -> pd.DataFrame:
+    """The users' requests (the client's root spans) per window of ``window`` simulated seconds.
+
+    ``source`` is a :class:`ChaosLab`, a trace or a list of spans. Columns: ``start, end,
+    requests, errors, error_ratio`` (NaN without requests), ``p99`` (seconds; NaN without
+    requests), counted at each request's end, from 0 to ``end`` (default: the last request's end).
+    """
+    window = number("window", window, low=0.0, low_open=True)
+    items = source.spans() if isinstance(source, ChaosLab) else spans(source) if hasattr(source, "rows") \
+        else list(source)
+    mine = [s for s in items if s.service == CLIENT and s.kind == "internal" and s.parent_id is None
+            and (s.finished or s.status == "ERROR")]
+    last = end if end is not None else max((s.end for s in mine), default=0.0)
+    n = max(1, int(np.ceil(last / window - 1e-9)))
+    idx = np.array([min(n - 1, int(s.end // window)) for s in mine], dtype=int)
+    dur = np.array([s.duration for s in mine])
+    err = np.array([s.status == "ERROR" for s in mine], dtype=bool)
+    rows = []
+    for w in range(n):
+        sel = idx == w
+        k = int(sel.sum())
+        rows.append({"start": w * window, "end": (w + 1) * window, "requests": k, "errors": int(err[sel].sum()),
+                     "error_ratio": float(err[sel].mean()) if k else float("nan"),
+                     "p99": float(np.quantile(dur[sel], 0.99)) if k else float("nan")})
+    return pd.DataFrame(rows)

@@ -4,10 +4,14 @@ A playground is declared as data (:mod:`~dsysedu.widgets.spec`: a scenario build
 its parameters, views, measures) and played by :class:`Playground` (finished runs) or
 :class:`LivePlayground` (a run the learner advances). The dashboards' declarations: ``UNRELIABLE_LINK``
 (:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT``, ``SAGA``, ``TRAFFIC_LAB`` and
-``FAILURE_DETECTION`` (:mod:`~dsysedu.widgets.detector_playground`).
+``FAILURE_DETECTION`` (:mod:`~dsysedu.widgets.detector_playground`) and ``CHAOS_LAB``
+(:mod:`~dsysedu.widgets.chaos_lab`).
 :class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1).
 """
 from .cap_playground import CAP, CapPlayground
+from .chaos_lab import (CHAOS_LAB, chaos_lab_experiment, chaos_lab_measures, chaos_lab_run_s, chaos_lab_scenario,
+                        chaos_lab_verdict, ChaosLabPlayground, ERROR_TOLERANCE, LATENCY_TOLERANCE, RECOVERY,
+                        run_chaos_lab, static_alerts)
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
 from .detector_playground import DETECTORS, FAILURE_DETECTION, detector_scenario
 from .gossip_playground import GOSSIP, GossipPlayground
@@ -32,4 +36,7 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "RedexPicker",
            "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "TRAFFIC_LAB",
            "TrafficLab", "traffic_lab_rerun_ms", "QuorumSliders", "FAILURE_DETECTION", "DETECTORS",
-           "detector_scenario"]
+           "detector_scenario",
+           "CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "chaos_lab_experiment", "run_chaos_lab",
+           "chaos_lab_measures", "chaos_lab_verdict", "static_alerts", "chaos_lab_run_s", "ERROR_TOLERANCE",
+           "LATENCY_TOLERANCE", "RECOVERY"]
