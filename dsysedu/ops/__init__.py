@@ -17,6 +17,8 @@ reads traces and drives scenarios through the same engine as the protocols.
                    actions Chaos Toolkit calls on it (one fault on one service: the blast radius)
 ``chaos_journal``  Chaos Toolkit experiments (JSON) checked, run by ``chaoslib`` against the lab,
                    and their journals read back with a verdict
+``chaos_experiments``  the experiment for one fault on one service, run, swept over durations;
+                   who suffered in a window (the blast radius); a static-threshold alert
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -26,7 +28,9 @@ from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, l
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
 from .chaos import (ACTIONS, ChaosLab, end_faults, error_ratio, FAULTS, inject_fault, InjectedFault, lab_of,
-                    latency_p99, let_time_pass, PROBES, request_rate, TARGETS)
+                    latency_p99, let_time_pass, PROBES, request_rate, TARGETS, user_series, window_measures)
+from .chaos_experiments import (blast_radius_table, ERROR_TOLERANCE, fault_experiment, LATENCY_TOLERANCE,
+                                outage_table, RECOVERY, run_fault, SETTLE, static_alerts)
 from .chaos_journal import (ActivityRun, BLAST_RADIUS, check_experiment, experiment_path, EXPERIMENTS_DIR, Journal,
                             load_experiment, ProbeReading, read_journal, run_experiment)
 
@@ -40,5 +44,7 @@ __all__ = [
     "ChaosLab", "InjectedFault", "FAULTS", "TARGETS", "lab_of", "error_ratio", "latency_p99", "request_rate",
     "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS",
     "load_experiment", "check_experiment", "run_experiment", "read_journal", "Journal", "ProbeReading", "ActivityRun",
-    "BLAST_RADIUS", "EXPERIMENTS_DIR", "experiment_path",
+    "BLAST_RADIUS", "EXPERIMENTS_DIR", "experiment_path", "user_series", "window_measures",
+    "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "static_alerts", "ERROR_TOLERANCE",
+    "LATENCY_TOLERANCE", "SETTLE", "RECOVERY",
 ]

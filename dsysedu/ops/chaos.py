@@ -23,6 +23,8 @@ function                    kind                   what it does
 :func:`end_faults`          action (rollback)      end every fault still in force, now
 ==========================  =====================  ==========================================================
 
+:func:`window_measures` is what the probes compute, for any window of any list of spans.
+
 Probes only read: each looks back over ``window`` simulated seconds ending at the lab's *now*, so
 the probes of one hypothesis all see the same requests. Only actions move time. A probe's output
 is a dict (``{"value": 0.0, "service": "client", "from": 5.0, "to": 10.0, "requests": 98}``) and
@@ -47,7 +49,8 @@ from .services import CLIENT, GATEWAY, STORE_NODE, SERVICES, TOPOLOGY, service_s
 from .telemetry import spans
 
 __all__ = ["ChaosLab", "InjectedFault", "FAULTS", "TARGETS", "lab_of", "error_ratio", "latency_p99",
-           "request_rate", "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS", "user_series"]
+           "request_rate", "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS", "user_series",
+           "window_measures"]
 
 #: the faults an action may inject, each confined to one service
 FAULTS = {
@@ -232,22 +235,33 @@ def lab_of(configuration) -> ChaosLab:
 
 
 # -- probes: read the last `window` seconds ---------------------------------------------------------
-def _window(lab, window, service):
-    window = number("window", window, low=0.0, low_open=True)
+def window_measures(items, service: str, start: float, end: float) -> dict:
+    """What ``service``'s requests that ended in ``(start, end]`` show: ``requests``, ``errors``,
+    ``error_ratio``, ``p99`` (seconds) and ``rate`` (per second); ratios and p99 are 0 without requests.
+
+    ``items`` are spans (:func:`~dsysedu.ops.telemetry.spans`); ``service="client"`` reads the
+    users' requests (the client's root spans, after every retry), a service name its server spans.
+    The probes below are this function over the lab's last ``window`` seconds.
+    """
     if service != CLIENT and service not in TARGETS:
         raise ValueError(f"service must be 'client' (what users see) or one of {TARGETS}, got {service!r}")
+    kind = "internal" if service == CLIENT else "server"
+    mine = [s for s in items if s.service == service and s.kind == kind and start < s.end <= end
+            and (s.finished or s.status == "ERROR")]
+    bad = sum(s.status == "ERROR" for s in mine)
+    return {"requests": len(mine), "errors": bad, "error_ratio": bad / len(mine) if mine else 0.0,
+            "p99": float(np.quantile([s.duration for s in mine], 0.99)) if mine else 0.0,
+            "rate": len(mine) / (end - start) if end > start else 0.0}
+
+
+def _probe(configuration, window, service, key) -> dict:
+    lab = lab_of(configuration)
+    window = number("window", window, low=0.0, low_open=True)
     t1 = lab.now
     t0 = max(0.0, t1 - window)
-    # the client's root spans are the users' requests; a service's server spans are its requests
-    kind = "internal" if service == CLIENT else "server"
-    mine = [s for s in lab.spans() if s.service == service and s.kind == kind and t0 < s.end <= t1
-            and (s.finished or s.status == "ERROR")]
-    return t0, t1, mine
-
-
-def _reading(service, t0, t1, mine, value) -> dict:
-    return {"value": float(value), "service": service, "from": round(t0, 6), "to": round(t1, 6),
-            "requests": len(mine)}
+    m = window_measures(lab.spans(), service, t0, t1)
+    return {"value": float(m[key]), "service": service, "from": round(t0, 6), "to": round(t1, 6),
+            "requests": m["requests"]}
 
 
 def error_ratio(window: float = 5.0, service: str = CLIENT, configuration=None) -> dict:
@@ -256,10 +270,7 @@ def error_ratio(window: float = 5.0, service: str = CLIENT, configuration=None) 
     ``service="client"`` (the default) counts the users' requests, after every retry; a service
     name counts the requests that service served. 0 when no request ended in the window.
     """
-    lab = lab_of(configuration)
-    t0, t1, mine = _window(lab, window, service)
-    bad = sum(s.status == "ERROR" for s in mine)
-    return _reading(service, t0, t1, mine, bad / len(mine) if mine else 0.0)
+    return _probe(configuration, window, service, "error_ratio")
 
 
 def latency_p99(window: float = 5.0, service: str = CLIENT, configuration=None) -> dict:
@@ -267,17 +278,12 @@ def latency_p99(window: float = 5.0, service: str = CLIENT, configuration=None) 
 
     Failed requests count with the time they took to fail. 0 when no request ended in the window.
     """
-    lab = lab_of(configuration)
-    t0, t1, mine = _window(lab, window, service)
-    value = float(np.quantile([s.duration for s in mine], 0.99)) if mine else 0.0
-    return _reading(service, t0, t1, mine, value)
+    return _probe(configuration, window, service, "p99")
 
 
 def request_rate(window: float = 5.0, service: str = CLIENT, configuration=None) -> dict:
     """Probe: requests of ``service`` answered (well or not) per simulated second over the last ``window`` s."""
-    lab = lab_of(configuration)
-    t0, t1, mine = _window(lab, window, service)
-    return _reading(service, t0, t1, mine, len(mine) / (t1 - t0) if t1 > t0 else 0.0)
+    return _probe(configuration, window, service, "rate")
 
 
 # -- actions -------------------------------------------------------------------------------------------

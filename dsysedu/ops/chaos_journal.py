@@ -247,7 +247,7 @@ class Journal:
             for r in readings:
                 if not r.met:
                     low, high = r.tolerance
-                    return Verdict(False, "steady state", f"refuted {when}: {r.name} read {r.value:.3g} on "
+                    return Verdict(False, "steady state", f"{when}, {r.name} read {r.value:.3g} on "
                                    f"{r.service}, outside [{low:g}, {high:g}] (simulated {r.start:g}-{r.end:g} s)")
         if not self.after:
             return Verdict(False, "steady state", f"the experiment ended '{self.status}' before the hypothesis ran "

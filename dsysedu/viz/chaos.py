@@ -50,6 +50,7 @@ def lanes_of(journal, alerts=(), healing=()) -> dict:
         if readings:
             ok = all(r.met for r in readings)
             text = f"{when}: held" if ok else f"{when}: refuted"
+            text = text if readings[0].end - readings[0].start >= 3 else text.split(": ")[1]
             lanes["hypothesis"].append((readings[0].start, readings[0].end, text,
                                         style.VERDICT_OK if ok else style.VERDICT_BAD))
     for f in journal.faults:
@@ -157,13 +158,18 @@ class ChaosPanel:
         char_s = 0.6 * fontsize * self.fig.dpi / 72 / px_per_s
         for i, lane in enumerate(names):
             y = len(names) - 1 - i
-            for start, stop, text, colour in lanes[lane]:
+            bars = lanes[lane]
+            for k, (start, stop, text, colour) in enumerate(bars):
                 if stop > start:
                     ax.broken_barh([(start, stop - start)], (y - 0.32, 0.64), facecolors=colour, alpha=0.85)
-                    inside = (len(text) + 1.5) * char_s <= stop - start
-                    ax.text(start + 0.6 * char_s if inside else stop + 0.6 * char_s, y, text, va="center",
-                            ha="left", fontsize=fontsize, color=style.text_color_on(colour) if inside else style.INK,
-                            clip_on=True)
+                    need = (len(text) + 1.5) * char_s
+                    inside = need <= stop - start
+                    # too long for its bar: just right of it, unless the lane's next bar is there
+                    free = all(b[0] >= stop + need or b[1] <= start for b in bars[k + 1:])
+                    if inside or free:
+                        ax.text(start + 0.6 * char_s if inside else stop + 0.6 * char_s, y, text, va="center",
+                                ha="left", fontsize=fontsize,
+                                color=style.text_color_on(colour) if inside else style.INK, clip_on=True)
                 else:
                     ax.plot([start], [y], marker="v", color=colour, ms=7)
                     ax.text(start + 0.15, y, text, va="center", ha="left", fontsize=style.FONT["small"] + 1,

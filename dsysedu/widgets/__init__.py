@@ -9,9 +9,8 @@ its parameters, views, measures) and played by :class:`Playground` (finished run
 :class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1).
 """
 from .cap_playground import CAP, CapPlayground
-from .chaos_lab import (CHAOS_LAB, chaos_lab_experiment, chaos_lab_measures, chaos_lab_run_s, chaos_lab_scenario,
-                        chaos_lab_verdict, ChaosLabPlayground, ERROR_TOLERANCE, LATENCY_TOLERANCE, RECOVERY,
-                        run_chaos_lab, static_alerts)
+from .chaos_lab import (CHAOS_LAB, chaos_lab_measures, chaos_lab_run_s, chaos_lab_scenario, chaos_lab_verdict,
+                        ChaosLabPlayground, run_chaos_lab)
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
 from .detector_playground import DETECTORS, FAILURE_DETECTION, detector_scenario
 from .gossip_playground import GOSSIP, GossipPlayground
@@ -37,6 +36,5 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "SAGA", "STYLES", "saga_playground_scenario", "saga_measures", "saga_verdict", "TRAFFIC_LAB",
            "TrafficLab", "traffic_lab_rerun_ms", "QuorumSliders", "FAILURE_DETECTION", "DETECTORS",
            "detector_scenario",
-           "CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "chaos_lab_experiment", "run_chaos_lab",
-           "chaos_lab_measures", "chaos_lab_verdict", "static_alerts", "chaos_lab_run_s", "ERROR_TOLERANCE",
-           "LATENCY_TOLERANCE", "RECOVERY"]
+           "CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "run_chaos_lab", "chaos_lab_measures",
+           "chaos_lab_verdict", "chaos_lab_run_s"]

@@ -3,13 +3,15 @@
 :data:`CHAOS_LAB` declares it. Its builder, :func:`chaos_lab_scenario`, is the traced service
 system with the fault you picked scheduled on one service (the blast radius) from ``fault_at``
 for ``fault_for`` seconds. Its run, :func:`run_chaos_lab`, does not simply run that scenario: it
-turns the fault into a Chaos Toolkit experiment (:func:`chaos_lab_experiment`: the hypothesis
-"users' errors at most 1 %, p99 at most 250 ms" over a window as long as the fault, the method
-that injects the fault and lets it last, the rollback that ends it and lets the system recover)
-and has ``chaoslib`` run it against a :class:`~dsysedu.ops.chaos.ChaosLab` of the same system
-and seed. The trace carries the journal (``trace.meta["chaos"]``), which the view
+turns the fault into a Chaos Toolkit experiment
+(:func:`~dsysedu.ops.chaos_experiments.fault_experiment`: the hypothesis "users' errors at most
+1 %, p99 at most 250 ms" over the fault and the 2 s after it, the method that injects the fault
+for its duration and lets that window pass, the rollbacks that end anything left and let the
+system recover) and has ``chaoslib`` run it against a :class:`~dsysedu.ops.chaos.ChaosLab` of
+the same system and seed. The trace carries the journal (``trace.meta["chaos"]``), which the view
 (:class:`~dsysedu.viz.chaos.ChaosPanel`), the table and the verdict read. The alerts are a
-static threshold on the gateway's error ratio (RED metrics in 0.5 s windows).
+static threshold on the gateway's error ratio (RED metrics in 0.5 s windows,
+:func:`~dsysedu.ops.chaos_experiments.static_alerts`).
 
 :class:`ChaosLabPlayground` lays it out for a laptop screen: the controls, the table and the
 verdict in a column beside the picture. :func:`chaos_lab_run_s` times one experiment, warm.
@@ -24,25 +26,20 @@ import ipywidgets as W
 
 from dsysedu.check import Verdict
 from dsysedu.ops.chaos import FAULTS, TARGETS, ChaosLab, user_series
-from dsysedu.ops.chaos_journal import BLAST_RADIUS, read_journal, run_experiment
-from dsysedu.ops.services import GATEWAY, service_scenario
-from dsysedu.ops.telemetry import red_metrics
+from dsysedu.ops.chaos_experiments import (LATENCY_TOLERANCE, RECOVERY, SETTLE, fault_experiment, run_fault,
+                                           static_alerts)
+from dsysedu.ops.chaos_journal import read_journal
+from dsysedu.ops.services import service_scenario
 from dsysedu.sim.faults import Crash, CutLink, Pause, Slow
 from dsysedu.sim.validate import number
 from dsysedu.viz import style
 from .playground import Playground
 from .spec import Choice, PlaygroundSpec, Seed, Slider
 
-__all__ = ["CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "chaos_lab_experiment", "run_chaos_lab",
-           "chaos_lab_measures", "chaos_lab_verdict", "static_alerts", "chaos_lab_run_s", "ERROR_TOLERANCE",
-           "LATENCY_TOLERANCE", "RECOVERY"]
+__all__ = ["CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "run_chaos_lab", "chaos_lab_measures",
+           "chaos_lab_verdict", "chaos_lab_run_s"]
 
 HORIZON = 45.0
-RECOVERY = 6.0             # simulated seconds the rollback lets pass after ending the fault
-ERROR_TOLERANCE = 0.01     # the users' error ratio the hypothesis allows
-LATENCY_TOLERANCE = 0.25   # the users' p99 (seconds) the hypothesis allows
-ALERT_ERRORS = 0.05        # the static alert: the gateway's error ratio above 5 % ...
-ALERT_WINDOWS = 2          # ... in 2 windows of 0.5 s in a row
 
 
 def chaos_lab_scenario(service: str = "orders", fault: str = "crash", fault_at: float = 10.0, fault_for: float = 2.0,
@@ -50,60 +47,16 @@ def chaos_lab_scenario(service: str = "orders", fault: str = "crash", fault_at: 
     """The service system with ``fault`` on ``service`` from ``fault_at`` for ``fault_for`` s.
 
     Raises ValueError for a service outside :data:`~dsysedu.ops.chaos.TARGETS`, a fault outside
-    :data:`~dsysedu.ops.chaos.FAULTS`, ``fault_at`` under 5 s (the hypothesis needs a steady
-    window before it) or a run longer than the lab's horizon.
+    :data:`~dsysedu.ops.chaos.FAULTS`, a ``fault_at`` shorter than the hypothesis window
+    (``fault_for + SETTLE``: the steady window before the fault) or a run past the lab's horizon.
     """
-    if service not in TARGETS:
-        raise ValueError(f"service must be one of {TARGETS}, got {service!r}")
-    if fault not in FAULTS:
-        raise ValueError(f"fault must be one of {tuple(FAULTS)}, got {fault!r}")
-    fault_at = number("fault_at", fault_at, low=5.0)
-    fault_for = number("fault_for", fault_for, low=0.5)
-    if fault_at + fault_for + RECOVERY > HORIZON:
-        raise ValueError(f"fault_at + fault_for must be at most {HORIZON - RECOVERY:g} s, got "
+    fault_experiment(service, fault, fault_at, fault_for, delay)      # its checks, with its messages
+    if fault_at + fault_for + SETTLE + RECOVERY > HORIZON:
+        raise ValueError(f"fault_at + fault_for must be at most {HORIZON - SETTLE - RECOVERY:g} s, got "
                          f"{fault_at:g} + {fault_for:g}")
     faults = ChaosLab._faults(service, fault, number("delay", delay, low=0.0, low_open=True), fault_at,
                               fault_at + fault_for)
     return service_scenario(rate=rate, duration=HORIZON, faults=faults)
-
-
-def _probe(name, func, tolerance, window):
-    return {"type": "probe", "name": name, "tolerance": {"type": "range", "target": "value", "range": [0, tolerance]},
-            "provider": {"type": "python", "module": "dsysedu.ops.chaos", "func": func,
-                         "arguments": {"window": window, "service": "client"}}}
-
-
-def _action(name, func, **arguments):
-    return {"type": "action", "name": name,
-            "provider": {"type": "python", "module": "dsysedu.ops.chaos", "func": func, "arguments": arguments}}
-
-
-def chaos_lab_experiment(service: str, fault: str, fault_at: float, fault_for: float, delay: float = 0.01,
-                         seed: int = 7) -> dict:
-    """The Chaos Toolkit experiment (a dict in its JSON format) the lab runs for one choice.
-
-    The hypothesis looks back over a window as long as the fault (before it, then during it);
-    the method injects the fault with no end and lets ``fault_for`` seconds pass; the rollbacks
-    end it and let :data:`RECOVERY` seconds pass.
-    """
-    what = f"{fault} {service}" + (f" (+{delay * 1000:g} ms per handler)" if fault == "slow" else "")
-    return {
-        "version": "1.0.0",
-        "title": f"Checkout survives {what} for {fault_for:g} s",
-        "description": f"{FAULTS[fault].capitalize()}. Blast radius: {service} only, one fault, {fault_for:g} "
-                       f"simulated seconds, ended by the rollback.",
-        "tags": ["dsysedu", "chaos-lab", fault, service],
-        "extensions": [{"name": BLAST_RADIUS, "services": [service]}],
-        "configuration": {"lab": {"seed": seed, "warmup": fault_at}},
-        "steady-state-hypothesis": {
-            "title": "users' checkouts succeed and stay fast",
-            "probes": [_probe("users' error ratio", "error_ratio", ERROR_TOLERANCE, fault_for),
-                       _probe("users' p99 latency (s)", "latency_p99", LATENCY_TOLERANCE, fault_for)]},
-        "method": [_action(f"inject: {what}", "inject_fault", service=service, fault=fault, delay=delay),
-                   _action(f"let {fault_for:g} s pass under the fault", "let_time_pass", seconds=fault_for)],
-        "rollbacks": [_action("end the fault", "end_faults"),
-                      _action(f"let {RECOVERY:g} s pass to recover", "let_time_pass", seconds=RECOVERY)],
-    }
 
 
 def _fault_of(scenario) -> tuple:
@@ -115,36 +68,13 @@ def _fault_of(scenario) -> tuple:
     return first.node, kind, first.at, first.until, getattr(first, "delay", 0.01)
 
 
-def static_alerts(trace, service: str = GATEWAY, threshold: float = ALERT_ERRORS, windows: int = ALERT_WINDOWS,
-                  window: float = 0.5) -> list:
-    """A static-threshold alert on ``service``'s error ratio (RED metrics per ``window`` s).
-
-    It fires at the end of the ``windows``-th window in a row above ``threshold`` and resolves at
-    the end of the first window at or below it. Returns ``(fired, resolved, text)`` intervals.
-    """
-    red = red_metrics(trace, window)
-    mine = red[red["service"] == service] if len(red) else red
-    out, run, fired = [], 0, None
-    for start, end, ratio in zip(mine["start"], mine["end"], mine["error_ratio"]):
-        above = ratio == ratio and ratio > threshold
-        run = run + 1 if above else 0
-        if fired is None and run >= windows:
-            fired = float(end)
-        elif fired is not None and not above:
-            out.append((fired, float(end), f"{service} errors > {threshold:.0%}"))
-            fired = None
-    if fired is not None:
-        out.append((fired, float(trace.end_time), f"{service} errors > {threshold:.0%}"))
-    return out
-
-
 def run_chaos_lab(scenario, seed=7):
     """Run the chaos lab's experiment for ``scenario`` (from :func:`chaos_lab_scenario`) with Chaos
     Toolkit; returns the lab's trace with ``trace.meta["chaos"]``: the ``journal`` read back, the raw
     journal (``raw``), the ``alerts`` and the ``fault`` window."""
     service, fault, at, until, delay = _fault_of(scenario)
-    lab = ChaosLab(seed=seed, warmup=at, horizon=HORIZON, scenario=scenario.replace(faults=()))
-    raw = run_experiment(chaos_lab_experiment(service, fault, at, until - at, delay, seed), lab)
+    lab, raw = run_fault(service, fault, at, until - at, delay, seed, scenario=scenario.replace(faults=()),
+                         horizon=HORIZON)
     trace = lab.trace
     trace.meta["chaos"] = {"journal": read_journal(raw), "raw": raw, "alerts": static_alerts(trace),
                            "healing": (), "fault": (service, fault, at, until)}
@@ -174,9 +104,9 @@ def chaos_lab_measures(trace) -> dict:
             "users' p99 in the fault (ms)": round(1000 * float(during["p99"].max()), 0) if len(during) and
             during["p99"].notna().any() else 0.0,
             "alert fired after (s)": round(alerts[0][0] - at, 1) if alerts else "no alert",
-            "healthy again after rollback (s)": round(float(healthy["end"].iloc[0]) - until, 1) if len(healthy)
+            "healthy again after the fault (s)": round(float(healthy["end"].iloc[0]) - until, 1) if len(healthy)
             else "not yet",
-            "Chaos Toolkit status": f"{journal.status}, deviated {str(journal.deviated).lower()}"}
+            "Chaos Toolkit status": journal.status + (", deviated" if journal.deviated else "")}
 
 
 CHAOS_LAB = PlaygroundSpec(
@@ -186,8 +116,8 @@ CHAOS_LAB = PlaygroundSpec(
               Choice("fault", tuple(FAULTS), buttons=True, width="84px", group="the fault",
                      tooltips=tuple(FAULTS.values())),
               Slider("delay", 0.002, 0.03, 0.002, fmt=".3f", label="slow by (s)", group="the fault", width="330px"),
-              Slider("fault_at", 5.0, 20.0, 1.0, fmt=".0f", label="from (s)", group="the window", width="330px"),
-              Slider("fault_for", 0.5, 10.0, 0.5, fmt=".1f", label="for (s)", group="the window", width="330px"),
+              Slider("fault_at", 10.0, 25.0, 1.0, fmt=".0f", label="from (s)", group="the window", width="330px"),
+              Slider("fault_for", 0.5, 8.0, 0.5, fmt=".1f", label="for (s)", group="the window", width="330px"),
               Seed(group="the window")],
     views=("chaos",), measures=chaos_lab_measures, verdict=chaos_lab_verdict, run=run_chaos_lab,
     view_options={"size": (10.2, 5.0)}, defaults={"seed": 7}, frames=60, css="dsysedu-chaos",
@@ -232,8 +162,8 @@ class ChaosLabPlayground(Playground):
         v = chaos_lab_verdict(self.trace)
         colour = style.VERDICT_OK if v.ok else style.VERDICT_BAD
         self.badge.value = (f"<div style='padding:4px 8px;margin:4px 0;border-radius:4px;color:white;"
-                            f"background:{colour};font-size:13px'><b>{'hypothesis held' if v.ok else 'refuted'}"
-                            f"</b>: {html.escape(v.message)}</div>")
+                            f"background:{colour};font-size:13px;line-height:1.35'><b>hypothesis "
+                            f"{'held' if v.ok else 'refuted'}</b>: {html.escape(v.message)}</div>")
 
 
 def chaos_lab_run_s(repeats: int = 5) -> float:

@@ -1,10 +1,11 @@
 """The chaos lab playground, its experiment and its panel, without a browser."""
 import pytest
 
+from dsysedu.ops.chaos_experiments import fault_experiment
 from dsysedu.ops.chaos_journal import check_experiment
 from dsysedu.viz.chaos import ChaosPanel, experiment_view, lanes_of
 from dsysedu.viz.panels import panel_for
-from dsysedu.widgets import CHAOS_LAB, ChaosLabPlayground, chaos_lab_experiment, chaos_lab_scenario, run_chaos_lab
+from dsysedu.widgets import CHAOS_LAB, ChaosLabPlayground, chaos_lab_scenario, run_chaos_lab
 
 
 def test_the_spec_builds_the_system_with_the_fault_on_one_service():
@@ -15,10 +16,13 @@ def test_the_spec_builds_the_system_with_the_fault_on_one_service():
 
 
 def test_the_experiment_is_valid_chaos_toolkit_json_with_its_blast_radius():
-    ex = chaos_lab_experiment("inventory", "slow", 10.0, 4.0, delay=0.004)
+    ex = fault_experiment("inventory", "slow", 10.0, 4.0, delay=0.004)
     check_experiment(ex)
     assert ex["extensions"][0]["services"] == ["inventory"]
-    assert [p["provider"]["arguments"]["window"] for p in ex["steady-state-hypothesis"]["probes"]] == [4.0, 4.0]
+    # the hypothesis watches the fault and the 2 s after it
+    assert [p["provider"]["arguments"]["window"] for p in ex["steady-state-hypothesis"]["probes"]] == [6.0, 6.0]
+    with pytest.raises(ValueError, match="at must be >= 6"):
+        fault_experiment("inventory", "slow", 5.0, 4.0)
 
 
 def test_the_run_is_chaos_toolkits_and_the_trace_carries_its_journal():
@@ -27,7 +31,7 @@ def test_the_run_is_chaos_toolkits_and_the_trace_carries_its_journal():
     assert chaos["raw"]["status"] == "completed" and chaos["raw"]["deviated"] is True
     assert chaos["journal"].faults == [{"service": "orders", "fault": "crash", "at": 10.0, "until": 12.0,
                                         "delay": 0.0}]
-    assert trace.end_time == 18.0                      # 10 s of warm-up, 2 s of fault, 6 s of recovery
+    assert trace.end_time == 18.0        # 10 s of warm-up, 2 s of fault, 2 s to settle, 4 s to recover
     assert chaos["alerts"] and 10.0 < chaos["alerts"][0][0] < 12.5   # the gateway's errors fired the alert
 
 
@@ -46,7 +50,7 @@ def test_controls_rerun_and_the_verdict_follows():
 
 
 def test_bad_builder_values_are_refused_with_what_is_allowed():
-    with pytest.raises(ValueError, match="fault_at must be >= 5"):
+    with pytest.raises(ValueError, match="at must be >= 4"):
         chaos_lab_scenario(fault_at=2.0)
     with pytest.raises(ValueError, match="service must be one of"):
         chaos_lab_scenario(service="client")
@@ -55,7 +59,7 @@ def test_bad_builder_values_are_refused_with_what_is_allowed():
 
 
 def test_the_view_draws_the_lanes_and_refuses_a_trace_without_a_journal():
-    trace = run_chaos_lab(chaos_lab_scenario("inventory", "pause", 6.0, 1.0), seed=3)
+    trace = run_chaos_lab(chaos_lab_scenario("inventory", "pause", 6.0, 1.0), seed=3)  # 3 s windows
     lanes = lanes_of(trace.meta["chaos"]["journal"], trace.meta["chaos"]["alerts"])
     assert [text for *_, text, _c in lanes["hypothesis"]] == ["before: held", "after: refuted"]
     assert lanes["fault"][0][:3] == (6.0, 7.0, "pause inventory")

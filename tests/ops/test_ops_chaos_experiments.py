@@ -1,0 +1,51 @@
+"""Experiments made from a choice of fault: swept, measured service by service, alerted on."""
+import pytest
+
+from dsysedu.ops.chaos import window_measures
+from dsysedu.ops.chaos_experiments import (SETTLE, blast_radius_table, fault_experiment, outage_table, run_fault,
+                                           static_alerts)
+from dsysedu.ops.chaos_journal import read_journal
+from dsysedu.ops.telemetry import spans
+
+
+def test_a_crash_confined_to_orders_reaches_users_but_no_other_service():
+    lab, journal = run_fault("orders", "crash", at=8.0, duration=2.0, seed=7)
+    table = blast_radius_table(lab, 8.0, 8.0 + 2.0 + SETTLE)
+    assert table.loc["users", "error ratio"] > 0.2 and table.loc["gateway", "errors"] > 0
+    assert (table.loc[["inventory", "orders", "store"], "errors"] == 0).all()   # the crashed one served nothing wrong
+    assert read_journal(journal).blast_radius == ("orders",)
+
+
+def test_the_outage_table_separates_hidden_errors_from_visible_ones():
+    table = outage_table([0.2, 2.0], seeds=[7, 8], at=6.0)
+    short, long = table[table["duration"] == 0.2], table[table["duration"] == 2.0]
+    assert (short["users' error ratio"] == 0).all()         # retries hide a 0.2 s crash from errors ...
+    assert (short["users' p99 (ms)"] > 250).all()           # ... not from latency: each caught request waits a timeout
+    assert (long["users' error ratio"] > 0.2).all() and not table["held"].any()
+
+
+def test_window_measures_agree_with_the_probes():
+    lab, _ = run_fault("store", "pause", at=6.0, duration=1.0, seed=3)
+    m = window_measures(lab.spans(), "client", 6.0, 9.0)
+    by_hand = [s for s in spans(lab.trace) if s.parent_id is None and 6.0 < s.end <= 9.0]
+    assert m["requests"] == len(by_hand) and m["errors"] == sum(s.status == "ERROR" for s in by_hand)
+
+
+def test_the_static_alert_fires_in_the_fault_and_resolves_after():
+    lab, _ = run_fault("orders", "crash", at=8.0, duration=2.0, seed=7)
+    alerts = static_alerts(lab.trace)
+    assert len(alerts) == 1
+    fired, resolved, text = alerts[0]
+    assert 8.0 < fired < 10.5 and 10.0 < resolved < 12.5 and text == "gateway errors > 5%"
+    assert static_alerts(run_fault("inventory", "slow", at=8.0, duration=2.0, delay=0.002, seed=7)[0].trace) == []
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    (dict(service="client", fault="crash"), "service must be one of"),
+    (dict(service="orders", fault="melt"), "fault must be one of"),
+    (dict(service="orders", fault="crash", at=3.0, duration=2.0), "at must be >= 4"),
+    (dict(service="orders", fault="crash", duration=0), "duration must be > 0"),
+])
+def test_bad_choices_are_refused(kwargs, says):
+    with pytest.raises(ValueError, match=says):
+        fault_experiment(**kwargs)
