@@ -76,13 +76,17 @@ def _journal_lines(journal) -> list:
             lines.append(("  (not run)", style.MUTED, False))
         for r in readings:
             mark = "✓" if r.met else "✗"
-            lines.append((f"  {mark} {r.name[:26]}: {r.value:.3g}", ok if r.met else style.VERDICT_BAD, False))
+            lines.append((f"  {mark} {_cut(r.name, 28)}: {r.value:.3g}", ok if r.met else style.VERDICT_BAD, False))
     for title, runs in (("method", journal.run), ("rollbacks", journal.rollbacks)):
         lines.append((title, style.INK, True))
         for r in runs:
             mark = "✓" if r.status == "succeeded" else "✗"
-            lines.append((f"  {mark} {r.name[:34]}", ok if r.status == "succeeded" else style.VERDICT_BAD, False))
+            lines.append((f"  {mark} {_cut(r.name, 40)}", ok if r.status == "succeeded" else style.VERDICT_BAD, False))
     return lines
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 class ChaosPanel:
@@ -92,10 +96,12 @@ class ChaosPanel:
     ----------
     size : (float, float)
         Figure size in inches (90 dpi).
+    fig : Figure, optional
+        Draw into this figure (default: an off-screen one, for a playground).
     """
 
-    def __init__(self, size=(10.6, 5.0)):
-        self.fig = new_figure(*size)
+    def __init__(self, size=(10.6, 5.0), fig=None):
+        self.fig = new_figure(*size) if fig is None else fig
         gs = self.fig.add_gridspec(3, 2, width_ratios=(2.3, 1), height_ratios=(1, 1, 1.05), left=0.075, right=0.99,
                                    top=0.93, bottom=0.1, wspace=0.06, hspace=0.14)
         self.ax_lat = self.fig.add_subplot(gs[0, 0])
@@ -221,7 +227,8 @@ def experiment_view(trace, journal, alerts=(), healing=(), size=(10.6, 5.0)):
     >>> len(fig.axes)
     4
     """
-    panel = ChaosPanel(size)
+    import matplotlib.pyplot as plt   # here, so that importing the views does not start pyplot
+    panel = ChaosPanel(size, fig=plt.figure(figsize=size, dpi=90))
     panel.draw(trace, journal, alerts, healing)
     for line in panel.now:
         line.remove()
