@@ -221,17 +221,30 @@ def _undo(f: InjectedFault, now: float) -> list:
     return [RestoreLink(caller, f.service, at=now) for caller in _callers(f.service)]
 
 
-def lab_of(configuration) -> ChaosLab:
-    """The :class:`ChaosLab` of a Chaos Toolkit run: ``configuration["lab"]``.
+_CLI_LABS: dict = {}   # id of a run's configuration["lab"] settings -> (those settings, their lab)
 
-    Raises ValueError when the run has none (run the experiment with
-    :func:`dsysedu.ops.chaos_journal.run_experiment`, which passes it).
+
+def lab_of(configuration) -> ChaosLab:
+    """The :class:`ChaosLab` of a Chaos Toolkit run, from its ``configuration["lab"]``.
+
+    :func:`dsysedu.ops.chaos_journal.run_experiment` passes the lab object itself. Under the
+    ``chaos run`` command line, ``configuration["lab"]`` is the file's settings (``{"seed": 7,
+    ...}``): the first activity builds the lab from them and the run's later activities, which see
+    the same settings object, find it again.
+
+    Raises ValueError when the run has neither.
     """
     lab = (configuration or {}).get("lab")
-    if not isinstance(lab, ChaosLab):
-        raise ValueError("this activity needs the run's configuration to hold a ChaosLab under 'lab'; run the "
-                         f"experiment with dsysedu.ops.chaos_journal.run_experiment(experiment, lab), got {lab!r}")
-    return lab
+    if isinstance(lab, ChaosLab):
+        return lab
+    if isinstance(lab, dict):
+        kept = _CLI_LABS.get(id(lab))
+        if kept is None or kept[0] is not lab:
+            _CLI_LABS.clear()                   # one run at a time per process: forget the previous one
+            kept = _CLI_LABS[id(lab)] = (lab, ChaosLab(**lab))
+        return kept[1]
+    raise ValueError("this activity needs the run's configuration to hold a ChaosLab (or its settings) under 'lab';"
+                     f" run the experiment with dsysedu.ops.chaos_journal.run_experiment or `chaos run`, got {lab!r}")
 
 
 # -- probes: read the last `window` seconds ---------------------------------------------------------

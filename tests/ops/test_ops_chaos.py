@@ -204,3 +204,29 @@ def test_a_file_that_is_not_json_is_refused(tmp_path):
         load_experiment(path)
     with pytest.raises(ValueError, match="no experiment 'nope'"):
         experiment_path("nope")
+
+
+def test_the_chaos_command_line_runs_the_file_and_reads_the_same(tmp_path):
+    """`chaos run` (the CLI, in its own process) builds the lab from the file's settings: same readings."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    chaos_cli = Path(sys.executable).with_name("chaos")
+    env = dict(os.environ, PYTHONPATH=str(repo))
+    done = subprocess.run([str(chaos_cli), "--no-version-check", "--no-log-file", "run",
+                           str(experiment_path(REFUTED)), "--journal-path", str(tmp_path / "journal.json")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert "Experiment ended with status: deviated" in done.stdout + done.stderr, done.stdout + done.stderr
+    cli = read_journal(tmp_path / "journal.json")
+    here = read_journal(run_experiment(experiment(REFUTED)))
+    assert [(r.name, r.value, r.start, r.end) for r in cli.before + cli.after] == \
+           [(r.name, r.value, r.start, r.end) for r in here.before + here.after]
+    assert cli.verdict() == here.verdict() and cli.faults == here.faults
+
+
+def test_a_run_without_a_lab_is_refused():
+    with pytest.raises(ValueError, match="needs the run's configuration to hold a ChaosLab"):
+        error_ratio(configuration={"lab": "the production cluster"})
