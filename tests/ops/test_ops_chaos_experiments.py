@@ -49,3 +49,10 @@ def test_the_static_alert_fires_in_the_fault_and_resolves_after():
 def test_bad_choices_are_refused(kwargs, says):
     with pytest.raises(ValueError, match=says):
         fault_experiment(**kwargs)
+
+
+@pytest.mark.parametrize("name", ["dsysedu.ops.chaos", "dsysedu.ops.chaos_journal", "dsysedu.ops.chaos_experiments"])
+def test_doctests(name):
+    import doctest
+    import importlib
+    assert doctest.testmod(importlib.import_module(name)).failed == 0

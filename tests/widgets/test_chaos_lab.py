@@ -68,3 +68,10 @@ def test_the_view_draws_the_lanes_and_refuses_a_trace_without_a_journal():
     del trace.meta["chaos"]
     with pytest.raises(ValueError, match="trace.meta\\['chaos'\\]"):
         ChaosPanel().show(trace, 0.0)
+
+
+@pytest.mark.parametrize("name", ["dsysedu.viz.chaos", "dsysedu.widgets.chaos_lab"])
+def test_doctests(name):
+    import doctest
+    import importlib
+    assert doctest.testmod(importlib.import_module(name)).failed == 0
