@@ -66,7 +66,7 @@ def lanes_of(journal, alerts=(), healing=()) -> dict:
 def _journal_lines(journal) -> list:
     """(text, colour, bold) lines of the journal panel."""
     ok = style.VERDICT_OK
-    lines = [(line, style.INK, True) for line in textwrap.wrap(journal.title, 40)]
+    lines = [(line, style.INK, True) for line in textwrap.wrap(journal.title, 34)]
     lines += [(f"status {journal.status}, deviated {str(journal.deviated).lower()}", style.INK, False),
               (f"Chaos Toolkit ran it in {journal.duration:.2f} s (wall)", style.ANNOTATION, False),
               (f"blast radius: {', '.join(journal.blast_radius)}", style.ANNOTATION, False), ("", style.INK, False)]
@@ -81,7 +81,7 @@ def _journal_lines(journal) -> list:
         lines.append((title, style.INK, True))
         for r in runs:
             mark = "✓" if r.status == "succeeded" else "✗"
-            lines.append((f"  {mark} {_cut(r.name, 40)}", ok if r.status == "succeeded" else style.VERDICT_BAD, False))
+            lines.append((f"  {mark} {_cut(r.name, 36)}", ok if r.status == "succeeded" else style.VERDICT_BAD, False))
     return lines
 
 
