@@ -26,7 +26,7 @@ reads traces and drives scenarios through the same engine as the protocols.
 ``chaos_journal``  Chaos Toolkit experiments (JSON) checked, run by ``chaoslib`` against the lab,
                    and their journals read back with a verdict
 ``chaos_experiments``  the experiment for one fault on one service, run, swept over durations;
-                   who suffered in a window (the blast radius); a static-threshold alert
+                   who suffered in a window (the blast radius); the alerts (alerting's rules) of a lab run
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -46,7 +46,7 @@ from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALI
 from .chaos import (ACTIONS, ChaosLab, end_faults, error_ratio, FAULTS, inject_fault, InjectedFault, lab_of,
                     latency_p99, let_time_pass, PROBES, request_rate, TARGETS, user_series, window_measures)
 from .chaos_experiments import (blast_radius_table, ERROR_TOLERANCE, fault_experiment, LATENCY_TOLERANCE,
-                                outage_table, RECOVERY, run_fault, SETTLE, static_alerts)
+                                outage_table, RECOVERY, run_fault, SETTLE, lab_alerts, LAB_ALERT_RULES)
 from .chaos_journal import (ActivityRun, BLAST_RADIUS, check_experiment, experiment_path, EXPERIMENTS_DIR, Journal,
                             load_experiment, ProbeReading, read_journal, run_experiment)
 
@@ -71,6 +71,6 @@ __all__ = [
     "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS",
     "load_experiment", "check_experiment", "run_experiment", "read_journal", "Journal", "ProbeReading", "ActivityRun",
     "BLAST_RADIUS", "EXPERIMENTS_DIR", "experiment_path", "user_series", "window_measures",
-    "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "static_alerts", "ERROR_TOLERANCE",
+    "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES", "ERROR_TOLERANCE",
     "LATENCY_TOLERANCE", "SETTLE", "RECOVERY",
 ]

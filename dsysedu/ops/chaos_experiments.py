@@ -11,8 +11,8 @@
 
 :func:`run_fault` runs it with Chaos Toolkit on a :class:`~dsysedu.ops.chaos.ChaosLab`;
 :func:`outage_table` sweeps the fault's duration over seeds; :func:`blast_radius_table` says,
-service by service, who suffered in a window; :func:`static_alerts` is a static-threshold alert on
-one service's RED metrics.
+service by service, who suffered in a window; :func:`lab_alerts` are the alerts of
+:mod:`dsysedu.ops.alerting` (a static threshold, an EWMA baseline) on the users' requests.
 """
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ from dsysedu.sim.validate import number
 
 from .chaos import CLIENT, FAULTS, TARGETS, ChaosLab, window_measures
 from .chaos_journal import BLAST_RADIUS, read_journal, run_experiment
-from .services import GATEWAY
-from .telemetry import red_metrics
+from .alerting import EWMAZScore, Threshold, alerts, sli_frame
 
-__all__ = ["fault_experiment", "run_fault", "outage_table", "blast_radius_table", "static_alerts",
+__all__ = ["fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES",
            "ERROR_TOLERANCE", "LATENCY_TOLERANCE", "SETTLE", "RECOVERY"]
 
 ERROR_TOLERANCE = 0.01     # the users' error ratio the hypothesis allows
@@ -139,24 +138,16 @@ def blast_radius_table(lab: ChaosLab, start: float, end: float) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def static_alerts(trace, service: str = GATEWAY, threshold: float = 0.05, windows: int = 2,
-                  window: float = 0.5) -> list:
-    """A static-threshold alert on ``service``'s error ratio (RED metrics per ``window`` s).
+#: the alerts the chaos lab shows, rules of :mod:`dsysedu.ops.alerting` on the users' SLI frame (0.5 s windows):
+#: a static threshold on the error ratio, and an EWMA baseline of the p99 (anomaly detection)
+LAB_ALERT_RULES = (Threshold("error_ratio", above=0.05, hold=1.0, name="errors > 5 %"),
+                   EWMAZScore("p99", alpha=0.1, z=4.0, warmup=4.0, floor=0.01, hold=0.5, name="p99 (EWMA)"))
 
-    It fires at the end of the ``windows``-th window in a row above ``threshold`` and resolves at
-    the end of the first window at or below it. Returns ``(fired, resolved, text)`` intervals.
-    """
-    red = red_metrics(trace, window)
-    mine = red[red["service"] == service] if len(red) else red
-    out, run, fired = [], 0, None
-    for end, ratio in zip(mine["end"], mine["error_ratio"]):
-        above = ratio == ratio and ratio > threshold
-        run = run + 1 if above else 0
-        if fired is None and run >= windows:
-            fired = float(end)
-        elif fired is not None and not above:
-            out.append((fired, float(end), f"{service} errors > {threshold:.0%}"))
-            fired = None
-    if fired is not None:
-        out.append((fired, float(trace.end_time), f"{service} errors > {threshold:.0%}"))
-    return out
+
+def lab_alerts(trace, rules=LAB_ALERT_RULES, window: float = 0.5) -> list:
+    """The alerts ``rules`` fire on the users' requests of a lab run (:func:`~dsysedu.ops.alerting.sli_frame`
+    in ``window``-second rows, :func:`~dsysedu.ops.alerting.alerts`): ``(fired, resolved, rule)``
+    intervals, one still firing at the end of the run resolved there."""
+    fired = alerts(sli_frame(trace, window=window), rules)
+    return [(float(f), float(r) if r == r else float(trace.end_time), rule)
+            for rule, f, r in zip(fired["rule"], fired["fired"], fired["resolved"])]

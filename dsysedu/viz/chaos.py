@@ -43,9 +43,10 @@ def _tolerance(journal, func_word) -> float | None:
 def lanes_of(journal, alerts=(), healing=()) -> dict:
     """The strip's lanes: lane -> list of ``(start, end, text, colour)`` in simulated seconds.
 
-    ``alerts`` are ``(start, end, text)`` intervals, ``healing`` ``(time, text)`` actions.
+    ``alerts`` are ``(fired, resolved, rule)`` intervals (a lane per rule, named by it),
+    ``healing`` ``(time, text)`` actions.
     """
-    lanes: dict = {lane: [] for lane in _LANES}
+    lanes: dict = {lane: [] for lane in _LANES if lane != "alerts"}
     for when, readings in (("before", journal.before), ("after", journal.after)):
         if readings:
             ok = all(r.met for r in readings)
@@ -56,8 +57,8 @@ def lanes_of(journal, alerts=(), healing=()) -> dict:
     for f in journal.faults:
         end = f["until"] if f["until"] is not None else f["at"]
         lanes["fault"].append((f["at"], end, f"{f['fault']} {f['service']}", style.FAULT))
-    for start, end, text in alerts:
-        lanes["alerts"].append((start, end, text, _ALERT))
+    for start, end, rule in alerts:          # a lane per rule: two rules may fire at once
+        lanes.setdefault(rule, []).append((start, end, "", _ALERT))
     for t, text in healing:
         lanes["healing"].append((t, t, text, _HEAL))
     return lanes
@@ -102,7 +103,7 @@ class ChaosPanel:
 
     def __init__(self, size=(10.6, 5.0), fig=None):
         self.fig = new_figure(*size) if fig is None else fig
-        gs = self.fig.add_gridspec(3, 2, width_ratios=(2.3, 1), height_ratios=(1, 1, 1.05), left=0.075, right=0.99,
+        gs = self.fig.add_gridspec(3, 2, width_ratios=(2.3, 1), height_ratios=(1, 1, 1.05), left=0.09, right=0.99,
                                    top=0.93, bottom=0.1, wspace=0.06, hspace=0.14)
         self.ax_lat = self.fig.add_subplot(gs[0, 0])
         self.ax_err = self.fig.add_subplot(gs[1, 0], sharex=self.ax_lat)
@@ -157,7 +158,8 @@ class ChaosPanel:
 
     def _lanes(self, lanes, end) -> None:
         ax = self.ax_lane
-        names = [lane for lane in _LANES if lanes[lane] or lane in ("hypothesis", "fault")]
+        names = ["hypothesis", "fault", *(lane for lane in lanes if lane not in _LANES), *(["healing"] if
+                                                                                       lanes["healing"] else [])]
         fontsize = style.FONT["small"] + 1
         # seconds per character: a label goes inside its bar when it fits, else just right of it
         px_per_s = self.fig.get_figwidth() * self.fig.dpi * ax.get_position().width / end

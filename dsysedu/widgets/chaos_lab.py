@@ -9,9 +9,9 @@ turns the fault into a Chaos Toolkit experiment
 for its duration and lets that window pass, the rollbacks that end anything left and let the
 system recover) and has ``chaoslib`` run it against a :class:`~dsysedu.ops.chaos.ChaosLab` of
 the same system and seed. The trace carries the journal (``trace.meta["chaos"]``), which the view
-(:class:`~dsysedu.viz.chaos.ChaosPanel`), the table and the verdict read. The alerts are a
-static threshold on the gateway's error ratio (RED metrics in 0.5 s windows,
-:func:`~dsysedu.ops.chaos_experiments.static_alerts`).
+(:class:`~dsysedu.viz.chaos.ChaosPanel`), the table and the verdict read. The alerts are the
+rules of :mod:`dsysedu.ops.alerting` on the users' requests (a static threshold on the error ratio,
+an EWMA baseline of the p99: :func:`~dsysedu.ops.chaos_experiments.lab_alerts`).
 
 :class:`ChaosLabPlayground` lays it out for a laptop screen: the controls, the table and the
 verdict in a column beside the picture. :func:`chaos_lab_run_s` times one experiment, warm.
@@ -26,8 +26,8 @@ import ipywidgets as W
 
 from dsysedu.check import Verdict
 from dsysedu.ops.chaos import FAULTS, TARGETS, ChaosLab, user_series
-from dsysedu.ops.chaos_experiments import (LATENCY_TOLERANCE, RECOVERY, SETTLE, fault_experiment, run_fault,
-                                           static_alerts)
+from dsysedu.ops.chaos_experiments import (LATENCY_TOLERANCE, RECOVERY, SETTLE, fault_experiment, lab_alerts,
+                                           run_fault)
 from dsysedu.ops.chaos_journal import read_journal
 from dsysedu.ops.services import service_scenario
 from dsysedu.sim.faults import Crash, CutLink, Pause, Slow
@@ -76,7 +76,7 @@ def run_chaos_lab(scenario, seed=7):
     lab, raw = run_fault(service, fault, at, until - at, delay, seed, scenario=scenario.replace(faults=()),
                          horizon=HORIZON)
     trace = lab.trace
-    trace.meta["chaos"] = {"journal": read_journal(raw), "raw": raw, "alerts": static_alerts(trace),
+    trace.meta["chaos"] = {"journal": read_journal(raw), "raw": raw, "alerts": lab_alerts(trace),
                            "healing": (), "fault": (service, fault, at, until)}
     return trace
 

@@ -2,8 +2,8 @@
 import pytest
 
 from dsysedu.ops.chaos import window_measures
-from dsysedu.ops.chaos_experiments import (SETTLE, blast_radius_table, fault_experiment, outage_table, run_fault,
-                                           static_alerts)
+from dsysedu.ops.chaos_experiments import (SETTLE, blast_radius_table, fault_experiment, lab_alerts, outage_table,
+                                           run_fault)
 from dsysedu.ops.chaos_journal import read_journal
 from dsysedu.ops.telemetry import spans
 
@@ -31,13 +31,15 @@ def test_window_measures_agree_with_the_probes():
     assert m["requests"] == len(by_hand) and m["errors"] == sum(s.status == "ERROR" for s in by_hand)
 
 
-def test_the_static_alert_fires_in_the_fault_and_resolves_after():
+def test_the_alerts_fire_in_the_fault_and_resolve_after():
     lab, _ = run_fault("orders", "crash", at=8.0, duration=2.0, seed=7)
-    alerts = static_alerts(lab.trace)
-    assert len(alerts) == 1
-    fired, resolved, text = alerts[0]
-    assert 8.0 < fired < 10.5 and 10.0 < resolved < 12.5 and text == "gateway errors > 5%"
-    assert static_alerts(run_fault("inventory", "slow", at=8.0, duration=2.0, delay=0.002, seed=7)[0].trace) == []
+    fired = {rule: (start, end) for start, end, rule in lab_alerts(lab.trace)}
+    assert set(fired) == {"errors > 5 %", "p99 (EWMA)"}          # alerting's static threshold and EWMA baseline
+    start, end = fired["errors > 5 %"]
+    assert 8.0 < start < 10.5 and 10.0 < end < 12.5
+    assert fired["p99 (EWMA)"][0] <= start                        # the latency anomaly comes first
+    calm = run_fault("inventory", "slow", at=8.0, duration=2.0, delay=0.002, seed=7)[0]
+    assert lab_alerts(calm.trace) == []
 
 
 @pytest.mark.parametrize("kwargs, says", [
