@@ -45,12 +45,14 @@ from dsysedu.sim.faults import Crash, CutLink, Pause, Recover, RestoreLink, Resu
 from dsysedu.sim.kernel import Simulation
 from dsysedu.sim.validate import number
 
+from .healing import CONTROLLER, HEALING_CLIENT, healing_scenario, serving
 from .services import CLIENT, GATEWAY, STORE_NODE, SERVICES, TOPOLOGY, service_scenario
 from .telemetry import spans
 
-__all__ = ["ChaosLab", "InjectedFault", "FAULTS", "TARGETS", "lab_of", "error_ratio", "latency_p99",
-           "request_rate", "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS", "user_series",
-           "window_measures"]
+__all__ = ["ChaosLab", "InjectedFault", "FAULTS", "TARGETS", "MACHINES", "SYSTEMS", "DESIRED", "lab_of",
+           "error_ratio", "latency_p99", "request_rate", "replicas_serving", "inject_fault", "let_time_pass",
+           "end_faults", "PROBES", "ACTIONS", "user_series", "user_requests", "window_measures", "fault_objects",
+           "callers_of"]
 
 #: the faults an action may inject, each confined to one service
 FAULTS = {
@@ -61,7 +63,12 @@ FAULTS = {
 }
 #: services a fault may target (the client is the load generator, not part of the system)
 TARGETS = (GATEWAY, *SERVICES, STORE_NODE)
-PROBES = ("error_ratio", "latency_p99", "request_rate")
+#: the systems a lab can run: the traced services of 9.1, or 9.3's replicated service on machines
+#: (:func:`~dsysedu.ops.healing.healing_scenario`), with or without its reconciliation loop
+SYSTEMS = ("services", "replicas")
+MACHINES = ("w0", "w1", "w2", "w3", "w4")   # the replicated service's machines (faults target them)
+DESIRED = 3                                  # its desired replicas
+PROBES = ("error_ratio", "latency_p99", "request_rate", "replicas_serving")
 ACTIONS = ("inject_fault", "let_time_pass", "end_faults")
 
 
@@ -80,7 +87,10 @@ class InjectedFault:
 
 
 class ChaosLab:
-    """The system a chaos experiment runs against: a live, seeded run of the traced service system.
+    """The system a chaos experiment runs against: a live, seeded run of the traced service system
+    (``system="services"``), or of the replicated service of 9.3 (``system="replicas"``: five
+    machines running three replicas, a client, and with ``loop`` the reconciliation loop that
+    restarts, reschedules and shifts traffic).
 
     Parameters
     ----------
@@ -93,7 +103,11 @@ class ChaosLab:
     horizon : float
         The longest the lab may run (simulated seconds); an action that would pass it is refused.
     scenario : Scenario, optional
-        A :func:`~dsysedu.ops.services.service_scenario` without faults, instead of building one.
+        A :func:`~dsysedu.ops.services.service_scenario` (or, for ``"replicas"``, a
+        :func:`~dsysedu.ops.healing.healing_scenario`) without faults, instead of building one.
+    system : {"services", "replicas"}
+    loop : bool
+        For ``"replicas"``: run the reconciliation loop.
     **service_options
         Passed to :func:`~dsysedu.ops.services.service_scenario` (``timeout``, ``retries``,
         ``work``, ``error_rate``, ...).
@@ -108,22 +122,28 @@ class ChaosLab:
     """
 
     def __init__(self, seed: int = 7, rate: float = 20.0, warmup: float = 10.0, horizon: float = 60.0,
-                 scenario=None, **service_options):
+                 scenario=None, system: str = "services", loop: bool = True, **service_options):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, got {seed!r}")
-        self.seed = seed
+        if system not in SYSTEMS:
+            raise ValueError(f"system must be one of {SYSTEMS}, got {system!r}")
+        self.seed, self.system = seed, system
         self.warmup = number("warmup", warmup, low=0.0, low_open=True)
         self.horizon = number("horizon", horizon, low=self.warmup, low_open=True)
+        nodes = set(TOPOLOGY) if system == "services" else {HEALING_CLIENT, *MACHINES}
         if scenario is None:
-            scenario = service_scenario(rate=rate, duration=self.horizon, **service_options)
-        elif service_options or set(scenario.node_ids) != set(TOPOLOGY) or scenario.faults or scenario.nemesis:
-            raise ValueError("scenario must be a service_scenario without faults (the experiment injects them), "
+            scenario = service_scenario(rate=rate, duration=self.horizon, **service_options) if system == "services" \
+                else healing_scenario(workers=len(MACHINES), desired=DESIRED, loop=loop, duration=self.horizon,
+                                      rate=rate, **service_options)
+        elif service_options or not nodes <= set(scenario.node_ids) or scenario.faults or scenario.nemesis:
+            raise ValueError(f"scenario must be a {system} scenario without faults (the experiment injects them), "
                              "and comes instead of service options")
         self.scenario = scenario
+        self.targets = TARGETS if system == "services" else MACHINES
         self.sim = Simulation(self.scenario, seed=seed)
         self.faults: list[InjectedFault] = []
         self.log: list[str] = []       # Chaos Toolkit's log lines of the last run (see chaos_journal)
-        self._spans, self._rows_seen = [], -1
+        self._spans, self._rows_seen, self._requests = [], -1, None
         self.sim.run_until(self.warmup)
 
     @property
@@ -137,10 +157,19 @@ class ChaosLab:
         return self.sim.trace
 
     def spans(self) -> list:
-        """The spans of the run so far (read again only when the run grew)."""
+        """The spans of the run so far (read again only when the run grew); none for ``"replicas"``."""
         if len(self.sim.rows) != self._rows_seen:
-            self._spans, self._rows_seen = spans(self.sim.trace), len(self.sim.rows)
+            self._spans = spans(self.sim.trace) if self.system == "services" else []
+            self._rows_seen, self._requests = len(self.sim.rows), None
         return self._spans
+
+    def requests(self) -> tuple:
+        """The users' requests so far: arrays ``(end, ok, duration)`` (durations NaN for ``"replicas"``,
+        whose client records only whether a request was answered)."""
+        self.spans()
+        if self._requests is None:
+            self._requests = user_requests(self.sim.trace, self._spans if self.system == "services" else None)
+        return self._requests
 
     def advance(self, seconds: float) -> tuple:
         """Run ``seconds`` more of simulated time; returns ``(from, to)``."""
@@ -166,8 +195,8 @@ class ChaosLab:
             For an unknown service or fault, or while another fault is in force: one fault at a
             time keeps the blast radius to one service.
         """
-        if service not in TARGETS:
-            raise ValueError(f"service must be one of {TARGETS} (the client is the load, not the system), "
+        if service not in self.targets:
+            raise ValueError(f"service must be one of {self.targets} (the client is the load, not the system), "
                              f"got {service!r}")
         if fault not in FAULTS:
             raise ValueError(f"fault must be one of {tuple(FAULTS)}, got {fault!r}")
@@ -180,45 +209,50 @@ class ChaosLab:
                              f"the blast radius to one service; end it first (end_faults)")
         now = self.now
         until = None if duration is None else now + duration
-        for f in self._faults(service, fault, delay, now, until):
+        for f in fault_objects(service, fault, delay, now, until, callers_of(self.scenario, service)):
             self.sim.apply(f)
         record = InjectedFault(service, fault, now, until, delay if fault == "slow" else 0.0)
         self.faults.append(record)
         return record
 
-    @staticmethod
-    def _faults(service, fault, delay, at, until) -> list:
-        if fault == "slow":
-            return [Slow(service, at=at, delay=delay, until=until)]
-        if fault == "pause":
-            return [Pause(service, at=at, until=until)]
-        if fault == "crash":
-            return [Crash(service, at=at, until=until)]
-        return [CutLink(caller, service, at=at, until=until) for caller in _callers(service)]
-
     def end(self) -> list[InjectedFault]:
         """End every fault still in force, now; returns them."""
         ended = []
         for f in self.in_force():
-            for undo in _undo(f, self.now):
+            for undo in _undo(f, self.now, callers_of(self.scenario, f.service)):
                 self.sim.apply(undo)
             f.until = self.now
             ended.append(f)
         return ended
 
 
-def _callers(service) -> list:
-    return sorted(caller for caller, callees in TOPOLOGY.items() if service in callees)
+def callers_of(scenario, service) -> list:
+    """Who calls ``service`` in a lab's scenario: its callers in the services' topology, or the
+    replicated service's client and controller (a ``cut`` fault cuts their links to it)."""
+    if service in TOPOLOGY:
+        return sorted(caller for caller, callees in TOPOLOGY.items() if service in callees)
+    return sorted(n for n in (HEALING_CLIENT, CONTROLLER) if n in scenario.node_ids)
 
 
-def _undo(f: InjectedFault, now: float) -> list:
+def fault_objects(service, fault, delay, at, until, callers) -> list:
+    """The engine's faults (:mod:`dsysedu.sim.faults`) of one of :data:`FAULTS` on ``service``."""
+    if fault == "slow":
+        return [Slow(service, at=at, delay=delay, until=until)]
+    if fault == "pause":
+        return [Pause(service, at=at, until=until)]
+    if fault == "crash":
+        return [Crash(service, at=at, until=until)]
+    return [CutLink(caller, service, at=at, until=until) for caller in callers]
+
+
+def _undo(f: InjectedFault, now: float, callers) -> list:
     if f.fault == "slow":
         return [Slow(f.service, at=now, delay=0.0)]
     if f.fault == "pause":
         return [Resume(f.service, at=now)]
     if f.fault == "crash":
         return [Recover(f.service, at=now)]
-    return [RestoreLink(caller, f.service, at=now) for caller in _callers(f.service)]
+    return [RestoreLink(caller, f.service, at=now) for caller in callers]
 
 
 _CLI_LABS: dict = {}   # id of a run's configuration["lab"] settings -> (those settings, their lab)
@@ -267,12 +301,29 @@ def window_measures(items, service: str, start: float, end: float) -> dict:
             "rate": len(mine) / (end - start) if end > start else 0.0}
 
 
+def _user_measures(requests, start, end) -> dict:
+    ends, ok, dur = requests
+    sel = (ends > start) & (ends <= end)
+    k, bad = int(sel.sum()), int((~ok[sel]).sum())
+    return {"requests": k, "errors": bad, "error_ratio": bad / k if k else 0.0,
+            "p99": float(np.quantile(dur[sel], 0.99)) if k else 0.0, "rate": k / (end - start) if end > start else 0.0}
+
+
 def _probe(configuration, window, service, key) -> dict:
     lab = lab_of(configuration)
     window = number("window", window, low=0.0, low_open=True)
     t1 = lab.now
     t0 = max(0.0, t1 - window)
-    m = window_measures(lab.spans(), service, t0, t1)
+    if lab.system == "replicas":
+        if service != CLIENT:
+            raise ValueError(f"the replicated service's probes read its users: service must be 'client', got "
+                             f"{service!r}")
+        m = _user_measures(lab.requests(), t0, t1)
+        if key == "p99":
+            raise ValueError("the replicated service's client records no latencies: probe error_ratio, "
+                             "request_rate or replicas_serving")
+    else:
+        m = window_measures(lab.spans(), service, t0, t1)
     return {"value": float(m[key]), "service": service, "from": round(t0, 6), "to": round(t1, 6),
             "requests": m["requests"]}
 
@@ -299,6 +350,17 @@ def request_rate(window: float = 5.0, service: str = CLIENT, configuration=None)
     return _probe(configuration, window, service, "rate")
 
 
+def replicas_serving(configuration=None) -> dict:
+    """Probe (``"replicas"`` labs): how many replicas serve now, ready on a live machine."""
+    lab = lab_of(configuration)
+    if lab.system != "replicas":
+        raise ValueError("replicas_serving reads a lab of system 'replicas'; this lab runs the services")
+    s = serving(lab.trace)
+    now = s[s["time"] <= lab.now + 1e-9]
+    return {"value": float(now["serving"].iloc[-1]) if len(now) else 0.0, "service": "replicas",
+            "from": round(lab.now, 6), "to": round(lab.now, 6), "requests": 0}
+
+
 # -- actions -------------------------------------------------------------------------------------------
 def inject_fault(service: str, fault: str, duration: float | None = None, delay: float = 0.05,
                  configuration=None) -> dict:
@@ -323,22 +385,18 @@ def end_faults(configuration=None) -> dict:
 
 # -- what users saw, window by window (for the views) ------------------------------------------------------
 def user_series(source, window: float = 0.5, end: float | None = None) -> pd.DataFrame:
-    """The users' requests (the client's root spans) per window of ``window`` simulated seconds.
+    """The users' requests per window of ``window`` simulated seconds (see :func:`user_requests`).
 
-    ``source`` is a :class:`ChaosLab`, a trace or a list of spans. Columns: ``start, end,
-    requests, errors, error_ratio`` (NaN without requests), ``p99`` (seconds; NaN without
-    requests), counted at each request's end, from 0 to ``end`` (default: the last request's end).
+    ``source`` is a :class:`ChaosLab` or a trace. Columns: ``start, end, requests, errors,
+    error_ratio`` (NaN without requests), ``p99`` (seconds; NaN without requests or latencies),
+    counted at each request's end, from 0 to ``end`` (default: the last request's end).
     """
     window = number("window", window, low=0.0, low_open=True)
-    items = source.spans() if isinstance(source, ChaosLab) else spans(source) if hasattr(source, "rows") \
-        else list(source)
-    mine = [s for s in items if s.service == CLIENT and s.kind == "internal" and s.parent_id is None
-            and (s.finished or s.status == "ERROR")]
-    last = end if end is not None else max((s.end for s in mine), default=0.0)
+    ends, ok, dur = source.requests() if isinstance(source, ChaosLab) else user_requests(source)
+    err = ~ok
+    last = end if end is not None else float(ends.max(initial=0.0))
     n = max(1, int(np.ceil(last / window - 1e-9)))
-    idx = np.array([min(n - 1, int(s.end // window)) for s in mine], dtype=int)
-    dur = np.array([s.duration for s in mine])
-    err = np.array([s.status == "ERROR" for s in mine], dtype=bool)
+    idx = np.minimum(n - 1, (ends // window).astype(int))
     rows = []
     for w in range(n):
         sel = idx == w
@@ -347,3 +405,22 @@ def user_series(source, window: float = 0.5, end: float | None = None) -> pd.Dat
                      "error_ratio": float(err[sel].mean()) if k else float("nan"),
                      "p99": float(np.quantile(dur[sel], 0.99)) if k else float("nan")})
     return pd.DataFrame(rows)
+
+
+def user_requests(trace, items=None) -> tuple:
+    """The users' requests of a lab's run as arrays ``(end, ok, duration)``, in order of ending.
+
+    The traced services: the client's root spans (one per request, after every retry; ``items``
+    may pass the spans already read). The replicated service: the client's ``request``
+    observations, whose durations are unknown (NaN).
+    """
+    if HEALING_CLIENT in trace.nodes and MACHINES[0] in trace.nodes and GATEWAY not in trace.nodes:
+        rows = [(t, bool(v[1])) for t, kind, node, _p, _m, key, v in trace.rows
+                if kind == "observe" and key == "request" and node == HEALING_CLIENT]
+        return (np.array([t for t, _ in rows], dtype=float), np.array([o for _, o in rows], dtype=bool),
+                np.full(len(rows), np.nan))
+    items = spans(trace) if items is None else items
+    mine = [s for s in items if s.service == CLIENT and s.kind == "internal" and s.parent_id is None
+            and (s.finished or s.status == "ERROR")]
+    return (np.array([s.end for s in mine], dtype=float), np.array([s.status != "ERROR" for s in mine], dtype=bool),
+            np.array([s.duration for s in mine], dtype=float))

@@ -20,9 +20,9 @@ import pandas as pd
 
 from dsysedu.sim.validate import number
 
-from .chaos import CLIENT, FAULTS, TARGETS, ChaosLab, window_measures
+from .chaos import CLIENT, DESIRED, FAULTS, MACHINES, TARGETS, ChaosLab, user_series, window_measures
 from .chaos_journal import BLAST_RADIUS, read_journal, run_experiment
-from .alerting import EWMAZScore, Threshold, alerts, sli_frame
+from .alerting import EWMAZScore, Threshold, alerts
 
 __all__ = ["fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES",
            "ERROR_TOLERANCE", "LATENCY_TOLERANCE", "SETTLE", "RECOVERY"]
@@ -39,17 +39,26 @@ def _probe(name, func, tolerance, window):
                          "arguments": {"window": window, "service": CLIENT}}}
 
 
+def _serving_probe():
+    return {"type": "probe", "name": "replicas serving", "tolerance": {"type": "range", "target": "value",
+                                                                      "range": [DESIRED, DESIRED]},
+            "provider": {"type": "python", "module": "dsysedu.ops.chaos", "func": "replicas_serving"}}
+
+
 def _action(name, func, **arguments):
     return {"type": "action", "name": name,
             "provider": {"type": "python", "module": "dsysedu.ops.chaos", "func": func, "arguments": arguments}}
 
 
 def fault_experiment(service: str, fault: str, at: float = 10.0, duration: float = 2.0, delay: float = 0.01,
-                     seed: int = 7, settle: float = SETTLE, recovery: float = RECOVERY) -> dict:
+                     seed: int = 7, settle: float = SETTLE, recovery: float = RECOVERY, loop: bool = True) -> dict:
     """The Chaos Toolkit experiment (a dict in its JSON format) for ``fault`` on ``service``.
 
     The lab warms up to ``at`` (the fault's start); the hypothesis window is ``duration +
     settle`` seconds, so ``at`` must be at least that long (a steady window before the fault).
+    A machine of :data:`~dsysedu.ops.chaos.MACHINES` as ``service`` runs the experiment on the
+    replicated service of 9.3 (with its reconciliation loop when ``loop``); its hypothesis is the
+    users' error ratio and all :data:`~dsysedu.ops.chaos.DESIRED` replicas serving.
 
     Raises
     ------
@@ -62,8 +71,9 @@ def fault_experiment(service: str, fault: str, at: float = 10.0, duration: float
     >>> ex["extensions"][0]
     {'name': 'blast-radius', 'services': ['orders']}
     """
-    if service not in TARGETS:
-        raise ValueError(f"service must be one of {TARGETS}, got {service!r}")
+    if service not in TARGETS + MACHINES:
+        raise ValueError(f"service must be one of {TARGETS} or a machine of {MACHINES}, got {service!r}")
+    replicas = service in MACHINES
     if fault not in FAULTS:
         raise ValueError(f"fault must be one of {tuple(FAULTS)}, got {fault!r}")
     duration = number("duration", duration, low=0.0, low_open=True)
@@ -73,17 +83,21 @@ def fault_experiment(service: str, fault: str, at: float = 10.0, duration: float
     what = f"{fault} {service}" + (f" (+{delay * 1000:g} ms per handler)" if fault == "slow" else "")
     return {
         "version": "1.0.0",
-        "title": f"Checkout survives {what} for {duration:g} s",
+        "title": (f"The replicated service survives {what} for {duration:g} s"
+                  + ("" if loop else " (no healing loop)") if replicas else
+                  f"Checkout survives {what} for {duration:g} s"),
         "description": f"{FAULTS[fault].capitalize()}. Hypothesis: users' requests fail at most "
                        f"{ERROR_TOLERANCE:.0%} of the time with a p99 of at most {LATENCY_TOLERANCE * 1000:g} ms, "
                        f"during the fault and {settle:g} s after it. Blast radius: {service} only, one fault, "
                        f"{duration:g} simulated seconds.",
         "tags": ["dsysedu", fault, service],
         "extensions": [{"name": BLAST_RADIUS, "services": [service]}],
-        "configuration": {"lab": {"seed": seed, "warmup": at}},
+        "configuration": {"lab": {"seed": seed, "warmup": at, **({"system": "replicas", "loop": bool(loop)}
+                                                                 if replicas else {})}},
         "steady-state-hypothesis": {
-            "title": "users' checkouts succeed and stay fast",
+            "title": "users' requests succeed" + (" and every replica serves" if replicas else " and stay fast"),
             "probes": [_probe("users' error ratio", "error_ratio", ERROR_TOLERANCE, window),
+                       _serving_probe() if replicas else
                        _probe("users' p99 latency (s)", "latency_p99", LATENCY_TOLERANCE, window)]},
         "method": [_action(f"inject: {what} for {duration:g} s", "inject_fault", service=service, fault=fault,
                            duration=duration, delay=delay),
@@ -94,14 +108,16 @@ def fault_experiment(service: str, fault: str, at: float = 10.0, duration: float
 
 
 def run_fault(service: str = "orders", fault: str = "crash", at: float = 10.0, duration: float = 2.0,
-              delay: float = 0.01, seed: int = 7, scenario=None, horizon: float = 45.0, **experiment_options):
+              delay: float = 0.01, seed: int = 7, scenario=None, horizon: float = 45.0, loop: bool = True,
+              **experiment_options):
     """Run :func:`fault_experiment` with Chaos Toolkit on a new lab; returns ``(lab, journal)``.
 
     ``scenario`` (a fault-free :func:`~dsysedu.ops.services.service_scenario`) replaces the
     default service system; ``experiment_options`` (``settle``, ``recovery``) go to the experiment.
     """
-    experiment = fault_experiment(service, fault, at, duration, delay, seed, **experiment_options)
-    lab = ChaosLab(seed=seed, warmup=at, horizon=horizon, scenario=scenario)
+    experiment = fault_experiment(service, fault, at, duration, delay, seed, loop=loop, **experiment_options)
+    system = "replicas" if service in MACHINES else "services"
+    lab = ChaosLab(seed=seed, warmup=at, horizon=horizon, scenario=scenario, system=system, loop=loop)
     return lab, run_experiment(experiment, lab)
 
 
@@ -145,9 +161,13 @@ LAB_ALERT_RULES = (Threshold("error_ratio", above=0.05, hold=1.0, name="errors >
 
 
 def lab_alerts(trace, rules=LAB_ALERT_RULES, window: float = 0.5) -> list:
-    """The alerts ``rules`` fire on the users' requests of a lab run (:func:`~dsysedu.ops.alerting.sli_frame`
-    in ``window``-second rows, :func:`~dsysedu.ops.alerting.alerts`): ``(fired, resolved, rule)``
-    intervals, one still firing at the end of the run resolved there."""
-    fired = alerts(sli_frame(trace, window=window), rules)
+    """The alerts ``rules`` fire on the users' requests of a lab run: ``(fired, resolved, rule)``
+    intervals, one still firing at the end of the run resolved there.
+
+    The frame is :func:`~dsysedu.ops.chaos.user_series` in ``window``-second rows (the columns
+    of :func:`~dsysedu.ops.alerting.sli_frame` that the rules read: ``end``, ``error_ratio``,
+    ``p99``), so that it serves the replicated service too, whose client records no spans; the
+    rules and :func:`~dsysedu.ops.alerting.alerts` are those of :mod:`dsysedu.ops.alerting`."""
+    fired = alerts(user_series(trace, window, end=trace.end_time), rules)
     return [(float(f), float(r) if r == r else float(trace.end_time), rule)
             for rule, f, r in zip(fired["rule"], fired["fired"], fired["resolved"])]

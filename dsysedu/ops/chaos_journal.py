@@ -31,7 +31,7 @@ from pathlib import Path
 
 from dsysedu.check import Verdict
 
-from .chaos import ACTIONS, PROBES, TARGETS, ChaosLab
+from .chaos import ACTIONS, MACHINES, PROBES, TARGETS, ChaosLab
 
 __all__ = ["load_experiment", "check_experiment", "run_experiment", "read_journal", "Journal", "ProbeReading",
            "ActivityRun", "BLAST_RADIUS", "EXPERIMENTS_DIR", "experiment_path"]
@@ -39,7 +39,7 @@ __all__ = ["load_experiment", "check_experiment", "run_experiment", "read_journa
 BLAST_RADIUS = "blast-radius"
 MODULE = "dsysedu.ops.chaos"
 EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "data" / "chaos"
-_LAB_KEYS = ("seed", "rate", "warmup", "horizon", "timeout", "retries")
+_LAB_KEYS = ("seed", "rate", "warmup", "horizon", "timeout", "retries", "system", "loop")
 
 
 def experiment_path(name: str) -> Path:
@@ -118,9 +118,9 @@ def check_experiment(experiment) -> None:
         raise ValueError(f"the experiment must declare its blast radius: an extension "
                          f'{{"name": "{BLAST_RADIUS}", "services": ["inventory"]}} naming the services it may touch')
     allowed = radius[0]["services"]
-    bad = [s for s in allowed if s not in TARGETS]
+    bad = [s for s in allowed if s not in TARGETS + MACHINES]
     if bad:
-        raise ValueError(f"the blast radius names {bad}; services are {TARGETS}")
+        raise ValueError(f"the blast radius names {bad}; services are {TARGETS}, machines {MACHINES}")
     open_ended = False
     for where, activities, funcs in (("method", experiment["method"], PROBES + ACTIONS),
                                      ("rollbacks", experiment["rollbacks"], ACTIONS)):

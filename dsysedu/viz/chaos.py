@@ -21,7 +21,8 @@ import textwrap
 
 import numpy as np
 
-from dsysedu.ops.chaos import user_series
+from dsysedu.ops.chaos import DESIRED, MACHINES, user_series
+from dsysedu.ops.healing import serving
 from . import style
 from .render import LayeredBlitter, new_figure
 
@@ -133,16 +134,24 @@ class ChaosPanel:
         series = user_series(trace, 0.5, end=end)
         x = np.append(series["start"].to_numpy(), end)
         lanes = lanes_of(journal, alerts, healing)
+        replicas = MACHINES[0] in trace.nodes
+        first = (self.ax_lat, "serving", 1.0, _HEAL, "replicas serving", "replicas") if replicas else \
+            (self.ax_lat, "p99", 1000.0, _LAT, "users' p99 (ms)", "latency")
         for ax, column, scale, colour, label, word in (
-                (self.ax_lat, "p99", 1000.0, _LAT, "users' p99 (ms)", "latency"),
-                (self.ax_err, "error_ratio", 100.0, _ERR, "users' errors (%)", "error")):
-            y = series[column].to_numpy() * scale
-            ax.step(x, np.append(y, y[-1:]), where="post", color=colour, lw=1.6)
-            tol = _tolerance(journal, word)
+                first, (self.ax_err, "error_ratio", 100.0, _ERR, "users' errors (%)", "error")):
+            if column == "serving":      # a step series of its own: replicas ready on live machines
+                s = serving(trace)
+                xs, y = np.append(s["time"].to_numpy(), end), s["serving"].to_numpy().astype(float)
+                ax.step(xs, np.append(y, y[-1:]), where="post", color=colour, lw=1.6)
+            else:
+                y = series[column].to_numpy() * scale
+                ax.step(x, np.append(y, y[-1:]), where="post", color=colour, lw=1.6)
+            tol = DESIRED if column == "serving" else _tolerance(journal, word)
             top = np.nanmax(np.append(y, 0.0))
             if tol is not None:
                 ax.axhline(tol * scale, color=style.ANNOTATION, ls="--", lw=1.0)
-                ax.annotate(f"tolerance {tol * scale:g}", (0.005, tol * scale), xycoords=("axes fraction", "data"),
+                word = "desired" if column == "serving" else "tolerance"
+                ax.annotate(f"{word} {tol * scale:g}", (0.005, tol * scale), xycoords=("axes fraction", "data"),
                             xytext=(2, 2), textcoords="offset points", fontsize=style.FONT["small"],
                             color=style.ANNOTATION)
                 top = max(top, tol * scale)
@@ -152,7 +161,8 @@ class ChaosPanel:
             for start, stop, _text, _c in lanes["fault"]:
                 ax.axvspan(start, stop, color=style.FAULT, alpha=0.12, lw=0)
         self.ax_lat.set_xlim(0, end)
-        self.ax_lat.set_title("what users saw (per 0.5 s of simulated time)", fontsize=style.FONT["title"], loc="left")
+        self.ax_lat.set_title("the replicas and what users saw (per 0.5 s)" if replicas else
+                              "what users saw (per 0.5 s of simulated time)", fontsize=style.FONT["title"], loc="left")
         self._lanes(lanes, end)
         self._journal(journal)
 

@@ -25,7 +25,8 @@ import time
 import ipywidgets as W
 
 from dsysedu.check import Verdict
-from dsysedu.ops.chaos import FAULTS, TARGETS, ChaosLab, user_series
+from dsysedu.ops.chaos import DESIRED, FAULTS, MACHINES, TARGETS, callers_of, fault_objects, user_series
+from dsysedu.ops.healing import CONTROLLER, healing_scenario
 from dsysedu.ops.chaos_experiments import (LATENCY_TOLERANCE, RECOVERY, SETTLE, fault_experiment, lab_alerts,
                                            run_fault)
 from dsysedu.ops.chaos_journal import read_journal
@@ -34,17 +35,20 @@ from dsysedu.sim.faults import Crash, CutLink, Pause, Slow
 from dsysedu.sim.validate import number
 from dsysedu.viz import style
 from .playground import Playground
-from .spec import Choice, PlaygroundSpec, Seed, Slider
+from .spec import Choice, PlaygroundSpec, Seed, Slider, Toggle
 
 __all__ = ["CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "run_chaos_lab", "chaos_lab_measures",
-           "chaos_lab_verdict", "chaos_lab_run_s"]
+           "chaos_lab_verdict", "chaos_lab_run_s", "healing_actions", "SERVICE_CHOICES"]
 
 HORIZON = 45.0
 
 
 def chaos_lab_scenario(service: str = "orders", fault: str = "crash", fault_at: float = 10.0, fault_for: float = 2.0,
-                       delay: float = 0.01, rate: float = 20.0):
+                       delay: float = 0.01, loop: bool = True, rate: float = 20.0):
     """The service system with ``fault`` on ``service`` from ``fault_at`` for ``fault_for`` s.
+
+    ``service="w0"`` (a machine, :data:`~dsysedu.ops.chaos.MACHINES`) is the replicated service
+    of 9.3 instead, with its reconciliation loop when ``loop``.
 
     Raises ValueError for a service outside :data:`~dsysedu.ops.chaos.TARGETS`, a fault outside
     :data:`~dsysedu.ops.chaos.FAULTS`, a ``fault_at`` shorter than the hypothesis window
@@ -54,9 +58,13 @@ def chaos_lab_scenario(service: str = "orders", fault: str = "crash", fault_at: 
     if fault_at + fault_for + SETTLE + RECOVERY > HORIZON:
         raise ValueError(f"fault_at + fault_for must be at most {HORIZON - SETTLE - RECOVERY:g} s, got "
                          f"{fault_at:g} + {fault_for:g}")
-    faults = ChaosLab._faults(service, fault, number("delay", delay, low=0.0, low_open=True), fault_at,
-                              fault_at + fault_for)
-    return service_scenario(rate=rate, duration=HORIZON, faults=faults)
+    if not isinstance(loop, bool):
+        raise TypeError(f"loop must be True or False, got {loop!r}")
+    system = healing_scenario(workers=len(MACHINES), desired=DESIRED, loop=loop, duration=HORIZON, rate=rate) \
+        if service in MACHINES else service_scenario(rate=rate, duration=HORIZON)
+    faults = fault_objects(service, fault, number("delay", delay, low=0.0, low_open=True), fault_at,
+                           fault_at + fault_for, callers_of(system, service))
+    return system.replace(faults=tuple(faults))
 
 
 def _fault_of(scenario) -> tuple:
@@ -73,12 +81,36 @@ def run_chaos_lab(scenario, seed=7):
     Toolkit; returns the lab's trace with ``trace.meta["chaos"]``: the ``journal`` read back, the raw
     journal (``raw``), the ``alerts`` and the ``fault`` window."""
     service, fault, at, until, delay = _fault_of(scenario)
+    loop = CONTROLLER in scenario.node_ids
     lab, raw = run_fault(service, fault, at, until - at, delay, seed, scenario=scenario.replace(faults=()),
-                         horizon=HORIZON)
+                         horizon=HORIZON, loop=loop)
     trace = lab.trace
     trace.meta["chaos"] = {"journal": read_journal(raw), "raw": raw, "alerts": lab_alerts(trace),
-                           "healing": (), "fault": (service, fault, at, until)}
+                           "healing": healing_actions(trace), "fault": (service, fault, at, until)}
     return trace
+
+
+def healing_actions(trace) -> list:
+    """The reconciliation loop's decisions in a run of the replicated service: ``(time, text)`` for
+    each worker marked unhealthy, replica rescheduled or restarted (none without the loop); the
+    decisions of one tick (within 0.5 s) share one label."""
+    out = []
+    for t, kind, node, _p, _m, key, value in trace.rows:
+        if kind != "observe" or node != CONTROLLER:
+            continue
+        if key == "health" and value[1] == "unhealthy":
+            out.append((t, f"{value[0]} unhealthy"))
+        elif key == "reschedule":
+            out.append((t, f"move {value[0]} to {value[2]}"))
+        elif key == "restart":
+            out.append((t, f"restart {value[0]}"))
+    merged = []                      # decisions of one tick share a label
+    for t, text in out:
+        if merged and t - merged[-1][0] < 0.5:
+            merged[-1] = (merged[-1][0], f"{merged[-1][1]}, {text}")
+        else:
+            merged.append((t, text))
+    return merged
 
 
 def chaos_lab_verdict(trace) -> Verdict:
@@ -96,25 +128,34 @@ def chaos_lab_measures(trace) -> dict:
     during = series[(series["start"] >= at) & (series["end"] <= until + 1e-9)]
     after = series[series["start"] >= until]
     errors = int(during["errors"].sum())
-    healthy = after[(after["error_ratio"] == 0) & (after["p99"] <= LATENCY_TOLERANCE)]
+    healthy = after[(after["error_ratio"] == 0) & ((after["p99"] <= LATENCY_TOLERANCE) | after["p99"].isna())]
     alerts = chaos["alerts"]
-    return {"hypothesis": "held" if journal.verdict().ok else "REFUTED",
-            "probe out of tolerance": bad.name if bad else "none",
-            "users' errors in the fault (%)": round(100 * errors / max(1, int(during["requests"].sum())), 1),
-            "users' p99 in the fault (ms)": round(1000 * float(during["p99"].max()), 0) if len(during) and
-            during["p99"].notna().any() else 0.0,
-            "alert fired after (s)": round(alerts[0][0] - at, 1) if alerts else "no alert",
+    out = {"hypothesis": "held" if journal.verdict().ok else "REFUTED",
+           "probe out of tolerance": bad.name if bad else "none",
+           "users' errors in the fault (%)": round(100 * errors / max(1, int(during["requests"].sum())), 1)}
+    if service in MACHINES:
+        out["healing loop's decisions"] = sum(text.count(",") + 1 for _t, text in chaos["healing"]) \
+            if CONTROLLER in trace.nodes else "no loop"
+    else:
+        out["users' p99 in the fault (ms)"] = round(1000 * float(during["p99"].max()), 0) if len(during) and \
+            during["p99"].notna().any() else 0.0
+    return {**out, "alert fired after (s)": round(alerts[0][0] - at, 1) if alerts else "no alert",
             "healthy again after the fault (s)": round(float(healthy["end"].iloc[0]) - until, 1) if len(healthy)
             else "not yet",
             "Chaos Toolkit status": journal.status + (", deviated" if journal.deviated else "")}
 
+#: the buttons: the four services of 9.1, and a machine of 9.3's replicated service
+SERVICE_CHOICES = {**{s: s for s in TARGETS}, "machine": MACHINES[0]}
+
 
 CHAOS_LAB = PlaygroundSpec(
     chaos_lab_scenario,
-    controls=[Choice("service", TARGETS, buttons=True, width="84px", group="the fault",
-                     tooltips=tuple(f"the fault hits {s} only" for s in TARGETS)),
+    controls=[Choice("service", SERVICE_CHOICES, buttons=True, width="68px", group="the fault",
+                     tooltips=(*(f"the fault hits {s} only" for s in TARGETS),
+                               "machine w0 of 9.3's replicated service (it runs replica r0)")),
               Choice("fault", tuple(FAULTS), buttons=True, width="84px", group="the fault",
                      tooltips=tuple(FAULTS.values())),
+              Toggle("loop", label="self-healing loop (machine)", group="the fault"),
               Slider("delay", 0.002, 0.03, 0.002, fmt=".3f", label="slow by (s)", group="the fault", width="330px"),
               Slider("fault_at", 10.0, 25.0, 1.0, fmt=".0f", label="from (s)", group="the window", width="330px"),
               Slider("fault_for", 0.5, 8.0, 0.5, fmt=".1f", label="for (s)", group="the window", width="330px"),

@@ -58,3 +58,33 @@ def test_doctests(name):
     import doctest
     import importlib
     assert doctest.testmod(importlib.import_module(name)).failed == 0
+
+
+# -- the replicated service of 9.3, with and without its reconciliation loop ------------------------------
+def test_the_healing_loop_shortens_what_users_see_of_a_machine_crash():
+    seen = {}
+    for loop in (True, False):
+        lab, journal = run_fault("w0", "crash", at=12.0, duration=8.0, seed=7, loop=loop)
+        j = read_journal(journal)
+        assert [(r.name, r.value) for r in j.before] == [("users' error ratio", 0.0), ("replicas serving", 3.0)]
+        assert j.deviated and j.faults == [{"service": "w0", "fault": "crash", "at": 12.0, "until": 20.0,
+                                            "delay": 0.0}]
+        seen[loop] = j.after[0].value
+        rescheduled = [r for r in lab.trace.rows if r[1] == "observe" and r[5] == "reschedule"]
+        assert bool(rescheduled) == loop                  # only the loop moves r0 off the dead machine
+    assert seen[True] < 0.1 < 0.25 < seen[False]          # a third of the requests fail without the loop
+
+
+def test_a_replicas_lab_has_its_own_targets_and_probes():
+    from dsysedu.ops.chaos import ChaosLab, latency_p99, replicas_serving
+    lab = ChaosLab(seed=1, warmup=6.0, system="replicas")
+    c = {"lab": lab}
+    assert replicas_serving(configuration=c)["value"] == 3.0
+    with pytest.raises(ValueError, match="records no latencies"):
+        latency_p99(configuration=c)
+    with pytest.raises(ValueError, match="service must be one of \\('w0'"):
+        lab.inject("inventory", "crash")
+    with pytest.raises(ValueError, match="reads a lab of system 'replicas'"):
+        replicas_serving(configuration={"lab": ChaosLab(seed=1, warmup=1.0)})
+    with pytest.raises(ValueError, match="system must be one of"):
+        ChaosLab(system="mainframe")

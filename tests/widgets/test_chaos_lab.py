@@ -75,3 +75,15 @@ def test_doctests(name):
     import doctest
     import importlib
     assert doctest.testmod(importlib.import_module(name)).failed == 0
+
+
+def test_the_machine_button_runs_the_replicated_service_and_its_healing_loop():
+    from dsysedu.widgets.chaos_lab import healing_actions
+    lab = ChaosLabPlayground(service="w0", fault="crash", fault_at=12.0, fault_for=8.0)
+    trace = lab.trace
+    assert healing_actions(trace) == [(15.0, "w0 unhealthy, move r0 to w3")]
+    assert lab.measures["healing loop's decisions"] == 2 and lab.measures["users' errors in the fault (%)"] < 10
+    lanes = lanes_of(trace.meta["chaos"]["journal"], trace.meta["chaos"]["alerts"], trace.meta["chaos"]["healing"])
+    assert lanes["healing"] == [(15.0, 15.0, "w0 unhealthy, move r0 to w3", lanes["healing"][0][3])]
+    lab.controls["loop"].value = False
+    assert lab.measures["healing loop's decisions"] == "no loop" and lab.measures["users' errors in the fault (%)"] > 25
