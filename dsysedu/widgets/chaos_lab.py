@@ -145,14 +145,12 @@ def chaos_lab_measures(trace) -> dict:
             "Chaos Toolkit status": journal.status + (", deviated" if journal.deviated else "")}
 
 #: the buttons: the four services of 9.1, and a machine of 9.3's replicated service
-SERVICE_CHOICES = {**{s: s for s in TARGETS}, "machine": MACHINES[0]}
+SERVICE_CHOICES = {**{s: s for s in TARGETS}, "machine w0 (9.3 replicas)": MACHINES[0]}
 
 
 CHAOS_LAB = PlaygroundSpec(
     chaos_lab_scenario,
-    controls=[Choice("service", SERVICE_CHOICES, buttons=True, width="68px", group="the fault",
-                     tooltips=(*(f"the fault hits {s} only" for s in TARGETS),
-                               "machine w0 of 9.3's replicated service (it runs replica r0)")),
+    controls=[Choice("service", SERVICE_CHOICES, group="the fault", width="330px"),
               Choice("fault", tuple(FAULTS), buttons=True, width="84px", group="the fault",
                      tooltips=tuple(FAULTS.values())),
               Toggle("loop", label="self-healing loop (machine)", group="the fault"),

@@ -23,7 +23,7 @@ def _fits(page) -> dict:
                             box('.dsysedu-chaos-seed').bottom)}; }""")
 
 
-def test_a_crash_refutes_and_a_small_slowdown_holds_on_a_laptop_screen(voila_server, browser_page, artifacts_dir):
+def test_a_crash_refutes_a_small_slowdown_holds_and_the_healing_loop_helps(voila_server, browser_page, artifacts_dir):
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
@@ -38,7 +38,7 @@ def test_a_crash_refutes_and_a_small_slowdown_holds_on_a_laptop_screen(voila_ser
     page.screenshot(path=str(artifacts_dir / "dashboard_chaos_lab.png"))
 
     # 1. another service and fault: inventory, slow by the slider's smallest step -> the hypothesis holds
-    page.locator(".dsysedu-chaos-service").get_by_text("inventory", exact=True).click()
+    page.locator(".dsysedu-chaos-service select").select_option(label="inventory")
     second = _wait_src_change(page, first)
     page.locator(".dsysedu-chaos-fault").get_by_text("slow", exact=True).click()
     second = _wait_src_change(page, second)
@@ -53,4 +53,23 @@ def test_a_crash_refutes_and_a_small_slowdown_holds_on_a_laptop_screen(voila_ser
     size = _fits(page)
     assert size["w"] <= 1366 and size["h"] <= 768, f"the dashboard needs scrolling: {size}"
     page.screenshot(path=str(artifacts_dir / "dashboard_chaos_lab_holds.png"))
+
+    # 2. a machine of the replicated service, crashed: the healing loop moves its replica
+    third = _wait_settled(page)
+    page.locator(".dsysedu-chaos-service select").select_option(label="machine w0 (9.3 replicas)")
+    third = _wait_src_change(page, third)
+    page.locator(".dsysedu-chaos-fault").get_by_text("crash", exact=True).click()
+    page.wait_for_function("""() => document.querySelector('div.dsysedu-metrics').innerText
+                                    .includes("healing loop's decisions")""", timeout=60_000)
+    _wait_settled(page)
+    assert int(_metric(page, "healing loop's decisions")) >= 1
+    with_loop = float(_metric(page, "users' errors in the fault (%)"))
+    size = _fits(page)
+    assert size["w"] <= 1366 and size["h"] <= 768, f"the dashboard needs scrolling: {size}"
+    page.screenshot(path=str(artifacts_dir / "dashboard_chaos_lab_healing.png"))
+    page.locator(".dsysedu-chaos-loop input[type=checkbox]").click()      # the loop off
+    page.wait_for_function("""() => document.querySelector('div.dsysedu-metrics').innerText.includes('no loop')""",
+                           timeout=60_000)
+    _wait_settled(page)
+    assert float(_metric(page, "users' errors in the fault (%)")) > with_loop
     assert page.unexpected_console_errors() == [], page.console_errors
