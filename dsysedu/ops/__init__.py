@@ -46,7 +46,8 @@ from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALI
 from .chaos import (ACTIONS, ChaosLab, end_faults, error_ratio, FAULTS, inject_fault, InjectedFault, lab_of,
                     latency_p99, let_time_pass, PROBES, request_rate, TARGETS, user_series, window_measures)
 from .chaos_experiments import (blast_radius_table, ERROR_TOLERANCE, fault_experiment, LATENCY_TOLERANCE,
-                                outage_table, RECOVERY, run_fault, SETTLE, lab_alerts, LAB_ALERT_RULES)
+                                outage_table, RECOVERY, run_fault, SETTLE, lab_alerts, LAB_ALERT_RULES,
+                                healing_actions)
 from .chaos_journal import (ActivityRun, BLAST_RADIUS, check_experiment, experiment_path, EXPERIMENTS_DIR, Journal,
                             load_experiment, ProbeReading, read_journal, run_experiment)
 
@@ -71,6 +72,6 @@ __all__ = [
     "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS",
     "load_experiment", "check_experiment", "run_experiment", "read_journal", "Journal", "ProbeReading", "ActivityRun",
     "BLAST_RADIUS", "EXPERIMENTS_DIR", "experiment_path", "user_series", "window_measures",
-    "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES", "ERROR_TOLERANCE",
+    "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES", "healing_actions", "ERROR_TOLERANCE",
     "LATENCY_TOLERANCE", "SETTLE", "RECOVERY",
 ]

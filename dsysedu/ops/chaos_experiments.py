@@ -22,9 +22,11 @@ from dsysedu.sim.validate import number
 
 from .chaos import CLIENT, DESIRED, FAULTS, MACHINES, TARGETS, ChaosLab, user_series, window_measures
 from .chaos_journal import BLAST_RADIUS, read_journal, run_experiment
+from .healing import CONTROLLER
 from .alerting import EWMAZScore, Threshold, alerts
 
 __all__ = ["fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES",
+           "healing_actions",
            "ERROR_TOLERANCE", "LATENCY_TOLERANCE", "SETTLE", "RECOVERY"]
 
 ERROR_TOLERANCE = 0.01     # the users' error ratio the hypothesis allows
@@ -171,3 +173,26 @@ def lab_alerts(trace, rules=LAB_ALERT_RULES, window: float = 0.5) -> list:
     fired = alerts(user_series(trace, window, end=trace.end_time), rules)
     return [(float(f), float(r) if r == r else float(trace.end_time), rule)
             for rule, f, r in zip(fired["rule"], fired["fired"], fired["resolved"])]
+
+
+def healing_actions(trace) -> list:
+    """The reconciliation loop's decisions in a run of the replicated service: ``(time, text)`` for
+    each worker marked unhealthy, replica rescheduled or restarted (none without the loop); the
+    decisions of one tick (within 0.5 s) share one label."""
+    out = []
+    for t, kind, node, _p, _m, key, value in trace.rows:
+        if kind != "observe" or node != CONTROLLER:
+            continue
+        if key == "health" and value[1] == "unhealthy":
+            out.append((t, f"{value[0]} unhealthy"))
+        elif key == "reschedule":
+            out.append((t, f"move {value[0]} to {value[2]}"))
+        elif key == "restart":
+            out.append((t, f"restart {value[0]}"))
+    merged = []                      # decisions of one tick share a label
+    for t, text in out:
+        if merged and t - merged[-1][0] < 0.5:
+            merged[-1] = (merged[-1][0], f"{merged[-1][1]}, {text}")
+        else:
+            merged.append((t, text))
+    return merged

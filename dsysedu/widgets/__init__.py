@@ -10,7 +10,7 @@ its parameters, views, measures) and played by :class:`Playground` (finished run
 """
 from .cap_playground import CAP, CapPlayground
 from .chaos_lab import (CHAOS_LAB, chaos_lab_measures, chaos_lab_run_s, chaos_lab_scenario, chaos_lab_verdict,
-                        ChaosLabPlayground, healing_actions, run_chaos_lab, SERVICE_CHOICES)
+                        ChaosLabPlayground, run_chaos_lab, SERVICE_CHOICES)
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
 from .detector_playground import DETECTORS, FAILURE_DETECTION, detector_scenario
 from .gossip_playground import GOSSIP, GossipPlayground
@@ -37,4 +37,4 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "TrafficLab", "traffic_lab_rerun_ms", "QuorumSliders", "FAILURE_DETECTION", "DETECTORS",
            "detector_scenario",
            "CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "run_chaos_lab", "chaos_lab_measures",
-           "chaos_lab_verdict", "chaos_lab_run_s", "healing_actions", "SERVICE_CHOICES"]
+           "chaos_lab_verdict", "chaos_lab_run_s", "SERVICE_CHOICES"]

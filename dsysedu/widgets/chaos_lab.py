@@ -27,8 +27,8 @@ import ipywidgets as W
 from dsysedu.check import Verdict
 from dsysedu.ops.chaos import DESIRED, FAULTS, MACHINES, TARGETS, callers_of, fault_objects, user_series
 from dsysedu.ops.healing import CONTROLLER, healing_scenario
-from dsysedu.ops.chaos_experiments import (LATENCY_TOLERANCE, RECOVERY, SETTLE, fault_experiment, lab_alerts,
-                                           run_fault)
+from dsysedu.ops.chaos_experiments import (LATENCY_TOLERANCE, RECOVERY, SETTLE, fault_experiment, healing_actions,
+                                           lab_alerts, run_fault)
 from dsysedu.ops.chaos_journal import read_journal
 from dsysedu.ops.services import service_scenario
 from dsysedu.sim.faults import Crash, CutLink, Pause, Slow
@@ -38,7 +38,7 @@ from .playground import Playground
 from .spec import Choice, PlaygroundSpec, Seed, Slider, Toggle
 
 __all__ = ["CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "run_chaos_lab", "chaos_lab_measures",
-           "chaos_lab_verdict", "chaos_lab_run_s", "healing_actions", "SERVICE_CHOICES"]
+           "chaos_lab_verdict", "chaos_lab_run_s", "SERVICE_CHOICES"]
 
 HORIZON = 45.0
 
@@ -88,29 +88,6 @@ def run_chaos_lab(scenario, seed=7):
     trace.meta["chaos"] = {"journal": read_journal(raw), "raw": raw, "alerts": lab_alerts(trace),
                            "healing": healing_actions(trace), "fault": (service, fault, at, until)}
     return trace
-
-
-def healing_actions(trace) -> list:
-    """The reconciliation loop's decisions in a run of the replicated service: ``(time, text)`` for
-    each worker marked unhealthy, replica rescheduled or restarted (none without the loop); the
-    decisions of one tick (within 0.5 s) share one label."""
-    out = []
-    for t, kind, node, _p, _m, key, value in trace.rows:
-        if kind != "observe" or node != CONTROLLER:
-            continue
-        if key == "health" and value[1] == "unhealthy":
-            out.append((t, f"{value[0]} unhealthy"))
-        elif key == "reschedule":
-            out.append((t, f"move {value[0]} to {value[2]}"))
-        elif key == "restart":
-            out.append((t, f"restart {value[0]}"))
-    merged = []                      # decisions of one tick share a label
-    for t, text in out:
-        if merged and t - merged[-1][0] < 0.5:
-            merged[-1] = (merged[-1][0], f"{merged[-1][1]}, {text}")
-        else:
-            merged.append((t, text))
-    return merged
 
 
 def chaos_lab_verdict(trace) -> Verdict:

@@ -78,7 +78,7 @@ def test_doctests(name):
 
 
 def test_the_machine_button_runs_the_replicated_service_and_its_healing_loop():
-    from dsysedu.widgets.chaos_lab import healing_actions
+    from dsysedu.ops.chaos_experiments import healing_actions
     lab = ChaosLabPlayground(service="w0", fault="crash", fault_at=12.0, fault_for=8.0)
     trace = lab.trace
     assert healing_actions(trace) == [(15.0, "w0 unhealthy, move r0 to w3")]
