@@ -47,7 +47,8 @@ from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALI
                       healing_report, healing_scenario, health_flips, HealthProbe, HealthReport, outages, serving,
                       StartReplica, StopReplica, Worker, WorkDone, WorkRequest)
 from .chaos import (ACTIONS, ChaosLab, end_faults, error_ratio, FAULTS, inject_fault, InjectedFault, lab_of,
-                    latency_p99, let_time_pass, PROBES, request_rate, TARGETS, user_series, window_measures)
+                    latency_p99, let_time_pass, PROBES, request_rate, TARGETS, user_series, window_measures, MACHINES,
+                    SYSTEMS, DESIRED, replicas_serving, user_requests, fault_objects, callers_of)
 from .chaos_experiments import (blast_radius_table, ERROR_TOLERANCE, fault_experiment, LATENCY_TOLERANCE,
                                 outage_table, RECOVERY, run_fault, SETTLE, lab_alerts, LAB_ALERT_RULES,
                                 healing_actions)
@@ -74,7 +75,8 @@ __all__ = [
     "ChaosLab", "InjectedFault", "FAULTS", "TARGETS", "lab_of", "error_ratio", "latency_p99", "request_rate",
     "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS",
     "load_experiment", "check_experiment", "run_experiment", "read_journal", "Journal", "ProbeReading", "ActivityRun",
-    "BLAST_RADIUS", "EXPERIMENTS_DIR", "experiment_path", "user_series", "window_measures",
+    "BLAST_RADIUS", "EXPERIMENTS_DIR", "experiment_path", "user_series", "window_measures", "MACHINES", "SYSTEMS",
+    "DESIRED", "replicas_serving", "user_requests", "fault_objects", "callers_of",
     "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES", "healing_actions", "ERROR_TOLERANCE",
     "LATENCY_TOLERANCE", "SETTLE", "RECOVERY",
 ]
