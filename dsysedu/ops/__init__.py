@@ -29,6 +29,12 @@ reads traces and drives scenarios through the same engine as the protocols.
 ``humans``         a human task node: approve/reject, timeout, escalation, simulated humans
 ``explain``        IsolationForest over telemetry, SHAP per incident, an operator's trust
 ``agents``         an AI agent and a human console as nodes on a message bus with services
+``chaos``          chaos engineering: a live seeded lab of the service system, and the probes and
+                   actions Chaos Toolkit calls on it (one fault on one service: the blast radius)
+``chaos_journal``  Chaos Toolkit experiments (JSON) checked, run by ``chaoslib`` against the lab,
+                   and their journals read back with a verdict
+``chaos_experiments``  the experiment for one fault on one service, run, swept over durations;
+                   who suffered in a window (the blast radius); the alerts (alerting's rules) of a lab run
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -57,6 +63,14 @@ from .explain import (Detector, firing_windows, explain_windows, FEATURE_METRICS
                       operator_trust, STD_FLOOR, IncidentLab, incident_lab, LAB_INCIDENTS)
 from .agents import (Agent, AGENT, Bus, BUS, BusService, Command, Console, CONSOLE, hybrid_scenario,
                      hybrid_summary, LANES, Publish, Suggestion, Telemetry, TOPICS)
+from .chaos import (ACTIONS, ChaosLab, end_faults, error_ratio, FAULTS, inject_fault, InjectedFault, lab_of,
+                    latency_p99, let_time_pass, PROBES, request_rate, TARGETS, user_series, window_measures, MACHINES,
+                    SYSTEMS, DESIRED, replicas_serving, user_requests, fault_objects, callers_of)
+from .chaos_experiments import (blast_radius_table, ERROR_TOLERANCE, fault_experiment, LATENCY_TOLERANCE,
+                                outage_table, RECOVERY, run_fault, SETTLE, lab_alerts, LAB_ALERT_RULES,
+                                healing_actions)
+from .chaos_journal import (ActivityRun, BLAST_RADIUS, check_experiment, experiment_path, EXPERIMENTS_DIR, Journal,
+                            load_experiment, ProbeReading, read_journal, run_experiment)
 
 __all__ = [
     "TraceParent", "parse_traceparent", "new_trace_id", "new_span_id", "SAMPLED",
@@ -86,4 +100,11 @@ __all__ = [
     "FEATURE_METRICS", "STD_FLOOR", "IncidentLab", "incident_lab", "LAB_INCIDENTS",
     "Telemetry", "Publish", "Suggestion", "Command", "BusService", "Bus", "Agent", "Console", "hybrid_scenario",
     "hybrid_summary", "BUS", "AGENT", "CONSOLE", "TOPICS", "LANES",
+    "ChaosLab", "InjectedFault", "FAULTS", "TARGETS", "lab_of", "error_ratio", "latency_p99", "request_rate",
+    "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS",
+    "load_experiment", "check_experiment", "run_experiment", "read_journal", "Journal", "ProbeReading", "ActivityRun",
+    "BLAST_RADIUS", "EXPERIMENTS_DIR", "experiment_path", "user_series", "window_measures", "MACHINES", "SYSTEMS",
+    "DESIRED", "replicas_serving", "user_requests", "fault_objects", "callers_of",
+    "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES", "healing_actions", "ERROR_TOLERANCE",
+    "LATENCY_TOLERANCE", "SETTLE", "RECOVERY",
 ]
