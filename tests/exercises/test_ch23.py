@@ -5,7 +5,8 @@ from pathlib import Path
 import dsysedu.exercises.ch23  # noqa: F401  (registers the exercise)
 from dsysedu.check.model_checker import check as model_check, invariant
 from dsysedu.exercises import check
-from dsysedu.exercises.ch23 import identity_proof_reference, mutex_states, safe_reference
+from dsysedu.exercises.ch23 import mutex_states
+from instructor.references.ch23 import identity_proof_reference, safe_reference
 from dsysedu.formal.deduction import IDENTITY_PROOF, check_proof
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.protocols.coordination.mutex import ImpatientClient, mutex_model, mutual_exclusion
