@@ -11,8 +11,8 @@ cell                          nbgrader role
 solution markers              solution cell (``grade_id`` ``solution-<function>``), editable
 ``check("<id>", ...)``        autograded test cell (``check-<id>``), read-only, 1 point unless a teacher
                               set others; a hidden test ``assert feedback.passed, feedback.text()``
-                              (between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``) is added,
-                              so a wrong answer fails the cell and its feedback text is the error
+                              (between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``) ends the
+                              cell, so a wrong answer fails it with the checker's feedback as the error
 markdown                      read-only (the instructions)
 code before the first         read-only (the setup: imports and ``SEED``)
 solution
@@ -63,15 +63,19 @@ def _role(grade_id: str, *, solution=False, grade=False, locked=False, points=No
 
 
 def _with_hidden_test(source: str, m: re.Match) -> str:
-    """``source`` with the hidden assert after the line that calls ``check`` (kept if present)."""
+    """``source`` ending with the hidden assert that fails the cell on a wrong answer.
+
+    The block goes last, so that in the autograded copy the cell shows nothing when the answer is
+    right (nbgrader reads a displayed value as a partial-credit number) and the checker's feedback as
+    the error when it is wrong; the student's copy, without the block, still shows the feedback.
+    A teacher's own hidden tests are kept as they are.
+    """
     if HIDDEN_BEGIN in source:
         return source
     var = m.group("var")
     test = f"assert {var}.passed, {var}.text()" if var else \
         f"_graded = {source[m.start():].split(chr(10))[0].strip()}\nassert _graded.passed, _graded.text()"
-    line_end = source.find("\n", m.start())
-    head, tail = (source, "") if line_end < 0 else (source[:line_end], source[line_end + 1:])
-    return f"{head}\n{HIDDEN_BEGIN}\n{test}\n{HIDDEN_END}\n{tail}".rstrip("\n")
+    return f"{source.rstrip()}\n{HIDDEN_BEGIN}\n{test}\n{HIDDEN_END}"
 
 
 def nbgrader_metadata(nb: dict, where: str = "notebook") -> dict:
@@ -207,5 +211,5 @@ def configure(c) -> None:
 
     from .nbgrader_release import StudentCopy
 
-    default = GenerateAssignment.class_traits()["preprocessors"].default_value
+    default = list(GenerateAssignment.class_traits()["preprocessors"].default())
     c.GenerateAssignment.preprocessors = [StudentCopy, *default]

@@ -1,18 +1,18 @@
 """An nbgrader preprocessor for this course's release step (see :func:`dsysedu.exercises.grading.configure`)."""
 from __future__ import annotations
 
-from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .grading import drop_teacher_material
 
 __all__ = ["StudentCopy"]
 
 
-class StudentCopy(Preprocessor):
+class StudentCopy(NbGraderPreprocessor):
     """Drop what only the teacher reads: cells tagged ``solution-only`` and ``*Teachers:*`` paragraphs.
 
     nbgrader's own steps then replace the solutions by ``raise NotImplementedError()`` and remove the
-    hidden tests.
+    hidden tests. (nbgrader's base class, unlike nbconvert's, is enabled by default.)
     """
 
     def preprocess(self, nb, resources):
