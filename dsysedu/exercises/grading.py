@@ -16,7 +16,8 @@ solution markers              solution cell (``grade_id`` ``solution-<function>`
 markdown                      read-only (the instructions)
 code before the first         read-only (the setup: imports and ``SEED``)
 solution
-tagged ``solution-only``      no nbgrader role: teacher checks that :class:`StudentCopy` drops at release
+tagged ``solution-only``, or  no nbgrader role: the teacher's checks; tagged ``solution-only`` (if not
+only ``assert`` statements    yet), which the student copy and :class:`StudentCopy` at release drop
 other code ("try it")         no nbgrader role: the student may edit and run them freely
 ============================  ==========================================================================
 
@@ -78,6 +79,16 @@ def _with_hidden_test(source: str, m: re.Match) -> str:
     return f"{source.rstrip()}\n{HIDDEN_BEGIN}\n{test}\n{HIDDEN_END}"
 
 
+def _only_asserts(source: str) -> bool:
+    """Whether a code cell holds nothing but ``assert`` statements (a teacher's check of the solution)."""
+    import ast
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(isinstance(s, ast.Assert) for s in body)
+
+
 def nbgrader_metadata(nb: dict, where: str = "notebook") -> dict:
     """A copy of the notebook ``nb`` (a dict as read from JSON) with nbgrader metadata on its cells.
 
@@ -124,7 +135,9 @@ def nbgrader_metadata(nb: dict, where: str = "notebook") -> dict:
             meta["nbgrader"] = _role(fresh("text", cell), locked=True)
         elif cell["cell_type"] != "code":
             meta.pop("nbgrader", None)
-        elif "solution-only" in tags:
+        elif "solution-only" in tags or _only_asserts(src):
+            # the teacher's own checks: a student's copy would fail on them
+            meta["tags"] = tags if "solution-only" in tags else [*tags, "solution-only"]
             meta.pop("nbgrader", None)
         elif "BEGIN SOLUTION" in src:
             check_markers(src, here)
@@ -170,7 +183,9 @@ def metadata_problems(path) -> list[str]:
     have = _normal(nb)
     problems = []
     for i, (a, b) in enumerate(zip(have["cells"], want["cells"])):
-        if a.get("metadata", {}).get("nbgrader") != b["metadata"].get("nbgrader"):
+        if a.get("metadata", {}).get("tags", []) != b["metadata"].get("tags", []):
+            problems.append(f"{path.name}, cell {i}: a teacher's check not tagged solution-only ({fix})")
+        elif a.get("metadata", {}).get("nbgrader") != b["metadata"].get("nbgrader"):
             problems.append(f"{path.name}, cell {i}: nbgrader metadata missing or stale ({fix})")
         elif a["source"] != b["source"]:
             problems.append(f"{path.name}, cell {i}: the hidden test or the wording nbgrader needs is missing ({fix})")

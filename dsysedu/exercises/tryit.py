@@ -5,8 +5,10 @@ already says "not written yet" kindly; a cell that merely *tries* the function (
 stop "Run All" with a traceback. Importing :mod:`dsysedu.exercises` in IPython or Jupyter installs
 :class:`NotWrittenYet`, an AST transformer (IPython's ``ast_transformers``) that wraps each later cell so
 that a ``NotImplementedError`` raised *by a function defined in the notebook* shows the checker's
-message, and the cell ends normally. Any other error, and a ``NotImplementedError`` raised inside a
-library, is left alone. The cell's last expression is still displayed as usual.
+message, and the cell ends normally; a later cell that reads a variable the interrupted cell was to
+assign is told why it has no value (instead of a ``NameError``). Any other error, and a
+``NotImplementedError`` raised inside a library, is left alone. The cell's last expression is still
+displayed as usual.
 
 Examples
 --------
@@ -21,7 +23,7 @@ import ast
 import html
 import sys
 
-__all__ = ["NotWrittenYet", "NotWritten", "install"]
+__all__ = ["NotWrittenYet", "NotWritten", "NotComputed", "install"]
 
 _HERE = "dsysedu.exercises.tryit"
 
@@ -51,8 +53,37 @@ def _from_the_notebook(filename: str) -> bool:
     return filename.startswith("<ipython-input") or "ipykernel_" in filename or filename.startswith("<cell")
 
 
-def _report(exc: BaseException) -> bool:
-    """Show :class:`NotWritten` for ``exc`` if a notebook function raised it (True); else False."""
+#: names a cell would have assigned had an unwritten function not stopped it -> that function's name
+_NOT_COMPUTED: dict[str, str] = {}
+
+
+class NotComputed(NotWritten):
+    """What a later cell shows when it reads a name that an interrupted cell never assigned."""
+
+    def __init__(self, variable: str, name: str):
+        super().__init__(name)
+        self.variable = variable
+
+    def text(self) -> str:
+        return (f"{self.variable} has no value yet: the cell that computes it stopped because {self.name} is not "
+                f"written yet. Write {self.name}, then run the cells again from there.")
+
+
+def _missing(exc: NameError) -> bool:
+    """Show :class:`NotComputed` if ``exc`` names a variable that an interrupted cell was to assign."""
+    name = getattr(exc, "name", None)
+    if name not in _NOT_COMPUTED:
+        return False
+    from IPython.display import display
+    display(NotComputed(name, _NOT_COMPUTED[name]))
+    return True
+
+
+def _report(exc: BaseException, assigns=()) -> bool:
+    """Show :class:`NotWritten` for ``exc`` if a notebook function raised it (True); else False.
+
+    ``assigns`` are the names the interrupted cell assigns at its top level: a later cell that reads
+    one of them is told why it has no value (:func:`_missing`)."""
     tb, last = exc.__traceback__, None
     while tb is not None:
         last = tb
@@ -62,6 +93,8 @@ def _report(exc: BaseException) -> bool:
         return False
     from IPython.display import display
     display(NotWritten(code.co_name))
+    for variable in assigns:
+        _NOT_COMPUTED[variable] = code.co_name
     return True
 
 
@@ -89,10 +122,16 @@ class NotWrittenYet(ast.NodeTransformer):
             return node
         if isinstance(body[-1], ast.Expr):
             body = body[:-1] + [ast.Expr(ast.Call(_helper("_show"), [body[-1].value], []))]
-        report = ast.Call(_helper("_report"), [ast.Name("_dsysedu_not_written", ast.Load())], [])
-        handler = ast.ExceptHandler(ast.Name("NotImplementedError", ast.Load()), "_dsysedu_not_written",
-                                    [ast.If(ast.UnaryOp(ast.Not(), report), [ast.Raise()], [])])
-        node.body = [ast.Try(body, [handler], [], [])]
+        assigns = sorted({t.id for s in node.body for t in ast.walk(s) if isinstance(s, (ast.Assign, ast.AnnAssign,
+                                                                                          ast.AugAssign, ast.For))
+                          and isinstance(t, ast.Name) and isinstance(t.ctx, ast.Store)})
+        caught = ast.Name("_dsysedu_not_written", ast.Load())
+        report = ast.Call(_helper("_report"), [caught, ast.Tuple([ast.Constant(a) for a in assigns], ast.Load())], [])
+        missing = ast.Call(_helper("_missing"), [caught], [])
+        handlers = [ast.ExceptHandler(ast.Name(kind, ast.Load()), "_dsysedu_not_written",
+                                      [ast.If(ast.UnaryOp(ast.Not(), call), [ast.Raise()], [])])
+                    for kind, call in (("NotImplementedError", report), ("NameError", missing))]
+        node.body = [ast.Try(body, handlers, [], [])]
         return ast.fix_missing_locations(node)
 
 
