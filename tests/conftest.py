@@ -152,6 +152,11 @@ def start_voila(directory, *extra_args: str, timeout: float = VOILA_START_TIMEOU
     cmd = [
         sys.executable, "-m", "voila", str(directory),
         "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+        # nbgrader's JupyterLab extensions (for teachers in JupyterLab, and the Notebook 7 one it
+        # brings) break in Voila's page: "The getter for the shared module is not a function";
+        # dashboards need neither
+        "--VoilaConfiguration.extension_denylist=@jupyter/nbgrader",
+        "--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension",
         *extra_args,
     ]
     env = dict(os.environ, MPLBACKEND="Agg")
