@@ -74,9 +74,7 @@ def _with_hidden_test(source: str, m: re.Match) -> str:
     if HIDDEN_BEGIN in source:
         return source
     var = m.group("var")
-    test = f"assert {var}.passed, {var}.text()" if var else \
-        f"_graded = {source[m.start():].split(chr(10))[0].strip()}\nassert _graded.passed, _graded.text()"
-    return f"{source.rstrip()}\n{HIDDEN_BEGIN}\n{test}\n{HIDDEN_END}"
+    return f"{source.rstrip()}\n{HIDDEN_BEGIN}\nassert {var}.passed, {var}.text()\n{HIDDEN_END}"
 
 
 def _only_asserts(source: str) -> bool:
@@ -147,6 +145,9 @@ def nbgrader_metadata(nb: dict, where: str = "notebook") -> dict:
             meta["nbgrader"] = _role(fresh(f"solution-{names[0] if names else i}", cell), solution=True)
         elif (m := _CHECK.search(src)) is not None:
             ex_id = m.group("id")
+            if not m.group("var") and HIDDEN_BEGIN not in src:
+                raise ValueError(f"{here}: name the check's result, `feedback = check({ex_id!r}, ...)` then "
+                                 f"`feedback`, so that the hidden test can assert it passed")
             if ex_id in checked:
                 raise ValueError(f"{here}: exercise {ex_id!r} is checked in two cells; grade it in one")
             checked.add(ex_id)

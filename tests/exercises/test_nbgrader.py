@@ -82,6 +82,8 @@ def test_the_tool_refuses_what_nbgrader_would_misread():
         nbgrader_metadata(_toy(bad))
     with pytest.raises(ValueError, match="checked in two cells"):
         nbgrader_metadata(_toy(TOY + [TOY[4]]))
+    with pytest.raises(ValueError, match="name the check's result"):
+        nbgrader_metadata(_toy(TOY[:4] + [("code", "check('ch3-majority', double)", {})]))
     with pytest.raises(ValueError, match="needs solution cells"):
         nbgrader_metadata(_toy(TOY[:2]))
 
