@@ -95,3 +95,12 @@ def test_the_wheel_holds_the_answers_and_no_solution(tmp_path):
     assert leaks == []
     # a solution's own code is not in any module: the commit rule's reference line, say
     assert not [n for n, t in text.items() if "log_terms[index - 1] != current_term" in t]
+
+
+def test_instructor_command_line():
+    run = lambda *a: subprocess.run([sys.executable, "-m", "instructor", *a], cwd=REPO, capture_output=True, text=True)
+    ok = run("verify")
+    assert ok.returncode == 0 and "agree" in ok.stdout
+    bad = run("freeze", "no-such-exercise")
+    assert bad.returncode == 2 and "unknown exercise 'no-such-exercise'" in bad.stderr
+    assert run().returncode == 2 and "usage" in run("extract").stderr
