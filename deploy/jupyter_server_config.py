@@ -8,3 +8,8 @@ c = get_config()  # noqa: F821
 c.MappingKernelManager.cull_idle_timeout = 20 * 60     # seconds idle before a kernel is shut down
 c.MappingKernelManager.cull_interval = 60              # how often to look
 c.MappingKernelManager.cull_connected = False          # keep a kernel whose notebook tab is still open
+
+# nbgrader's JupyterLab extension serves teachers in JupyterLab; inside a Voila page it and the
+# Notebook 7 extension it brings fail ("The getter for the shared module is not a function"), and
+# dashboards need neither
+c.VoilaConfiguration.extension_denylist = ["@jupyter/nbgrader", "@jupyter-notebook/lab-extension"]

@@ -36,7 +36,11 @@ args=("$dir" --no-browser --Voila.ip=127.0.0.1 --port "$port"
       "--CappedKernelManager.max_kernels=${MAX_KERNELS:-16}"
       "--MappingKernelManager.cull_idle_timeout=${IDLE_TIMEOUT:-600}"
       "--MappingKernelManager.cull_interval=${CULL_INTERVAL:-60}"
-      --MappingKernelManager.cull_connected=True)
+      --MappingKernelManager.cull_connected=True
+      # nbgrader's JupyterLab extension (for teachers in JupyterLab) and the Notebook 7 one it
+      # brings fail in a Voila page ("The getter for the shared module is not a function")
+      --VoilaConfiguration.extension_denylist=@jupyter/nbgrader
+      --VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension)
 # the capped kernel manager lives beside this script
 export PYTHONPATH="$repo/scripts${PYTHONPATH:+:$PYTHONPATH}"
 # Pre-started kernels halve the first render (~3 s -> ~1.5 s); only on Voila versions

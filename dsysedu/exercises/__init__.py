@@ -8,7 +8,10 @@ A learner writes a function and calls ``check("ch1-classify", my_function)``;
 the checker runs it on cases the learner has not seen and says which input
 failed, what was expected and what came back. Exercise notebooks mark their
 solutions with nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION``;
-:func:`student_version` strips them for handing out.
+:func:`student_version` strips them for handing out, and
+``python -m dsysedu.exercises nbgrader-metadata`` marks the cells nbgrader grades
+(:mod:`~dsysedu.exercises.grading`). In Jupyter, importing this package makes a cell that calls a
+function not written yet say so instead of raising (:mod:`~dsysedu.exercises.tryit`).
 """
 from .core import EXERCISES, Exercise, Feedback, check, register
 from .notebooks import student_version
@@ -16,5 +19,8 @@ from dsysedu.exercises import ch1, ch21, ch22, ch23, ch3, ch32, ch33, ch33_paxos
 from dsysedu.exercises import ch4_messaging_storage  # noqa: F401  (chapters 4.1 and 4.2)
 from dsysedu.exercises import ch9  # noqa: F401  (chapter 9)
 from dsysedu.exercises import ch6  # noqa: F401  (chapter 6)
+from .tryit import install as _install_try_it
+
+_install_try_it()  # in Jupyter: a try-it cell calling an unwritten function says so instead of a traceback
 
 __all__ = ["check", "EXERCISES", "Exercise", "Feedback", "register", "student_version"]

@@ -1,15 +1,36 @@
-"""``python -m dsysedu.exercises student NOTEBOOK OUT_DIR``: write the student version of an exercise notebook."""
+"""The exercises' command line.
+
+``python -m dsysedu.exercises student NOTEBOOK OUT_DIR``
+    write the student version of an exercise notebook;
+``python -m dsysedu.exercises nbgrader-metadata NOTEBOOK...``
+    write the nbgrader cell metadata (solution, autograded test and read-only cells) into each notebook.
+"""
 import sys
 from pathlib import Path
 
-from .notebooks import student_version
+USAGE = ("usage: python -m dsysedu.exercises student NOTEBOOK OUT_DIR\n"
+         "       python -m dsysedu.exercises nbgrader-metadata NOTEBOOK...")
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["nbgrader-metadata"] and len(argv) > 1:
+        from .grading import write_nbgrader_metadata
+        status = 0
+        for name in argv[1:]:
+            path = Path(name)
+            try:
+                changed = write_nbgrader_metadata(path)
+            except (ValueError, OSError) as exc:
+                print(f"error: {path}: {exc}", file=sys.stderr)
+                status = 2
+                continue
+            print(f"{'wrote' if changed else 'unchanged'} {path}")
+        return status
     if len(argv) != 3 or argv[0] != "student":
-        print("usage: python -m dsysedu.exercises student NOTEBOOK OUT_DIR", file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return 2
+    from .notebooks import student_version
     src = Path(argv[1])
     if not src.exists():
         print(f"error: no notebook at {src}", file=sys.stderr)

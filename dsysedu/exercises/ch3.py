@@ -14,7 +14,7 @@ import numpy as np
 
 from .core import Exercise, register
 
-__all__ = ["majority_reference", "up_to_date_reference", "can_commit_reference"]
+__all__ = []
 
 
 def _same_count(expected, got) -> bool:
@@ -30,11 +30,6 @@ def _same_truth(expected, got) -> bool:
 # ------------------------------------------------------------------ 3.1 majority
 
 
-def majority_reference(n: int) -> int:
-    """The fewest nodes that form a majority of ``n``: any two such groups share a node."""
-    return n // 2 + 1
-
-
 def _majority_cases():
     return [(f"a cluster of n={n} nodes", (n,)) for n in (1, 2, 3, 4, 5, 6, 7, 9, 10, 100)]
 
@@ -43,21 +38,12 @@ register(Exercise(
     id="ch3-majority",
     title="How many votes win an election?",
     cases=_majority_cases,
-    reference=majority_reference,
     same=_same_count,
     hint="more than half of n, as a whole number of nodes; try n=4: is 2 a majority?",
 ))
 
 
 # ------------------------------------------------------------------ 3.2 the vote rule
-
-
-def up_to_date_reference(my_last_term: int, my_last_index: int, cand_last_term: int, cand_last_index: int) -> bool:
-    """Is the candidate's log at least as up-to-date as mine (§5.4.1)? The later last term wins;
-    with equal last terms, the longer log wins; equal logs are up-to-date."""
-    if cand_last_term != my_last_term:
-        return cand_last_term > my_last_term
-    return cand_last_index >= my_last_index
 
 
 def _up_to_date_cases():
@@ -80,27 +66,12 @@ register(Exercise(
     id="ch3-up-to-date",
     title="The vote rule: is the candidate's log at least as up-to-date as mine?",
     cases=_up_to_date_cases,
-    reference=up_to_date_reference,
     same=_same_truth,
     hint="compare the last terms first; look at the indexes only when the last terms are equal.",
 ))
 
 
 # ------------------------------------------------------------------ 3.3 the commit rule
-
-
-def can_commit_reference(log_terms, match_index, current_term: int, index: int) -> bool:
-    """May a leader set its commit index to ``index`` by counting replicas (Figure 2, §5.4.2)?
-
-    ``log_terms[i - 1]`` is the term of the leader's entry ``i``; ``match_index`` lists, for each
-    follower, the highest index known to be stored there. The leader stores all of its log.
-    Only an entry of the leader's current term may be committed by counting; older entries
-    are then committed with it (Log Matching).
-    """
-    if not 1 <= index <= len(log_terms) or log_terms[index - 1] != current_term:
-        return False
-    stored = 1 + sum(1 for m in match_index if m >= index)
-    return stored >= (len(match_index) + 1) // 2 + 1
 
 
 def _can_commit_cases():
@@ -128,7 +99,6 @@ register(Exercise(
     id="ch3-can-commit",
     title="The commit rule: may the leader commit this entry by counting replicas?",
     cases=_can_commit_cases,
-    reference=can_commit_reference,
     same=_same_truth,
     hint="two conditions: the entry is of the leader's current term, and a majority of all nodes "
          "(count the leader) store it.",

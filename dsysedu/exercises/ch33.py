@@ -14,16 +14,7 @@ from __future__ import annotations
 
 from .core import Exercise, register
 
-__all__ = ["decide_reference", "silence_reference"]
-
-
-def decide_reference(votes, participants: int, timed_out: bool) -> str:
-    """Commit only on a yes from every participant; abort on any no, or when the votes are late."""
-    if any(v is False for v in votes):
-        return "abort"
-    if len(votes) == participants and all(v is True for v in votes):
-        return "commit"
-    return "abort" if timed_out else "wait"
+__all__ = []
 
 
 def _decide_cases():
@@ -45,17 +36,9 @@ register(Exercise(
     id="ch33-decide",
     title="The coordinator's rule: commit, abort or wait?",
     cases=_decide_cases,
-    reference=decide_reference,
     hint="any no -> 'abort'; a yes from every participant -> 'commit'; otherwise 'abort' once the "
          "timeout has passed, else 'wait'.",
 ))
-
-
-def silence_reference(phase: str) -> str:
-    """A participant that hears nothing from the coordinator: ``working`` -> ``"abort"`` (it has not
-    voted yes, so it may), ``prepared`` -> ``"ask"`` (it promised to obey: keep the locks and ask),
-    ``committed`` / ``aborted`` -> ``"nothing"``."""
-    return {"working": "abort", "prepared": "ask", "committed": "nothing", "aborted": "nothing"}[phase]
 
 
 def _silence_cases():
@@ -71,7 +54,6 @@ register(Exercise(
     id="ch33-participant",
     title="A participant hears nothing: abort, ask, or nothing?",
     cases=_silence_cases,
-    reference=silence_reference,
     hint="before its yes vote a participant may still abort on its own; after it, only the coordinator "
          "decides, so it keeps its locks and asks; once it knows the outcome there is nothing to do.",
 ))

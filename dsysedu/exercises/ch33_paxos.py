@@ -13,16 +13,7 @@ from __future__ import annotations
 
 from .core import Exercise, register
 
-__all__ = ["backup_proposals_reference"]
-
-
-def backup_proposals_reference(promises, rms) -> dict:
-    """``{rm: value}``: per RM, the value of the highest ballot among the promises, else ``"aborted"``."""
-    out = {}
-    for rm in rms:
-        seen = [accepted[rm] for accepted in promises if rm in accepted]
-        out[rm] = max(seen)[1] if seen else "aborted"
-    return out
+__all__ = []
 
 
 def _cases():
@@ -49,7 +40,6 @@ register(Exercise(
     id="ch33-paxos-commit",
     title="Paxos Commit: what does the backup propose for each vote?",
     cases=_cases,
-    reference=backup_proposals_reference,
     hint="for each RM, look at every promise that mentions it and keep the value with the highest ballot; "
          "if no promise mentions it, nothing can have been chosen for it: propose 'aborted'.",
 ))

@@ -14,19 +14,12 @@ from __future__ import annotations
 import math
 from numbers import Real
 
-from dsysedu.protocols.membership.failure_detectors import phi
 from .core import Exercise, register
 
-__all__ = ["phi_reference", "suspects_reference"]
+__all__ = []
 
 
 # ------------------------------------------------------------------ phi
-
-
-def phi_reference(elapsed: float, intervals) -> float:
-    """φ after ``elapsed`` seconds of silence: ``-log10`` of the chance that a heartbeat comes
-    later still, with inter-arrival times normal (window mean, std at least 0.01)."""
-    return phi(elapsed, intervals, min_std=0.01)
 
 
 def _same_phi(expected, got) -> bool:
@@ -61,7 +54,6 @@ register(Exercise(
     id="ch34-phi",
     title="The suspicion level φ of the accrual failure detector",
     cases=_phi_cases,
-    reference=phi_reference,
     same=_same_phi,
     hint="mean and population standard deviation of the window (std at least 0.01); "
          "P_later = 0.5 * math.erfc((elapsed - mean) / (std * math.sqrt(2))); phi = -math.log10(P_later), "
@@ -70,15 +62,6 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------ suspects
-
-
-def suspects_reference(arrivals: dict, now: float, timeout: float) -> set:
-    """The peers silent for ``timeout`` seconds or more at ``now``.
-
-    ``arrivals`` maps each peer to the times its heartbeats arrived; a peer with no heartbeat
-    yet counts as silent since time 0 (the detector started then).
-    """
-    return {peer for peer, times in arrivals.items() if now - max(times, default=0.0) >= timeout}
 
 
 def _same_set(expected, got) -> bool:
@@ -110,7 +93,6 @@ register(Exercise(
     id="ch34-suspects",
     title="A heartbeat detector's output: which peers are suspected now?",
     cases=_suspects_cases,
-    reference=suspects_reference,
     same=_same_set,
     hint="for each peer take its last heartbeat (time 0 if there is none) and suspect it when "
          "now - last >= timeout; return a set.",

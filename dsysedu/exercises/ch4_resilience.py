@@ -6,33 +6,12 @@
 """
 from __future__ import annotations
 
-from dsysedu.systems.discovery.balancing import choose
-from dsysedu.systems.resilience.backoff import backoff_sleep
 from .core import Exercise, register
 
-__all__ = ["jittered_sleep_reference", "p2c_loads_reference"]
-
-
-class _Draw:
-    """A stand-in for ``random.Random`` whose ``uniform(a, b)`` is ``a + (b - a) * u`` and whose
-    ``sample`` returns given pairs: the exercises' random draws, fixed."""
-
-    def __init__(self, u=0.0, pairs=()):
-        self.u, self.pairs = u, list(pairs)
-
-    def uniform(self, a, b):
-        return a + (b - a) * self.u
-
-    def sample(self, population, k):
-        return list(self.pairs.pop(0))
+__all__ = []
 
 
 # ------------------------------------------------------------------ jitter
-
-def jittered_sleep_reference(kind, attempt, previous, base, cap, u) -> float:
-    """The sleep before retry ``attempt`` (0-based) under ``kind`` jitter, when the uniform draw is
-    ``u`` in [0, 1) (a draw ``uniform(a, b)`` is ``a + (b - a) * u``)."""
-    return backoff_sleep(kind, attempt, previous, _Draw(u), base, cap)
 
 
 def _jitter_cases():
@@ -54,7 +33,6 @@ register(Exercise(
     id="ch4-jitter",
     title="Backoff with jitter: how long to sleep before a retry",
     cases=_jitter_cases,
-    reference=jittered_sleep_reference,
     same=lambda expected, got: isinstance(got, (int, float)) and abs(got - expected) < 1e-9,
     hint="let window = min(cap, base * 2 ** attempt) and draw(a, b) = a + (b - a) * u. full: draw(0, window); "
          "equal: window / 2 + draw(0, window / 2); decorrelated: min(cap, draw(base, 3 * max(previous, base))).",
@@ -62,16 +40,6 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------ power of two choices
-
-def p2c_loads_reference(backends, samples) -> list:
-    """Requests assigned (none finishes) to ``backends`` backends by the power of two choices, when
-    request ``i`` sampled the two backends ``samples[i]``: the count per backend. Ties go to the
-    first of the pair."""
-    load = {b: 0 for b in range(backends)}
-    rng = _Draw(pairs=samples)
-    for _ in samples:
-        load[choose("p2c", list(range(backends)), load, rng)] += 1
-    return [load[b] for b in range(backends)]
 
 
 def _p2c_cases():
@@ -91,7 +59,6 @@ register(Exercise(
     id="ch4-p2c",
     title="The power of two choices: where does each request go?",
     cases=_p2c_cases,
-    reference=p2c_loads_reference,
     same=lambda expected, got: list(got) == expected if isinstance(got, (list, tuple)) else False,
     hint="keep a count per backend, all 0; for each pair (a, b), add the request to a if count[a] <= count[b], "
          "else to b; return the counts as a list, backend 0 first.",

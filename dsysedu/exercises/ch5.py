@@ -7,22 +7,12 @@
 """
 from __future__ import annotations
 
-from dsysedu.systems.patterns.event_sourcing import Deposited, Renamed, Withdrawn, rebuild
-from dsysedu.systems.resilience.breaker_lab import drive_ours
 from .core import Exercise, register
 
-__all__ = ["accept_writes_reference", "breaker_states_reference", "balances_reference"]
+__all__ = []
 
 
 # ------------------------------------------------------------------ fencing
-
-def accept_writes_reference(tokens) -> list:
-    """For each write in arrival order: accepted (True) unless its token is lower than one accepted before."""
-    highest, out = 0, []
-    for t in tokens:
-        out.append(t >= highest)
-        highest = max(highest, t)
-    return out
 
 
 def _fencing_cases():
@@ -42,7 +32,6 @@ register(Exercise(
     id="ch5-fencing",
     title="Fencing tokens: which writes does the storage accept?",
     cases=_fencing_cases,
-    reference=accept_writes_reference,
     same=lambda expected, got: isinstance(got, list) and got == expected,
     hint="keep the highest token accepted so far (start at 0); a write is accepted when its token is at least "
          "that high; return one True/False per write, in order, as a list.",
@@ -50,10 +39,6 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------ circuit breaker
-
-def breaker_states_reference(outcomes, times, threshold, cooldown) -> list:
-    """The breaker's ``(mode, refused)`` after each call (see :func:`dsysedu.systems.resilience.drive_ours`)."""
-    return drive_ours(list(outcomes), list(times), threshold, cooldown)
 
 
 def _breaker_cases():
@@ -85,7 +70,6 @@ register(Exercise(
     id="ch5-breaker",
     title="A circuit breaker, call by call: closed, open, half-open",
     cases=_breaker_cases,
-    reference=breaker_states_reference,
     same=_same_states,
     hint="keep mode ('closed', 'open', 'half_open'), failures in a row and when it opened; before each call, an "
          "open breaker whose cooldown has passed (time >= opened + cooldown) becomes half_open; open refuses the "
@@ -95,13 +79,6 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------ event sourcing
-
-_EVENT = {"deposit": Deposited, "withdraw": Withdrawn, "rename": Renamed}
-
-
-def balances_reference(events) -> dict:
-    """Fold events ``(kind, account, x)`` from nothing: ``{account: (balance, name)}``; new accounts are (0, "")."""
-    return dict(rebuild([(i + 1, 0.0, _EVENT[k](a, x)) for i, (k, a, x) in enumerate(events)]))
 
 
 def _rebuild_cases():
@@ -121,7 +98,6 @@ register(Exercise(
     id="ch5-rebuild",
     title="Event sourcing: the state is the fold of the events",
     cases=_rebuild_cases,
-    reference=balances_reference,
     same=lambda expected, got: isinstance(got, dict) and got == expected,
     hint="start from an empty dict; for each (kind, account, x) take the account's (balance, name), default "
          "(0, ''), and apply: deposit adds x, withdraw subtracts x, rename sets the name to x.",

@@ -6,16 +6,19 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .answers import expected_answers
+
 __all__ = ["Exercise", "Feedback", "EXERCISES", "register", "check"]
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: hidden cases and a reference answer.
+    """One exercise: hidden cases and what judges an answer (no reference solution: see below).
 
-    ``cases()`` returns a list of ``(description, args)``; the expected answer of a case is
-    ``reference(*args)``, and ``same(expected, got)`` decides whether the learner's answer
-    matches (default ``==``).
+    ``cases()`` returns a list of ``(description, args)``; the expected answer of each case is
+    frozen in ``expected/<id>.txt`` (:mod:`~dsysedu.exercises.answers`), written from the reference
+    solution by the instructor script ``python -m instructor freeze``, and ``same(expected, got)``
+    decides whether the learner's answer matches (default ``==``).
 
     An exercise with many right answers (write *an* invariant that z3 proves) gives
     ``accepts(got, *args)``, which judges the answer itself, and ``describe(*args)``, what a right
@@ -24,7 +27,6 @@ class Exercise:
     id: str
     title: str
     cases: Callable[[], list]
-    reference: Callable
     same: Callable[[Any, Any], bool] = lambda a, b: a == b
     hint: str = ""
     accepts: Callable[..., bool] | None = None
@@ -35,6 +37,15 @@ EXERCISES: dict[str, Exercise] = {}
 
 
 def register(ex: Exercise) -> Exercise:
+    """Add ``ex`` to :data:`EXERCISES` (one id, one exercise).
+
+    Raises
+    ------
+    ValueError
+        If another exercise already has this id.
+    """
+    if ex.id in EXERCISES and EXERCISES[ex.id] is not ex:
+        raise ValueError(f"exercise id {ex.id!r} is registered twice; ids must be unique")
     EXERCISES[ex.id] = ex
     return ex
 
@@ -103,9 +114,13 @@ def check(exercise_id: str, learner_function: Callable) -> Feedback:
         raise TypeError(f"check() needs your function itself, got {learner_function!r}")
     ex = EXERCISES[exercise_id]
     cases = ex.cases()
+    frozen = None if ex.describe is not None else expected_answers(exercise_id)
+    if frozen is not None and [d for d, _ in frozen] != [d for d, _ in cases]:
+        raise LookupError(f"the frozen answers of {exercise_id!r} do not match its hidden cases (they changed): "
+                          f"an instructor re-writes them with `python -m instructor freeze {exercise_id}`")
     failures = []
-    for desc, args in cases:
-        expected = ex.describe(*args) if ex.describe is not None else ex.reference(*args)
+    for k, (desc, args) in enumerate(cases):
+        expected = ex.describe(*args) if frozen is None else frozen[k][1]
         try:
             got = learner_function(*args)
         except NotImplementedError:

@@ -5,7 +5,8 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["student_version", "strip_solutions", "strip_teacher_notes", "check_markers", "try_student_version"]
+__all__ = ["student_version", "strip_solutions", "strip_teacher_notes", "strip_hidden_tests", "check_markers",
+           "try_student_version"]
 
 _SOLUTION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?",
                        re.MULTILINE | re.DOTALL)
@@ -60,12 +61,29 @@ def strip_teacher_notes(markdown: str) -> str:
     return _TEACHER_NOTE.sub("", markdown).rstrip("\n") if _TEACHER_NOTE.search(markdown) else markdown
 
 
+_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*(?:\n|\Z)",
+                     re.MULTILINE | re.DOTALL)
+
+
+def strip_hidden_tests(source: str) -> str:
+    r"""``source`` without nbgrader's ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` blocks.
+
+    Examples
+    --------
+    >>> strip_hidden_tests("f = check('x', g)\n### BEGIN HIDDEN TESTS\nassert f.passed\n### END HIDDEN TESTS\nf")
+    "f = check('x', g)\nf"
+    """
+    return _HIDDEN.sub("", source)
+
+
 def student_version(path, out_path) -> Path:
     """Write the student version of the notebook at ``path`` to ``out_path``.
 
-    Solution blocks in code cells become ``raise NotImplementedError()``, outputs are
-    cleared, cells tagged ``solution-only`` are dropped, and so are the markdown paragraphs
-    that start with ``*Teachers:*``.
+    Solution blocks in code cells become ``raise NotImplementedError()``, nbgrader's hidden
+    tests (``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS``) go, outputs are cleared,
+    cells tagged ``solution-only`` are dropped, and so are the markdown paragraphs that start
+    with ``*Teachers:*``. (``nbgrader generate_assignment`` with :func:`~dsysedu.exercises.grading.configure`
+    makes the same copy and records the grading cells.)
 
     Raises
     ------
@@ -98,7 +116,7 @@ def student_version(path, out_path) -> Path:
             continue
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         if cell["cell_type"] == "code":
-            src = strip_solutions(src)
+            src = strip_hidden_tests(strip_solutions(src))
             cell["outputs"] = []
             cell["execution_count"] = None
         elif cell["cell_type"] == "markdown":

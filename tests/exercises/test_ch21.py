@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 import dsysedu.exercises.ch21  # noqa: F401  (registers the exercises)
 from dsysedu import LinkModel, Scenario, Uniform, run
 from dsysedu.exercises import check
-from dsysedu.exercises.ch21 import compare_reference, count_reference
+from instructor.references.ch21 import compare_reference, count_reference
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.formal.interleavings import interleavings
 from dsysedu.protocols.basics.toys import PingEcho

@@ -6,7 +6,7 @@ import z3
 
 import dsysedu.exercises.ch22  # noqa: F401  (registers the exercises)
 from dsysedu.exercises import check
-from dsysedu.exercises.ch22 import deadlock_reference, enabled_reference, invariant_reference
+from instructor.references.ch22 import deadlock_reference, enabled_reference, invariant_reference
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.formal import petri
 from dsysedu.formal.proofs import NO_GRANT_WHILE_HELD, SAFETY_ONLY

@@ -5,7 +5,8 @@ from pathlib import Path
 import dsysedu.exercises.ch23  # noqa: F401  (registers the exercise)
 from dsysedu.check.model_checker import check as model_check, invariant
 from dsysedu.exercises import check
-from dsysedu.exercises.ch23 import identity_proof_reference, mutex_states, safe_reference
+from dsysedu.exercises.ch23 import mutex_states
+from instructor.references.ch23 import identity_proof_reference, safe_reference
 from dsysedu.formal.deduction import IDENTITY_PROOF, check_proof
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.protocols.coordination.mutex import ImpatientClient, mutex_model, mutual_exclusion
@@ -46,8 +47,10 @@ def test_student_notebook_fails_until_written(tmp_path):
     code, feedback = try_student_version(EXERCISE_NB, tmp_path)
     assert "BEGIN SOLUTION" not in code and '== "critical"' not in code
     assert code.count("raise NotImplementedError()") == 2 and '("MP", 4, 3)' not in code
-    shown = [f for f in feedback if "not written yet" in f]
+    shown = [f for f in feedback if "'ch23-" in f and "not written yet" in f]  # the two check cells
     assert len(shown) == 2 and all("Hint" in f for f in shown)
+    # the cell that model-checks the unwritten predicate says so too, instead of a traceback
+    assert any("safe is not written yet" in f for f in feedback)
 
 
 def test_identity_proof_reference_and_wrong_answers():

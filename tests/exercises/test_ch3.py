@@ -6,7 +6,7 @@ import numpy as np
 
 from dsysedu.exercises import check
 from dsysedu.exercises.notebooks import try_student_version
-from dsysedu.exercises.ch3 import can_commit_reference, majority_reference, up_to_date_reference
+from instructor.references.ch3 import can_commit_reference, majority_reference, up_to_date_reference
 from dsysedu.protocols.consensus.raft import Raft
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from dsysedu.exercises import check
 from dsysedu.exercises import ch32  # noqa: F401  (registers the chapter's exercises)
-from dsysedu.exercises.ch32 import gcounter_merge_reference, merge_laws, strong_reference
+from dsysedu.exercises.ch32 import merge_laws
+from instructor.references.ch32 import gcounter_merge_reference, strong_reference
 from dsysedu.exercises.core import EXERCISES
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.protocols.replication.crdt import GCounter

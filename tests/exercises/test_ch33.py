@@ -3,7 +3,7 @@ with feedback that names the case, and the student version fails until written."
 from pathlib import Path
 
 from dsysedu.exercises import check
-from dsysedu.exercises.ch33 import decide_reference, silence_reference
+from instructor.references.ch33 import decide_reference, silence_reference
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.protocols.transactions.twopc_sim import LockingParticipant
 from dsysedu.sim import Context

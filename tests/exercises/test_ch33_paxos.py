@@ -1,7 +1,8 @@
 """Chapter 3.3 Paxos Commit exercise: the reference passes and agrees with the protocol's backup, and the
 blind answer (abort everything) fails with feedback that names the case."""
 from dsysedu.exercises import check
-from dsysedu.exercises.ch33_paxos import _cases, backup_proposals_reference
+from dsysedu.exercises.ch33_paxos import _cases
+from instructor.references.ch33_paxos import backup_proposals_reference
 from dsysedu.protocols.transactions.paxos_commit import CommitLeader
 
 

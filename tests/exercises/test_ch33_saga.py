@@ -1,7 +1,7 @@
 """The compensation-order exercise: the reference passes and agrees with the orchestrator on logs of
 real runs; typical wrong answers are caught."""
 from dsysedu.exercises import check
-from dsysedu.exercises.ch33_saga import compensation_plan_reference
+from instructor.references.ch33_saga import compensation_plan_reference
 from dsysedu.protocols.transactions.saga import STEPS, Done, Orchestrator, Undone
 from dsysedu.sim.node import Context
 

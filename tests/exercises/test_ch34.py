@@ -9,7 +9,7 @@ import numpy as np
 from dsysedu import Crash, LinkModel, LogNormal, Scenario, run
 from dsysedu.exercises import check
 from dsysedu.exercises.notebooks import try_student_version
-from dsysedu.exercises.ch34 import phi_reference, suspects_reference
+from instructor.references.ch34 import phi_reference, suspects_reference
 from dsysedu.protocols.membership.failure_detectors import HeartbeatDetector
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from dsysedu import run
 from dsysedu.exercises import check
-from dsysedu.exercises.ch4_messaging_storage import apply_once_reference, ring_lookup_reference
+from instructor.references.ch4_messaging_storage import apply_once_reference, ring_lookup_reference
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.systems import messaging, storage
 

@@ -4,7 +4,8 @@ test_ch4_messaging_storage.py)."""
 import random
 
 from dsysedu.exercises import check
-from dsysedu.exercises.ch4_resilience import _jitter_cases, jittered_sleep_reference, p2c_loads_reference
+from dsysedu.exercises.ch4_resilience import _jitter_cases
+from instructor.references.ch4_resilience import jittered_sleep_reference, p2c_loads_reference
 from dsysedu.systems.resilience import backoff_sleep
 
 

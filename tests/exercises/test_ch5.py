@@ -4,7 +4,7 @@ from pathlib import Path
 
 from dsysedu import run
 from dsysedu.exercises import check
-from dsysedu.exercises.ch5 import accept_writes_reference, balances_reference, breaker_states_reference
+from instructor.references.ch5 import accept_writes_reference, balances_reference, breaker_states_reference
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.protocols.coordination import leases
 from dsysedu.systems import resilience

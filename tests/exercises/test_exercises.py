@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from dsysedu.exercises import EXERCISES, check
-from dsysedu.exercises.ch1 import classify_reference, timeout_reference
+from instructor.references.ch1 import classify_reference, timeout_reference
 from dsysedu.exercises.notebooks import strip_solutions, try_student_version
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,9 +74,12 @@ def test_student_cli(tmp_path):
 
 
 def test_every_registered_exercise_has_cases_and_its_reference_passes():
+    from instructor.references import all_references
+    references = all_references()
+    assert set(references) == set(EXERCISES)
     for ex_id, ex in EXERCISES.items():
         assert ex.cases(), ex_id
-        assert check(ex_id, ex.reference).passed, ex_id
+        assert check(ex_id, references[ex_id]).passed, ex_id
 
 
 def test_feedback_gives_the_call_to_paste_counts_once_and_hints_a_wrong_answer():
