@@ -9,22 +9,13 @@
 """
 from __future__ import annotations
 
-import math
-from numbers import Real
 
-from dsysedu.ops.autoscaling import hpa_desired
-from dsysedu.ops.guard import Bounds
 from .core import Exercise, register
 
-__all__ = ["hpa_reference", "stabilised_reference", "guard_reference"]
+__all__ = []
 
 
 # ------------------------------------------------------------------ the HPA rule
-
-def hpa_reference(current, metric, target, tolerance) -> int:
-    """Replicas the HPA wants: ``current`` while ``|metric / target - 1| <= tolerance``, else
-    ``ceil(current * metric / target)``."""
-    return hpa_desired(current, metric, target, tolerance)
 
 
 def _hpa_cases():
@@ -46,7 +37,6 @@ register(Exercise(
     id="ch6-hpa",
     title="The Kubernetes HPA rule: how many replicas?",
     cases=_hpa_cases,
-    reference=hpa_reference,
     same=lambda expected, got: isinstance(got, int) and not isinstance(got, bool) and got == expected,
     hint="ratio = metric / target; if abs(ratio - 1) <= tolerance return current; else return "
          "math.ceil(current * ratio) as an int.",
@@ -54,15 +44,6 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------ the stabilisation window
-
-def stabilised_reference(recommendations, current, window) -> int:
-    """What the HPA applies now. ``recommendations`` is a list of ``(time, raw)``, oldest first, the last
-    one now's. A raw count at or above ``current`` is applied at once; a lower one only down to the highest
-    raw count of the last ``window`` seconds (``now - window <= time``), and never above ``current``."""
-    now, raw = recommendations[-1]
-    if raw >= current:
-        return raw
-    return min(current, max(r for t, r in recommendations if t >= now - window))
 
 
 def _stabilise_cases():
@@ -83,22 +64,12 @@ register(Exercise(
     id="ch6-stabilise",
     title="The scale-down stabilisation window",
     cases=_stabilise_cases,
-    reference=stabilised_reference,
     hint="now, raw = recommendations[-1]; if raw >= current return raw; else take the largest r of the pairs "
          "(t, r) with t >= now - window, and return min(current, that).",
 ))
 
 
 # ------------------------------------------------------------------ the guard
-
-def guard_reference(current, proposal, fallback, min_replicas, max_replicas, max_step) -> int:
-    """The count a guard lets through: ``proposal`` if it is a whole number (an int, or a float such as
-    ``7.0``; not a bool, not NaN or infinite), else ``fallback``; then moved at most ``max_step`` from
-    ``current``, then put into ``[min_replicas, max_replicas]``."""
-    ok = (isinstance(proposal, Real) and not isinstance(proposal, bool) and math.isfinite(proposal)
-          and proposal == int(proposal))
-    wanted = int(proposal) if ok else fallback
-    return Bounds(min_replicas, max_replicas, max_step).clip(current, wanted)
 
 
 def _guard_cases():
@@ -124,7 +95,6 @@ register(Exercise(
     id="ch6-guard",
     title="A guard: what may a model's answer do?",
     cases=_guard_cases,
-    reference=guard_reference,
     same=lambda expected, got: isinstance(got, int) and not isinstance(got, bool) and got == expected,
     hint="a proposal counts only if isinstance(p, (int, float)), not a bool, math.isfinite(p) and p == int(p); "
          "otherwise use fallback. Then r = min(current + max_step, max(current - max_step, r)), and "

@@ -8,29 +8,15 @@
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
-import pandas as pd
 
-from dsysedu.ops.alerting import BurnRate
 from .core import Exercise, register
 
-__all__ = ["burn_rate_firing_reference", "steady_state_reference", "health_states_reference"]
+__all__ = []
 
 
 # ------------------------------------------------------------------ burn rate
-
-def burn_rate_firing_reference(bad, total, slo, factor, long, short) -> list:
-    """Per window: is the bad share over the last ``long`` windows *and* over the last ``short``
-    windows above ``factor * (1 - slo)``? (Fewer windows at the start; a window span with no
-    requests has a bad share of 0.)"""
-    frame = pd.DataFrame({"end": np.arange(1, len(bad) + 1, dtype=float), "bad": list(bad),
-                          "requests": list(total)})
-    if not len(frame):
-        return []
-    rule = BurnRate(slo, float(long), float(short), factor, scale=1.0)
-    return [bool(x) for x in rule.firing(frame)]
 
 
 def _burn_cases():
@@ -59,7 +45,6 @@ register(Exercise(
     id="ch9-burn-rate",
     title="A multi-window burn-rate alert: does it fire in each window?",
     cases=_burn_cases,
-    reference=burn_rate_firing_reference,
     same=lambda expected, got: isinstance(got, (list, tuple)) and [bool(g) for g in got] == expected,
     hint="for window i, sum bad and total over windows max(0, i - long + 1) .. i and over max(0, i - short + 1) .. i; "
          "each share is bad / total (0 when total is 0); fire when both shares are > factor * (1 - slo).",
@@ -67,19 +52,6 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------ steady state
-
-def steady_state_reference(windows, max_bad_share, max_p99) -> bool:
-    """Does the steady state hold over ``windows`` (a list of ``(requests, bad, p99)``)?
-
-    It holds when the bad share over all of them, ``sum(bad) / sum(requests)``, is at most
-    ``max_bad_share`` (no requests at all: it holds) and no window with requests has a p99 above
-    ``max_p99`` (a window without requests has p99 ``nan`` and says nothing).
-    """
-    requests = sum(r for r, _b, _p in windows)
-    bad = sum(b for _r, b, _p in windows)
-    if requests and bad / requests > max_bad_share:
-        return False
-    return all(p <= max_p99 for r, _b, p in windows if r and not math.isnan(p))
 
 
 def _steady_cases():
@@ -103,7 +75,6 @@ register(Exercise(
     id="ch9-steady-state",
     title="A steady-state probe: does the system meet its tolerances?",
     cases=_steady_cases,
-    reference=steady_state_reference,
     same=lambda expected, got: isinstance(got, (bool, np.bool_)) and bool(got) == expected,
     hint="add up requests and bad over all windows; if there were requests and bad / requests > max_bad_share, "
          "return False; then return False if any window with requests > 0 has p99 > max_p99 (skip nan); else True.",
@@ -111,22 +82,6 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------ hysteresis
-
-def health_states_reference(checks, fall, rise) -> list:
-    """The health state after each check (``True`` = the check passed), starting ``"healthy"``:
-    unhealthy after ``fall`` failed checks in a row, healthy again after ``rise`` passed in a row."""
-    state, failed, passed, out = "healthy", 0, 0, []
-    for ok in checks:
-        if ok:
-            passed, failed = passed + 1, 0
-            if state == "unhealthy" and passed >= rise:
-                state = "healthy"
-        else:
-            failed, passed = failed + 1, 0
-            if state == "healthy" and failed >= fall:
-                state = "unhealthy"
-        out.append(state)
-    return out
 
 
 def _hysteresis_cases():
@@ -147,7 +102,6 @@ register(Exercise(
     id="ch9-hysteresis",
     title="Hysteresis: the health state after each check",
     cases=_hysteresis_cases,
-    reference=health_states_reference,
     same=lambda expected, got: isinstance(got, (list, tuple)) and list(got) == expected,
     hint="keep two counters, failures in a row and passes in a row (a pass resets the failures and the other way "
          "round); a healthy target turns 'unhealthy' when failures reach fall, an unhealthy one 'healthy' when "

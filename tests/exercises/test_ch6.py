@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from dsysedu.exercises import check
-from dsysedu.exercises.ch6 import guard_reference, hpa_reference, stabilised_reference
+from instructor.references.ch6 import guard_reference, hpa_reference, stabilised_reference
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.ops.autoscaling import HPA
 from dsysedu.ops.guard import Bounds, Guard, Observation, Proposal

@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings, strategies as st
 
 from dsysedu.exercises import check
-from dsysedu.exercises.ch9 import burn_rate_firing_reference, health_states_reference, steady_state_reference
+from instructor.references.ch9 import burn_rate_firing_reference, health_states_reference, steady_state_reference
 from dsysedu.exercises.notebooks import try_student_version
 from dsysedu.ops.healing import CONTROLLER, Controller, HealthReport
 from dsysedu.sim.node import Context

@@ -60,8 +60,7 @@ register(Exercise(id="ch9-count", title="Count", cases=lambda: [("1, 1", (1, 1))
 
 TEST = '''\
 from dsysedu.exercises.ch9 import _cases, double_reference, shared_helper
-from dsysedu.exercises.ch9 import (count_reference,
-                                   shared_helper as helper)
+from dsysedu.exercises.ch9 import count_reference, shared_helper as helper
 '''
 
 
