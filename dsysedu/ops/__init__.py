@@ -30,3 +30,10 @@ __all__ = [
     "DURATION_BUCKETS", "SPAN_COLUMNS", "LOG_COLUMNS",
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
 ]
+
+# Chapter 8 (practice): formal methods in practice, infrastructure as code, delivery, technology selection.
+from .verification import (lease_implementation_scenario, lease_spec, lost_writes, MODEL_CHECKS,  # noqa: E402
+                           model_check_record, ModelCheck, NarrowTokenLock, validation_runs)
+
+__all__ += ["ModelCheck", "MODEL_CHECKS", "model_check_record", "NarrowTokenLock", "lease_implementation_scenario",
+            "lease_spec", "lost_writes", "validation_runs"]
