@@ -44,3 +44,10 @@ from .infra import (apply, Change, DesiredState, drift, load_desired, MAX_REPLIC
 __all__ += ["Cluster", "RoutedService", "RoutedClient", "DEFAULT_WORK", "instance_id", "service_of",
             "ServiceSpec", "DesiredState", "Change", "Plan", "load_desired", "write_desired", "plan", "apply", "drift",
             "MAX_REPLICAS"]
+from .canary import instance_samples, Judgement, judge, MetricVerdict  # noqa: E402
+from .delivery import (Candidate, candidates, CONTRACT, Gate, GateResult, GATES, price, PRICE_EXAMPLES,  # noqa: E402
+                       release, release_experiment, release_summary, ReleaseOutcome, run_pipeline, STRATEGIES)
+
+__all__ += ["MetricVerdict", "Judgement", "judge", "instance_samples",
+            "Candidate", "price", "PRICE_EXAMPLES", "CONTRACT", "Gate", "GateResult", "GATES", "run_pipeline",
+            "STRATEGIES", "ReleaseOutcome", "release", "candidates", "release_experiment", "release_summary"]
