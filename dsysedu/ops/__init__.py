@@ -51,3 +51,6 @@ from .delivery import (Candidate, candidates, CONTRACT, Gate, GateResult, GATES,
 __all__ += ["MetricVerdict", "Judgement", "judge", "instance_samples",
             "Candidate", "price", "PRICE_EXAMPLES", "CONTRACT", "Gate", "GateResult", "GATES", "run_pipeline",
             "STRATEGIES", "ReleaseOutcome", "release", "candidates", "release_experiment", "release_summary"]
+from .selection import measure_options, OBJECTIVES, Option, OPTIONS, pareto_front, select  # noqa: E402
+
+__all__ += ["Option", "OPTIONS", "measure_options", "select", "pareto_front", "OBJECTIVES"]
