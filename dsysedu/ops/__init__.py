@@ -38,12 +38,12 @@ from .verification import (lease_implementation_scenario, lease_spec, lost_write
 __all__ += ["ModelCheck", "MODEL_CHECKS", "model_check_record", "NarrowTokenLock", "lease_implementation_scenario",
             "lease_spec", "lost_writes", "validation_runs"]
 from .cluster import Cluster, DEFAULT_WORK, instance_id, RoutedClient, RoutedService, service_of  # noqa: E402
-from .infra import (apply, Change, DesiredState, drift, load_desired, MAX_REPLICAS, Plan, plan,  # noqa: E402
-                    ServiceSpec, write_desired)
+from .infra import (apply, Change, DesiredState, drift, EXAMPLE_DESIRED, load_desired, MAX_REPLICAS,  # noqa: E402
+                    Plan, plan, ServiceSpec, write_desired)
 
 __all__ += ["Cluster", "RoutedService", "RoutedClient", "DEFAULT_WORK", "instance_id", "service_of",
             "ServiceSpec", "DesiredState", "Change", "Plan", "load_desired", "write_desired", "plan", "apply", "drift",
-            "MAX_REPLICAS"]
+            "MAX_REPLICAS", "EXAMPLE_DESIRED"]
 from .canary import instance_samples, Judgement, judge, MetricVerdict  # noqa: E402
 from .delivery import (Candidate, candidates, CONTRACT, Gate, GateResult, GATES, price, PRICE_EXAMPLES,  # noqa: E402
                        release, release_experiment, release_summary, ReleaseOutcome, run_pipeline, STRATEGIES)

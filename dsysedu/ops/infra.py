@@ -26,9 +26,11 @@ from pathlib import Path
 from .cluster import Cluster, instance_id
 
 __all__ = ["ServiceSpec", "DesiredState", "Change", "Plan", "load_desired", "write_desired", "plan", "apply",
-           "drift", "MAX_REPLICAS"]
+           "drift", "MAX_REPLICAS", "EXAMPLE_DESIRED"]
 
 MAX_REPLICAS = 20
+#: the course's example desired state (four services), read by chapter 8.2
+EXAMPLE_DESIRED = Path(__file__).resolve().parents[2] / "data" / "cluster.toml"
 
 
 @dataclass(frozen=True)

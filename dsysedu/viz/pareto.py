@@ -14,7 +14,7 @@ from dsysedu.viz import style
 
 from .curves import MARKERS, _new_axes
 
-__all__ = ["pareto_plot"]
+__all__ = ["pareto_plot", "pareto_panels"]
 
 _LIFT = (4, -13, 14, -23, 24)   # points above (+) or below (-) a point for its 1st, 2nd... crowded label
 
@@ -83,3 +83,18 @@ def _crowding(xs, ys, near_x: float = 0.2, near_y: float = 0.08) -> list:
         return (v - v.min()) / span if span > 0 else v * 0.0
     px, py = scaled(xs), scaled(ys)
     return [sum(abs(px[j] - px[i]) < near_x and abs(py[j] - py[i]) < near_y for j in range(i)) for i in range(len(px))]
+
+
+def pareto_panels(table: pd.DataFrame, panels, *, by: str | None = None, short=None, figsize=(10.0, 3.8)):
+    """Several :func:`pareto_plot` s side by side; ``panels``: ``(x, y, better, xlabel, ylabel)`` each.
+
+    Returns the array of Axes.
+    """
+    import matplotlib.pyplot as plt   # here, so that importing the views does not start pyplot
+    panels = list(panels)
+    if not panels:
+        raise ValueError("panels must hold at least one (x, y, better, xlabel, ylabel)")
+    axes = plt.subplots(1, len(panels), figsize=figsize, layout="constrained", squeeze=False)[1][0]
+    for ax, (x, y, better, xlabel, ylabel) in zip(axes, panels):
+        pareto_plot(table, x, y, better=better, by=by, ax=ax, xlabel=xlabel, ylabel=ylabel, short=short)
+    return axes

@@ -23,3 +23,12 @@ def test_bad_columns():
         pareto_plot(pd.DataFrame({"a": [1]}), "a", "b")
     with pytest.raises(ValueError):
         pareto_plot(pd.DataFrame({"a": [1], "b": [2]}), "a", "b", better=(1, 0))
+
+
+def test_panels_side_by_side():
+    from dsysedu.viz.pareto import pareto_panels
+    t = pd.DataFrame({"a": [1, 2], "b": [2, 1], "c": [0.1, 0.3]}, index=["p", "q"])
+    axes = pareto_panels(t, [("a", "b", (1, 1), "A", "B"), ("a", "c", (-1, 1), "A", "C")])
+    assert [ax.get_ylabel() for ax in axes] == ["B", "C"]
+    with pytest.raises(ValueError):
+        pareto_panels(t, [])
