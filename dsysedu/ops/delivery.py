@@ -153,7 +153,10 @@ STRATEGIES = ("canary", "blue-green", "all-at-once")
 
 @dataclass(frozen=True)
 class ReleaseOutcome:
-    """What one release did: promoted or rolled back, and what the users saw during it."""
+    """What one release did: promoted or rolled back, and what the users saw during it.
+
+    ``samples`` holds the latencies the judge compared, ``(baseline, new version)`` (empty for all-at-once).
+    """
     strategy: str
     version: str
     promoted: bool
@@ -161,6 +164,7 @@ class ReleaseOutcome:
     user_errors: int
     requests: int
     cluster: Cluster = field(compare=False, repr=False)
+    samples: tuple = field(default=(), compare=False, repr=False)
 
 
 def _users(trace) -> tuple:
@@ -215,7 +219,7 @@ def release(cluster: Cluster, candidate: Candidate, strategy: str = "canary", *,
     def window(c, seconds, k, weights=None):
         return run(c.scenario(rate=rate, duration=seconds, weights=weights, retries=retries), seed=seed * 7 + k)
 
-    promoted, verdict = True, None
+    promoted, verdict, compared = True, None, ()
     new = work.copy()
     for iid in old:
         new.add(iid, candidate.version)
@@ -227,7 +231,7 @@ def release(cluster: Cluster, candidate: Candidate, strategy: str = "canary", *,
         w = share * len(old) / (1 - 2 * share)
         first = window(trial, analysis, 1, {base: w, can: w})
         (bl, be), (cl, ce) = instance_samples(first, base), instance_samples(first, can)
-        verdict = judge(bl, cl, be, ce, **judge_options) if bl and cl else None
+        verdict, compared = (judge(bl, cl, be, ce, **judge_options) if bl and cl else None), (bl, cl)
         promoted = verdict is None or verdict.promote
     elif strategy == "blue-green":
         before = window(work, analysis, 0)
@@ -238,7 +242,7 @@ def release(cluster: Cluster, candidate: Candidate, strategy: str = "canary", *,
         samples = [instance_samples(before, i) for i in old], [instance_samples(first, instance_id(SERVICE, f"green{i}"))
                                                                for i in range(len(old))]
         (bl, be), (cl, ce) = ([sum((s[j] for s in side), []) for j in (0, 1)] for side in samples)
-        verdict = judge(bl, cl, be, ce, **judge_options) if bl and cl else None
+        verdict, compared = (judge(bl, cl, be, ce, **judge_options) if bl and cl else None), (bl, cl)
         promoted = verdict is None or verdict.promote
     else:
         first = window(new, analysis, 1)
@@ -246,7 +250,7 @@ def release(cluster: Cluster, candidate: Candidate, strategy: str = "canary", *,
     second = window(after, watch, 2)
     e1, n1 = _users(first)
     e2, n2 = _users(second)
-    return ReleaseOutcome(strategy, candidate.version, promoted, verdict, e1 + e2, n1 + n2, after)
+    return ReleaseOutcome(strategy, candidate.version, promoted, verdict, e1 + e2, n1 + n2, after, compared)
 
 
 def candidates(n: int = 20, *, seed=None, bad_share: float = 0.4) -> list:
