@@ -13,6 +13,14 @@ reads traces and drives scenarios through the same engine as the protocols.
                    walk from a latency spike to the slow traces to their logs
 ``export``         spans through ``opentelemetry-sdk`` as OTLP/JSON, logs as JSON lines,
                    RED metrics in the Prometheus text format (``prometheus_client``)
+``verification``   chapter 8.1: the course's model checks with their broken variants, and a lease
+                   lock whose narrow token only trace validation catches
+``cluster``        replicated, versioned service instances as simulator nodes, calls spread by weight
+``infra``          a desired state (TOML/JSON), plan, apply, drift and repair (infrastructure as code)
+``canary``         the Mann-Whitney canary judge (latency and errors, effect sizes), after Kayenta
+``delivery``       unit, contract and model-checking gates; canary, blue-green and all-at-once releases
+                   with automated rollback, measured over many seeded releases
+``selection``      technology selection: options measured by running them, requirements, Pareto front
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent

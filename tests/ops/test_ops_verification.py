@@ -22,8 +22,8 @@ def test_every_right_model_verifies_and_every_broken_one_is_caught():
 
 
 def test_the_narrow_token_is_invisible_to_the_model_checker_at_its_size():
-    # 4 clients at most in the model: at most 4 grants, a 3-bit token never wraps
-    assert check(lease_model(4, lock=NarrowTokenLock), no_older_token).verdict == "ok"
+    # 3 clients in the model: at most 3 grants, a 3-bit token never wraps
+    assert check(lease_model(3, lock=NarrowTokenLock), no_older_token).verdict == "ok"
 
 
 def test_the_narrow_token_wraps_in_the_implementation_and_validation_names_the_step():
@@ -52,3 +52,21 @@ def test_bad_arguments():
     with pytest.raises(TypeError):
         model_check_record(["not a check"])
     assert issubclass(NarrowTokenLock, LeaseLock)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), clients=st.integers(2, 9), bits=st.integers(2, 4), loss=st.sampled_from([0.0, 0.02]))
+def test_validation_fails_exactly_when_the_token_wrapped(seed, clients, bits, loss):
+    # random sizes, widths and lossy links: the spec's lock always validates; the narrow one fails iff a grant
+    # reached 2**bits, and then at that very grant
+    for lock in (LeaseLock, NarrowTokenLock):
+        trace = run(lease_implementation_scenario(clients, lock=lock, bits=bits, loss=loss, until=12.0), seed=seed)
+        grants = [r for r in trace.rows if r[1] == "send" and type(r[5]).__name__ == "LeaseGranted"]
+        v = validate_trace(lease_spec(trace), trace)
+        wrapped = lock is NarrowTokenLock and len(grants) >= 2 ** bits
+        assert v.ok == (not wrapped), (lock.__name__, len(grants), v)
+        if wrapped:
+            assert [m.token for _d, m in v.model] == [2 ** bits] and [m.token for _d, m in v.implementation] == [0]
