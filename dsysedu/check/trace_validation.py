@@ -14,7 +14,7 @@ transition relation (:meth:`~dsysedu.check.model_checker.Model.step`):
 
 The first event that fails either test is reported: its ``seq`` in the trace, the step number,
 what the implementation did and what the model allows there. This is the method of Cirstea,
-Kuppe, Loillier and Merz, who check logged traces of Java and C++ programs against TLA+
+Kuppe, Loillier and Merz, who check traces logged by instrumented Java programs against TLA+
 specifications with TLC [1]_; here the model and the implementation are both simulator nodes,
 so the mapping from log lines to actions is the identity.
 
@@ -24,7 +24,7 @@ the implementation's behaviours, and each one is checked exactly.
 References
 ----------
 .. [1] H. Cirstea, M. A. Kuppe, B. Loillier and S. Merz, "Validating Traces of Distributed Programs
-   Against TLA+ Specifications", iFM 2024 (arXiv:2404.16075).
+   Against TLA+ Specifications", 2024 (arXiv:2404.16075).
 """
 from __future__ import annotations
 

@@ -3,21 +3,21 @@
 A canary release sends a small share of the traffic to one instance of the new version. Netflix
 and Google's Kayenta [1]_ judge it against a *fresh baseline*: an instance of the old version
 started at the same moment and given the same share, so that the two differ only by the
-version (not by uptime, warm caches or the hour of the day). For each metric Kayenta's judge
-compares the canary's values with the baseline's with a Mann-Whitney U test (a rank test: no
-assumption that latencies are normal, and they are not), and also asks the difference to be
-large enough to matter (an effect size), so that a huge sample does not fail a canary for a
-trivial difference. The metrics' verdicts make a score; a score below the threshold means roll
-back.
+version (not by uptime, warm caches or the hour of the day). For each metric Kayenta's classifier
+runs a Mann-Whitney U test (a rank test: no assumption that latencies are normal, and they are
+not) and calls the metric High when the test's confidence interval for the shift lies above zero
+by more than a fraction of the estimated shift, looking only in the direction that is bad for that
+metric; the metrics' verdicts make a score, and a score below the threshold fails the canary.
 
-:func:`judge` does that for two metrics, latency and errors (an error is a 1, a success a 0: the
-rank test on them compares error rates), with ``scipy.stats.mannwhitneyu``, one-sided: only
-*worse* fails.
+:func:`judge` keeps that shape in its textbook form, for two metrics, latency and errors (an error
+is a 1, a success a 0: the rank test on them compares error rates): ``scipy.stats.mannwhitneyu``,
+one-sided (only *worse* fails), p below ``alpha``, and a minimum effect on the median or the error
+rate, so that a huge sample does not fail a canary for a trivial difference.
 
 References
 ----------
-.. [1] Netflix and Google, "Kayenta: automated canary analysis", the ``kayenta-judge`` module's
-   NetflixACAJudge (Mann-Whitney classifier with an effect-size threshold), 2018.
+.. [1] Netflix and Google, Kayenta, Spinnaker's automated canary analysis (2018): ``kayenta-judge``,
+   ``MannWhitneyClassifier`` (github.com/spinnaker/kayenta).
 """
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ length of the shortest counterexample for the broken one.
 fencing token lives in a field of ``bits`` bits, so after ``2**bits - 1`` grants it wraps to 0,
 and the fenced storage silently refuses every later holder's write. The model checker cannot see
 this at its size (at most 4 clients, so at most 4 grants, never a wrap), and the wrap is not in
-the model at all: the specification's token is an unbounded integer. Such bugs are real:
-ZooKeeper's transaction id keeps its counter in the low 32 bits, and ZOOKEEPER-1277 is the
-cluster that stopped when that counter rolled over. :func:`validation_runs` closes the gap from
+the model at all: the specification's token is an unbounded integer. Such limits are real:
+ZooKeeper's transaction id keeps a counter in its low 32 bits, and the rollover of that counter
+had to be handled on its own (ZOOKEEPER-1277: it forces a new leader election). :func:`validation_runs` closes the gap from
 the other side: it checks each seeded trace of the implementation against the model with
 :func:`~dsysedu.check.trace_validation.validate_trace`, which names the first step the
 specification does not allow.
@@ -112,8 +112,9 @@ def model_check_record(checks=MODEL_CHECKS) -> pd.DataFrame:
     Examples
     --------
     >>> table = model_check_record(MODEL_CHECKS[1:2])
-    >>> table.loc[0, ["right", "states", "broken", "counterexample"]].tolist()
-    ['ok', 182, 'violation', 6]
+    >>> row = table.iloc[0]
+    >>> row["right"], int(row["states"]), row["broken"], int(row["counterexample"])
+    ('ok', 182, 'violation', 6)
     """
     rows = []
     for c in checks:
