@@ -33,15 +33,24 @@ def test_errors_are_judged_as_rates():
     assert j.metrics[1].canary == pytest.approx(0.2)
 
 
+def test_identical_distributions_are_rarely_rolled_back():
+    # the same distribution for both, 200 fixed seeds: a false rollback needs p < alpha AND a 20 % effect on the
+    # median, so it happens in well under alpha of the pairs (a rate, measured, not a promise for each pair)
+    rollbacks = 0
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(20, 200))
+        rollbacks += not judge(rng.exponential(0.01, n), rng.exponential(0.01, n), [0] * n, [0] * n, alpha=0.01).promote
+    assert rollbacks <= 2
+
+
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(20, 200))
-def test_identical_distributions_rarely_fail(seed, n):
-    # the same distribution for both: a false rollback needs p < alpha AND a 20 % effect on the median
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 200), factor=st.floats(0.1, 1.0))
+def test_a_canary_no_slower_and_no_worse_is_always_promoted(seed, n, factor):
     rng = np.random.default_rng(seed)
-    j = judge(rng.exponential(0.01, n), rng.exponential(0.01, n), [0] * n, [0] * n, alpha=0.01)
-    assert j.metrics[1].passed
-    if n >= 100:
-        assert j.promote
+    base = rng.exponential(0.01, n) + 0.001
+    errors = (rng.random(n) < 0.1).astype(int)
+    assert judge(base, base * factor, errors, np.zeros(n, dtype=int)).promote
 
 
 def test_bad_input():
