@@ -89,3 +89,8 @@ from .model_checker import (Action, Result, check, deadlock_free, eventually, in
 
 __all__ += ["check", "Action", "Result", "invariant", "reachable", "within", "eventually",
             "deadlock_free", "replay", "replay_in"]
+
+# Trace validation: one run of an implementation replayed through a model's transition relation.
+from .trace_validation import TraceValidation, trace_actions, validate_trace  # noqa: E402
+
+__all__ += ["TraceValidation", "validate_trace", "trace_actions"]

@@ -19,6 +19,7 @@ from dsysedu.exercises import ch1, ch21, ch22, ch23, ch3, ch32, ch33, ch33_paxos
 from dsysedu.exercises import ch4_messaging_storage  # noqa: F401  (chapters 4.1 and 4.2)
 from dsysedu.exercises import ch9  # noqa: F401  (chapter 9)
 from dsysedu.exercises import ch6  # noqa: F401  (chapter 6)
+from dsysedu.exercises import ch7_8  # noqa: F401  (chapters 7 and 8)
 from .tryit import install as _install_try_it
 
 _install_try_it()  # in Jupyter: a try-it cell calling an unwritten function says so instead of a traceback

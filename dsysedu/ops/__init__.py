@@ -35,6 +35,14 @@ reads traces and drives scenarios through the same engine as the protocols.
                    and their journals read back with a verdict
 ``chaos_experiments``  the experiment for one fault on one service, run, swept over durations;
                    who suffered in a window (the blast radius); the alerts (alerting's rules) of a lab run
+``verification``   chapter 8.1: the course's model checks with their broken variants, and a lease
+                   lock whose narrow token only trace validation catches
+``cluster``        replicated, versioned service instances as simulator nodes, calls spread by weight
+``infra``          a desired state (TOML/JSON), plan, apply, drift and repair (infrastructure as code)
+``canary``         the Mann-Whitney canary judge (latency and errors, effect sizes), after Kayenta
+``delivery``       unit, contract and model-checking gates; canary, blue-green and all-at-once releases
+                   with automated rollback, measured over many seeded releases
+``selection``      technology selection: options measured by running them, requirements, Pareto front
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -52,7 +60,7 @@ from .runbooks import Diagnosis, diagnose_incident, LOG_STEPS, REMEDY_FOR, Runbo
 from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALING_CLIENT, HealingClient,
                       healing_report, healing_scenario, health_flips, HealthProbe, HealthReport, outages, serving,
                       StartReplica, StopReplica, Worker, WorkDone, WorkRequest)
-from .autoscaling import capacity_frame, DAY, daily_load, HPA, hpa_desired, Load, pareto_front, ScaleRun, simulate
+from .autoscaling import capacity_frame, DAY, daily_load, HPA, hpa_desired, Load, ScaleRun, simulate
 from .guard import (AIInterface, Bounds, Decision, Guard, GuardedScaler, MisbehavingModel, Observation, Proposal,
                     SCALER_INTERFACE)
 from .forecast import (batch_placement, best_start, bucket_means, compare_scalers, evaluation_part, ForecastModel,
@@ -89,7 +97,7 @@ __all__ = [
     "Controller", "HealingClient",
     "healing_scenario", "failure_schedule", "serving", "outages", "health_flips", "healing_report", "CONTROLLER",
     "HEALING_CLIENT",
-    "Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "pareto_front", "capacity_frame", "DAY",
+    "Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "capacity_frame", "DAY",
     "Observation", "Proposal", "Bounds", "AIInterface", "Decision", "Guard", "GuardedScaler", "MisbehavingModel",
     "SCALER_INTERFACE",
     "bucket_means", "holt_winters_forecast", "ForecastModel", "PredictiveScaler", "best_start", "with_batch",
@@ -108,3 +116,27 @@ __all__ = [
     "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES", "healing_actions", "ERROR_TOLERANCE",
     "LATENCY_TOLERANCE", "SETTLE", "RECOVERY",
 ]
+
+# Chapter 8 (practice): formal methods in practice, infrastructure as code, delivery, technology selection.
+from .verification import (lease_implementation_scenario, lease_spec, lost_writes, MODEL_CHECKS,  # noqa: E402
+                           model_check_record, ModelCheck, NarrowTokenLock, validation_runs)
+
+__all__ += ["ModelCheck", "MODEL_CHECKS", "model_check_record", "NarrowTokenLock", "lease_implementation_scenario",
+            "lease_spec", "lost_writes", "validation_runs"]
+from .cluster import Cluster, DEFAULT_WORK, instance_id, RoutedClient, RoutedService, service_of  # noqa: E402
+from .infra import (apply, Change, DesiredState, drift, EXAMPLE_DESIRED, load_desired, MAX_REPLICAS,  # noqa: E402
+                    Plan, plan, ServiceSpec, write_desired)
+
+__all__ += ["Cluster", "RoutedService", "RoutedClient", "DEFAULT_WORK", "instance_id", "service_of",
+            "ServiceSpec", "DesiredState", "Change", "Plan", "load_desired", "write_desired", "plan", "apply", "drift",
+            "MAX_REPLICAS", "EXAMPLE_DESIRED"]
+from .canary import instance_samples, Judgement, judge, MetricVerdict  # noqa: E402
+from .delivery import (Candidate, candidates, CONTRACT, Gate, GateResult, GATES, price, PRICE_EXAMPLES,  # noqa: E402
+                       release, release_experiment, release_summary, ReleaseOutcome, run_pipeline, STRATEGIES)
+
+__all__ += ["MetricVerdict", "Judgement", "judge", "instance_samples",
+            "Candidate", "price", "PRICE_EXAMPLES", "CONTRACT", "Gate", "GateResult", "GATES", "run_pipeline",
+            "STRATEGIES", "ReleaseOutcome", "release", "candidates", "release_experiment", "release_summary"]
+from .selection import measure_options, OBJECTIVES, Option, OPTIONS, pareto_front, select  # noqa: E402
+
+__all__ += ["Option", "OPTIONS", "measure_options", "select", "pareto_front", "OBJECTIVES"]

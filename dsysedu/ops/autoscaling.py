@@ -38,7 +38,7 @@ import pandas as pd
 from dsysedu.sim.streams import normalize_seed, numpy_stream
 from dsysedu.sim.validate import number, positive_int
 
-__all__ = ["Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "pareto_front", "capacity_frame", "DAY"]
+__all__ = ["Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "capacity_frame", "DAY"]
 
 DAY = 86_400.0
 
@@ -246,18 +246,18 @@ def simulate(load: Load, scaler, per_replica: float = 60.0, startup: float = 180
 
 
 def pareto_front(frame: pd.DataFrame, x: str = "replica_hours", y: str = "violation_minutes") -> pd.Series:
-    """True for the rows no other row beats on both ``x`` and ``y`` (lower is better on both).
+    """True for the rows no other row beats on both ``x`` and ``y`` (lower is better on both):
+    :func:`dsysedu.ops.selection.pareto_front` with both objectives minimised.
 
     >>> import pandas as pd
     >>> pareto_front(pd.DataFrame({"replica_hours": [1, 2, 3], "violation_minutes": [5, 1, 2]})).tolist()
     [True, True, False]
     """
+    from .selection import pareto_front as front
     for col in (x, y):
         if col not in frame.columns:
             raise ValueError(f"no column {col!r}; the columns are {list(frame.columns)}")
-    xs, ys = frame[x].to_numpy(float), frame[y].to_numpy(float)
-    keep = [not np.any((xs <= xs[i]) & (ys <= ys[i]) & ((xs < xs[i]) | (ys < ys[i]))) for i in range(len(xs))]
-    return pd.Series(keep, index=frame.index, name="pareto")
+    return front(frame[[x, y]], {x: -1, y: -1})
 
 
 def capacity_frame(runs, start: float, end: float) -> pd.DataFrame:
