@@ -13,6 +13,8 @@ reads traces and drives scenarios through the same engine as the protocols.
                    walk from a latency spike to the slow traces to their logs
 ``export``         spans through ``opentelemetry-sdk`` as OTLP/JSON, logs as JSON lines,
                    RED metrics in the Prometheus text format (``prometheus_client``)
+``diagnosis``      a slow node in a fan-out found from dashboards alone and from traces:
+                   the culprit and the steps each takes
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -21,6 +23,8 @@ from .services import (CLIENT, GATEWAY, LoadClient, Request, Response, service_s
 from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, logs, red_metrics, red_totals,
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
+from .diagnosis import (diagnose_by_metrics, diagnose_by_traces, Diagnosis, diagnosis_table, fanout_scenario,
+                        fanout_topology, self_times)
 
 __all__ = [
     "TraceParent", "parse_traceparent", "new_trace_id", "new_span_id", "SAMPLED",
@@ -29,4 +33,6 @@ __all__ = [
     "Span", "spans", "spans_frame", "logs", "red_metrics", "red_totals", "waterfall", "Correlation", "correlate",
     "DURATION_BUCKETS", "SPAN_COLUMNS", "LOG_COLUMNS",
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
+    "fanout_topology", "fanout_scenario", "Diagnosis", "diagnose_by_metrics", "diagnose_by_traces", "self_times",
+    "diagnosis_table",
 ]
