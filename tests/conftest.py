@@ -152,6 +152,9 @@ def start_voila(directory, *extra_args: str, timeout: float = VOILA_START_TIMEOU
     cmd = [
         sys.executable, "-m", "voila", str(directory),
         "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+        # nbgrader's JupyterLab extension and Notebook 7's (both came with nbgrader, for grading)
+        # fail to load their shared modules in Voila's page and log errors; dashboards need neither
+        '--VoilaConfiguration.extension_denylist=["@jupyter/nbgrader", "@jupyter-notebook/lab-extension"]',
         *extra_args,
     ]
     env = dict(os.environ, MPLBACKEND="Agg")

@@ -11,8 +11,8 @@
 ==================  =========================================================================
 """
 from .availability import (availability, Component, component_from_nines, components,
-                           downtime_minutes_per_year, KOfN, nines, Parallel, Series, simulate,
-                           SimulatedAvailability)
+                           downtime_minutes_per_year, EXAMPLES, formula_vs_simulation, KOfN, nines, Parallel,
+                           Series, simulate, SimulatedAvailability)
 from .cost import (CONSISTENCY, cost_table, HOURS_PER_MONTH, needed, PricedReplica, replica_set,
                    replica_set_measures, replica_set_scenario)
 from .simplicity import code_lines, DESIGNS, simplicity_table
@@ -25,7 +25,7 @@ from .defensive import (Babbler, BAD_VALUES, Defensive, DefensiveBabbler, fuzz_r
 
 __all__ = [
     "Component", "Series", "Parallel", "KOfN", "availability", "components", "simulate", "SimulatedAvailability",
-    "nines", "downtime_minutes_per_year", "component_from_nines",
+    "nines", "downtime_minutes_per_year", "component_from_nines", "EXAMPLES", "formula_vs_simulation",
     "CONSISTENCY", "needed", "replica_set", "cost_table", "PricedReplica", "replica_set_scenario",
     "replica_set_measures", "HOURS_PER_MONTH",
     "code_lines", "DESIGNS", "simplicity_table",
