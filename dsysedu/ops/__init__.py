@@ -15,6 +15,8 @@ reads traces and drives scenarios through the same engine as the protocols.
                    RED metrics in the Prometheus text format (``prometheus_client``)
 ``diagnosis``      a slow node in a fan-out found from dashboards alone and from traces:
                    the culprit and the steps each takes
+``capstone``       the course's shop in one run: tracing, a balancer with breakers, a queue,
+                   a saga, a Raft ledger, chaos, alerts; each layer's view of the run
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -23,6 +25,8 @@ from .services import (CLIENT, GATEWAY, LoadClient, Request, Response, service_s
 from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, logs, red_metrics, red_totals,
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
+from .capstone import (capstone_scenario, formal_checks, hypotheses, latency_alerts, layer_views, LAYERS,
+                       subtrace)
 from .diagnosis import (diagnose_by_metrics, diagnose_by_traces, Diagnosis, diagnosis_table, fanout_scenario,
                         fanout_topology, self_times)
 
@@ -35,4 +39,5 @@ __all__ = [
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
     "fanout_topology", "fanout_scenario", "Diagnosis", "diagnose_by_metrics", "diagnose_by_traces", "self_times",
     "diagnosis_table",
+    "capstone_scenario", "hypotheses", "latency_alerts", "layer_views", "formal_checks", "subtrace", "LAYERS",
 ]

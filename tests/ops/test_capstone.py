@@ -1,0 +1,78 @@
+"""The capstone shop: one seeded run through every layer, its hypotheses, and each layer's view."""
+import json
+from pathlib import Path
+
+import pytest
+
+from dsysedu import run
+from dsysedu.ops import capstone as cs
+from dsysedu.protocols.consensus.raft.properties import leaders
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return run(cs.capstone_scenario(), seed=7)
+
+
+def test_every_layer_takes_part(shop):
+    obs = shop.observations()
+    keys = set(obs.key)
+    assert {"span_start", "route", "breaker", "accepted", "backlog", "saga", "recorded", "leader"} <= keys
+    assert len(leaders(cs.subtrace(shop, cs.KV))) == 2          # the chaos crashed the first leader: a second term
+
+
+def test_hypotheses_hold_under_the_chaos(shop):
+    verdicts = cs.hypotheses(shop)
+    assert all(v.ok for v in verdicts.values()), {k: v.message[:80] for k, v in verdicts.items() if not v.ok}
+    assert set(verdicts) >= {"checkouts", "every order recorded", "raft safety"}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hypotheses_hold_on_other_seeds_and_the_run_is_deterministic(seed):
+    a = run(cs.capstone_scenario(duration=6.0), seed=seed)
+    assert all(v.ok for v in cs.hypotheses(a).values())
+    assert repr(a.rows) == repr(run(cs.capstone_scenario(duration=6.0), seed=seed).rows)
+
+
+def test_a_retried_checkout_is_one_order(shop):
+    accepted = [e.value for e in shop.events if e.kind == "observe" and e.data == "accepted"]
+    assert len(accepted) == len(set(accepted))
+    publishes = {e.data.mid for e in shop.events if e.kind == "deliver" and type(e.data).__name__ == "Publish"}
+    assert len(publishes) == len(accepted)
+
+
+def test_breaker_opens_during_the_gray_failure_and_alerts_fire(shop):
+    breaker = shop.observations("breaker")
+    opened = breaker[breaker.value.map(lambda v: v == ("web1", "open"))].time
+    assert len(opened) and (opened.between(3.0, 7.5)).all()
+    alerts = cs.latency_alerts(shop)
+    assert len(alerts) and alerts.start.between(3.0, 8.0).all()
+    calm = run(cs.capstone_scenario(chaos=False), seed=7)
+    assert cs.latency_alerts(calm).empty and calm.observations("breaker").empty
+
+
+def test_the_hypotheses_can_fail():
+    # no retries anywhere and a breaker that never opens: the gray failure reaches the customers
+    sc = cs.capstone_scenario()
+    params = {k: dict(v) for k, v in sc.node_params.items()}
+    params["gateway"].update(retries=0, threshold=10_000)
+    params["client"].update(retries=0)
+    import dataclasses
+    broken = run(dataclasses.replace(sc, node_params=params), seed=7)
+    assert not cs.hypotheses(broken)["checkouts"].ok
+
+
+def test_layer_views_and_formal_checks(shop):
+    views = cs.layer_views(shop)
+    assert list(views["algorithms"].node) == ["kv0", "kv1"]
+    assert views["engineering"]["calls"].sum().sum() > 100
+    assert views["patterns"]["compensated"].sum() > 0
+    formal = cs.formal_checks()
+    assert (formal.verdict == "ok").all() and len(formal) == 4
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="rate"):
+        cs.capstone_scenario(rate=0)
+    with pytest.raises(ValueError, match="decline_every"):
+        cs.capstone_scenario(decline_every=-1)
