@@ -272,7 +272,7 @@ def capstone_graph() -> nx.Graph:
 
 
 def capstone_scenario(rate: float = 8.0, duration: float = 12.0, chaos: bool = True, decline_every: int = 7,
-                      drain: float = 4.0) -> Scenario:
+                      resilient: bool = True, drain: float = 4.0) -> Scenario:
     """The shop, under a chaos experiment when ``chaos``: ``web1`` slow (a gray failure, 0.4 s per
     handler) from 3 s to 7 s and the Raft leader ``kv0`` (its short election timeout makes it the
     first leader) crashed from 5 s to 8 s.
@@ -287,7 +287,12 @@ def capstone_scenario(rate: float = 8.0, duration: float = 12.0, chaos: bool = T
         Inject the two faults.
     decline_every : int
         Every this-many-th order's payment is declined (its saga compensates); 0: none.
+    resilient : bool
+        False takes the resilience out of the front: no retries at the client or the gateway, and
+        breakers that never open (the balancer still picks by calls in flight).
     """
+    if not isinstance(resilient, bool) or not isinstance(chaos, bool):
+        raise TypeError(f"chaos and resilient must be True or False, got {chaos!r}, {resilient!r}")
     rate = number("rate", rate, low=0.0, low_open=True, high=200.0)
     duration = number("duration", duration, low=1.0, high=120.0)
     if isinstance(decline_every, bool) or not isinstance(decline_every, int) or decline_every < 0:
@@ -306,6 +311,9 @@ def capstone_scenario(rate: float = 8.0, duration: float = 12.0, chaos: bool = T
               **{s: {"step": i + 1} for i, s in enumerate(STEPS)},
               **{k: {"cluster": KV, "client_retry": 0.1} for k in KV}}
     params["kv0"]["election_timeout"] = 0.05      # kv0 times out first and leads term 1: the chaos crashes the leader
+    if not resilient:
+        params["client"]["retries"] = 0
+        params["gateway"].update(retries=0, threshold=10 ** 9)
     faults = [Slow("web1", at=3.0, delay=0.4, until=7.0), Crash("kv0", at=5.0, until=8.0)] if chaos else []
     sc = Scenario(protocol, nodes=g, node_params=params, link=LinkModel(latency=Uniform(0.001, 0.003)),
                   faults=faults, until=duration + drain, name="the shop (capstone)")
