@@ -62,6 +62,11 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 # Console errors that are expected and harmless: regexes matched against the entries
 # of ``page.console_errors``, which read "<message text> (<source url>)".
+# JupyterLab extensions that nbgrader brings into the environment (its own, and Notebook 7's, which it
+# requires). Voila's page loads every federated extension it finds; these two need JupyterLab's
+# file browser and document registry, which a Voila page does not share, and log errors there.
+VOILA_DENIED_EXTENSIONS = ("@jupyter/nbgrader", "@jupyter-notebook/lab-extension")
+
 BENIGN_CONSOLE_ERRORS = [
     # Every request to a host other than 127.0.0.1/localhost is aborted by the page's
     # route (CI has no network beyond package registries, and tests must not depend on
@@ -152,9 +157,7 @@ def start_voila(directory, *extra_args: str, timeout: float = VOILA_START_TIMEOU
     cmd = [
         sys.executable, "-m", "voila", str(directory),
         "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-        # nbgrader's JupyterLab extension and Notebook 7's (both came with nbgrader, for grading)
-        # fail to load their shared modules in Voila's page and log errors; dashboards need neither
-        '--VoilaConfiguration.extension_denylist=["@jupyter/nbgrader", "@jupyter-notebook/lab-extension"]',
+        *(f"--VoilaConfiguration.extension_denylist={name}" for name in VOILA_DENIED_EXTENSIONS),
         *extra_args,
     ]
     env = dict(os.environ, MPLBACKEND="Agg")

@@ -13,6 +13,20 @@ reads traces and drives scenarios through the same engine as the protocols.
                    walk from a latency spike to the slow traces to their logs
 ``export``         spans through ``opentelemetry-sdk`` as OTLP/JSON, logs as JSON lines,
                    RED metrics in the Prometheus text format (``prometheus_client``)
+``incidents``      incidents injected into the service system (crash, slow, slow link, partition,
+                   error rate) and the remedies that end them (restart, rollback, reroute, failover)
+``alerting``       the SLI frame of a run; static, SLO burn-rate, EWMA and IsolationForest rules;
+                   alert events; precision, recall and time to detect per incident
+``runbooks``       automated runbooks: detect (a page), diagnose (spans of the last seconds), act (a
+                   remedy), verify; every step logged with what it saw and what it did
+``healing``        a reconciliation loop as a simulator node (restart, reschedule, shift traffic)
+                   with fall/rise hysteresis; MTTR, outages and health flips read from the trace
+``chaos``          chaos engineering: a live seeded lab of the service system, and the probes and
+                   actions Chaos Toolkit calls on it (one fault on one service: the blast radius)
+``chaos_journal``  Chaos Toolkit experiments (JSON) checked, run by ``chaoslib`` against the lab,
+                   and their journals read back with a verdict
+``chaos_experiments``  the experiment for one fault on one service, run, swept over durations;
+                   who suffered in a window (the blast radius); the alerts (alerting's rules) of a lab run
 ``diagnosis``      a slow node in a fan-out found from dashboards alone and from traces:
                    the culprit and the steps each takes
 ``capstone``       the course's shop in one run: tracing, a balancer with breakers, a queue,
@@ -25,9 +39,24 @@ from .services import (CLIENT, GATEWAY, LoadClient, Request, Response, service_s
 from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, logs, red_metrics, red_totals,
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
+from .incidents import (FaultyService, Incident, INCIDENT_KINDS, incident_scenario, remedied, REMEDIES, Remedy,
+                        SERVICE_NODES, SlowDuring)
+from .alerting import (ALERT_COLUMNS, alerts, burn_rate_table, BurnRate, compare, EWMAZScore, IsolationForestRule, Score, score,
+                       SLI_COLUMNS, sli_frame, SRE_WORKBOOK, sre_workbook, Threshold)
+from .runbooks import Diagnosis, diagnose_incident, LOG_STEPS, REMEDY_FOR, Runbook, RunbookResult, run_runbook
+from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALING_CLIENT, HealingClient,
+                      healing_report, healing_scenario, health_flips, HealthProbe, HealthReport, outages, serving,
+                      StartReplica, StopReplica, Worker, WorkDone, WorkRequest)
+from .chaos import (ACTIONS, ChaosLab, end_faults, error_ratio, FAULTS, inject_fault, InjectedFault, lab_of,
+                    latency_p99, let_time_pass, PROBES, request_rate, TARGETS, user_series, window_measures)
+from .chaos_experiments import (blast_radius_table, ERROR_TOLERANCE, fault_experiment, LATENCY_TOLERANCE,
+                                outage_table, RECOVERY, run_fault, SETTLE, lab_alerts, LAB_ALERT_RULES,
+                                healing_actions)
+from .chaos_journal import (ActivityRun, BLAST_RADIUS, check_experiment, experiment_path, EXPERIMENTS_DIR, Journal,
+                            load_experiment, ProbeReading, read_journal, run_experiment)
 from .capstone import (capstone_scenario, formal_checks, hypotheses, latency_alerts, layer_views, LAYERS,
                        subtrace)
-from .diagnosis import (diagnose_by_metrics, diagnose_by_traces, Diagnosis, diagnosis_table, fanout_scenario,
+from .diagnosis import (diagnose_by_metrics, diagnose_by_traces, diagnosis_table, Triage, fanout_scenario,
                         fanout_topology, self_times)
 
 __all__ = [
@@ -37,7 +66,23 @@ __all__ = [
     "Span", "spans", "spans_frame", "logs", "red_metrics", "red_totals", "waterfall", "Correlation", "correlate",
     "DURATION_BUCKETS", "SPAN_COLUMNS", "LOG_COLUMNS",
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
-    "fanout_topology", "fanout_scenario", "Diagnosis", "diagnose_by_metrics", "diagnose_by_traces", "self_times",
+    "Incident", "Remedy", "FaultyService", "SlowDuring", "incident_scenario", "remedied", "INCIDENT_KINDS",
+    "REMEDIES", "SERVICE_NODES",
+    "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "burn_rate_table",
+    "alerts", "score",
+    "Score", "compare", "SRE_WORKBOOK", "SLI_COLUMNS", "ALERT_COLUMNS",
+    "Diagnosis", "diagnose_incident", "Runbook", "RunbookResult", "run_runbook", "REMEDY_FOR", "LOG_STEPS",
+    "HealthProbe", "HealthReport", "StartReplica", "StopReplica", "Endpoints", "WorkRequest", "WorkDone", "Worker",
+    "Controller", "HealingClient",
+    "healing_scenario", "failure_schedule", "serving", "outages", "health_flips", "healing_report", "CONTROLLER",
+    "HEALING_CLIENT",
+    "ChaosLab", "InjectedFault", "FAULTS", "TARGETS", "lab_of", "error_ratio", "latency_p99", "request_rate",
+    "inject_fault", "let_time_pass", "end_faults", "PROBES", "ACTIONS",
+    "load_experiment", "check_experiment", "run_experiment", "read_journal", "Journal", "ProbeReading", "ActivityRun",
+    "BLAST_RADIUS", "EXPERIMENTS_DIR", "experiment_path", "user_series", "window_measures",
+    "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES", "healing_actions", "ERROR_TOLERANCE",
+    "LATENCY_TOLERANCE", "SETTLE", "RECOVERY",
+    "fanout_topology", "fanout_scenario", "Triage", "diagnose_by_metrics", "diagnose_by_traces", "self_times",
     "diagnosis_table",
     "capstone_scenario", "hypotheses", "latency_alerts", "layer_views", "formal_checks", "subtrace", "LAYERS",
 ]

@@ -22,7 +22,7 @@ An alert fires on the gateway's p99 latency. Two ways to find the cause:
   its own sends leave late): then one comparison across callers and callees says which end
   of the call is slow (step 4).
 
-Each returns a :class:`Diagnosis`: the culprit, the steps (dashboards or views opened) and the
+Each returns a :class:`Triage`: the culprit, the steps (dashboards or views opened) and the
 path taken. :func:`diagnosis_table` runs both on systems of growing width.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ from dsysedu.sim.validate import number, positive_int
 from .services import GATEWAY, CLIENT, LoadClient, TracedService
 from .telemetry import red_metrics, spans
 
-__all__ = ["fanout_topology", "fanout_scenario", "Diagnosis", "diagnose_by_metrics", "diagnose_by_traces",
+__all__ = ["fanout_topology", "fanout_scenario", "Triage", "diagnose_by_metrics", "diagnose_by_traces",
            "self_times", "diagnosis_table"]
 
 
@@ -80,7 +80,7 @@ def fanout_scenario(width: int = 4, shards: int = 2, culprit: str = "db0", delay
 
 
 @dataclass(frozen=True)
-class Diagnosis:
+class Triage:
     """What a diagnosis concluded: ``culprit`` (a service), ``steps`` taken and the ``path`` of what was opened."""
     method: str
     culprit: str | None
@@ -102,7 +102,7 @@ def _anomalous(red: pd.DataFrame, service: str, window: tuple, factor: float) ->
 
 
 def diagnose_by_metrics(trace, topology: dict, alert: str = GATEWAY, window: float = 1.0,
-                        factor: float = 2.0) -> Diagnosis:
+                        factor: float = 2.0) -> Triage:
     """Walk the dashboards down the call graph from ``alert`` (see the module docstring).
 
     A service is anomalous when its p99 in the alert's window exceeds ``factor`` times the
@@ -128,7 +128,7 @@ def diagnose_by_metrics(trace, topology: dict, alert: str = GATEWAY, window: flo
             suspects.append(service)
         stack.extend(h for h in hot if h not in stack)
     culprit = suspects[0] if len(suspects) == 1 else None
-    return Diagnosis("metrics", culprit, len(opened), tuple(opened))
+    return Triage("metrics", culprit, len(opened), tuple(opened))
 
 
 def self_times(trace_spans) -> dict:
@@ -158,7 +158,7 @@ def self_times(trace_spans) -> dict:
     return out
 
 
-def diagnose_by_traces(trace, alert: str = GATEWAY, window: float = 1.0, factor: float = 3.0) -> Diagnosis:
+def diagnose_by_traces(trace, alert: str = GATEWAY, window: float = 1.0, factor: float = 3.0) -> Triage:
     """From the alert to the cause through the traces (see the module docstring).
 
     1. the alert's window (the gateway's worst p99);
@@ -180,7 +180,7 @@ def diagnose_by_traces(trace, alert: str = GATEWAY, window: float = 1.0, factor:
     slow_ids = {s.trace_id for s in every if s.kind == "server" and s.service == alert
                 and win[0] <= s.end < win[1] and s.duration > base}
     if not slow_ids:
-        return Diagnosis("traces", None, 2, (f"alert on {alert}", "no slow trace"))
+        return Triage("traces", None, 2, (f"alert on {alert}", "no slow trace"))
     by_trace: dict = {}
     for s in every:
         if s.trace_id in slow_ids:
@@ -195,7 +195,7 @@ def diagnose_by_traces(trace, alert: str = GATEWAY, window: float = 1.0, factor:
     path = [f"alert on {alert} at {win[0]:g}-{win[1]:g} s", f"{len(slow_ids)} slow traces",
             f"most self time: {kind} spans of {service}" + (f" calling {peer}" if peer else "")]
     if kind != "client":
-        return Diagnosis("traces", service, 3, tuple(path))
+        return Triage("traces", service, 3, tuple(path))
     client = [s for s in every if s.kind == "client" and win[0] <= s.end < win[1]]
     own = {}
     for tid in {s.trace_id for s in client}:
@@ -212,7 +212,7 @@ def diagnose_by_traces(trace, alert: str = GATEWAY, window: float = 1.0, factor:
     others_to_peer = slow([s for s in client if s.service != service and peer_of(s) == peer])
     culprit = service if caller_elsewhere and not others_to_peer else peer
     path.append(f"{service} slow to its other peers: {caller_elsewhere}; others slow to {peer}: {others_to_peer}")
-    return Diagnosis("traces", culprit, 4, tuple(path))
+    return Triage("traces", culprit, 4, tuple(path))
 
 
 def diagnosis_table(widths=(2, 4, 8, 12), culprits=("db0", "svc1"), seed=0) -> pd.DataFrame:

@@ -22,6 +22,8 @@ a simulation and never touch live nodes. Colours, sizes and layouts come from
 - :func:`show_source`: a function's or class's source, highlighted, with its module path.
 - :func:`system_model_view`, :func:`cuts_view`: S = (P, C, M) and cuts across a run (chapter 2.1).
 - :func:`state_graph`: the reachable states of a small model-checked system (chapter 2.3).
+- :func:`experiment_view`: a chaos experiment: what users saw, the fault, the hypothesis windows and
+  Chaos Toolkit's journal (chapter 9.4).
 
 Examples
 --------
@@ -33,6 +35,7 @@ Examples
 >>> ax = spacetime(trace)
 """
 from .capstone import layer_panels, recursive_loop
+from .chaos import experiment_view
 from .clocks import clocks_view
 from .coursemap import course_map
 from .curves import curves, strips
@@ -58,4 +61,4 @@ __all__ = ["layer_panels", "recursive_loop", "anomaly_view", "system_model_view"
            "raft_log", "RaftLogView", "logs_at", "term_color", "history_view", "HistoryView", "clocks_view",
            "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net", "draw_state_graph", "state_graph",
            "SpreadView", "spread_figure", "spread_html", "spread_moments", "curves", "strips", "histogram", "show_source",
-           "side_by_side"]
+           "side_by_side", "experiment_view"]

@@ -17,6 +17,7 @@ views                                              panel
 ``("spread",)``                                    :class:`SpreadPanel` (a gossip run and its curve)
 ``("topology", "raftlog", "spacetime")``           :class:`LivePanel` (a live run, the last seconds)
 ``("traffic",)``                                   :class:`~dsysedu.viz.traffic.TrafficPanel` (queues, goodput, latency)
+``("chaos",)``                                     :class:`~dsysedu.viz.chaos.ChaosPanel` (a chaos experiment and its journal)
 =================================================  ====================================================
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ import math
 import numpy as np
 
 from .cap import CapPanel
+from .chaos import ChaosPanel
 from .render import CachedArtist, Blitter, LayeredBlitter, new_figure
 from .spacetime import SpacetimeView
 from .spread import SpreadView, spread_axes, spread_style
@@ -35,7 +37,7 @@ from .traffic import TrafficPanel
 
 __all__ = ["VIEW_NAMES", "PANELS", "panel_for", "RunPanel", "SpreadPanel", "LivePanel", "disk_layout"]
 
-VIEW_NAMES = ("topology", "spacetime", "history", "spread", "raftlog", "traffic")
+VIEW_NAMES = ("topology", "spacetime", "history", "spread", "raftlog", "traffic", "chaos")
 
 
 class RunPanel:
@@ -265,7 +267,7 @@ class LivePanel:
 
 PANELS = {("topology", "spacetime"): RunPanel, ("topology",): RunPanel, ("spacetime",): RunPanel,
           ("topology", "history"): CapPanel, ("spread",): SpreadPanel,
-          ("topology", "raftlog", "spacetime"): LivePanel, ("traffic",): TrafficPanel}
+          ("topology", "raftlog", "spacetime"): LivePanel, ("traffic",): TrafficPanel, ("chaos",): ChaosPanel}
 
 
 def panel_for(views):
