@@ -15,8 +15,10 @@ reads traces and drives scenarios through the same engine as the protocols.
                    RED metrics in the Prometheus text format (``prometheus_client``)
 ``incidents``      incidents injected into the service system (crash, slow, slow link, partition,
                    error rate) and the remedies that end them (restart, rollback, reroute, failover)
-``alerting``       the SLI frame of a run; static, SLO burn-rate, EWMA and IsolationForest rules;
+``alerting``       the SLI frame of a run; static and SLO burn-rate rules (the SRE Workbook's table);
                    alert events; precision, recall and time to detect per incident
+``anomaly``        anomaly detection as alert rules: an EWMA z-score baseline, scikit-learn's
+                   IsolationForest
 ``runbooks``       automated runbooks: detect (a page), diagnose (spans of the last seconds), act (a
                    remedy), verify; every step logged with what it saw and what it did
 ``healing``        a reconciliation loop as a simulator node (restart, reschedule, shift traffic)
@@ -39,10 +41,11 @@ from .services import (CLIENT, GATEWAY, LoadClient, Request, Response, service_s
 from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, logs, red_metrics, red_totals,
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
-from .incidents import (FaultyService, Incident, INCIDENT_KINDS, incident_scenario, remedied, REMEDIES, Remedy,
-                        SERVICE_NODES, SlowDuring)
-from .alerting import (ALERT_COLUMNS, alerts, burn_rate_table, BurnRate, compare, EWMAZScore, IsolationForestRule, Score, score,
-                       SLI_COLUMNS, sli_frame, SRE_WORKBOOK, sre_workbook, Threshold)
+from .incidents import (bad_day, FaultyService, Incident, INCIDENT_KINDS, incident_scenario, remedied, REMEDIES,
+                        Remedy, SERVICE_NODES, SlowDuring)
+from .alerting import (ALERT_COLUMNS, alerts, burn_rate_table, BurnRate, compare, Score, score, SLI_COLUMNS, sli_frame,
+                       SRE_WORKBOOK, sre_workbook, Threshold)
+from .anomaly import EWMAZScore, IsolationForestRule
 from .runbooks import Diagnosis, diagnose_incident, LOG_STEPS, REMEDY_FOR, Runbook, RunbookResult, run_runbook
 from .healing import (Controller, CONTROLLER, Endpoints, failure_schedule, HEALING_CLIENT, HealingClient,
                       healing_report, healing_scenario, health_flips, HealthProbe, HealthReport, outages, serving,
@@ -66,7 +69,7 @@ __all__ = [
     "Span", "spans", "spans_frame", "logs", "red_metrics", "red_totals", "waterfall", "Correlation", "correlate",
     "DURATION_BUCKETS", "SPAN_COLUMNS", "LOG_COLUMNS",
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
-    "Incident", "Remedy", "FaultyService", "SlowDuring", "incident_scenario", "remedied", "INCIDENT_KINDS",
+    "Incident", "Remedy", "FaultyService", "SlowDuring", "incident_scenario", "remedied", "bad_day", "INCIDENT_KINDS",
     "REMEDIES", "SERVICE_NODES",
     "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "burn_rate_table",
     "alerts", "score",

@@ -22,11 +22,11 @@ Rules
     ``scale=60`` one simulated second stands for one minute, so "1 h" is 60 simulated seconds;
     every window shrinks by the same factor, so the table's ratios (and the share of the budget
     each rule lets burn before it fires) are the book's.
-:class:`EWMAZScore`
+:class:`~dsysedu.ops.anomaly.EWMAZScore` (in :mod:`dsysedu.ops.anomaly`)
     an exponentially weighted baseline (mean and variance) of one column; fires when a window
     lies more than ``z`` deviations above it. The baseline stops learning while the rule fires,
     so an incident is not absorbed into "normal".
-:class:`IsolationForestRule`
+:class:`~dsysedu.ops.anomaly.IsolationForestRule` (in :mod:`dsysedu.ops.anomaly`)
     scikit-learn's ``IsolationForest`` fitted on the windows of a training span (assumed
     normal) and asked about every window; fires on the windows it calls outliers.
 
@@ -66,8 +66,7 @@ from dsysedu.sim.validate import number
 
 from .telemetry import _as_spans
 
-__all__ = ["sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook",
-           "burn_rate_table", "alerts",
+__all__ = ["sli_frame", "Threshold", "BurnRate", "sre_workbook", "burn_rate_table", "alerts",
            "score", "Score", "compare", "SRE_WORKBOOK", "SLI_COLUMNS", "ALERT_COLUMNS"]
 
 SLI_COLUMNS = ("start", "end", "requests", "errors", "slow", "bad", "error_ratio", "bad_ratio", "rate", "p50", "p99")
@@ -309,135 +308,18 @@ def burn_rate_table(rules=None, period: float = 30 * 86400.0) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("rule")
 
 
-@dataclass(frozen=True)
-class EWMAZScore:
-    """Fire when ``column`` lies more than ``z`` deviations above its exponentially weighted baseline.
-
-    Parameters
-    ----------
-    column : str
-    alpha : float
-        Weight of the newest window in (0, 1]: the baseline remembers about ``1 / alpha`` windows.
-    z : float
-        Deviations above the baseline that fire (> 0).
-    warmup : float
-        Seconds (of frame time) that only train the baseline.
-    floor : float
-        The smallest deviation used (>= 0), so a column that was flat (a bad share of exactly 0)
-        does not fire on the first single bad request.
-    """
-    column: str = "bad_ratio"
-    alpha: float = 0.05
-    z: float = 4.0
-    warmup: float = 60.0
-    floor: float = 0.01
-    hold: float = 0.0
-    severity: str = "page"
-    name: str = ""
-
-    def __post_init__(self):
-        number("alpha", self.alpha, low=0.0, low_open=True, high=1.0)
-        number("z", self.z, low=0.0, low_open=True)
-        number("warmup", self.warmup, low=0.0)
-        number("floor", self.floor, low=0.0)
-        _check_common(self)
-        if not self.name:
-            object.__setattr__(self, "name", f"EWMA z > {self.z:g} on {self.column}")
-
-    def scores(self, frame: pd.DataFrame) -> np.ndarray:
-        """The z-score of each window against the baseline before it (0 in the warm-up, NaN if no value)."""
-        values, ends = _column(frame, self.column), _column(frame, "end")
-        start = ends[0] - (ends[1] - ends[0] if len(ends) > 1 else 0.0) if len(ends) else 0.0
-        z = np.full(len(values), np.nan)
-        mean = var = None
-        for i, x in enumerate(values):
-            if np.isnan(x):
-                continue
-            if mean is None:
-                mean, var, z[i] = x, 0.0, 0.0
-                continue
-            z[i] = 0.0 if ends[i] - start <= self.warmup else (x - mean) / max(np.sqrt(var), self.floor)
-            if z[i] <= self.z:         # learn only from windows that do not fire
-                d = x - mean
-                mean += self.alpha * d
-                var = (1 - self.alpha) * (var + self.alpha * d * d)
-        return z
-
-    def firing(self, frame: pd.DataFrame) -> np.ndarray:
-        return _hold(np.nan_to_num(self.scores(frame), nan=0.0) > self.z, _column(frame, "end"), self.hold)
 
 
-@dataclass(frozen=True)
-class IsolationForestRule:
-    """Fire on the windows scikit-learn's ``IsolationForest`` calls outliers.
-
-    The forest is fitted on the windows that end by ``train_until`` (assumed free of incidents)
-    with ``contamination`` as the share it may call outliers there, then asked about every window.
-    Missing values (a window without requests) take the training median.
-
-    Parameters
-    ----------
-    columns : tuple of str
-    train_until : float
-        Frame time (seconds) of the last training window (at least 10 windows must lie before it).
-    contamination : float
-        In (0, 0.5].
-    seed : int
-        The forest's ``random_state``.
-    """
-    columns: tuple = ("rate", "bad_ratio", "p99")
-    train_until: float = 120.0
-    contamination: float = 0.01
-    seed: int = 0
-    trees: int = 100
-    hold: float = 0.0
-    severity: str = "page"
-    name: str = ""
-
-    def __post_init__(self):
-        if isinstance(self.columns, str) or not self.columns:
-            raise TypeError(f"columns must be a non-empty tuple of column names, got {self.columns!r}")
-        object.__setattr__(self, "columns", tuple(self.columns))
-        number("train_until", self.train_until, low=0.0, low_open=True)
-        number("contamination", self.contamination, low=0.0, low_open=True, high=0.5)
-        for label, v in (("seed", self.seed), ("trees", self.trees)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < (0 if label == "seed" else 1):
-                raise ValueError(f"{label} must be an int >= {0 if label == 'seed' else 1}, got {v!r}")
-        _check_common(self)
-        if not self.name:
-            object.__setattr__(self, "name", f"IsolationForest on {', '.join(self.columns)}")
-
-    def _matrix(self, frame):
-        x = np.column_stack([_column(frame, c) for c in self.columns])
-        train = _column(frame, "end") <= self.train_until
-        if train.sum() < 10:
-            raise ValueError(f"IsolationForestRule needs at least 10 windows ending by train_until="
-                             f"{self.train_until:g}; the frame has {int(train.sum())}")
-        med = np.nanmedian(x[train], axis=0)
-        med = np.where(np.isnan(med), 0.0, med)
-        return np.where(np.isnan(x), med, x), train
-
-    def scores(self, frame: pd.DataFrame) -> np.ndarray:
-        """The forest's anomaly score of each window (higher = more anomalous; > 0 = outlier)."""
-        from sklearn.ensemble import IsolationForest    # here: importing the module does not load scikit-learn
-        x, train = self._matrix(frame)
-        forest = IsolationForest(n_estimators=self.trees, contamination=self.contamination,
-                                 random_state=self.seed).fit(x[train])
-        return -forest.decision_function(x)
-
-    def firing(self, frame: pd.DataFrame) -> np.ndarray:
-        return _hold(self.scores(frame) > 0, _column(frame, "end"), self.hold)
-
-
-_RULES = (Threshold, BurnRate, EWMAZScore, IsolationForestRule)
+def _is_rule(r) -> bool:
+    return all(hasattr(r, a) for a in ("firing", "name", "severity"))
 
 
 def _rules(rules) -> list:
-    if isinstance(rules, _RULES):
+    if _is_rule(rules):
         rules = [rules]
     out = list(rules)
     for r in out:
-        if not isinstance(r, _RULES) and not (hasattr(r, "firing") and hasattr(r, "name")):
+        if not _is_rule(r):
             raise TypeError(f"a rule is a Threshold, BurnRate, EWMAZScore, IsolationForestRule (or has .name, "
                             f".severity and .firing(frame)); got {r!r}")
     return out

@@ -23,7 +23,8 @@ from dsysedu.sim.validate import number
 from .chaos import CLIENT, DESIRED, FAULTS, MACHINES, TARGETS, ChaosLab, user_series, window_measures
 from .chaos_journal import BLAST_RADIUS, read_journal, run_experiment
 from .healing import CONTROLLER
-from .alerting import EWMAZScore, Threshold, alerts
+from .alerting import Threshold, alerts
+from .anomaly import EWMAZScore
 
 __all__ = ["fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES",
            "healing_actions",

@@ -32,13 +32,13 @@ import dataclasses
 from dataclasses import dataclass
 
 from dsysedu.sim.faults import Crash, Partition, Slow
-from dsysedu.sim.network import Latency, LinkModel
+from dsysedu.sim.network import Latency
 from dsysedu.sim.validate import number
 
 from .services import CLIENT, TOPOLOGY, LoadClient, TracedService, service_scenario
 
-__all__ = ["Incident", "Remedy", "FaultyService", "SlowDuring", "incident_scenario", "remedied", "INCIDENT_KINDS",
-           "REMEDIES", "SERVICE_NODES"]
+__all__ = ["Incident", "Remedy", "FaultyService", "SlowDuring", "incident_scenario", "remedied", "bad_day",
+           "INCIDENT_KINDS", "REMEDIES", "SERVICE_NODES"]
 
 INCIDENT_KINDS = ("crash", "slow", "slow_link", "partition", "error_rate")
 #: which remedy ends which kind of incident
@@ -245,3 +245,18 @@ def incident_scenario(incidents=(), remedies=(), rate: float = 10.0, duration: f
     for v, b in bursts.items():
         params[v]["bursts"] = tuple(b)
     return base.replace(protocol=protocol, node_params=params, links=links, name="traced services with incidents")
+
+
+def bad_day() -> list:
+    """The six incidents of chapter 9.2's "bad day" (run them for 720 s): every kind, three loud, three slow burns.
+
+    *inventory* crashes (120-150 s), the *orders*-*store* link gains 50 ms each way (200-240 s),
+    *orders* is partitioned off (290-305 s), half of *orders*' work fails (350-410 s), every
+    handler of the *store* takes 8 ms more (460-510 s), 30 % of *inventory*'s work fails (560-680 s).
+    """
+    return [Incident("crash", "inventory", 120.0, 150.0),
+            Incident("slow_link", ("orders", "store"), 200.0, 240.0, severity=0.05),
+            Incident("partition", "orders", 290.0, 305.0),
+            Incident("error_rate", "orders", 350.0, 410.0, severity=0.5),
+            Incident("slow", "store", 460.0, 510.0, severity=0.008),
+            Incident("error_rate", "inventory", 560.0, 680.0, severity=0.3)]

@@ -35,7 +35,7 @@ from .alerting import alerts, sli_frame, sre_workbook
 from .incidents import Remedy, incident_scenario, remedied
 from .telemetry import spans as read_spans
 
-__all__ = ["Diagnosis", "diagnose", "Runbook", "RunbookResult", "run_runbook", "REMEDY_FOR", "LOG_STEPS"]
+__all__ = ["Diagnosis", "diagnose_incident", "Runbook", "RunbookResult", "run_runbook", "REMEDY_FOR", "LOG_STEPS"]
 
 #: the remedy a runbook applies for each symptom
 REMEDY_FOR = {"errors": "rollback", "down": "restart", "slow": "restart", "unreachable": "failover",

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsysedu.ops.alerting import (BurnRate, EWMAZScore, IsolationForestRule, Threshold, alerts, compare, score,
-                                  sli_frame, sre_workbook)
+from dsysedu.ops.alerting import BurnRate, Threshold, alerts, compare, score, sli_frame, sre_workbook
+from dsysedu.ops.anomaly import EWMAZScore, IsolationForestRule
 from dsysedu.ops.incidents import Incident, incident_scenario
 from dsysedu.ops.telemetry import spans
 from dsysedu.sim import run

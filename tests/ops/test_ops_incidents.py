@@ -81,3 +81,32 @@ def test_a_remedy_only_fixes_what_it_fixes():
 def test_bad_incidents_are_refused(make, error, says):
     with pytest.raises(error, match=says):
         make()
+
+
+_KINDS = st.sampled_from(INCIDENT_KINDS)
+_SERVICES = st.sampled_from(["gateway", "inventory", "orders", "store"])
+_LINKS = st.sampled_from([("gateway", "inventory"), ("gateway", "orders"), ("inventory", "store"), ("orders", "store")])
+
+
+@st.composite
+def incident_sets(draw):
+    """Up to four incidents of random kinds, targets and times in a 3 s run, never two that clash."""
+    out = []
+    for _ in range(draw(st.integers(0, 4))):
+        kind = draw(_KINDS)
+        target = draw(_LINKS) if kind == "slow_link" else draw(_SERVICES)
+        start = draw(st.floats(0.0, 2.5))
+        x = Incident(kind, target, start, start + draw(st.floats(0.05, 1.0)),
+                     severity=draw(st.floats(0.05, 1.0)) if kind == "error_rate" else None)
+        if all(not (x.kind == y.kind and (x.kind == "partition" or x.target == y.target)
+                    and x.start < y.end and y.start < x.end) for y in out):
+            out.append(x)
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(incidents=incident_sets(), seed=st.integers(0, 2**16), loss=st.sampled_from([0.0, 0.05]))
+def test_trace_context_reaches_every_span_under_random_incidents(incidents, seed, loss):
+    trace = run(incident_scenario(incidents, rate=15.0, duration=3.0, loss=loss), seed=seed)
+    all_spans, sent = check_context(trace)
+    assert sent >= sum(s.parent_id is None for s in all_spans) > 0
