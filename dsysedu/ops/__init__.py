@@ -13,6 +13,12 @@ reads traces and drives scenarios through the same engine as the protocols.
                    walk from a latency spike to the slow traces to their logs
 ``export``         spans through ``opentelemetry-sdk`` as OTLP/JSON, logs as JSON lines,
                    RED metrics in the Prometheus text format (``prometheus_client``)
+``autoscaling``    a daily load with bursts, the Kubernetes HPA rule, a replica simulator
+``forecast``       Holt-Winters (statsmodels) forecasts, a predictive scaler, batch placement
+``guard``          the AI component's formal interface and the guard that enforces its bounds
+``humans``         a human task node: approve/reject, timeout, escalation, simulated humans
+``explain``        IsolationForest over telemetry, SHAP per incident, an operator's trust
+``agents``         an AI agent and a human console as nodes on a message bus with services
 ``incidents``      incidents injected into the service system (crash, slow, slow link, partition,
                    error rate) and the remedies that end them (restart, rollback, reroute, failover)
 ``alerting``       the SLI frame of a run; static and SLO burn-rate rules (the SRE Workbook's table);
@@ -41,6 +47,17 @@ from .services import (CLIENT, GATEWAY, LoadClient, Request, Response, service_s
 from .telemetry import (correlate, Correlation, DURATION_BUCKETS, LOG_COLUMNS, logs, red_metrics, red_totals,
                         Span, SPAN_COLUMNS, spans, spans_frame, waterfall)
 from .export import logs_jsonl, otel_spans, otlp_json, prometheus_text, ReplayIds, SCOPE, write_exports
+from .autoscaling import capacity_frame, DAY, daily_load, HPA, hpa_desired, Load, pareto_front, ScaleRun, simulate
+from .guard import (AIInterface, Bounds, Decision, Guard, GuardedScaler, MisbehavingModel, Observation, Proposal,
+                    SCALER_INTERFACE)
+from .forecast import (batch_placement, best_start, bucket_means, compare_scalers, evaluation_part, ForecastModel,
+                       holt_winters_forecast, PredictiveScaler, with_batch)
+from .humans import (APPROVE, ApprovalQueue, compare_workflows, HumanTask, Outcome, outcomes_frame, REJECT, route,
+                     run_workflow, RUNBOOKS, SimulatedHuman, task_stream, workflow_latencies, workflow_summary)
+from .explain import (Detector, explain_windows, FEATURE_METRICS, feature_frame, fit_detector, incident_report,
+                      operator_trust, STD_FLOOR, IncidentLab, incident_lab, LAB_INCIDENTS)
+from .agents import (Agent, AGENT, Bus, BUS, BusService, Command, Console, CONSOLE, hybrid_scenario,
+                     hybrid_summary, LANES, Publish, Suggestion, Telemetry, TOPICS)
 from .incidents import (bad_day, FaultyService, Incident, INCIDENT_KINDS, incident_scenario, remedied, REMEDIES,
                         Remedy, SERVICE_NODES, SlowDuring)
 from .alerting import (ALERT_COLUMNS, alerts, burn_rate_table, BurnRate, compare, Score, score, SLI_COLUMNS, sli_frame,
@@ -69,6 +86,17 @@ __all__ = [
     "Span", "spans", "spans_frame", "logs", "red_metrics", "red_totals", "waterfall", "Correlation", "correlate",
     "DURATION_BUCKETS", "SPAN_COLUMNS", "LOG_COLUMNS",
     "ReplayIds", "otel_spans", "logs_jsonl", "otlp_json", "prometheus_text", "write_exports", "SCOPE",
+    "Load", "daily_load", "hpa_desired", "HPA", "ScaleRun", "simulate", "pareto_front", "capacity_frame", "DAY",
+    "Observation", "Proposal", "Bounds", "AIInterface", "Decision", "Guard", "GuardedScaler", "MisbehavingModel",
+    "SCALER_INTERFACE",
+    "bucket_means", "holt_winters_forecast", "ForecastModel", "PredictiveScaler", "best_start", "with_batch",
+    "evaluation_part", "compare_scalers", "batch_placement",
+    "HumanTask", "SimulatedHuman", "ApprovalQueue", "Outcome", "task_stream", "route", "run_workflow",
+    "workflow_summary", "outcomes_frame", "compare_workflows", "workflow_latencies", "APPROVE", "REJECT", "RUNBOOKS",
+    "feature_frame", "Detector", "fit_detector", "explain_windows", "incident_report", "operator_trust",
+    "FEATURE_METRICS", "STD_FLOOR", "IncidentLab", "incident_lab", "LAB_INCIDENTS",
+    "Telemetry", "Publish", "Suggestion", "Command", "BusService", "Bus", "Agent", "Console", "hybrid_scenario",
+    "hybrid_summary", "BUS", "AGENT", "CONSOLE", "TOPICS", "LANES",
     "Incident", "Remedy", "FaultyService", "SlowDuring", "incident_scenario", "remedied", "bad_day", "INCIDENT_KINDS",
     "REMEDIES", "SERVICE_NODES",
     "sli_frame", "Threshold", "BurnRate", "EWMAZScore", "IsolationForestRule", "sre_workbook", "burn_rate_table",

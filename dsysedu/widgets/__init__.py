@@ -6,8 +6,10 @@ its parameters, views, measures) and played by :class:`Playground` (finished run
 (:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT``, ``SAGA``, ``TRAFFIC_LAB``,
 ``FAILURE_DETECTION`` (:mod:`~dsysedu.widgets.detector_playground`), ``CHAOS_LAB``
 (:mod:`~dsysedu.widgets.chaos_lab`) and ``COST_EXPLORER`` (:mod:`~dsysedu.widgets.cost_explorer`).
-:class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1).
+:class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1);
+:class:`ApprovalConsole` the approve and reject buttons of a human task node (chapter 6.2).
 """
+from .approval import ApprovalConsole
 from .cap_playground import CAP, CapPlayground
 from .chaos_lab import (CHAOS_LAB, chaos_lab_measures, chaos_lab_run_s, chaos_lab_scenario, chaos_lab_verdict,
                         ChaosLabPlayground, run_chaos_lab, SERVICE_CHOICES)
@@ -38,4 +40,4 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "TrafficLab", "traffic_lab_rerun_ms", "QuorumSliders", "FAILURE_DETECTION", "DETECTORS",
            "detector_scenario", "COST_EXPLORER", "cost_rows", "cost_verdict",
            "CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "run_chaos_lab", "chaos_lab_measures",
-           "chaos_lab_verdict", "chaos_lab_run_s", "SERVICE_CHOICES"]
+           "chaos_lab_verdict", "chaos_lab_run_s", "SERVICE_CHOICES", "ApprovalConsole"]
