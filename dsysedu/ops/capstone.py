@@ -48,18 +48,61 @@ from dsysedu.sim.trace import Trace
 from dsysedu.sim.validate import number
 from dsysedu.systems.messaging.queue import Ack, Broker, Confirm, Deliver, Publish, Receive
 
+from .alerting import Threshold, alerts, sli_frame
+from .agents import Bus, Command, Console, Publish as BusPublish, Suggestion
+from .autoscaling import hpa_desired
+from .humans import APPROVE, SimulatedHuman
 from .services import LoadClient, Request, TracedService
 from .telemetry import red_metrics, spans
 from .tracecontext import TraceParent
 
-__all__ = ["WEB", "KV", "ClusterRaft", "BalancedGateway", "OrderDesk", "OrderConsumer", "Record", "RecordingOrchestrator",
+__all__ = ["WEB", "STANDBY", "KV", "Demand", "ScalingAgent", "ClusterRaft", "BalancedGateway", "OrderDesk", "OrderConsumer", "Record", "RecordingOrchestrator",
            "Ledger", "DecliningPayment", "capstone_graph", "capstone_scenario", "subtrace", "latency_alerts", "hypotheses",
            "layer_views", "formal_checks",
            "LAYERS"]
 
 WEB = ("web0", "web1")
+STANDBY = ("web2",)        # a web server the autoscaler may bring in, once a person approves
 KV = ("kv0", "kv1", "kv2")
 LAYERS = ("formal", "algorithms", "engineering", "patterns", "AI and humans", "operations")
+
+
+@dataclass(frozen=True)
+class Demand:
+    """The gateway's report: its p99 latency (s) and requests over the last period, and its web servers."""
+    at: float
+    p99: float
+    requests: int
+    replicas: int
+
+
+class ScalingAgent(Node):
+    """The autoscaler: the Kubernetes HPA rule of chapter 6 (:func:`~dsysedu.ops.autoscaling.hpa_desired`)
+    on the gateway's p99 latency against ``target_p99``, capped at ``max_replicas``. When it wants more
+    web servers than the gateway has, it *proposes* a scale-up on the bus (topic ``proposals``), once
+    per size; a person at the console decides. It never acts.
+
+    Observes ``proposal`` ``(id, service, reason)``.
+    """
+
+    def __init__(self, node_id, peers=(), target_p99=0.15, max_replicas=3, bus="bus"):
+        super().__init__(node_id, peers)
+        self.target_p99 = number("target_p99", target_p99, low=0.0, low_open=True)
+        self.max_replicas, self.bus = max_replicas, bus
+        self.proposed: tuple = ()
+        self.next_id = 0
+
+    def on_message(self, ctx, src, msg):
+        if not isinstance(msg, Demand) or msg.requests == 0:
+            return
+        want = min(self.max_replicas, hpa_desired(msg.replicas, msg.p99, self.target_p99))
+        if want > msg.replicas and want not in self.proposed:
+            self.proposed = self.proposed + (want,)
+            s = Suggestion(self.next_id, "web", f"scale to {want}",
+                           f"p99 {msg.p99:.3f} s over {msg.replicas} servers, target {self.target_p99:g} s")
+            self.next_id += 1
+            ctx.observe("proposal", (s.id, s.service, s.reason))
+            ctx.send(self.bus, BusPublish("proposals", s))
 
 
 class ClusterRaft(Raft):
@@ -75,17 +118,61 @@ class BalancedGateway(TracedService):
     calls in flight, among the servers whose circuit breaker is closed (or half-open after its
     cooldown). A breaker opens after ``threshold`` failed calls in a row.
 
-    Observes ``route`` (the server of each call) and ``breaker`` ``(server, "open" | "closed")``.
+    Every ``report_every`` seconds it tells the ``scaler`` its p99 latency over that time
+    (:class:`Demand`); an approved :class:`~dsysedu.ops.agents.Command` ``"scale to n"`` brings
+    servers from ``standby`` into the pool.
+
+    Observes ``route`` (the server of each call), ``breaker`` ``(server, "open" | "closed")`` and
+    ``replicas`` (the servers in the pool, when it changes).
     """
 
-    def __init__(self, node_id, peers=(), backends=WEB, threshold=3, cooldown=1.0, **kwargs):
+    def __init__(self, node_id, peers=(), backends=WEB, standby=STANDBY, threshold=3, cooldown=1.0,
+                 scaler="scaler", report_every=1.0, **kwargs):
         super().__init__(node_id, peers, calls=("web",), **kwargs)
-        self.backends = tuple(backends)
+        self.backends, self.standby = tuple(backends), tuple(standby)
         self.threshold, self.cooldown = threshold, number("cooldown", cooldown, low=0.0, low_open=True)
-        self.failures = {b: 0 for b in self.backends}
-        self.open_until = {b: None for b in self.backends}
-        self.in_flight = {b: 0 for b in self.backends}
+        everyone = self.backends + self.standby
+        self.failures = {b: 0 for b in everyone}
+        self.open_until = {b: None for b in everyone}
+        self.in_flight = {b: 0 for b in everyone}
         self.target: dict = {}
+        self.scaler, self.report_every = scaler, number("report_every", report_every, low=0.0, low_open=True)
+        self.started: dict = {}
+        self.durations: list = []
+
+    def on_start(self, ctx):
+        ctx.observe("replicas", len(self.backends))
+        if self.scaler in self.peers:
+            ctx.set_timer(("demand",), self.report_every)
+
+    def accept(self, ctx, src, msg) -> None:
+        super().accept(ctx, src, msg)
+        sid = next(reversed(self.open))            # the server span accept() just opened
+        self.started[sid] = ctx.now
+
+    def finish(self, ctx, sid, ok: bool, why: str) -> None:
+        if sid in self.started:
+            self.durations.append(ctx.now - self.started.pop(sid))
+        super().finish(ctx, sid, ok, why)
+
+    def on_timer(self, ctx, name):
+        if name[0] == "demand":
+            p99 = float(np.quantile(self.durations, 0.99)) if self.durations else 0.0
+            ctx.send(self.scaler, Demand(ctx.now, round(p99, 4), len(self.durations), len(self.backends)))
+            self.durations = []
+            ctx.set_timer(("demand",), self.report_every)
+            return
+        super().on_timer(ctx, name)
+
+    def on_message(self, ctx, src, msg):
+        if isinstance(msg, Command):
+            if msg.service == "web" and msg.verb.startswith("scale to "):
+                want = int(msg.verb.rsplit(" ", 1)[1])
+                while len(self.backends) < want and self.standby:
+                    self.backends, self.standby = self.backends + self.standby[:1], self.standby[1:]
+                ctx.observe("replicas", len(self.backends))
+            return
+        super().on_message(ctx, src, msg)
 
     def pick(self, ctx):
         allowed = [b for b in self.backends if self.open_until[b] is None or ctx.now >= self.open_until[b]]
@@ -267,12 +354,14 @@ def capstone_graph() -> nx.Graph:
     g.add_edges_from([("client", "gateway"), *[("gateway", w) for w in WEB], *[(w, "orders") for w in WEB],
                       ("orders", "broker"), ("broker", "fulfil"), ("fulfil", "orch"),
                       *[("orch", s) for s in STEPS], ("orch", "ledger"), *[("ledger", k) for k in KV],
-                      *[(a, b) for i, a in enumerate(KV) for b in KV[i + 1:]]])
+                      *[(a, b) for i, a in enumerate(KV) for b in KV[i + 1:]],
+                      *[("gateway", w) for w in STANDBY], *[(w, "orders") for w in STANDBY],
+                      ("gateway", "scaler"), ("scaler", "bus"), ("bus", "console"), ("bus", "gateway")])
     return g
 
 
 def capstone_scenario(rate: float = 8.0, duration: float = 12.0, chaos: bool = True, decline_every: int = 7,
-                      resilient: bool = True, drain: float = 4.0) -> Scenario:
+                      resilient: bool = True, human: SimulatedHuman | None = None, drain: float = 4.0) -> Scenario:
     """The shop, under a chaos experiment when ``chaos``: ``web1`` slow (a gray failure, 0.4 s per
     handler) from 3 s to 7 s and the Raft leader ``kv0`` (its short election timeout makes it the
     first leader) crashed from 5 s to 8 s.
@@ -290,6 +379,9 @@ def capstone_scenario(rate: float = 8.0, duration: float = 12.0, chaos: bool = T
     resilient : bool
         False takes the resilience out of the front: no retries at the client or the gateway, and
         breakers that never open (the balancer still picks by calls in flight).
+    human : SimulatedHuman, optional
+        The person at the console who approves or rejects the autoscaler's proposals (default: an
+        on-call engineer answering in about 1.5 s, never wrong, never away).
     """
     if not isinstance(resilient, bool) or not isinstance(chaos, bool):
         raise TypeError(f"chaos and resilient must be True or False, got {chaos!r}, {resilient!r}")
@@ -298,13 +390,18 @@ def capstone_scenario(rate: float = 8.0, duration: float = 12.0, chaos: bool = T
     if isinstance(decline_every, bool) or not isinstance(decline_every, int) or decline_every < 0:
         raise ValueError(f"decline_every must be an int >= 0, got {decline_every!r}")
     g = capstone_graph()
-    protocol = {"client": LoadClient, "gateway": BalancedGateway, **{w: TracedService for w in WEB},
+    protocol = {"client": LoadClient, "gateway": BalancedGateway, **{w: TracedService for w in WEB + STANDBY},
+                "scaler": ScalingAgent, "bus": Bus, "console": Console,
                 "orders": OrderDesk, "broker": Broker, "fulfil": OrderConsumer, "orch": RecordingOrchestrator,
                 **{s: SagaService for s in STEPS}, "ledger": Ledger, **{k: ClusterRaft for k in KV}}
     traced = {"timeout": 0.5, "retries": 2, "work": 0.005}
     params = {"client": {"calls": ("gateway",), "rate": rate, "stop": duration, "timeout": 1.5, "retries": 1},
               "gateway": {**traced, "retries": 2},
-              **{w: {**traced, "calls": ("orders",), "work": 0.01} for w in WEB},
+              **{w: {**traced, "calls": ("orders",), "work": 0.01} for w in WEB + STANDBY},
+              "scaler": {"target_p99": 0.15, "max_replicas": len(WEB + STANDBY)},
+              "bus": {"subscribers": {"proposals": ("console",), "commands": ("gateway",)}},
+              "console": {"human": human or SimulatedHuman("on-call", median=1.5, sigma=0.3, error_rate=0.0,
+                                                           absent=0.0)},
               "orders": {**traced},
               "broker": {"visibility_timeout": 1.0},
               "orch": {"services": STEPS, "retry_after": 0.2},
@@ -354,11 +451,12 @@ def subtrace(trace, nodes) -> Trace:
     return Trace(sorted(keep, key=str), rows, seed=trace.seed, end_time=trace.end_time, meta=dict(trace.meta))
 
 
-def latency_alerts(trace, service: str = "gateway", threshold: float = 0.5, window: float = 1.0) -> pd.DataFrame:
-    """Windows in which ``service``'s p99 latency was above ``threshold`` seconds: ``start, end, p99``."""
-    red = red_metrics(trace, window)
-    hot = red[(red.service == service) & (red.p99 > threshold)]
-    return hot[["start", "end", "p99"]].reset_index(drop=True)
+def latency_alerts(trace, threshold: float = 0.5, window: float = 1.0) -> pd.DataFrame:
+    """The alerts of :mod:`dsysedu.ops.alerting` on the users' checkouts: a static threshold on their
+    p99 latency per ``window`` (:class:`~dsysedu.ops.alerting.Threshold` over
+    :func:`~dsysedu.ops.alerting.sli_frame`). Columns ``rule, severity, fired, resolved``."""
+    frame = sli_frame(trace, window=window, slow=threshold)
+    return alerts(frame, Threshold("p99", above=threshold, name=f"checkout p99 > {threshold:g} s"))
 
 
 def hypotheses(trace) -> dict:
@@ -366,7 +464,8 @@ def hypotheses(trace) -> dict:
 
     * ``checkouts``: at least 99 % of the checkouts the client finished succeeded (the SLO);
     * ``every order recorded``: every accepted order's saga outcome is in the ledger by the end;
-    * ``raft safety`` and the ``saga`` properties, on their nodes' part of the run.
+    * ``raft safety`` and the ``saga`` properties, on their nodes' part of the run;
+    * ``scaling approved``: the web pool grew only after a person approved the autoscaler's proposal.
     """
     roots = [s for s in spans(trace) if s.parent_id is None and s.finished]
     ok = sum(s.status == "OK" for s in roots)
@@ -378,11 +477,31 @@ def hypotheses(trace) -> dict:
            "every order recorded": Verdict(not missing, "every accepted order recorded",
                                            f"{len(accepted & recorded)} of {len(accepted)} recorded"
                                            + (f"; missing {missing[:3]}" if missing else "")),
-           "raft safety": raft_safety(subtrace(trace, KV))}
+           "raft safety": raft_safety(subtrace(trace, KV)),
+           "scaling approved": _approved_scaling(trace)}
     sagas = subtrace(trace, ("orch", *STEPS))
     for v in saga_verdicts(sagas):
         out[v.property] = v
     return out
+
+
+def _approved_scaling(trace) -> Verdict:
+    """Every time the gateway's pool grew, a person had approved a proposal before."""
+    approved, grew, bad = 0, 0, []
+    last = None
+    for e in trace.events:
+        if e.kind != "observe":
+            continue
+        if e.data == "decision" and e.value[2] == APPROVE:
+            approved += 1
+        elif e.data == "replicas":
+            if last is not None and e.value > last:
+                grew += 1
+                if grew > approved:
+                    bad.append(round(e.time, 3))
+            last = e.value
+    return Verdict(not bad, "no scaling without a human's approval",
+                   f"{grew} scale-up(s), {approved} approval(s)" + (f"; unapproved at {bad}" if bad else ""))
 
 
 def _down(trace, node) -> list:
@@ -405,14 +524,17 @@ def layer_views(trace) -> dict:
     * ``algorithms``: the Raft cluster's leader over time (``time, leader, term``);
     * ``engineering``: calls per second to each web server and the queue's largest backlog in each second;
     * ``patterns``: sagas ended per second by outcome;
-    * ``operations``: the gateway's p99 per second, the alert windows and the fault windows.
+    * ``AI and humans``: the web servers in the pool over time, when the autoscaler proposed and when
+      a person approved (or rejected);
+    * ``operations``: the users' p99 per second (:func:`~dsysedu.ops.alerting.sli_frame`), the alerts and
+      the fault windows.
     """
     obs = trace.observations()
     leaders = obs[(obs.key == "leader") & obs.node.isin(KV)][["time", "node", "value"]]
     routes = obs[(obs.key == "route")]
     seconds = np.arange(0, int(trace.end_time) + 1)
     per_web = pd.DataFrame({w: np.histogram(routes[routes.value == w].time, bins=np.append(seconds, seconds[-1] + 1))[0]
-                            for w in WEB}, index=seconds)
+                            for w in WEB + STANDBY}, index=seconds)
     backlog_rows = obs[obs.key == "backlog"][["time", "value"]].to_numpy()
     most, last = [], 0
     for sec in seconds:                       # the largest backlog within each second
@@ -425,12 +547,18 @@ def layer_views(trace) -> dict:
     ended = pd.DataFrame({o: np.histogram(sagas[sagas.value.map(lambda v: v[1] == o)].time,
                                           bins=np.append(seconds, seconds[-1] + 1))[0]
                           for o in ("done", "compensated")}, index=seconds)
-    red = red_metrics(trace, 1.0)
-    gw = red[red.service == "gateway"][["start", "p99", "error_ratio"]]
+    users = sli_frame(trace, window=1.0)[["start", "p99", "error_ratio"]]
+    replicas = obs[(obs.key == "replicas") & (obs.node == "gateway")]
+    decisions = obs[obs.key == "decision"]
+    verdict = decisions.value.map(lambda v: v[2])
+    ai = {"time": list(replicas.time), "replicas": list(replicas.value),
+          "proposed": list(obs[obs.key == "proposal"].time),
+          "approved": list(decisions.time[verdict == APPROVE]), "rejected": list(decisions.time[verdict != APPROVE])}
     faults = {n: _down(trace, n) for n in KV}
     slow = [(f.at, f.until) for f in trace.meta.get("faults", ()) if isinstance(f, Slow)]
     return {"algorithms": leaders.rename(columns={"value": "term"}), "engineering": {"calls": per_web, "backlog": backlog},
-            "patterns": ended, "operations": {"p99": gw, "alerts": latency_alerts(trace), "crashes": faults,
+            "AI and humans": ai,
+            "patterns": ended, "operations": {"p99": users, "alerts": latency_alerts(trace), "crashes": faults,
                                               "slow": slow}}
 
 

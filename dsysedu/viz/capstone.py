@@ -52,7 +52,8 @@ def layer_panels(views: dict, formal=None, verdicts=None, ai=None, title=None):
     verdicts : dict name -> Verdict, optional
         :func:`~dsysedu.ops.capstone.hypotheses`: shown under the operations panel.
     ai : dict, optional
-        ``{"time": ..., "replicas": ..., "approved": [...]}`` for the AI-and-humans panel; else a gap
+        ``{"time": ..., "replicas": ..., "proposed": [...], "approved": [...], "rejected": [...]}`` for
+        the AI-and-humans panel; default the views' ``"AI and humans"``; without either, a gap
         saying which piece is still to come.
     """
     import matplotlib.pyplot as plt
@@ -97,7 +98,7 @@ def layer_panels(views: dict, formal=None, verdicts=None, ai=None, title=None):
     a_eng.step(backlog.index, backlog.values, where="post", color=style.ANNOTATION, ls="--",
                label="queue backlog (most in the second)")
     a_eng.set_xlim(0, end)
-    a_eng.set_ylim(0, 1.6 * max(1, float(calls.to_numpy().max())))
+    a_eng.set_ylim(0, 2.0 * max(1, float(calls.to_numpy().max())))
     a_eng.set_xlabel("time (s)", fontsize=style.FONT["label"])
     a_eng.set_ylabel("per second / messages", fontsize=style.FONT["label"])
     a_eng.set_title("engineering: balancer, breaker, queue", fontsize=style.FONT["title"], loc="left")
@@ -114,32 +115,43 @@ def layer_panels(views: dict, formal=None, verdicts=None, ai=None, title=None):
     a_pat.set_title("patterns: the order saga", fontsize=style.FONT["title"], loc="left")
     a_pat.legend(fontsize=style.FONT["legend"], loc="upper right")
 
+    ai = views.get("AI and humans") if ai is None else ai
     if ai is None:
         _gap(a_ai, "AI and humans", "this layer's view arrives with\nthe AI autoscaler and its human approval")
     else:
-        a_ai.step(ai["time"], ai["replicas"], where="post", color=style.series_color(2), label="web replicas")
+        a_ai.step(list(ai["time"]) + [end], list(ai["replicas"]) + list(ai["replicas"])[-1:], where="post",
+                  color=style.series_color(2), lw=2, label="web servers in the pool")
+        for i, t in enumerate(ai.get("proposed", ())):
+            a_ai.axvline(t, color=style.ANNOTATION, ls="--", label="the autoscaler proposes" if i == 0 else None)
         for i, t in enumerate(ai.get("approved", ())):
             a_ai.axvline(t, color=style.VERDICT_OK, ls=":", label="approved by a human" if i == 0 else None)
         for i, t in enumerate(ai.get("rejected", ())):
             a_ai.axvline(t, color=style.VERDICT_BAD, ls=":", label="rejected by a human" if i == 0 else None)
+        top = max(ai["replicas"]) if len(ai["replicas"]) else 1
         a_ai.set_xlim(0, end)
+        a_ai.set_ylim(0, top + 1.5)
+        a_ai.set_yticks(range(0, top + 1))
         a_ai.set_xlabel("time (s)", fontsize=style.FONT["label"])
-        a_ai.set_title("AI and humans: scaling, approved", fontsize=style.FONT["title"], loc="left")
-        a_ai.legend(fontsize=style.FONT["legend"], loc="upper left")
+        a_ai.set_ylabel("web servers", fontsize=style.FONT["label"])
+        a_ai.set_title("AI and humans: a proposal, a person decides", fontsize=style.FONT["title"], loc="left")
+        a_ai.legend(fontsize=style.FONT["legend"], loc="lower right")
 
     p99 = ops["p99"]
     _shade(a_ops, slow, style.FAULT, "chaos: web1 slow")
     _shade(a_ops, crashes, style.CRASHED, "chaos: leader crashed")
-    a_ops.plot(p99.start + 0.5, p99.p99, marker="o", ms=3, color=style.series_color(0), label="gateway p99")
+    a_ops.plot(p99.start + 0.5, p99.p99, marker="o", ms=3, color=style.series_color(0), label="checkouts' p99")
+    top = float(p99.p99.max()) if len(p99) else 1.0
     for i, row in enumerate(ops["alerts"].itertuples()):
-        a_ops.plot([row.start, row.end], [row.p99, row.p99], color=style.VERDICT_BAD, lw=4,
-                   label="alert fired" if i == 0 else None)
+        stop = row.resolved if row.resolved == row.resolved else end        # NaN: still firing at the end
+        a_ops.plot([row.fired, stop], [1.08 * top, 1.08 * top], color=style.VERDICT_BAD, lw=4,
+                   label="alert firing" if i == 0 else None)
+    a_ops.set_ylim(0, 2.0 * top)          # the legend above the curves and the alerts
     a_ops.set_xlim(0, end)
     a_ops.set_xlabel("time (s)", fontsize=style.FONT["label"])
     a_ops.set_ylabel("p99 latency (s)", fontsize=style.FONT["label"])
     held = "" if verdicts is None else f": {sum(v.ok for v in verdicts.values())} of {len(verdicts)} hypotheses hold"
     a_ops.set_title(f"operations{held}", fontsize=style.FONT["title"], loc="left")
-    a_ops.legend(fontsize=style.FONT["legend"], loc="upper right")
+    a_ops.legend(fontsize=style.FONT["legend"], loc="upper right", ncol=2)
     for ax in axes.flat:
         ax.tick_params(labelsize=style.FONT["tick"])
     if title:

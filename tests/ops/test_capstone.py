@@ -17,14 +17,15 @@ def shop():
 def test_every_layer_takes_part(shop):
     obs = shop.observations()
     keys = set(obs.key)
-    assert {"span_start", "route", "breaker", "accepted", "backlog", "saga", "recorded", "leader"} <= keys
+    assert {"span_start", "route", "breaker", "accepted", "backlog", "saga", "recorded", "leader", "proposal",
+            "decision", "replicas"} <= keys
     assert len(leaders(cs.subtrace(shop, cs.KV))) == 2          # the chaos crashed the first leader: a second term
 
 
 def test_hypotheses_hold_under_the_chaos(shop):
     verdicts = cs.hypotheses(shop)
     assert all(v.ok for v in verdicts.values()), {k: v.message[:80] for k, v in verdicts.items() if not v.ok}
-    assert set(verdicts) >= {"checkouts", "every order recorded", "raft safety"}
+    assert set(verdicts) >= {"checkouts", "every order recorded", "raft safety", "scaling approved"}
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -37,7 +38,8 @@ def test_hypotheses_hold_on_other_seeds_and_the_run_is_deterministic(seed):
 def test_a_retried_checkout_is_one_order(shop):
     accepted = [e.value for e in shop.events if e.kind == "observe" and e.data == "accepted"]
     assert len(accepted) == len(set(accepted))
-    publishes = {e.data.mid for e in shop.events if e.kind == "deliver" and type(e.data).__name__ == "Publish"}
+    from dsysedu.systems.messaging.queue import Publish
+    publishes = {e.data.mid for e in shop.events if e.kind == "deliver" and isinstance(e.data, Publish)}
     assert len(publishes) == len(accepted)
 
 
@@ -46,7 +48,7 @@ def test_breaker_opens_during_the_gray_failure_and_alerts_fire(shop):
     opened = breaker[breaker.value.map(lambda v: v == ("web1", "open"))].time
     assert len(opened) and (opened.between(3.0, 7.5)).all()
     alerts = cs.latency_alerts(shop)
-    assert len(alerts) and alerts.start.between(3.0, 8.0).all()
+    assert len(alerts) and alerts.fired.between(3.0, 9.0).all() and (alerts.resolved > alerts.fired).all()
     calm = run(cs.capstone_scenario(chaos=False), seed=7)
     assert cs.latency_alerts(calm).empty and calm.observations("breaker").empty
 
@@ -57,6 +59,24 @@ def test_the_hypotheses_can_fail():
     verdicts = cs.hypotheses(broken)
     assert not verdicts["checkouts"].ok and verdicts["raft safety"].ok
     assert broken.observations("breaker").empty
+
+
+def test_the_autoscaler_proposes_and_only_a_person_scales(shop):
+    ai = cs.layer_views(shop)["AI and humans"]
+    assert ai["replicas"] == [2, 3] and len(ai["proposed"]) == 1 and len(ai["approved"]) == 1
+    assert 3.0 < ai["proposed"][0] < ai["approved"][0] <= ai["time"][1]        # during the gray failure
+    from dsysedu.ops.humans import SimulatedHuman
+    careful = SimulatedHuman("careful", median=1.0, error_rate=1.0, absent=0.0)   # rejects what it should approve
+    refused = run(cs.capstone_scenario(human=careful), seed=7)
+    views = cs.layer_views(refused)["AI and humans"]
+    assert views["replicas"] == [2] and len(views["rejected"]) == 1
+    assert cs.hypotheses(refused)["scaling approved"].ok
+
+
+def test_unapproved_scaling_is_caught():
+    from dsysedu.sim import Trace
+    rows = [(0.0, "observe", "gateway", None, None, "replicas", 2), (1.0, "observe", "gateway", None, None, "replicas", 3)]
+    assert not cs.hypotheses.__globals__["_approved_scaling"](Trace(["gateway"], rows)).ok
 
 
 def test_layer_views_and_formal_checks(shop):
