@@ -49,6 +49,8 @@ from dsysedu.sim.validate import number
 from dsysedu.systems.messaging.queue import Ack, Broker, Confirm, Deliver, Publish, Receive
 
 from .alerting import Threshold, alerts, sli_frame
+from .chaos import ChaosLab
+from .chaos_journal import BLAST_RADIUS, read_journal, run_experiment
 from .agents import Bus, Command, Console, Publish as BusPublish, Suggestion
 from .autoscaling import hpa_desired
 from .humans import APPROVE, SimulatedHuman
@@ -58,7 +60,7 @@ from .tracecontext import TraceParent
 
 __all__ = ["WEB", "STANDBY", "KV", "Demand", "ScalingAgent", "ClusterRaft", "BalancedGateway", "OrderDesk", "OrderConsumer", "Record", "RecordingOrchestrator",
            "Ledger", "DecliningPayment", "capstone_graph", "capstone_scenario", "subtrace", "latency_alerts", "hypotheses",
-           "layer_views", "formal_checks",
+           "layer_views", "formal_checks", "capstone_experiment", "run_capstone_experiment", "CHAOS_TARGETS",
            "LAYERS"]
 
 WEB = ("web0", "web1")
@@ -406,8 +408,8 @@ def capstone_scenario(rate: float = 8.0, duration: float = 12.0, chaos: bool = T
               "broker": {"visibility_timeout": 1.0},
               "orch": {"services": STEPS, "retry_after": 0.2},
               **{s: {"step": i + 1} for i, s in enumerate(STEPS)},
-              **{k: {"cluster": KV, "client_retry": 0.1} for k in KV}}
-    params["kv0"]["election_timeout"] = 0.05      # kv0 times out first and leads term 1: the chaos crashes the leader
+              **{k: {"cluster": KV, "client_retry": 0.1, "heartbeat": 0.03} for k in KV}}
+    params["kv0"]["election_timeout"] = 0.08      # kv0 times out first and leads term 1: the chaos crashes the leader
     if not resilient:
         params["client"]["retries"] = 0
         params["gateway"].update(retries=0, threshold=10 ** 9)
@@ -555,7 +557,14 @@ def layer_views(trace) -> dict:
           "proposed": list(obs[obs.key == "proposal"].time),
           "approved": list(decisions.time[verdict == APPROVE]), "rejected": list(decisions.time[verdict != APPROVE])}
     faults = {n: _down(trace, n) for n in KV}
-    slow = [(f.at, f.until) for f in trace.meta.get("faults", ()) if isinstance(f, Slow)]
+    slow, since = [], {}
+    for e in trace.events:                    # a Slow fault's rows: its delay when it starts, 0.0 when it ends
+        if e.kind == "slow":
+            if e.value and e.node not in since:
+                since[e.node] = e.time
+            elif not e.value and e.node in since:
+                slow.append((since.pop(e.node), e.time))
+    slow += [(t, trace.end_time) for t in since.values()]
     return {"algorithms": leaders.rename(columns={"value": "term"}), "engineering": {"calls": per_web, "backlog": backlog},
             "AI and humans": ai,
             "patterns": ended, "operations": {"p99": users, "alerts": latency_alerts(trace), "crashes": faults,
@@ -578,3 +587,59 @@ def formal_checks() -> pd.DataFrame:
         r = check(model, prop)
         rows.append({"part": part, "property": prop.name, "verdict": r.verdict, "states": r.states})
     return pd.DataFrame(rows)
+
+
+#: the services a chaos experiment may target in the shop (everything but the load generator)
+CHAOS_TARGETS = ("gateway", *WEB, *STANDBY, "orders", "broker", "fulfil", "orch", *STEPS, "ledger", *KV)
+
+
+def _activity(kind, name, func, **arguments):
+    return {"type": kind, "name": name,
+            "provider": {"type": "python", "module": "dsysedu.ops.chaos", "func": func, "arguments": arguments}}
+
+
+def capstone_experiment(seed: int = 7, warmup: float = 3.0) -> dict:
+    """The shop's chaos experiment in Chaos Toolkit's JSON format (run by :mod:`dsysedu.ops.chaos_journal`).
+
+    * steady-state hypothesis: over the last 3 s the users' checkouts fail at most 1 % of the time
+      and their p99 stays under 250 ms;
+    * method: ``web1`` slow (0.4 s per handler) for 4 s, 0.5 s of calm, then the Raft leader ``kv0``
+      crashed for 3 s, then 2.5 s to settle (one fault at a time: the lab's rule);
+    * rollbacks: end any fault still in force; blast radius: ``web1`` and ``kv0``.
+    """
+    window = 3.0
+    probes = [dict(_activity("probe", "users' error ratio", "error_ratio", window=window, service="client"),
+                   tolerance={"type": "range", "target": "value", "range": [0, 0.01]}),
+              dict(_activity("probe", "users' p99 latency (s)", "latency_p99", window=window, service="client"),
+                   tolerance={"type": "range", "target": "value", "range": [0, 0.25]})]
+    return {
+        "version": "1.0.0",
+        "title": "The shop survives a slow web server and the loss of its ledger's leader",
+        "description": "web1 turns slow for 4 s (a gray failure), then the Raft leader kv0 crashes for 3 s. "
+                       "Hypothesis: checkouts keep failing at most 1 % of the time, with a p99 under 250 ms.",
+        "tags": ["dsysedu", "capstone", "gray-failure", "leader-crash"],
+        "extensions": [{"name": BLAST_RADIUS, "services": ["web1", "kv0"]}],
+        "configuration": {"lab": {"seed": seed, "warmup": warmup}},
+        "steady-state-hypothesis": {"title": "checkouts succeed and stay fast", "probes": probes},
+        "method": [_activity("action", "web1 turns slow", "inject_fault", service="web1", fault="slow", duration=4.0,
+                             delay=0.4),
+                   _activity("action", "let the gray failure run", "let_time_pass", seconds=4.5),
+                   _activity("action", "the ledger's leader crashes", "inject_fault", service="kv0", fault="crash",
+                             duration=3.0),
+                   _activity("action", "let it recover and settle", "let_time_pass", seconds=5.5)],
+        "rollbacks": [_activity("action", "end every fault", "end_faults")],
+    }
+
+
+def run_capstone_experiment(seed: int = 7, **scenario_options) -> tuple:
+    """Run :func:`capstone_experiment` with Chaos Toolkit against a lab of the shop
+    (:func:`capstone_scenario` without its scheduled faults); let the run drain to its end.
+
+    Returns ``(lab, journal)``: ``lab.trace`` is the one run (every layer's view reads it),
+    ``journal`` Chaos Toolkit's (:func:`~dsysedu.ops.chaos_journal.read_journal` reads it back).
+    """
+    sc = capstone_scenario(chaos=False, **scenario_options)
+    lab = ChaosLab(seed=seed, warmup=3.0, horizon=sc.until, scenario=sc, targets=CHAOS_TARGETS)
+    journal = run_experiment(capstone_experiment(seed), lab)
+    lab.advance(lab.horizon - lab.now)
+    return lab, journal
