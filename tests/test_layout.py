@@ -18,7 +18,7 @@ NO_DRAWING = ("sim", "protocols", "systems", "ops", "check", "formal")
 DRAWING_LIBS = ("matplotlib", "ipywidgets")
 #: the other top-level packages' modules: protocol and engine packages are libraries, not courses
 TOPIC_PACKAGES = {"protocols": ("basics", "consensus", "replication", "membership", "transactions", "coordination"),
-                  "systems": ("resilience", "patterns", "messaging", "storage", "discovery")}
+                  "systems": ("resilience", "patterns", "messaging", "storage", "discovery", "principles")}
 
 
 def module_name(path: Path) -> str:

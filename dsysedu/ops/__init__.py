@@ -43,6 +43,10 @@ reads traces and drives scenarios through the same engine as the protocols.
 ``delivery``       unit, contract and model-checking gates; canary, blue-green and all-at-once releases
                    with automated rollback, measured over many seeded releases
 ``selection``      technology selection: options measured by running them, requirements, Pareto front
+``diagnosis``      a slow node in a fan-out found from dashboards alone and from traces:
+                   the culprit and the steps each takes
+``capstone``       the course's shop in one run: tracing, a balancer with breakers, a queue,
+                   a saga, a Raft ledger, chaos, alerts; each layer's view of the run
 =================  ==========================================================================
 """
 from .tracecontext import new_span_id, new_trace_id, parse_traceparent, SAMPLED, TraceParent
@@ -79,6 +83,10 @@ from .chaos_experiments import (blast_radius_table, ERROR_TOLERANCE, fault_exper
                                 healing_actions)
 from .chaos_journal import (ActivityRun, BLAST_RADIUS, check_experiment, experiment_path, EXPERIMENTS_DIR, Journal,
                             load_experiment, ProbeReading, read_journal, run_experiment)
+from .capstone import (capstone_scenario, formal_checks, hypotheses, latency_alerts, layer_views, LAYERS,
+                       subtrace)
+from .diagnosis import (diagnose_by_metrics, diagnose_by_traces, diagnosis_table, Triage, fanout_scenario,
+                        fanout_topology, self_times)
 
 __all__ = [
     "TraceParent", "parse_traceparent", "new_trace_id", "new_span_id", "SAMPLED",
@@ -115,6 +123,9 @@ __all__ = [
     "DESIRED", "replicas_serving", "user_requests", "fault_objects", "callers_of",
     "fault_experiment", "run_fault", "outage_table", "blast_radius_table", "lab_alerts", "LAB_ALERT_RULES", "healing_actions", "ERROR_TOLERANCE",
     "LATENCY_TOLERANCE", "SETTLE", "RECOVERY",
+    "fanout_topology", "fanout_scenario", "Triage", "diagnose_by_metrics", "diagnose_by_traces", "self_times",
+    "diagnosis_table",
+    "capstone_scenario", "hypotheses", "latency_alerts", "layer_views", "formal_checks", "subtrace", "LAYERS",
 ]
 
 # Chapter 8 (practice): formal methods in practice, infrastructure as code, delivery, technology selection.

@@ -108,6 +108,9 @@ class ChaosLab:
     system : {"services", "replicas"}
     loop : bool
         For ``"replicas"``: run the reconciliation loop.
+    targets : tuple of str, optional
+        The services faults may target in a ``scenario`` of other traced services (one with a
+        ``client`` load generator, such as :func:`dsysedu.ops.capstone.capstone_scenario`).
     **service_options
         Passed to :func:`~dsysedu.ops.services.service_scenario` (``timeout``, ``retries``,
         ``work``, ``error_rate``, ...).
@@ -122,7 +125,7 @@ class ChaosLab:
     """
 
     def __init__(self, seed: int = 7, rate: float = 20.0, warmup: float = 10.0, horizon: float = 60.0,
-                 scenario=None, system: str = "services", loop: bool = True, **service_options):
+                 scenario=None, system: str = "services", loop: bool = True, targets=None, **service_options):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, got {seed!r}")
         if system not in SYSTEMS:
@@ -131,6 +134,10 @@ class ChaosLab:
         self.warmup = number("warmup", warmup, low=0.0, low_open=True)
         self.horizon = number("horizon", horizon, low=self.warmup, low_open=True)
         nodes = set(TOPOLOGY) if system == "services" else {HEALING_CLIENT, *MACHINES}
+        if targets is not None:     # another system of traced services (the capstone's): its own targets
+            if scenario is None or not set(targets) <= set(scenario.node_ids) or CLIENT in targets:
+                raise ValueError(f"targets need a scenario that has them all (not the {CLIENT!r}), got {targets!r}")
+            nodes = {CLIENT, *targets}
         if scenario is None:
             scenario = service_scenario(rate=rate, duration=self.horizon, **service_options) if system == "services" \
                 else healing_scenario(workers=len(MACHINES), desired=DESIRED, loop=loop, duration=self.horizon,
@@ -139,7 +146,7 @@ class ChaosLab:
             raise ValueError(f"scenario must be a {system} scenario without faults (the experiment injects them), "
                              "and comes instead of service options")
         self.scenario = scenario
-        self.targets = TARGETS if system == "services" else MACHINES
+        self.targets = tuple(targets) if targets is not None else TARGETS if system == "services" else MACHINES
         self.sim = Simulation(self.scenario, seed=seed)
         self.faults: list[InjectedFault] = []
         self.log: list[str] = []       # Chaos Toolkit's log lines of the last run (see chaos_journal)

@@ -51,7 +51,7 @@ def experiment_path(name: str) -> Path:
     return path
 
 
-def load_experiment(source) -> dict:
+def load_experiment(source, targets=None) -> dict:
     """An experiment from a JSON file (path), a JSON string or a dict, checked (:func:`check_experiment`).
 
     Raises
@@ -68,7 +68,7 @@ def load_experiment(source) -> dict:
             experiment = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"the experiment is not valid JSON: {exc}") from None
-    check_experiment(experiment)
+    check_experiment(experiment, targets)
     return experiment
 
 
@@ -88,8 +88,11 @@ def _python_activity(where: str, activity, allowed: tuple) -> dict:
     return arguments
 
 
-def check_experiment(experiment) -> None:
+def check_experiment(experiment, targets=None) -> None:
     """Check an experiment against our rules (module docstring) and Chaos Toolkit's validator.
+
+    ``targets``: the services its faults may name (default: the lab's, :data:`~dsysedu.ops.chaos.TARGETS`
+    and :data:`~dsysedu.ops.chaos.MACHINES`).
 
     Raises ValueError saying what is wrong and what is allowed.
     """
@@ -118,9 +121,10 @@ def check_experiment(experiment) -> None:
         raise ValueError(f"the experiment must declare its blast radius: an extension "
                          f'{{"name": "{BLAST_RADIUS}", "services": ["inventory"]}} naming the services it may touch')
     allowed = radius[0]["services"]
-    bad = [s for s in allowed if s not in TARGETS + MACHINES]
+    known = TARGETS + MACHINES if targets is None else tuple(targets)
+    bad = [s for s in allowed if s not in known]
     if bad:
-        raise ValueError(f"the blast radius names {bad}; services are {TARGETS}, machines {MACHINES}")
+        raise ValueError(f"the blast radius names {bad}; the services faults may target are {known}")
     open_ended = False
     for where, activities, funcs in (("method", experiment["method"], PROBES + ACTIONS),
                                      ("rollbacks", experiment["rollbacks"], ACTIONS)):
@@ -168,7 +172,7 @@ def run_experiment(experiment, lab: ChaosLab | None = None) -> dict:
     """
     from chaoslib.experiment import run_experiment as chaoslib_run
 
-    experiment = load_experiment(experiment)
+    experiment = load_experiment(experiment, None if lab is None else lab.targets)
     if lab is None:
         lab = ChaosLab(**experiment["configuration"]["lab"])
     elif not isinstance(lab, ChaosLab):

@@ -13,8 +13,10 @@ views, checkers and the model checker work on them unchanged.
 ``resilience``            breakers, timeouts, retries and jitter, retry storms, shedding, bulkheads,
                           idempotency keys, redundancy
 ``patterns``              event sourcing and CQRS (more patterns to come)
+``principles``            chapter 7's principles, each run and measured: availability arithmetic
+                          and cost, simplicity, evolvability, antifragility, least privilege
 ========================  ==================================================================
 """
-from . import discovery, messaging, patterns, resilience, storage
+from . import discovery, messaging, patterns, principles, resilience, storage
 
-__all__ = ["discovery", "messaging", "patterns", "resilience", "storage"]
+__all__ = ["discovery", "messaging", "patterns", "principles", "resilience", "storage"]

@@ -35,6 +35,7 @@ Examples
 >>> ax = topology(trace, t=0.005)
 >>> ax = spacetime(trace)
 """
+from .capstone import layer_panels, recursive_loop
 from .chaos import experiment_view
 from .clocks import clocks_view
 from .curves import curves, strips
@@ -56,7 +57,7 @@ from .style import layout, message_color, node_color, term_color
 from .timeline import timeline
 from .topology import TopologyView, topology
 
-__all__ = ["anomaly_view", "system_model_view", "cuts_view", "topology", "TopologyView", "spacetime",
+__all__ = ["layer_panels", "recursive_loop", "anomaly_view", "system_model_view", "cuts_view", "topology", "TopologyView", "spacetime",
            "SpacetimeView", "timeline", "frames", "to_html", "snapshot", "AnimationHTML", "mind_map_html", "mind_map_page", "mind_map_counts", "layout", "node_color", "message_color",
            "raft_log", "RaftLogView", "logs_at", "term_color", "history_view", "HistoryView", "clocks_view",
            "staleness_plot", "crdt_replicas", "state_hash_grid", "draw_net", "draw_state_graph", "state_graph",

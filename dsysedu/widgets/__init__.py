@@ -3,9 +3,9 @@
 A playground is declared as data (:mod:`~dsysedu.widgets.spec`: a scenario builder, controls bound to
 its parameters, views, measures) and played by :class:`Playground` (finished runs) or
 :class:`LivePlayground` (a run the learner advances). The dashboards' declarations: ``UNRELIABLE_LINK``
-(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT``, ``SAGA``, ``TRAFFIC_LAB`` and
-``FAILURE_DETECTION`` (:mod:`~dsysedu.widgets.detector_playground`) and ``CHAOS_LAB``
-(:mod:`~dsysedu.widgets.chaos_lab`).
+(:mod:`~dsysedu.widgets.link_playground`), ``CAP``, ``GOSSIP``, ``RAFT``, ``SAGA``, ``TRAFFIC_LAB``,
+``FAILURE_DETECTION`` (:mod:`~dsysedu.widgets.detector_playground`), ``CHAOS_LAB``
+(:mod:`~dsysedu.widgets.chaos_lab`) and ``COST_EXPLORER`` (:mod:`~dsysedu.widgets.cost_explorer`).
 :class:`QuorumSliders` is a small widget of its own: N, R and W as sliders (chapter 3.2.1);
 :class:`GlossaryTable` filters the course's glossary as you type.
 :class:`ApprovalConsole` the approve and reject buttons of a human task node (chapter 6.2).
@@ -14,6 +14,7 @@ from .approval import ApprovalConsole
 from .cap_playground import CAP, CapPlayground
 from .chaos_lab import (CHAOS_LAB, chaos_lab_measures, chaos_lab_run_s, chaos_lab_scenario, chaos_lab_verdict,
                         ChaosLabPlayground, run_chaos_lab, SERVICE_CHOICES)
+from .cost_explorer import COST_EXPLORER, cost_rows, cost_verdict
 from .controls import CrashToggles, LinkControls, PartitionEditor, SeedBox, TimeScrubber
 from .detector_playground import DETECTORS, FAILURE_DETECTION, detector_scenario
 from .glossary_table import GlossaryTable
@@ -41,4 +42,4 @@ __all__ = ["PlaygroundSpec", "Slider", "Toggle", "Choice", "NodeToggles", "Parti
            "TrafficLab", "traffic_lab_rerun_ms", "QuorumSliders", "FAILURE_DETECTION", "DETECTORS",
            "detector_scenario", "GlossaryTable", "ApprovalConsole",
            "CHAOS_LAB", "ChaosLabPlayground", "chaos_lab_scenario", "run_chaos_lab", "chaos_lab_measures",
-           "chaos_lab_verdict", "chaos_lab_run_s", "SERVICE_CHOICES"]
+           "chaos_lab_verdict", "chaos_lab_run_s", "SERVICE_CHOICES", "COST_EXPLORER", "cost_rows", "cost_verdict"]
