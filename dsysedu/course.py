@@ -1,7 +1,8 @@
 """The course itself: its chapters, its map, and an environment check.
 
-The map follows the source document's outline (sections 1 to 10); a chapter
-that has no notebook yet is shown as planned, without a link.
+The chapter list follows the source document's outline (sections 1 to 10), then the protocol labs;
+the source's own mind map (its section 11), resolved against the notebooks present, is
+:mod:`dsysedu.mind_map`. A chapter that has no notebook yet is shown as planned, without a link.
 """
 from __future__ import annotations
 
@@ -41,11 +42,20 @@ CHAPTERS = (
     Chapter("4.3", "Discovery and load balancing", "04_3_discovery_balancing.ipynb", "Engineering"),
     Chapter("4.4", "Fault tolerance and resilience", "04_4_fault_tolerance.ipynb", "Engineering"),
     Chapter("5", "Design patterns: leases, breakers, event sourcing", "05_design_patterns.ipynb", "Patterns"),
-    Chapter("6", "AI and humans in the loop", "06_ai_and_humans.ipynb", "AI and people"),
-    Chapter("7", "Principles", "07_principles.ipynb", "Practice"),
-    Chapter("8", "Practice", "08_practice.ipynb", "Practice"),
-    Chapter("9", "Operations", "09_operations.ipynb", "Practice"),
-    Chapter("10", "Conclusion", "10_conclusion.ipynb", "Practice"),
+    Chapter("6", "AI and humans: autoscaling, a guard, approvals, explanations, agents", "06_ai_and_humans.ipynb",
+            "AI and people"),
+    Chapter("7", "Principles: simplicity, evolvability, resilience, observability, security, cost",
+            "07_principles.ipynb", "Practice"),
+    Chapter("8", "Practice: formal methods at work, infrastructure as code, delivery, technology selection",
+            "08_practice.ipynb", "Practice"),
+    Chapter("9", "Operations: telemetry, alerting, self-healing, chaos engineering", "09_operations.ipynb", "Practice"),
+    Chapter("10", "Conclusion: the recursive loop and the capstone", "10_conclusion.ipynb", "Practice"),
+    Chapter("L1", "Lab: echo", "labs/lab1_echo.ipynb", "Labs"),
+    Chapter("L2", "Lab: unique ids", "labs/lab2_unique_ids.ipynb", "Labs"),
+    Chapter("L3", "Lab: broadcast", "labs/lab3_broadcast.ipynb", "Labs"),
+    Chapter("L4", "Lab: grow-only counter", "labs/lab4_grow_only_counter.ipynb", "Labs"),
+    Chapter("L5", "Lab: Kafka-style log", "labs/lab5_kafka_log.ipynb", "Labs"),
+    Chapter("L6", "Lab: Raft", "labs/lab6_raft.ipynb", "Labs"),
 )
 
 

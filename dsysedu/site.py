@@ -194,6 +194,7 @@ def build_site(out, notebooks=None, *, only=None, execute=True, timeout=600, log
         start = time.perf_counter()
         text = _export(root / ch.notebook, pages[ch.notebook], execute, timeout, _bar(pages[ch.notebook], prev, nxt),
                        root, built)
+        (out / pages[ch.notebook]).parent.mkdir(parents=True, exist_ok=True)   # labs/ and the like
         (out / pages[ch.notebook]).write_text(text, encoding="utf-8")
         log(f"[site] {pages[ch.notebook]:40s} {time.perf_counter() - start:6.1f} s")
     for extra in extras:
