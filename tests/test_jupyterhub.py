@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -57,7 +58,11 @@ def free_port() -> int:
 
 def hub_config(tmp: Path, port: int, token: str) -> str:
     bin_dir = Path(sys.executable).parent
-    args = ["--allow-root"] if os.geteuid() == 0 else []
+    # kernels talk over IPC sockets, not TCP ports: fifteen kernels starting at once on one machine
+    # otherwise race for ports ("Address already in use"), and a kernel that loses dies. A socket's
+    # path must stay under about 100 characters, hence a short runtime directory.
+    args = (["--allow-root"] if os.geteuid() == 0 else []) + ["--KernelManager.transport=ipc"]
+    runtime = tempfile.mkdtemp(prefix="dsh")
     return f"""
 c = get_config()  # noqa
 c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
@@ -74,7 +79,7 @@ c.SimpleLocalProcessSpawner.home_dir_template = {str(tmp / "home" / "{username}"
 c.Spawner.cmd = [{str(bin_dir / "jupyterhub-singleuser")!r}]
 c.Spawner.args = {args!r}
 c.Spawner.notebook_dir = {str(NOTEBOOKS)!r}
-c.Spawner.environment = {{"PYTHONPATH": {str(ROOT)!r}, "MPLBACKEND": "Agg"}}
+c.Spawner.environment = {{"PYTHONPATH": {str(ROOT)!r}, "MPLBACKEND": "Agg", "JUPYTER_RUNTIME_DIR": {runtime!r}}}
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 c.JupyterHub.services = [{{"name": "class-test", "api_token": {token!r}}}]
