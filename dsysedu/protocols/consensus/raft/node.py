@@ -514,6 +514,10 @@ class Raft(ClientRequests, Node):
             rid = self.request_id(command)
             if rid is not None:
                 self._answer(ctx, rid, result)
+            self.applied(ctx, index)
+
+    def applied(self, ctx, index: int) -> None:
+        """Called after each entry is applied (plain Raft does nothing; a compacting server snapshots)."""
 
     def request_id(self, command):
         """``(client_id, seq)`` of an entry a client is waiting for, or None (a no-op)."""

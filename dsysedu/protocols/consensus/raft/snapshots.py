@@ -113,18 +113,9 @@ class CompactingRaft(Raft):
         super().on_start(ctx)
 
     # -- taking snapshots ---------------------------------------------------------------------
-    def apply_committed(self, ctx) -> None:
-        while self.last_applied < self.commit_index:
-            self.last_applied += 1
-            index = self.last_applied
-            command = self.entry(index)[1]
-            result = self.apply(command)
-            ctx.observe("applied", (index, command))
-            rid = self.request_id(command)
-            if rid is not None:
-                self._answer(ctx, rid, result)
-            if index % self.snapshot_every == 0:
-                self.take_snapshot(ctx, index)
+    def applied(self, ctx, index: int) -> None:
+        if index % self.snapshot_every == 0:
+            self.take_snapshot(ctx, index)
 
     def take_snapshot(self, ctx, index: int) -> None:
         """Write the state machine down as of ``index`` (applied) and drop the log up to it."""
