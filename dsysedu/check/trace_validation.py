@@ -100,9 +100,9 @@ def trace_actions(trace: Trace) -> list:
         raise TypeError(f"trace_actions() takes a Trace, got {trace!r}")
     out, current = [], None
     for seq, (t, kind, node, peer, _mid, data, value) in enumerate(trace.rows):
-        if kind in ("pause", "resume", "slow", "clock_jump"):
+        if kind in ("pause", "resume", "slow", "clock_jump", "clock_drift"):
             raise ValueError(f"row {seq} is a {kind!r} fault: time is abstracted away in a model, so a trace with "
-                             "pauses, slow nodes or clock jumps cannot be validated against one")
+                             "pauses, slow nodes, clock jumps or drift changes cannot be validated against one")
         if kind in _STEP_KINDS:
             if kind == "deliver":
                 action = Action("deliver", node, peer, data)

@@ -1,5 +1,5 @@
 """The simulator: Scenario -> Simulation -> Trace."""
-from .faults import (ClockJump, Crash, CutLink, Fault, Heal, Nemesis, Partition, Pause, Recover, RestoreLink,
+from .faults import (ClockDrift, ClockJump, Crash, CutLink, Fault, Heal, Nemesis, Partition, Pause, Recover, RestoreLink,
                      Resume, Slow)
 from .kernel import Simulation, run
 from .network import Constant, Exponential, LinkModel, LogNormal, Uniform
@@ -11,5 +11,5 @@ from .trace import Trace, TraceEvent
 
 __all__ = ["Scenario", "Input", "Simulation", "run", "PendingEvent", "Trace", "TraceEvent", "Node", "Context",
            "LinkModel", "Constant", "Uniform", "Exponential", "LogNormal", "Fault", "Crash", "Recover",
-           "Partition", "Heal", "CutLink", "RestoreLink", "Slow", "Pause", "Resume", "ClockJump", "Nemesis",
+           "Partition", "Heal", "CutLink", "RestoreLink", "Slow", "Pause", "Resume", "ClockJump", "ClockDrift", "Nemesis",
            "normalize_seed"]

@@ -18,18 +18,18 @@ from typing import Hashable
 from .validate import number
 
 __all__ = ["Fault", "Crash", "Recover", "Partition", "Heal", "CutLink", "RestoreLink", "Slow",
-           "Pause", "Resume", "ClockJump", "Nemesis", "expand", "validate_faults", "FAULT_KINDS",
-           "CRASH", "RECOVER", "PAUSE", "RESUME", "SLOW", "CLOCK_JUMP", "PARTITION", "HEAL", "CUT", "RESTORE"]
+           "Pause", "Resume", "ClockJump", "ClockDrift", "Nemesis", "expand", "validate_faults", "FAULT_KINDS",
+           "CRASH", "RECOVER", "PAUSE", "RESUME", "SLOW", "CLOCK_JUMP", "CLOCK_DRIFT", "PARTITION", "HEAL", "CUT", "RESTORE"]
 
 # The primitive fault actions: each is also the ``kind`` of the trace row that records it.
 CRASH, RECOVER = "crash", "recover"
 PAUSE, RESUME = "pause", "resume"
-SLOW, CLOCK_JUMP = "slow", "clock_jump"
+SLOW, CLOCK_JUMP, CLOCK_DRIFT = "slow", "clock_jump", "clock_drift"
 PARTITION, HEAL = "partition", "heal"
 CUT, RESTORE = "cut", "restore"
 MAX_DRAWS = 200_000   # random faults one Nemesis schedule may draw (each becomes one or two events)
 MIN_MEAN = 1e-6       # seconds: the shortest mean outage or partition a Nemesis may ask for
-FAULT_KINDS = (CRASH, RECOVER, PAUSE, RESUME, SLOW, CLOCK_JUMP, PARTITION, HEAL, CUT, RESTORE)
+FAULT_KINDS = (CRASH, RECOVER, PAUSE, RESUME, SLOW, CLOCK_JUMP, CLOCK_DRIFT, PARTITION, HEAL, CUT, RESTORE)
 
 
 class Fault:
@@ -248,6 +248,32 @@ class ClockJump(Fault):
 
     def actions(self):
         return [(self.at, CLOCK_JUMP, (self.node, float(self.delta)))]
+
+    def nodes(self):
+        return (self.node,)
+
+
+@dataclass(frozen=True)
+class ClockDrift(Fault):
+    """From ``at`` on, the physical clock of ``node`` runs at ``1 + drift`` times true speed.
+
+    The clock does not jump: it reads at ``at`` what it read just before, then advances at the new
+    rate (a crystal warming up, NTP slewing the clock, a VM moved to another host). With
+    ``Scenario(timer_clock="local")`` the node's timers count the new rate too, pending ones
+    included: the time a pending timer still has to run, on the node's clock, is unchanged, so its
+    true due time moves (the trace's ``timer_set`` row keeps the due time it was set with).
+    ``drift`` is in ``[-0.5, 0.5]``, as ``Scenario.clock_drift``.
+    """
+    node: Hashable
+    at: float
+    drift: float = 0.0
+
+    def __post_init__(self):
+        _times("ClockDrift", self.at, None)
+        number("ClockDrift.drift", self.drift, low=-0.5, high=0.5)
+
+    def actions(self):
+        return [(self.at, CLOCK_DRIFT, (self.node, float(self.drift)))]
 
     def nodes(self):
         return (self.node,)

@@ -83,6 +83,10 @@ class Simulation(StepMode):
         self._offset = {n: scenario.offset_of(n) for n in ids}
         self._drift = {n: scenario.drift_of(n) for n in ids}
         self._jump = {n: 0.0 for n in ids}
+        # timers on the node's own oscillator: true seconds per second of the node's clock
+        self._timer_rate = ({n: 1.0 / (1.0 + d) for n, d in self._drift.items()}
+                            if scenario.timer_clock == "local" else None)
+        self._due: dict = {n: {} for n in ids}      # local timers: node -> {name: due time}
         clock = partial(_clock_reading, self._offset, self._drift, self._jump)  # not a bound method: no cycle
         self._ctx = {n: Context(n, self.neighbors[n], make_rng=partial(stream, self.seed, f"node:{n}"), clock=clock,
                                 known=self.neighbors[n] + (n,)) for n in ids}
@@ -313,6 +317,9 @@ class Simulation(StepMode):
             elif kind == SET_TIMER:
                 gen = next(self._timer_gens)
                 self._timers[node][a] = gen
+                if self._timer_rate is not None:
+                    b = b * self._timer_rate[node]
+                    self._due[node][a] = now + b
                 rows.append((now, "timer_set", node, None, None, a, now + b))
                 self._push((now + b, NORMAL, next(self._ids), _FIRE, node, a, gen, self._epoch[node]))
             elif kind == CANCEL_TIMER:
@@ -382,6 +389,24 @@ class Simulation(StepMode):
     def _on_clock_jump(self, now, node, delta) -> None:
         self._jump[node] += delta
         self.rows.append((now, "clock_jump", node, None, None, None, delta))
+
+    def _on_clock_drift(self, now, node, drift) -> None:
+        # the clock keeps its reading at ``now`` and runs at the new rate from here
+        old = self._drift[node]
+        self._offset[node] += (old - drift) * now
+        self._drift[node] = drift
+        if self._timer_rate is not None:
+            # local timers: what a pending timer still has to run, counted on the node's clock, is
+            # unchanged, so in true time it stretches or shrinks with the rate
+            self._timer_rate[node] = 1.0 / (1.0 + drift)
+            timers, due, epoch = self._timers[node], self._due[node], self._epoch[node]
+            for name in list(timers):
+                if due.get(name, now) > now:
+                    gen = next(self._timer_gens)
+                    timers[name] = gen
+                    due[name] = now + (due[name] - now) * (1.0 + old) / (1.0 + drift)
+                    self._push((due[name], NORMAL, next(self._ids), _FIRE, node, name, gen, epoch))
+        self.rows.append((now, "clock_drift", node, None, None, None, drift))
 
     def _on_partition(self, now, groups) -> None:
         self._net.partition(groups)

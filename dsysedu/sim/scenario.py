@@ -21,13 +21,14 @@ from .network import LinkModel
 from .node import Node, check_message
 from .streams import normalize_seed
 
-__all__ = ["Scenario", "Input", "MAX_COMPLETE", "MAX_NODES", "MAX_LINKS"]
+__all__ = ["Scenario", "Input", "MAX_COMPLETE", "MAX_NODES", "MAX_LINKS", "TIMER_CLOCKS"]
 
 # Size limits. A complete graph of n nodes has n(n-1)/2 links: 10,000 nodes were 50 million links,
 # 54 s and 6 GB to build. Beyond MAX_COMPLETE nodes, give a sparse graph.
 MAX_COMPLETE = 2_000
 MAX_NODES = 100_000
 MAX_LINKS = 2_000_000
+TIMER_CLOCKS = ("true", "local")  # what a node's timers count: see Scenario.timer_clock
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,14 @@ class Scenario:
         Per-link overrides; a key ``(u, v)`` applies to the directed link u -> v only.
     clock_offset, clock_drift : float or dict node -> float
         Each node's physical clock reads ``offset + (1 + drift) * t`` (drift in [-0.5, 0.5]).
+    timer_clock : str
+        What a node's timers count. ``"true"`` (the default): a timer of ``d`` seconds fires
+        ``d`` seconds of true time later, whatever the node's clock does; drift then shows only
+        in what ``ctx.clock()`` reads. ``"local"``: timers count the node's own oscillator, as a
+        real server's monotonic timers do, so a timer of ``d`` seconds fires after
+        ``d / (1 + drift)`` seconds of true time (a clock 30 % slow waits 1/0.7 times longer).
+        Clock jumps (``ClockJump``) step the wall clock only and never move a pending timer,
+        with either setting, because real timers run on a monotonic clock.
     faults : list of Fault
         Scheduled faults (Crash, Partition, CutLink, Slow, Pause, ClockJump, ...).
     nemesis : Nemesis or None
@@ -107,6 +116,7 @@ class Scenario:
     links: Mapping = field(default_factory=dict)
     clock_offset: Any = 0.0
     clock_drift: Any = 0.0
+    timer_clock: str = "true"
     faults: tuple = ()
     nemesis: Nemesis | None = None
     inputs: tuple = ()
@@ -169,6 +179,8 @@ class Scenario:
                     number(f"{fname}[{n!r}]", x, low=low, high=high)
             else:
                 number(fname, val, low=low, high=high)
+        if not isinstance(self.timer_clock, str) or self.timer_clock not in TIMER_CLOCKS:
+            raise ValueError(f"timer_clock must be one of {list(TIMER_CLOCKS)}, got {self.timer_clock!r}")
         # faults, inputs, bounds
         object.__setattr__(self, "faults", validate_faults(self.faults, ids, graph))
         if self.nemesis is not None and not isinstance(self.nemesis, Nemesis):

@@ -20,6 +20,7 @@ recover        node    .        .        .                    .
 pause/resume   node    .        .        .                    .
 slow           node    .        .        .                    handler delay
 clock_jump     node    .        .        .                    delta
+clock_drift    node    .        .        .                    new drift
 partition      .       .        .        groups               .
 heal           .       .        .        .                    .
 cut/restore    src     dst      .        .                    .

@@ -58,7 +58,8 @@ def _per_node(name, value, nodes, low=None, high=None) -> dict:
 def physical_stamps(trace: Trace, clock_offset=0.0, clock_drift=0.0) -> list:
     """Each event's physical timestamp on its own node's clock (None for events of no node).
 
-    The reading is ``offset + (1 + drift) * t`` plus the ``clock_jump`` events so far, the
+    The reading is ``offset + (1 + drift) * t`` plus the ``clock_jump`` events so far (and the
+    rate changes of ``clock_drift`` events, which keep the reading continuous), the
     clock that :meth:`~dsysedu.sim.Context.clock` gives a handler. Offsets and drifts are a
     number for all nodes or a dict node -> number, as in :class:`~dsysedu.sim.Scenario`.
 
@@ -70,13 +71,17 @@ def physical_stamps(trace: Trace, clock_offset=0.0, clock_drift=0.0) -> list:
     [1.2, 1.1]
     """
     offset = _per_node("clock_offset", clock_offset, trace.nodes)
-    drift = _per_node("clock_drift", clock_drift, trace.nodes, low=-0.5, high=0.5)
+    drift = dict(_per_node("clock_drift", clock_drift, trace.nodes, low=-0.5, high=0.5))
+    offset = dict(offset)
     jump = {n: 0.0 for n in trace.nodes}
     out = []
     for r in trace.rows:
         t, kind, node = r[0], r[1], r[2]
         if kind == "clock_jump" and node in jump:
             jump[node] += r[6]
+        elif kind == "clock_drift" and node in drift:
+            offset[node] += (drift[node] - r[6]) * t
+            drift[node] = r[6]
         out.append(offset[node] + (1.0 + drift[node]) * t + jump[node] if node in offset else None)
     return out
 

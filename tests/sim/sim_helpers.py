@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import networkx as nx
 from hypothesis import strategies as st
 
-from dsysedu.sim import (ClockJump, Constant, Crash, CutLink, Exponential, Input, LinkModel, LogNormal, Node,
+from dsysedu.sim import (ClockDrift, ClockJump, Constant, Crash, CutLink, Exponential, Input, LinkModel, LogNormal, Node,
                          Partition, Pause, Scenario, Slow, Uniform)
 from dsysedu.sim.faults import FAULT_KINDS
 from dsysedu.sim.trace import PROCESS_KINDS
@@ -197,7 +197,7 @@ def graphs(draw, min_nodes=2, max_nodes=7):
 
 
 @st.composite
-def fault_lists(draw, nodes, max_faults=6, kinds=("crash", "partition", "cut", "pause", "slow", "jump"),
+def fault_lists(draw, nodes, max_faults=6, kinds=("crash", "partition", "cut", "pause", "slow", "jump", "drift"),
                 graph=None):
     """Random faults over ``nodes``; a cut link joins neighbours of ``graph`` (any two nodes without one)."""
     nodes = list(nodes)
@@ -215,6 +215,8 @@ def fault_lists(draw, nodes, max_faults=6, kinds=("crash", "partition", "cut", "
             out.append(Slow(node, at=at, delay=draw(st.integers(0, 20)) / 100, until=until))
         elif kind == "jump":
             out.append(ClockJump(node, at=at, delta=draw(st.floats(-5, 5))))
+        elif kind == "drift":
+            out.append(ClockDrift(node, at=at, drift=draw(st.floats(-0.5, 0.5))))
         elif kind == "cut" and len(nodes) >= 2:
             others = sorted(graph.neighbors(node)) if graph is not None else [v for v in nodes if v != node]
             if others:

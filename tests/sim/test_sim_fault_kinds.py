@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from dsysedu.sim import (ClockJump, Crash, CutLink, Heal, LinkModel, Node, Partition, Pause, Recover, RestoreLink,
+from dsysedu.sim import (ClockDrift, ClockJump, Crash, CutLink, Heal, LinkModel, Node, Partition, Pause, Recover, RestoreLink,
                          Resume, Scenario, Simulation, Slow, run)
 from dsysedu.sim.faults import FAULT_KINDS
 from dsysedu.viz._index import TraceIndex
 
 ONE_OF_EACH = [Crash(0, at=0.1, until=0.2), Partition(((0, 1), (2,)), at=0.3, until=0.4), CutLink(0, 1, at=0.5),
                RestoreLink(0, 1, at=0.6), Slow(1, at=0.7, delay=0.05, until=0.8), Pause(2, at=0.9), Resume(2, at=1.0),
-               ClockJump(1, at=1.1, delta=2.0), Recover(0, at=1.2), Heal(at=1.3)]
+               ClockJump(1, at=1.1, delta=2.0), ClockDrift(2, at=1.15, drift=-0.2), Recover(0, at=1.2), Heal(at=1.3)]
 
 
 class Ticker(Node):
@@ -104,6 +104,16 @@ def test_clock_jump_moves_one_nodes_clock():
     before = [sim._clock_of(n, sim.now) for n in (0, 1)]
     assert fault(sim, "clock_jump", 1, -0.5) == [("clock_jump", 1, None, None, None, -0.5)]
     assert [sim._clock_of(n, sim.now) for n in (0, 1)] == [before[0], before[1] - 0.5]
+
+
+def test_clock_drift_changes_the_rate_not_the_reading():
+    sim = fresh()
+    before = [sim._clock_of(n, sim.now) for n in (0, 1)]
+    assert fault(sim, "clock_drift", 1, 0.25) == [("clock_drift", 1, None, None, None, 0.25)]
+    assert [sim._clock_of(n, sim.now) for n in (0, 1)] == pytest.approx(before)   # no jump at the change
+    later = sim.now + 0.4
+    assert sim._clock_of(1, later) - before[1] == pytest.approx(0.4 * 1.25)       # the new rate from here
+    assert sim._clock_of(0, later) - before[0] == pytest.approx(0.4)
 
 
 def test_partition_and_heal_go_to_the_network():

@@ -340,49 +340,66 @@ def figure8_kv(protocol=Raft, *, seed: int = 0) -> Scenario:
 
 
 def stale_read_scenario(read_path: str = "lease", *, drift: float = 0.0, jump: float = 0.0, seed: int = 0,
-                        lease: float | None = None) -> Scenario:
+                        lease: float | None = None, others_drift: float = 0.0,
+                        timer_clock: str = "true", latency: float = 0.01) -> Scenario:
     """The leader is cut off while a client keeps reading from it: does any read return stale data?
 
-    Five servers with CheckQuorum, 10 ms links, election timeouts of 150-300 ms. At t=1.0 a
-    partition isolates the node that leads then (found by running the same seed up to t=1.0,
-    which the partition does not change), together with client A, which reads ``x`` from it every
-    10 ms until t=1.9; on the majority side client B writes ``x`` = 1, 2, 3... every 20 ms through
-    whichever server leads there. The old leader's clock runs at ``1 + drift`` times true speed
-    and jumps by ``jump`` seconds at t=1.0 (negative: back).
+    Five servers with CheckQuorum, links of ``latency`` seconds (10 ms), election timeouts of
+    150-300 ms. At t=1.0 a partition isolates the node that leads then (found by running the same
+    seed up to t=1.0, which the partition does not change), together with client A, which reads
+    ``x`` from it every 10 ms until t=1.9; on the majority side client B writes ``x`` = 1, 2, 3... every 20 ms through
+    whichever server leads there. Until t=1.0 every clock is true. At t=1.0 the old leader's clock
+    starts running at ``1 + drift`` times true speed (a :class:`~dsysedu.sim.faults.ClockDrift`)
+    and jumps by ``jump`` seconds (negative: back); the other servers' clocks start running at
+    ``1 + others_drift``.
 
     Parameters
     ----------
     read_path : str
         ``"lease"``, ``"read_index"``, ``"log"`` or ``"local"``.
     drift : float
-        The old leader's clock drift, in ``[-0.5, 0.5]``: -0.3 means its clock runs 30 % slow, so
-        its lease (and its CheckQuorum) last 1/0.7 times longer in real time than it thinks.
+        The old leader's clock drift from t=1.0, in ``[-0.5, 0.5]``: -0.3 means its clock runs 30 %
+        slow, so its lease (and its CheckQuorum) last 1/0.7 times longer in real time than it thinks.
     jump : float
         A step of the old leader's clock at t=1.0 (an NTP correction).
     lease : float or None
         The lease (default 90 % of the 150 ms election timeout: 135 ms).
+    others_drift : float
+        The other servers' drift from t=1.0, in ``[-0.5, 0.5]``. It changes only what their clocks
+        read, unless ``timer_clock="local"``: then a positive value makes their election timers
+        fire early in true time, and they elect a new leader while the old one still trusts its lease.
+    timer_clock : str
+        ``"true"`` or ``"local"``: what the servers' timers count (see
+        :class:`~dsysedu.sim.scenario.Scenario`).
+    latency : float
+        One-way delay of every link, in (0, 0.05] seconds. The shorter it is, the sooner a new
+        leader can commit on the majority side, and the less slack a stretched lease has.
     """
+    number("stale_read_scenario latency", latency, low=0.0, low_open=True, high=0.05)
     number("stale_read_scenario drift", drift, low=-0.5, high=0.5)
+    number("stale_read_scenario others_drift", others_drift, low=-0.5, high=0.5)
     number("stale_read_scenario jump", jump)
-    from dsysedu.sim.faults import ClockJump
+    from dsysedu.sim.faults import ClockDrift, ClockJump
     from dsysedu.sim.kernel import run
     servers = tuple(range(5))
     params = {"read_path": read_path, "check_quorum": True, "lease": lease}
-    probe = run(Scenario(ReadRaft, nodes=list(servers), params=params, link=LinkModel(latency=0.01),
-                         clock_drift={s: drift for s in servers}, until=1.0), seed=seed)
-    leaders = probe.observations("leader")
+    base = Scenario(ReadRaft, nodes=list(servers), params=params, link=LinkModel(latency=latency),
+                    timer_clock=timer_clock, until=1.0, seed=seed)
+    leaders = run(base, seed=seed).observations("leader")
     if leaders.empty:
         raise ValueError(f"stale_read_scenario: no leader by t=1.0 with seed {seed}")
     old = leaders.node.tolist()[-1]
     rest = tuple(s for s in servers if s != old)
-    base = Scenario(ReadRaft, nodes=list(servers), params=params, link=LinkModel(latency=0.01),
-                    faults=[Partition(((old,), rest), at=1.0, until=2.5)]
-                    + ([ClockJump(old, at=1.0, delta=jump)] if jump else []),
-                    clock_drift={s: drift for s in servers}, until=3.0, seed=seed)
+    clocks = ([ClockJump(old, at=1.0, delta=jump)] if jump else []) \
+        + ([ClockDrift(old, at=1.0, drift=drift)] if drift else []) \
+        + ([ClockDrift(s, at=1.0, drift=others_drift) for s in rest] if others_drift else [])
     writes = [(1.0 + 0.02 * i, "write", "x", i + 1) for i in range(40)]
     reads = [(1.0 + 0.01 * i, "read", "x", None) for i in range(90)]
-    return with_kv_clients(base, {old: reads, rest[0]: writes}, attempt_timeout=0.05, deadline=0.3,
-                           name=f"stale reads? ({read_path}, drift {drift:+g}, jump {jump:+g} s)")
+    others = f", others {others_drift:+g}" if others_drift else ""
+    timers = "" if timer_clock == "true" else f", {timer_clock} timers"
+    return with_kv_clients(base.replace(faults=[Partition(((old,), rest), at=1.0, until=2.5)] + clocks, until=3.0),
+                           {old: reads, rest[0]: writes}, attempt_timeout=0.05, deadline=0.3,
+                           name=f"stale reads? ({read_path}, drift {drift:+g}{others}, jump {jump:+g} s{timers})")
 
 
 def read_path_costs(servers: int = 5, *, reads: int = 40, seed: int = 0) -> "pd.DataFrame":

@@ -187,7 +187,7 @@ class RaftMembership(Raft):
     def on_request_vote(self, ctx, src, m):
         # A removed server hears no more heartbeats and keeps asking for votes in higher terms.
         # While we hear from a leader, such a candidate gets no answer (the lease of §4.2.3).
-        if m.term > self.current_term and self.leader_id is not None and m.candidate_id not in self.config:
+        if m.term > self.current_term and self.in_vote_lease(ctx) and m.candidate_id not in self.config:
             return
         super().on_request_vote(ctx, src, m)
 

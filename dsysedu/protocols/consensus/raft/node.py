@@ -70,8 +70,8 @@ class Raft(ClientRequests, Node):
         does not raise its term and disrupt the cluster when it comes back ([2] §9.6).
     check_quorum : bool
         A leader that has not heard from a majority within an election timeout steps down,
-        and a node that hears from a leader ignores RequestVotes of higher terms until its
-        own election timer runs out ([2] §6.2, §4.2.3).
+        and a follower ignores RequestVotes of higher terms for one minimum election timeout,
+        measured on its own clock, after it last heard from its leader ([2] §6.2, §4.2.3).
     fast_backoff : bool
         Followers answer a failed AppendEntries with the conflicting term and its first index,
         so that the leader skips a whole term per round trip instead of one entry (§5.3).
@@ -116,7 +116,7 @@ class Raft(ClientRequests, Node):
 
     durable = ("current_term", "voted_for", "log")
     state_fields = ("current_term", "voted_for", "log", "commit_index", "last_applied", "role", "leader_id",
-                    "votes", "next_index", "match_index", "heard_from", "state_machine", "pending", "waiting",
+                    "votes", "next_index", "match_index", "heard_from", "leader_heard_at", "state_machine", "pending", "waiting",
                     "hint")
 
     needs_complete_graph = True   # the majority is counted among the peers: a ring would elect two leaders
@@ -158,6 +158,7 @@ class Raft(ClientRequests, Node):
         self.last_applied = 0
         self.role = FOLLOWER
         self.leader_id = None
+        self.leader_heard_at = 0.0   # this node's clock when it last heard from leader_id (check_quorum)
         # volatile state on candidates and leaders
         self.votes = frozenset()
         self.next_index: dict = {}
@@ -348,8 +349,21 @@ class Raft(ClientRequests, Node):
         mine = self.last_log_term()
         return last_log_term > mine or (last_log_term == mine and last_log_index >= self.last_log_index())
 
+    def note_leader(self, ctx, leader) -> None:
+        """A message from the leader of our term: remember who leads, and when (on our own clock)."""
+        self.leader_id = leader
+        self.leader_heard_at = ctx.clock()
+
+    def in_vote_lease(self, ctx) -> bool:
+        """Do we still hear from a leader? A leader does; a follower for one minimum election
+        timeout on its own clock after the leader's last message ([2] §4.2.3). A fast clock
+        shortens this in real time, a slow one stretches it."""
+        if self.leader_id is None:
+            return False
+        return self.role == LEADER or ctx.clock() - self.leader_heard_at < self.election_timeout
+
     def on_request_vote(self, ctx, src, m: RequestVote) -> None:
-        if self.check_quorum and m.term > self.current_term and self.leader_id is not None:
+        if self.check_quorum and m.term > self.current_term and self.in_vote_lease(ctx):
             return  # we hear from a leader: a disruptive candidate gets no answer ([2] §4.2.3)
         if m.term > self.current_term:
             self._step_down(ctx, m.term)
@@ -399,7 +413,7 @@ class Raft(ClientRequests, Node):
             # can get here, and then the message is refused.
             ctx.send(src, AppendEntriesReply(self.current_term, False, m.prev_log_index))
             return
-        self.leader_id = m.leader_id
+        self.note_leader(ctx, m.leader_id)
         self.hint = None
         self._reset_election_timer(ctx)
         # 2. Reply false if the log has no entry at prevLogIndex whose term matches prevLogTerm.

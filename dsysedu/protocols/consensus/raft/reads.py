@@ -156,7 +156,7 @@ class ReadRaft(Raft):
             return   # two leaders in one term: only a broken variant gets here
         if m.term > self.current_term or self.role != FOLLOWER:
             self._step_down(ctx, m.term)
-        self.leader_id = m.leader_id
+        self.note_leader(ctx, m.leader_id)
         self._reset_election_timer(ctx)
         ctx.send(src, ReadPingAck(self.current_term, m.round))
 

@@ -179,7 +179,7 @@ class CompactingRaft(Raft):
             self._step_down(ctx, m.term)
         elif self.role == LEADER:
             return   # two leaders in one term: only a broken variant gets here
-        self.leader_id = m.leader_id
+        self.note_leader(ctx, m.leader_id)
         self.hint = None
         self._reset_election_timer(ctx)
         if m.last_index <= self.snapshot_index or m.last_index <= self.commit_index:

@@ -64,13 +64,14 @@ def stale_read_table(clocks: dict, paths=("lease", "read_index"), seeds=range(20
     Parameters
     ----------
     clocks : dict name -> dict
-        Keyword arguments ``drift`` and ``jump`` for the old leader's clock.
+        Keyword arguments of the scenario for each row: ``drift``, ``jump``, ``others_drift``,
+        ``timer_clock``, ``latency``.
     """
     seeds = list(seeds)
     rows = []
     for clock, kw in clocks.items():
         for path in paths:
-            bad = sum(not check_kv_run(run(stale_read_scenario(path, **kw), seed=s)).ok for s in seeds)
+            bad = sum(not check_kv_run(run(stale_read_scenario(path, seed=s, **kw), seed=s)).ok for s in seeds)
             rows.append({"clock": clock, "read path": path, "runs": len(seeds), "stale runs": bad})
     return pd.DataFrame(rows)
 
@@ -118,7 +119,7 @@ def stale_read_example(path: str = "lease", seeds=range(20), **clock) -> tuple:
     """The first seed whose :func:`~dsysedu.protocols.consensus.raft.jepsen.stale_read_scenario` run
     returned stale data, with its trace: ``(seed, trace)``. ValueError if none did."""
     for seed in seeds:
-        trace = run(stale_read_scenario(path, **clock), seed=seed)
+        trace = run(stale_read_scenario(path, seed=seed, **clock), seed=seed)
         if not check_kv_run(trace).ok:
             return seed, trace
     raise ValueError(f"no stale read on the {path} path with {clock or 'a true clock'} in seeds {seeds!r}")
