@@ -143,9 +143,30 @@ def test_check_quorum_lease_ignores_a_disruptive_candidate():
     r, ctx = node(check_quorum=True, current_term=2, leader_id=0)
     r.on_message(ctx, 2, RequestVote(9, 2, 5, 5))
     assert ctx.effects == [] and r.current_term == 2
-    r.leader_id = None   # our election timer ran out: now we listen
+    r.leader_id = None   # no leader (our election timer ran out): now we listen
     r.on_message(ctx, 2, RequestVote(9, 2, 5, 5))
     assert sends(ctx) == [(2, RequestVoteReply(9, True))]
+
+
+@pytest.mark.parametrize("drift", [-0.5, -0.2, 0.0, 0.3, 0.5])
+def test_the_vote_lease_lasts_one_minimum_election_timeout_on_the_followers_clock(drift):
+    r, _ = node(check_quorum=True, current_term=2, election_timeout=0.15)
+    rate = 1.0 + drift
+    for now in (0.0, 1.0):
+        ctx = Context(1, (0, 2), rng=random.Random(0), clock=lambda n, t: rate * t, known=(0, 1, 2))
+        ctx.now = now
+        r.on_message(ctx, 0, AppendEntries(2, 0, r.last_log_index(), r.last_log_term(), (), 0))
+        heard = now
+    assert r.leader_heard_at == pytest.approx(rate * heard)
+    lease_end = heard + 0.15 / rate        # true time at which the follower's clock says 0.15 s have passed
+    inside = Context(1, (0, 2), rng=random.Random(0), clock=lambda n, t: rate * t, known=(0, 1, 2))
+    inside.now = lease_end - 1e-6
+    r.on_message(inside, 2, RequestVote(9, 2, 5, 5))
+    assert inside.effects == [] and r.current_term == 2          # still hears its leader: no answer
+    after = Context(1, (0, 2), rng=random.Random(0), clock=lambda n, t: rate * t, known=(0, 1, 2))
+    after.now = lease_end + 1e-6
+    r.on_message(after, 2, RequestVote(9, 2, 5, 5))
+    assert sends(after) == [(2, RequestVoteReply(9, True))]      # its own election timer has not fired
 
 
 # ------------------------------------------------------------------ PreVote

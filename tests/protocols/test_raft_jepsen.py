@@ -179,17 +179,44 @@ def test_the_lessons_broken_variants_give_histories_the_checker_rejects(scenario
 
 
 def test_a_clock_jumping_back_breaks_the_lease_but_not_read_index():
-    lease = [s for s in range(20) if not check_kv_run(run(stale_read_scenario("lease", jump=-0.5), seed=s)).ok]
-    index = [s for s in range(20) if not check_kv_run(run(stale_read_scenario("read_index", jump=-0.5),
-                                                          seed=s)).ok]
-    assert lease and not index
-    calm = [s for s in range(20) if not check_kv_run(run(stale_read_scenario("lease"), seed=s)).ok]
-    assert not calm
+    assert stale("lease", range(10), jump=-0.5) and not stale("read_index", range(10), jump=-0.5)
+    assert not stale("lease", range(10))
 
 
-def test_stale_read_scenario_checks_its_drift():
-    with pytest.raises(ValueError):
-        stale_read_scenario(drift=-0.9)
+def stale(path, seeds, **clock):
+    return [s for s in seeds if not check_kv_run(run(stale_read_scenario(path, seed=s, **clock), seed=s)).ok]
+
+
+def test_drift_far_beyond_the_leases_bound_breaks_it_but_never_read_index():
+    wild = {"drift": -0.5, "others_drift": 0.5, "timer_clock": "local", "latency": 0.001}
+    assert stale("lease", range(10), **wild)
+    assert not stale("read_index", range(10), **wild)
+    assert not stale("lease", range(10), **{**wild, "drift": -0.05, "others_drift": 0.05})   # within its bound
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), drift=st.floats(-0.5, 0.5), others=st.floats(-0.5, 0.5),
+       timer_clock=st.sampled_from(["true", "local"]), jump=st.sampled_from([0.0, -0.5, 0.5]))
+def test_read_index_never_returns_stale_data_whatever_the_clocks(seed, drift, others, timer_clock, jump):
+    sc = stale_read_scenario("read_index", seed=seed, drift=drift, others_drift=others, timer_clock=timer_clock,
+                             jump=jump, latency=0.001)
+    assert check_kv_run(run(sc, seed=seed)).ok
+
+
+def test_the_old_leaders_clock_changes_rate_at_the_partition_not_before():
+    sc = stale_read_scenario("lease", seed=3, drift=-0.4, others_drift=0.2, timer_clock="local")
+    drifts = [(f.node, f.at, f.drift) for f in sc.faults if type(f).__name__ == "ClockDrift"]
+    assert len(drifts) == 5 and {at for _n, at, _d in drifts} == {1.0}
+    assert sorted(d for _n, _at, d in drifts) == [-0.4, 0.2, 0.2, 0.2, 0.2]
+    assert sc.timer_clock == "local" and not sc.clock_drift
+
+
+@pytest.mark.parametrize("kw, match", [({"drift": -0.9}, "drift"), ({"others_drift": 0.6}, "others_drift"),
+                                       ({"latency": 0.0}, "latency"), ({"latency": 0.2}, "latency"),
+                                       ({"timer_clock": "wall"}, "timer_clock")])
+def test_stale_read_scenario_checks_its_clocks(kw, match):
+    with pytest.raises(ValueError, match=match):
+        stale_read_scenario(**kw)
 
 
 def test_with_kv_clients_refuses_an_unknown_home():
@@ -208,3 +235,26 @@ def test_read_path_costs():
 def test_same_seed_same_history():
     a, b = (kv_history(run(kv_scenario(5, clients=3, read_path="read_index"), seed=9)) for _ in range(2))
     assert a == b
+
+
+@settings(max_examples=50, deadline=None)
+@given(timeout=st.floats(0.01, 5.0), fraction=st.floats(0.01, 1.0))
+def test_trusted_drift_is_where_the_stretched_lease_meets_the_shortened_timeout(timeout, fraction):
+    from dsysedu.protocols.consensus.raft import trusted_drift
+    lease = timeout * fraction
+    rho = trusted_drift(lease, timeout)
+    assert 0.0 <= rho < 1.0
+    assert lease * (1 + rho) == pytest.approx(timeout * (1 - rho))
+
+
+def test_trusted_drift_refuses_a_lease_longer_than_the_timeout():
+    from dsysedu.protocols.consensus.raft import trusted_drift
+    with pytest.raises(ValueError, match="longer than the election timeout"):
+        trusted_drift(0.2, 0.15)
+    with pytest.raises(ValueError, match="lease"):
+        trusted_drift(0.0, 0.15)
+
+
+def test_read_raft_refuses_a_lease_longer_than_its_election_timeout():
+    with pytest.raises(ValueError, match="longer than the election timeout"):
+        ReadRaft(0, (1, 2), read_path="lease", check_quorum=True, lease=0.3, election_timeout=0.15)

@@ -288,6 +288,9 @@ def with_kv_clients(scenario: Scenario, scripts: dict, *, name: str | None = Non
         For every client; default ``attempt_timeout`` and ``deadline`` of 3 s, longer than the
         lesson scenarios' outages.
     """
+    if scenario.nemesis is not None:
+        raise ValueError("with_kv_clients: give the servers' faults as a list (Nemesis.schedule makes one); "
+                         "a nemesis here would strike the clients too")
     servers = tuple(scenario.node_ids)
     unknown = [h for h in scripts if h not in servers]
     if unknown:
@@ -302,10 +305,10 @@ def with_kv_clients(scenario: Scenario, scripts: dict, *, name: str | None = Non
     base = scenario.protocol
     proto = {s: (base[s] if isinstance(base, dict) else base) for s in servers}
     proto.update({c: KvClient for c in clients})
-    return Scenario(proto, nodes=list(servers) + list(clients), node_params=node_params, link=scenario.link,
-                    links=dict(scenario.links), clock_offset=scenario.clock_offset,
-                    clock_drift=scenario.clock_drift, faults=_with_clients(scenario.faults, clients),
-                    until=scenario.until, seed=scenario.seed, name=name or f"{scenario.name} with KV clients")
+    # every other field (links, clocks, timers, bounds, seed) carries over as it is
+    return scenario.replace(protocol=proto, nodes=list(servers) + list(clients), params={}, node_params=node_params,
+                            faults=_with_clients(scenario.faults, clients), inputs=(),
+                            name=name or f"{scenario.name} with KV clients")
 
 
 def forgotten_vote_kv(protocol=Raft, *, seed: int = 0) -> Scenario:

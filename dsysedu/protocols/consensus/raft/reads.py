@@ -37,9 +37,27 @@ from dsysedu.sim.validate import number
 from .messages import FOLLOWER, LEADER, ClientReply, ClientRequest
 from .node import Raft
 
-__all__ = ["ReadPing", "ReadPingAck", "ReadRaft", "READ_PATHS"]
+__all__ = ["ReadPing", "ReadPingAck", "ReadRaft", "READ_PATHS", "trusted_drift"]
 
 READ_PATHS = ("log", "read_index", "lease", "local")
+
+
+def trusted_drift(lease: float, election_timeout: float) -> float:
+    """The clock drift a lease tolerates: the largest ``rho`` with ``lease * (1 + rho) <= election_timeout * (1 - rho)``.
+
+    A lease counted on a clock that runs slow by ``rho`` lasts ``lease / (1 - rho)`` of real time;
+    a follower whose clock runs fast by ``rho`` ends its vote lease after ``election_timeout / (1 + rho)``.
+    The lease is safe while the first ends before the second.
+
+    >>> round(trusted_drift(0.135, 0.15), 4)
+    0.0526
+    """
+    lease = number("trusted_drift lease", lease, low=0.0, low_open=True)
+    timeout = number("trusted_drift election_timeout", election_timeout, low=0.0, low_open=True)
+    if lease > timeout:
+        raise ValueError(f"a lease of {lease} s is longer than the election timeout of {timeout} s: it trusts no drift "
+                         "at all and is unsafe even with perfect clocks")
+    return (timeout - lease) / (timeout + lease)
 
 
 @dataclass(frozen=True)
@@ -65,7 +83,8 @@ class ReadRaft(Raft):
         One of :data:`READ_PATHS`.
     lease : float or None
         Lease length in seconds of the leader's own clock (``"lease"`` only); default 90 % of
-        ``election_timeout``.
+        ``election_timeout``, which tolerates clocks about 5.3 % apart (:func:`trusted_drift`).
+        A lease longer than ``election_timeout`` is refused.
     **kwargs
         As :class:`~dsysedu.protocols.consensus.raft.node.Raft`.
 
@@ -88,6 +107,7 @@ class ReadRaft(Raft):
                              "follower votes for a new leader while the old one still trusts its lease")
         default = 0.9 * self.election_timeout
         self.lease = number("ReadRaft lease", default if lease is None else lease, low=0.0, low_open=True)
+        trusted_drift(self.lease, self.election_timeout)   # refuses a lease longer than the election timeout
         self.reads: tuple = ()        # (client_id, seq, client, key, read_index or None, round)
         self.ping_round = 0
         self.ping_sent: dict = {}     # round -> the leader's clock when it was sent
