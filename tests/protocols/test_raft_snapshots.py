@@ -10,7 +10,8 @@ from dsysedu.protocols.consensus.raft import Raft, chaos_scenario, client_livene
 from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_scenario
 from dsysedu.protocols.consensus.raft.messages import LEADER, NOOP, AppendEntries, Command, ClientRequest
 from dsysedu.protocols.consensus.raft.snapshots import (CompactingRaft, InstallSnapshot, InstallSnapshotReply,
-                                                        RaftSnapshotsUncommitted, snapshot_agreement, state_digest)
+                                                        RaftSnapshotsUncommitted, snapshot_agreement, snapshot_scenario,
+                                                        state_digest)
 from dsysedu.protocols.consensus.raft.state_machine import KeyValueStore
 from dsysedu.sim import Context, Crash, Input, LinkModel, Partition, Scenario, Trace, run
 from dsysedu.sim.node import SEND
@@ -69,6 +70,32 @@ def test_a_leader_sends_its_snapshot_in_chunks_to_a_follower_behind_it():
         chunk = sends(ctx, InstallSnapshot)[-1]
     assert f.state_machine == store and f.snapshot_index == 4 and f.commit_index == 4
     assert leader.match_index[1] == 4 and leader.next_index[1] == 5
+
+
+def test_an_answer_asking_for_the_chunk_on_its_way_sends_nothing():
+    leader = CompactingRaft(0, (1, 2), snapshot_every=2, chunk_size=1)
+    ctx = Context(0, (1, 2), rng=random.Random(0))
+    leader.current_term, leader.role = 1, LEADER
+    leader.snapshot = KeyValueStore({"a": 1, "b": 2, "c": 3})
+    leader.snapshot_index, leader.snapshot_term, leader.commit_index = 4, 1, 4
+    leader.next_index, leader.match_index, leader.sending = {1: 1, 2: 5}, {1: 0, 2: 4}, {1: 2}
+    leader.on_install_snapshot_reply(ctx, 1, InstallSnapshotReply(1, 4, 2, False))   # chunk 2 is on its way
+    assert sends(ctx, InstallSnapshot) == [] and leader.sending[1] == 2
+    leader.on_install_snapshot_reply(ctx, 1, InstallSnapshotReply(1, 4, 0, False))   # it restarted: from 0
+    assert [m.offset for m in sends(ctx, InstallSnapshot)] == [0] and leader.sending[1] == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_resent_chunks_do_not_multiply(seed):
+    # each heartbeat resends the chunk on its way; its answer must not start a second chain of chunks
+    trace = run(snapshot_scenario(seed=seed), seed=seed)
+    installed, chunks = trace.observations("installed"), trace.observations("chunk")
+    assert len(installed) == 1
+    sent = chunks[(chunks.time > 1.2) & (chunks.time <= installed.time.iloc[0])]   # from the heal to the install
+    needed = len(set(sent.value))
+    heartbeats = sum(1 for r in trace.rows if r[1] == "timer_fire" and r[5] == "heartbeat"
+                     and 1.2 < r[0] <= installed.time.iloc[0] and r[2] == installed.value.iloc[0][2])
+    assert len(sent) <= needed + heartbeats
 
 
 def test_a_chunk_out_of_order_is_asked_for_again():

@@ -166,7 +166,10 @@ class CompactingRaft(Raft):
             self.advance_commit_index(ctx)
             if self.next_index[src] <= self.last_log_index():
                 self.send_append_entries(ctx, src)
-        else:
+        elif m.next_offset != self.sending.get(src):
+            # the follower wants the chunk at next_offset (the next one, or a restart after it lost
+            # what it had); an answer asking for the chunk already on its way changes nothing: without
+            # this rule every heartbeat's resent chunk would start one more chain of chunks
             self.sending[src] = m.next_offset
             self.send_snapshot_chunk(ctx, src)
 
