@@ -77,7 +77,7 @@ from __future__ import annotations
 from dsysedu.check.model_checker.search import Property
 from dsysedu.check.model_checker.state import Model
 from dsysedu.sim.scenario import Input, Scenario
-from .messages import LEADER, ClientReply, ClientRequest
+from .messages import CANDIDATE, LEADER, PRECANDIDATE, ClientReply, ClientRequest
 from .model import stale_reply
 from .node import Raft
 from .snapshots import CompactingRaft, InstallSnapshotReply
@@ -89,6 +89,9 @@ __all__ = ["raft_log_model", "stale_log_message", "state_machine_safety_invarian
 
 CLIENT = "client"
 """The client id of the model's requests; command ``k`` (from 0) is request ``(CLIENT, k + 1)``."""
+
+# methods a class may override and keep forget=True: none of them reads the fields forget resets
+_FORGET_SAFE = frozenset({"log_ok", "can_commit", "apply_committed", "append", "applied", "apply", "take_snapshot"})
 
 # the handlers stale_log_message reasons about, with the classes whose versions it was checked against
 _RELIED_ON = ("on_request_vote_reply", "on_append_entries_reply", "start_election", "become_leader", "_step_down",
@@ -102,6 +105,8 @@ class _Bounded:
     requests are held; both go back to 0 when they no longer matter, so they split no states
     needlessly. ``installed`` turns true when the server installs a leader's snapshot.
     """
+
+    forget = True
 
     def __init__(self, node_id, peers=(), **kwargs):
         super().__init__(node_id, peers, **kwargs)
@@ -128,15 +133,26 @@ class _Bounded:
             self.beats = self.announced = 0
         if not self.pending:
             self.retries = 0
+        if not self.forget:
+            return
+        # fields that no handler reads in the server's present role (see raft_log_model's ``forget``)
+        if self.role != LEADER:
+            self.next_index, self.match_index = {}, {}
+            if hasattr(self, "sending"):
+                self.sending = {}
+        if self.role not in (CANDIDATE, PRECANDIDATE):
+            self.votes = frozenset()
+        if not self.check_quorum:
+            self.heard_from = frozenset()
 
     def install(self, ctx, index, term, store, leader) -> None:
         super().install(ctx, index, term, store, leader)
         self.installed = True
 
 
-def _bounded_class(cls):
+def _bounded_class(cls, forget: bool):
     fields = ("beats", "announced", "retries") + (("installed",) if issubclass(cls, CompactingRaft) else ())
-    body = {"state_fields": tuple(cls.state_fields) + fields, "__module__": __name__,
+    body = {"state_fields": tuple(cls.state_fields) + fields, "__module__": __name__, "forget": forget,
             "__doc__": f"{cls.__name__} with the model's bounds (see raft_log_model)."}
     return type(cls.__name__, (_Bounded, cls), body)
 
@@ -168,7 +184,8 @@ def _check_int(name, value, low):
 
 def raft_log_model(cls=Raft, max_term: int = 1, commands=("x",), nodes=("a", "b", "c"), *, client_at=None,
                    heartbeats: int = 1, retries: int = 1, snapshot_every: int | None = None, chunk_size: int = 4,
-                   noop: bool = False, symmetric: bool = False, compress: bool = False, **budget) -> Model:
+                   noop: bool = False, symmetric: bool = False, compress: bool = False, forget: bool = True,
+                   **budget) -> Model:
     """Raft with client commands, replication, commit and apply (and snapshots), bounded.
 
     Parameters
@@ -203,8 +220,15 @@ def raft_log_model(cls=Raft, max_term: int = 1, commands=("x",), nodes=("a", "b"
     compress : bool
         Remove messages that can no longer change anything (:func:`stale_log_message`). Raises
         ValueError for a class that overrides a handler that rule relies on.
+    forget : bool
+        Reset the fields that no handler reads in a server's present role, after every handler:
+        ``next_index``, ``match_index`` and ``sending`` when it is not a leader (become_leader sets
+        them afresh), ``votes`` when it is not a candidate (an election starts them afresh), and
+        ``heard_from`` (read only by CheckQuorum, which the model leaves off). Behaviour is the same;
+        states that differed only in such leftovers become one. Raises ValueError for a class that
+        overrides handlers beyond those of the broken variants (which may read them).
     budget
-        ``drops``, ``duplicates``, ``crashes``, ``recoveries`` (see :class:`Model`).
+        ``drops``, ``duplicates``, ``crashes``, ``recoveries``, and ``fifo`` (see :class:`Model`).
 
     Returns
     -------
@@ -220,7 +244,7 @@ def raft_log_model(cls=Raft, max_term: int = 1, commands=("x",), nodes=("a", "b"
     _check_int("max_term", max_term, 1)
     _check_int("heartbeats", heartbeats, 0)
     _check_int("retries", retries, 0)
-    for name, flag in (("noop", noop), ("symmetric", symmetric), ("compress", compress)):
+    for name, flag in (("noop", noop), ("symmetric", symmetric), ("compress", compress), ("forget", forget)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     if isinstance(nodes, (str, bytes)) or not hasattr(nodes, "__iter__"):
@@ -252,6 +276,15 @@ def raft_log_model(cls=Raft, max_term: int = 1, commands=("x",), nodes=("a", "b"
     elif snapshot_every is not None:
         raise ValueError(f"snapshot_every needs a log-compacting class (CompactingRaft or a subclass), "
                          f"not {cls.__name__}")
+    if forget:
+        base = CompactingRaft if compacting else Raft
+        own = {n for k in cls.__mro__[:cls.__mro__.index(base)] for n, v in vars(k).items()
+               if callable(v) or isinstance(v, (classmethod, staticmethod))}
+        changed = sorted(n for n in own if not n.startswith("__") and n not in _FORGET_SAFE)
+        if changed:
+            raise ValueError(f"forget=True relies on {base.__name__}'s handlers reading next_index, match_index, "
+                             f"sending and votes only in their roles; {cls.__name__} changes "
+                             f"{', '.join(changed)}: check it with forget=False")
     if compress:
         base = CompactingRaft if compacting else Raft
         changed = [h for h in _RELIED_ON if hasattr(base, h) and getattr(cls, h) is not getattr(base, h)]
@@ -260,7 +293,7 @@ def raft_log_model(cls=Raft, max_term: int = 1, commands=("x",), nodes=("a", "b"
                              f"{', '.join(changed) or 'durable current_term'}; {cls.__name__} changes it: "
                              f"check it with compress=False")
     inputs = [Input(0.0, client_at, ClientRequest(CLIENT, k + 1, ("set", "key", c))) for k, c in enumerate(commands)]
-    sc = Scenario(_bounded_class(cls), nodes=list(nodes), params=params, inputs=inputs,
+    sc = Scenario(_bounded_class(cls, forget), nodes=list(nodes), params=params, inputs=inputs,
                   name=f"Raft log ({cls.__name__})")
 
     lossy = bool(budget.get("drops") or budget.get("crashes"))
