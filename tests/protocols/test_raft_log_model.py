@@ -148,10 +148,10 @@ def test_invariants_see_a_crash():
 
 # ------------------------------------------------------------------------------ compression and symmetry
 
-@pytest.mark.parametrize("nodes, faults", [(("a", "b", "c"), 0), (("a", "b"), 1)])
-def test_compression_keeps_the_node_states(nodes, faults):
+@pytest.mark.parametrize("nodes, faults, copies", [(("a", "b", "c"), 0, 0), (("a", "b"), 1, 0), (("a", "b"), 0, 1)])
+def test_compression_keeps_the_node_states(nodes, faults, copies):
     kw = dict(cls=CompactingRaft, snapshot_every=1, nodes=nodes, heartbeats=1, retries=1, fifo=True,
-              crashes=faults, recoveries=faults)
+              crashes=faults, recoveries=faults, duplicates=copies)
     plain, packed = raft_log_model(**kw), raft_log_model(compress=True, **kw)
     assert node_values(plain) == node_values(packed)
     assert check(packed, log_safety_invariant).states < check(plain, log_safety_invariant).states
