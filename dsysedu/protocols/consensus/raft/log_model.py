@@ -71,7 +71,11 @@ through the snapshot's state, its index and its term):
   ``(index, term)`` is in the log (or is the snapshot point) of every leader of a term at least
   the snapshot holder's, and two snapshots of one index hold the same state.
 
-:data:`log_safety_invariant` is their conjunction (one search instead of four).
+:data:`log_safety_invariant` is their conjunction (one search instead of four). What the bounds
+hide, concretely: :class:`~dsysedu.protocols.consensus.raft.variants.RaftNoUpToDateCheck` is caught
+with terms up to 2 (9 actions), but :class:`~dsysedu.protocols.consensus.raft.variants.RaftCommitOldTerm`
+passes there: with three servers, Figure 8's mistake needs an entry of term 1 committed by counting in
+term 3 and overwritten by the leader of term 4, and a model with terms up to 4 passes a million states.
 :data:`committed_everywhere` (every server applied a client's command) and
 :data:`snapshot_installed` (a follower installed its leader's snapshot) are ``reachable``
 properties: a check that finds them shows the model is not vacuous.
