@@ -86,7 +86,10 @@ def test_compacting_raft_verified_and_installs(every, commands, max_term):
     last = w.model.view(w.states_on_path[-1])
     [installer] = [n for n in last.nodes if last[n].installed]
     assert last[installer].role != "leader" and last[installer].snapshot_index >= every
-    assert last[installer].log == () or last[installer].snapshot_index > 0
+    # it holds its leader's snapshot, and its state machine is that snapshot's state
+    [leader] = [n for n in last.nodes if last[n].role == "leader"]
+    assert last[installer].snapshot == last[leader].snapshot == last[installer].state_machine
+    assert last[installer].snapshot.as_dict() == {"key": commands[every - 1]}
 
 
 def test_each_invariant_holds_alone_on_a_compacting_model():
