@@ -2,7 +2,7 @@
 key-value state machine with its session table, the client side of a server, the broken variants,
 membership change (with a catch-up phase for new servers), leadership transfer, log compaction with snapshots, pipelined replication, three read paths (log, ReadIndex, lease), the
 key-value store's clients judged as Jepsen judges etcd, the lesson scenarios, the chapter's experiments, the safety properties as trace
-checkers and the model the model checker explores.
+checkers and the models the model checker explores (elections; logs with snapshots).
 """
 from .messages import (AppendEntries, AppendEntriesReply, CANDIDATE, ClientReply, ClientRequest, Command, FOLLOWER,
                        LEADER, NOOP, OPS, PRECANDIDATE, PreVote, PreVoteReply, RequestVote, RequestVoteReply)
@@ -31,6 +31,9 @@ from .experiments import (AdaptiveRaft, availability, client_gaps, cost_experime
 from .properties import (client_liveness, election_safety, leader_completeness, leaders, log_matching, raft_safety,
                          state_machine_safety)
 from .model import election_safety_invariant, leader_elected, raft_election_model, stale_reply
+from .log_model import (committed_everywhere, leader_completeness_invariant, log_matching_invariant,
+                        log_safety_invariant, raft_log_model, snapshot_committed_invariant, snapshot_installed,
+                        stale_log_message, state_machine_safety_invariant)
 __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "RequestVote", "RequestVoteReply",
            "PreVote", "PreVoteReply", "AppendEntries", "AppendEntriesReply", "Command", "ClientRequest",
            "ClientReply", "Raft", "apply_op", "KeyValueStore", "ClientRequests", "RaftNoUpToDateCheck",
@@ -49,4 +52,6 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv", "figure8_kv", "stale_read_scenario",
            "read_path_costs", "RaftCatchUp", "catch_up_scenario", "commit_gap", "CompactingRaft",
            "InstallSnapshot", "InstallSnapshotReply", "RaftSnapshotsUncommitted", "snapshot_agreement", "state_digest",
-           "snapshot_scenario"]
+           "snapshot_scenario", "raft_log_model", "stale_log_message", "state_machine_safety_invariant",
+           "log_matching_invariant", "leader_completeness_invariant", "snapshot_committed_invariant",
+           "log_safety_invariant", "committed_everywhere", "snapshot_installed"]

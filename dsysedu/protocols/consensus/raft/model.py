@@ -3,7 +3,8 @@
 Raft's state space is infinite (terms grow without end), so the model bounds it
 (the bounds are the model's, not Raft's):
 
-* three nodes, no clients, no no-op entry: only the election is explored;
+* three nodes, no clients, no no-op entry: only the election is explored (the log, commit, apply
+  and snapshots are :func:`~dsysedu.protocols.consensus.raft.log_model.raft_log_model`'s);
 * a node's election timer may fire only while its ``current_term`` is below ``max_term``,
   so terms stay within ``0..max_term``;
 * heartbeats and RequestVote retries (the ``heartbeat`` timer) do not fire: a resend of a
