@@ -32,6 +32,8 @@ import pandas as pd
 from dsysedu.check.model_checker import Model, check
 from dsysedu.check.trace_validation import TraceValidation, validate_trace
 from dsysedu.protocols.consensus.raft.model import election_safety_invariant, raft_election_model
+from dsysedu.protocols.consensus.raft.log_model import log_safety_invariant, raft_log_model
+from dsysedu.protocols.consensus.raft.snapshots import CompactingRaft, RaftSnapshotsUncommitted
 from dsysedu.protocols.consensus.raft.variants import RaftForgetsVote
 from dsysedu.protocols.coordination.fencing_model import (FencedStore, ForgetfulLock, LeaseHolder, LeaseLock,
                                                            lease_model, no_older_token, one_writer_per_token)
@@ -68,11 +70,18 @@ class ModelCheck:
     bug: str
 
 
+# chapter 3.1b's compacted-log model: one command, a snapshot after every applied entry
+_LOG_MODEL = dict(max_term=2, snapshot_every=1, heartbeats=0, retries=0, symmetric=True, compress=True, fifo=True)
+
 MODEL_CHECKS = (
     ModelCheck("2.3", "Raft election (3 servers, term 1)", election_safety_invariant,
                lambda: raft_election_model(crashes=1, recoveries=1),
                lambda: raft_election_model(RaftForgetsVote, crashes=1, recoveries=1),
                "a server forgets its vote across a crash"),
+    ModelCheck("3.1b", "Raft log with snapshots (3 servers, terms <= 2, FIFO)", log_safety_invariant,
+               lambda: raft_log_model(CompactingRaft, **_LOG_MODEL),
+               lambda: raft_log_model(RaftSnapshotsUncommitted, **_LOG_MODEL),
+               "a snapshot takes in an entry not yet committed"),
     ModelCheck("2.3", "two-phase commit (3 participants)", atomicity, lambda: twopc_model(3),
                lambda: twopc_model(3, MajorityCoordinator), "the coordinator commits on a majority of yes votes"),
     ModelCheck("3.3", "three-phase commit (2 participants)", three_atomicity, lambda: threepc_model(2),
