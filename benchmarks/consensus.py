@@ -114,10 +114,10 @@ def multipaxos_decisions_per_s() -> float:
 def raft_kv_checked_runs_per_s(seeds: int = 100) -> float:
     """Chaos runs of the Raft key-value store (5 servers, 3 clients, the nemesis until 3 s, 5 s
     simulated) with the clients' history checked for linearizability, per wall second."""
-    from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_scenario
+    from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_run
     t0 = time.perf_counter()
     for seed in range(seeds):
-        verdict = check_kv_run(run(kv_scenario(5, clients=3), seed=seed))
+        verdict = check_kv_run(kv_run(seed, 5, clients=3))
         assert verdict, f"seed {seed}: {verdict}"
     return seeds / (time.perf_counter() - t0)
 

@@ -335,6 +335,14 @@ class Nemesis:
         Pauses per node per second, each lasting ``mean_downtime`` on average.
     max_down : int or None
         At most this many nodes crashed or paused at once (default: a minority, (n-1)//2).
+    clock_rate : float
+        Clock faults per node per second, as Jepsen's clock nemesis: each is, with even odds, a
+        :class:`ClockJump` of a delta drawn uniformly from ``[-max_jump, max_jump]`` or a
+        :class:`ClockDrift` to a rate drawn uniformly from ``[-max_drift, max_drift]``. A node
+        whose drift was changed runs at drift 0 again from ``stop`` (its jumps stay: a clock
+        stepped by NTP is not stepped back).
+    max_jump, max_drift : float
+        Bounds of the clock faults (``max_drift`` at most 0.5, as ``Scenario.clock_drift``).
     start, stop : float
         Faults happen only in ``[start, stop)``; everything is recovered and healed by ``stop``,
         so that liveness can be checked after it.
@@ -354,10 +362,14 @@ class Nemesis:
     max_down: int | None = None
     start: float = 0.0
     stop: float = 5.0
+    clock_rate: float = 0.0
+    max_jump: float = 0.5
+    max_drift: float = 0.2
 
     def __post_init__(self):
-        for f in ("crash_rate", "partition_rate", "pause_rate"):
+        for f in ("crash_rate", "partition_rate", "pause_rate", "clock_rate", "max_jump"):
             number(f"Nemesis.{f}", getattr(self, f), low=0.0)
+        number("Nemesis.max_drift", self.max_drift, low=0.0, high=0.5)
         for f in ("mean_downtime", "mean_partition"):
             # shorter outages than a microsecond are below the simulator's time resolution at a few
             # thousand seconds (float spacing) and would only multiply the draws
@@ -372,14 +384,15 @@ class Nemesis:
 
     def expected_draws(self, n: int) -> float:
         """How many random outages and partitions a schedule for ``n`` nodes draws, on average."""
-        return ((self.crash_rate + self.pause_rate) * n + self.partition_rate) * (self.stop - self.start)
+        return ((self.crash_rate + self.pause_rate + self.clock_rate) * n + self.partition_rate) \
+            * (self.stop - self.start)
 
     def check_size(self, n: int) -> None:
         """Refuse rates that would draw more than ``MAX_DRAWS`` faults for ``n`` nodes (it would not finish)."""
         draws = self.expected_draws(n)
         if draws > MAX_DRAWS:
             raise ValueError(
-                f"Nemesis rates too high: (crash_rate + pause_rate) * nodes + partition_rate, times "
+                f"Nemesis rates too high: (crash_rate + pause_rate + clock_rate) * nodes + partition_rate, times "
                 f"stop - start, is {draws:.3g} expected faults for {n} nodes; at most {MAX_DRAWS:,} "
                 f"(lower the rates or the window)")
 
@@ -428,5 +441,18 @@ class Nemesis:
             other = [v for v in nodes if v not in chosen]
             faults.append(Partition((tuple(side), tuple(other)), at=t, until=end))
             t = end  # one partition at a time
+        # clock faults last, so that schedules without them draw exactly as before
+        t, total, drifted = self.start, self.clock_rate * n, set()
+        while total > 0:
+            t += rnd.expovariate(total)
+            if t >= self.stop:
+                break
+            node = nodes[rnd.randrange(n)]
+            if rnd.random() < 0.5:
+                faults.append(ClockJump(node, at=t, delta=rnd.uniform(-self.max_jump, self.max_jump)))
+            else:
+                faults.append(ClockDrift(node, at=t, drift=rnd.uniform(-self.max_drift, self.max_drift)))
+                drifted.add(node)
+        faults += [ClockDrift(v, at=self.stop, drift=0.0) for v in nodes if v in drifted]
         faults.sort(key=lambda f: f.at)
         return faults

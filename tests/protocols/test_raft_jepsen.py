@@ -11,7 +11,7 @@ import dsysedu.protocols.consensus.raft.jepsen as jepsen_module
 import dsysedu.protocols.consensus.raft.reads as reads_module
 from dsysedu.protocols.consensus.raft import Raft
 from dsysedu.protocols.consensus.raft.jepsen import (KvClient, check_kv_run, figure8_kv, forgotten_vote_kv,
-                                                     kv_history, kv_scenario, read_path_costs, stale_read_scenario,
+                                                     kv_history, kv_run, kv_scenario, read_path_costs, stale_read_scenario,
                                                      with_kv_clients)
 from dsysedu.protocols.consensus.raft.messages import LEADER, NOOP, ClientReply, ClientRequest
 from dsysedu.protocols.consensus.raft.reads import ReadPing, ReadPingAck, ReadRaft
@@ -140,7 +140,7 @@ def test_follower_takes_a_ping_as_a_heartbeat_and_a_stale_ping_gets_its_term():
 # ------------------------------------------------------------------ histories under the nemesis
 
 def test_a_run_records_one_operation_at_a_time_per_client():
-    trace = run(kv_scenario(5, clients=3), seed=2)
+    trace = kv_run(2, 5, clients=3)
     history = kv_history(trace)
     assert len(history) > 20 and {op.kind for op in history} == {"read", "write", "cas"}
     for client in history.clients():
@@ -152,19 +152,18 @@ def test_a_run_records_one_operation_at_a_time_per_client():
 @given(seed=st.integers(0, 10**6), path=st.sampled_from(["log", "read_index", "lease"]))
 def test_every_correct_read_path_is_linearizable_under_random_faults(seed, path):
     kw = {"check_quorum": True} if path == "lease" else {}
-    verdict = check_kv_run(run(kv_scenario(5, clients=3, read_path=path, **kw), seed=seed))
+    verdict = check_kv_run(kv_run(seed, 5, clients=3, read_path=path, **kw))
     assert verdict.ok, verdict
 
 
 def test_raft_through_the_log_passes_300_seeds():
-    bad = [s for s in range(300) if not check_kv_run(run(kv_scenario(5, clients=3), seed=s)).ok]
+    bad = [s for s in range(300) if not check_kv_run(kv_run(s, 5, clients=3)).ok]
     assert bad == []
 
 
-@pytest.mark.parametrize("make", [lambda: kv_scenario(5, clients=3, read_path="local"),
-                                  lambda: kv_scenario(5, clients=3, protocol=RaftNoUpToDateCheck)])
-def test_the_broken_read_path_and_variant_are_caught_under_random_faults(make):
-    caught = [s for s in range(60) if not check_kv_run(run(make(), seed=s)).ok]
+@pytest.mark.parametrize("kw", [{"read_path": "local"}, {"protocol": RaftNoUpToDateCheck}])
+def test_the_broken_read_path_and_variant_are_caught_under_random_faults(kw):
+    caught = [s for s in range(60) if not check_kv_run(kv_run(s, 5, clients=3, **kw)).ok]
     assert len(caught) >= 2
 
 
@@ -233,7 +232,7 @@ def test_read_path_costs():
 
 
 def test_same_seed_same_history():
-    a, b = (kv_history(run(kv_scenario(5, clients=3, read_path="read_index"), seed=9)) for _ in range(2))
+    a, b = (kv_history(kv_run(9, 5, clients=3, read_path="read_index")) for _ in range(2))
     assert a == b
 
 
@@ -258,3 +257,32 @@ def test_trusted_drift_refuses_a_lease_longer_than_the_timeout():
 def test_read_raft_refuses_a_lease_longer_than_its_election_timeout():
     with pytest.raises(ValueError, match="longer than the election timeout"):
         ReadRaft(0, (1, 2), read_path="lease", check_quorum=True, lease=0.3, election_timeout=0.15)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), path=st.sampled_from(["log", "read_index"]),
+       timer_clock=st.sampled_from(["true", "local"]))
+def test_paths_that_trust_no_clock_stay_linearizable_under_a_clock_nemesis(seed, path, timer_clock):
+    from dsysedu.sim.chaos import chaos_weather
+    clocky, _ = chaos_weather(3.0, clock_rate=3.0, max_jump=1.0, max_drift=0.5)
+    trace = kv_run(seed, 5, clients=3, read_path=path, nemesis=clocky, timer_clock=timer_clock)
+    assert any(r[1] in ("clock_jump", "clock_drift") for r in trace.rows)
+    verdict = check_kv_run(trace)
+    assert verdict.ok, verdict
+
+
+def test_kv_run_draws_a_fault_schedule_per_seed():
+    schedules = {tuple((type(f).__name__, round(f.at, 9)) for f in kv_run(s, 3, clients=1, stop=1.0, until=1.5)
+                       .meta["faults"]) for s in range(5)}
+    assert len(schedules) == 5
+
+
+def test_chaos_weather_checks_its_clock_settings():
+    from dsysedu.sim import Nemesis
+    from dsysedu.sim.chaos import chaos_weather
+    with pytest.raises(TypeError, match="clock_speed"):
+        chaos_weather(3.0, clock_speed=1.0)
+    with pytest.raises(ValueError, match="your own nemesis"):
+        chaos_weather(3.0, Nemesis(), clock_rate=1.0)
+    nemesis, _ = chaos_weather(3.0, clock_rate=1.5, max_drift=0.3)
+    assert (nemesis.clock_rate, nemesis.max_drift, nemesis.stop) == (1.5, 0.3, 3.0)

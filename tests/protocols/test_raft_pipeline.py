@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from dsysedu.protocols.consensus.raft import Raft, chaos_scenario, client_liveness, raft_safety
 from dsysedu.protocols.consensus.raft.experiments import raft_commit_cost
-from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_scenario
+from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_run
 from dsysedu.protocols.consensus.raft.messages import LEADER, AppendEntries, AppendEntriesReply, Command
 from dsysedu.protocols.consensus.raft.pipeline import PipelinedRaft
 from dsysedu.sim import Context, LinkModel, Scenario, run
@@ -103,6 +103,5 @@ def test_random_fault_schedules_keep_raft_safe_and_live(seed, nodes):
 
 
 def test_the_kv_store_on_pipelined_raft_stays_linearizable():
-    bad = [s for s in range(40) if not check_kv_run(run(kv_scenario(5, clients=3, protocol=PipelinedRaft),
-                                                        seed=s)).ok]
+    bad = [s for s in range(40) if not check_kv_run(kv_run(s, 5, clients=3, protocol=PipelinedRaft)).ok]
     assert bad == []

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dsysedu.protocols.consensus.raft import Raft, chaos_scenario, client_liveness, raft_safety
-from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_scenario
+from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_run
 from dsysedu.protocols.consensus.raft.messages import LEADER, NOOP, AppendEntries, Command, ClientRequest
 from dsysedu.protocols.consensus.raft.snapshots import (CompactingRaft, InstallSnapshot, InstallSnapshotReply,
                                                         RaftSnapshotsUncommitted, snapshot_agreement, snapshot_scenario,
@@ -162,7 +162,7 @@ def test_snapshots_of_uncommitted_entries_are_caught():
 
 def test_the_kv_store_on_compacting_raft_stays_linearizable():
     bad = [s for s in range(40)
-           if not check_kv_run(run(kv_scenario(5, clients=3, protocol=CompactingRaft, snapshot_every=3), seed=s)).ok]
+           if not check_kv_run(kv_run(s, 5, clients=3, protocol=CompactingRaft, snapshot_every=3)).ok]
     assert bad == []
 
 

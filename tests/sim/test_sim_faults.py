@@ -363,3 +363,35 @@ def test_messages_queued_behind_a_slow_handler_die_with_the_node():
     drops = [(r[0], r[4], r[6]) for r in trace.rows if r[1] == "drop"]
     assert drops == [(0.9, 1, "crashed")]
     assert trace.out_of_order() == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), rate=st.floats(0.1, 3.0), max_jump=st.floats(0.0, 2.0),
+       max_drift=st.floats(0.0, 0.5), n=st.integers(1, 6))
+def test_nemesis_clock_faults_stay_in_their_bounds_and_drift_ends_at_stop(seed, rate, max_jump, max_drift, n):
+    from dsysedu.sim import ClockDrift
+    nem = Nemesis(clock_rate=rate, max_jump=max_jump, max_drift=max_drift, start=0.5, stop=3.0)
+    faults = nem.schedule(list(range(n)), random.Random(seed))
+    jumps = [f for f in faults if isinstance(f, ClockJump)]
+    drifts = [f for f in faults if isinstance(f, ClockDrift)]
+    assert all(0.5 <= f.at < 3.0 and abs(f.delta) <= max_jump for f in jumps)
+    assert all(0.5 <= f.at <= 3.0 and abs(f.drift) <= max_drift for f in drifts)
+    changed = {f.node for f in drifts if f.at < 3.0}
+    assert {f.node for f in drifts if f.at == 3.0 and f.drift == 0.0} == changed   # every drifted clock runs true again
+    assert [f.at for f in faults] == sorted(f.at for f in faults)
+
+
+def test_nemesis_clock_faults_leave_other_schedules_as_they_were():
+    plain = Nemesis(crash_rate=0.3, partition_rate=0.5, pause_rate=0.2, stop=4.0)
+    clocked = Nemesis(crash_rate=0.3, partition_rate=0.5, pause_rate=0.2, stop=4.0, clock_rate=1.0)
+    a = plain.schedule(range(5), random.Random(3))
+    b = clocked.schedule(range(5), random.Random(3))
+    assert [f for f in b if not type(f).__name__.startswith("Clock")] == a
+    assert len(b) > len(a)
+
+
+@pytest.mark.parametrize("kw, match", [({"clock_rate": -1.0}, "clock_rate"), ({"max_jump": float("nan")}, "max_jump"),
+                                       ({"max_drift": 0.6}, "max_drift")])
+def test_nemesis_clock_settings_are_checked(kw, match):
+    with pytest.raises(ValueError, match=match):
+        Nemesis(**kw)

@@ -21,7 +21,7 @@ from .snapshots import (CompactingRaft, InstallSnapshot, InstallSnapshotReply, R
                         snapshot_agreement, snapshot_scenario, state_digest)
 from .catchup import catch_up_scenario, commit_gap, RaftCatchUp
 from .reads import READ_PATHS, ReadPing, ReadPingAck, ReadRaft, trusted_drift
-from .jepsen import (check_kv_run, figure8_kv, forgotten_vote_kv, KV_MODEL, kv_history, kv_scenario, KvClient,
+from .jepsen import (check_kv_run, figure8_kv, forgotten_vote_kv, KV_MODEL, kv_history, kv_run, kv_scenario, KvClient,
                      read_path_costs, stale_read_scenario, with_kv_clients)
 from .experiments import (AdaptiveRaft, availability, client_gaps, cost_experiment, election_time, election_times,
                           gray_failure_run, handover_experiment, heartbeat_sweep, leader_crash_run,
@@ -48,7 +48,7 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "paxos_decision_cost", "raft_commit_cost", "multipaxos_decision_cost", "cost_experiment", "election_safety", "log_matching",
            "leader_completeness", "state_machine_safety", "raft_safety", "client_liveness", "leaders",
            "raft_election_model", "election_safety_invariant", "leader_elected", "stale_reply", "PipelinedRaft",
-           "READ_PATHS", "ReadPing", "ReadPingAck", "ReadRaft", "trusted_drift", "KvClient", "kv_scenario", "kv_history",
+           "READ_PATHS", "ReadPing", "ReadPingAck", "ReadRaft", "trusted_drift", "KvClient", "kv_scenario", "kv_run", "kv_history",
            "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv", "figure8_kv", "stale_read_scenario",
            "read_path_costs", "RaftCatchUp", "catch_up_scenario", "commit_gap", "CompactingRaft",
            "InstallSnapshot", "InstallSnapshotReply", "RaftSnapshotsUncommitted", "snapshot_agreement", "state_digest",

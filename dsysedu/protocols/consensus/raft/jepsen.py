@@ -34,7 +34,7 @@ from .messages import ClientReply, ClientRequest
 from .node import Raft
 from .reads import READ_PATHS, ReadRaft
 
-__all__ = ["KvClient", "kv_scenario", "kv_history", "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv",
+__all__ = ["KvClient", "kv_scenario", "kv_run", "kv_history", "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv",
            "figure8_kv", "stale_read_scenario", "read_path_costs"]
 
 KV_MODEL = "kv-cas"
@@ -205,12 +205,15 @@ def _with_clients(faults, homes: dict) -> list:
 
 def kv_scenario(servers: int = 5, *, clients: int = 3, seed: int = 0, read_path: str = "log", protocol=None,
                 stop: float = 3.0, until: float = 5.0, keys=("x", "y"), nemesis: Nemesis | None = None,
-                link: LinkModel | None = None, faults=(), clock_drift=0.0, client_params=None,
-                **raft_params) -> Scenario:
+                link: LinkModel | None = None, faults=(), clock_drift=0.0, timer_clock: str = "true",
+                client_params=None, **raft_params) -> Scenario:
     """Raft servers ``0..servers-1`` and clients after them, under a nemesis until ``stop``.
 
     Parameters
     ----------
+    seed : int
+        Draws the nemesis' fault schedule (and is the scenario's default run seed). Runs over many
+        seeds should vary it too: :func:`kv_run` does.
     read_path : str
         How the servers answer reads (:data:`~dsysedu.protocols.consensus.raft.reads.READ_PATHS`).
     protocol : Raft subclass or None
@@ -222,6 +225,9 @@ def kv_scenario(servers: int = 5, *, clients: int = 3, seed: int = 0, read_path:
         Extra scheduled faults (clients join their home server's side of a partition).
     clock_drift : float or dict
         The servers' clock drift (see :class:`~dsysedu.sim.Scenario`).
+    timer_clock : str
+        ``"true"`` or ``"local"``: what every node's timers count (see :class:`~dsysedu.sim.Scenario`);
+        with a nemesis that has a ``clock_rate``, ``"local"`` lets drift move the servers' timeouts too.
     client_params : dict or None
         Overrides for every :class:`KvClient`.
     **raft_params
@@ -230,7 +236,7 @@ def kv_scenario(servers: int = 5, *, clients: int = 3, seed: int = 0, read_path:
     Examples
     --------
     >>> from dsysedu.sim import run
-    >>> check_kv_run(run(kv_scenario(3, clients=2, stop=1.0, until=2.0), seed=3)).ok
+    >>> check_kv_run(kv_run(3, servers=3, clients=2, stop=1.0, until=2.0)).ok
     True
     """
     servers = positive_int("kv_scenario servers", servers, high=9)
@@ -260,8 +266,18 @@ def kv_scenario(servers: int = 5, *, clients: int = 3, seed: int = 0, read_path:
     proto.update({c: KvClient for c in client_ids})
     drift = clock_drift if isinstance(clock_drift, dict) else {s: clock_drift for s in server_ids}
     return Scenario(proto, nodes=list(server_ids + client_ids), node_params=node_params, link=link,
-                    faults=schedule, clock_drift=drift, until=until, seed=seed,
+                    faults=schedule, clock_drift=drift, timer_clock=timer_clock, until=until, seed=seed,
                     name=f"Raft KV ({protocol.__name__}, {read_path} reads, {servers} servers, {clients} clients)")
+
+
+def kv_run(seed: int = 0, servers: int = 5, **kw):
+    """One run of :func:`kv_scenario` with ``seed`` for both the nemesis' schedule and the run.
+
+    ``run(kv_scenario(...), seed=s)`` alone would keep the schedule drawn from ``kv_scenario``'s own
+    ``seed`` (0 by default) for every ``s``: many seeds, one fault schedule.
+    """
+    from dsysedu.sim.kernel import run
+    return run(kv_scenario(servers, seed=seed, **kw), seed=seed)
 
 
 def kv_history(trace) -> History:

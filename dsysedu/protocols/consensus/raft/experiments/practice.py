@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_scenario, stale_read_scenario
+from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_run, stale_read_scenario
 from dsysedu.protocols.consensus.raft.node import Raft
 from dsysedu.protocols.consensus.raft.pipeline import PipelinedRaft
 from dsysedu.protocols.consensus.raft.properties import client_liveness, raft_safety
@@ -50,7 +50,7 @@ def kv_verdicts(configs: dict, seeds=range(100), servers: int = 5, clients: int 
     for name, kw in configs.items():
         bad = []
         for seed in seeds:
-            verdict = check_kv_run(run(kv_scenario(servers, clients=clients, **kw), seed=seed))
+            verdict = check_kv_run(kv_run(seed, servers, clients=clients, **kw))
             if not verdict.ok:
                 bad.append(seed)
         rows.append({"configuration": name, "runs": len(seeds), "violations": len(bad),
