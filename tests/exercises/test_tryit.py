@@ -1,10 +1,13 @@
 """The student copy runs top to bottom: a try-it cell calling a function not written yet shows the
 checker's friendly message, not a traceback; other errors still are errors."""
+import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 from dsysedu.exercises.notebooks import student_version
@@ -54,8 +57,15 @@ def test_a_variable_an_interrupted_cell_never_assigned_is_explained(shell, capsy
 def test_the_student_copy_runs_top_to_bottom_without_an_error(path, tmp_path):
     student = student_version(path, tmp_path / path.name)
     nb = nbformat.read(student, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=False,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # the kernel talks over IPC sockets in a short directory of its own: on TCP, kernels started at
+    # once by two test workers can race for the same free port ("Address already in use")
+    sockets = tempfile.mkdtemp(prefix="dsk")
+    try:
+        km = KernelManager(kernel_name="python3", transport="ipc", connection_file=f"{sockets}/kernel.json")
+        NotebookClient(nb, km=km, timeout=300, kernel_name="python3", allow_errors=False,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     outputs = [(c.source, o) for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for _, o in outputs if o.output_type == "error"]
     tried = [o for src, o in outputs if "check(" not in src and "def " not in src
