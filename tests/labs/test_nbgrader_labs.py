@@ -7,6 +7,7 @@ it passes; ``nbgrader generate_feedback`` must show that student the checker's v
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from . import broken
+
 ROOT = Path(__file__).resolve().parents[2]
 LABS_DIR = ROOT / "notebooks" / "labs"
 BIN = Path(sys.executable).parent
@@ -24,29 +27,9 @@ NBGRADER = BIN / "nbgrader"
 pytestmark = pytest.mark.skipif(not NBGRADER.exists() or not (BIN / "alembic").exists(),
                                 reason="nbgrader (and its alembic) are not installed in this Python's environment")
 
-OPERATION_COUNTER = '''
-@dataclass(frozen=True)
-class Increment:
-    delta: int
-'''
-OPERATION_SERVER = '''
-class CounterServer(LabNode):
-    def __init__(self, node_id, peers=()):
-        super().__init__(node_id, peers)
-        self.value = 0
-
-    def on_message(self, ctx, src, msg):
-        if isinstance(msg, Add):
-            self.value += msg.delta
-            for n in self.node_ids:
-                if n != self.id:
-                    ctx.send(n, Increment(msg.delta))
-            ctx.send(src, AddOk(msg.msg_id))
-        elif isinstance(msg, Increment):
-            self.value += msg.delta
-        elif isinstance(msg, Read):
-            ctx.send(src, ReadOk(msg.msg_id, self.value))
-'''
+# the student's answer: the classic operation-based counter of broken.py, under the lab's class name
+OPERATION_COUNTER = inspect.getsource(broken.Increment)
+OPERATION_SERVER = inspect.getsource(broken.OperationCounter).replace("class OperationCounter(", "class CounterServer(")
 
 
 def _nbgrader(course: Path, *args):
