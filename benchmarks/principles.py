@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
 
@@ -39,13 +38,9 @@ from dsysedu.systems import principles as pr  # noqa: E402
 
 def cost_explorer_rerun_ms(repeats: int = 7) -> float:
     from dsysedu.widgets import COST_EXPLORER, Playground
+    from dsysedu.widgets.playground import median_ms
     pg = Playground(COST_EXPLORER)
-    times = []
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        pg.controls["seed"].box.value = 100 + i
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return median_ms(lambda i: setattr(pg.controls["seed"].box, "value", 100 + i), repeats)
 
 
 def main() -> dict:

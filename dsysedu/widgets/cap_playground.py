@@ -10,11 +10,8 @@ answered, stale reads, lost writes, linearizable.
 """
 from __future__ import annotations
 
-import statistics
-import time
-
 from dsysedu.protocols.replication.cap import MODES, cap_measures, cap_scenario, default_partition
-from .playground import Playground
+from .playground import Playground, median_ms
 from .spec import Choice, PartitionSides, PlaygroundSpec, Seed, Slider
 
 __all__ = ["CAP", "CapPlayground", "cap_table", "cap_rerun_ms"]
@@ -79,9 +76,4 @@ def cap_rerun_ms(repeats: int = 7) -> float:
     """Median wall milliseconds of one re-run + redraw (run, measure, draw, PNG) of the default
     playground in a warm process; each repeat changes the seed (which re-runs)."""
     pg = CapPlayground()
-    times = []
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        pg.controls["seed"].box.value = 100 + i
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return median_ms(lambda i: setattr(pg.controls["seed"].box, "value", 100 + i), repeats)

@@ -29,7 +29,7 @@ from dsysedu.viz.panels import panel_for
 from .controls import TimeScrubber, bind, warning_html
 from .spec import LinkSliders, NodeToggles, PartitionSides, PlaygroundSpec, Seed, _Nodes
 
-__all__ = ["Playground", "PlaygroundBase", "scenario_spec", "run_summary", "benchmark_rerun_redraw",
+__all__ = ["Playground", "PlaygroundBase", "scenario_spec", "run_summary", "benchmark_rerun_redraw", "median_ms",
            "PICTURE_MAX_HEIGHT"]
 
 #: the tallest a playground's picture is drawn: the screen less a dashboard's title and two lines of
@@ -348,19 +348,27 @@ def scenario_spec(scenario: Scenario, metrics=None, color_by: str = "role", cras
                           fork=True, title=title)
 
 
+def median_ms(change, repeats: int) -> float:
+    """Median wall milliseconds of ``change(i)`` for ``i`` in ``range(repeats)``: in a playground, a
+    control change re-runs, measures and redraws before the assignment returns."""
+    times = []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        change(i)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
 def benchmark_rerun_redraw(repeats: int = 15) -> dict:
     """Median milliseconds in the unreliable-link dashboard's playground (warm, off-screen):
     ``rerun_redraw_ms`` for a control change (re-run + full redraw + PNG), ``scrub_redraw_ms``
     for a move of the time slider (blitted redraw + PNG)."""
     from .link_playground import UNRELIABLE_LINK
     pg = Playground(UNRELIABLE_LINK)
-    rerun, scrub = [], []
-    for i in range(repeats):
-        t0 = time.perf_counter()
+
+    def loss(i):
         pg.controls["link"].loss.value = round(0.05 + 0.01 * (i % 20), 2)  # observer re-runs and redraws
-        rerun.append((time.perf_counter() - t0) * 1000)
-    for i in range(repeats):
-        t0 = time.perf_counter()
+
+    def scrub(i):
         pg.scrubber.slider.value = pg.trace.end_time * (i + 1) / (repeats + 1)
-        scrub.append((time.perf_counter() - t0) * 1000)
-    return {"rerun_redraw_ms": statistics.median(rerun), "scrub_redraw_ms": statistics.median(scrub)}
+    return {"rerun_redraw_ms": median_ms(loss, repeats), "scrub_redraw_ms": median_ms(scrub, repeats)}

@@ -11,12 +11,8 @@ percentiles); the table holds :func:`~dsysedu.systems.discovery.lab.traffic_lab_
 """
 from __future__ import annotations
 
-import statistics
-import time
-
-from dsysedu.systems.discovery.balancing import POLICIES
 from dsysedu.systems.discovery.lab import RETRY_POLICIES, traffic_lab_measures, traffic_lab_scenario, traffic_lab_table
-from .playground import Playground
+from .playground import Playground, median_ms
 from .spec import Choice, PlaygroundSpec, Seed, Slider, Toggle
 
 __all__ = ["TRAFFIC_LAB", "TrafficLab", "traffic_lab_rerun_ms"]
@@ -64,9 +60,4 @@ def traffic_lab_rerun_ms(repeats: int = 9) -> float:
     pg = TrafficLab()
     pg.controls["breaker"].value = True          # warm: both settings seen once
     pg.controls["breaker"].value = False
-    times = []
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        pg.controls["breaker"].value = not pg.controls["breaker"].value
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return median_ms(lambda i: setattr(pg.controls["breaker"], "value", not pg.controls["breaker"].value), repeats)
