@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dsysedu.protocols.basics import request_reply_scenario
 from dsysedu.sim import Crash, run
-from .core import Exercise, register
+from .core import Exercise, close, register
 
 __all__ = []
 
@@ -34,6 +34,6 @@ register(Exercise(
     id="ch1-timeout",
     title="A timeout that never gives up too early",
     cases=_timeout_cases,
-    same=lambda a, b: isinstance(b, (int, float)) and abs(a - b) < 1e-9,
+    same=close,
     hint="a reply arrives after the request's trip, the server's work and the reply's trip.",
 ))

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 
-from .core import Exercise, register
+from .core import Exercise, register, same_int
 
 __all__ = []
 
@@ -60,7 +60,7 @@ register(Exercise(
     id="ch4-idempotent",
     title="An idempotent consumer: each message's effect once",
     cases=_apply_cases,
-    same=lambda expected, got: isinstance(got, int) and not isinstance(got, bool) and got == expected,
+    same=same_int,
     hint="keep a set of the message ids already applied; for each delivery, add its amount only if its id is not "
          "in the set yet, then remember the id. Return the balance as an int.",
 ))

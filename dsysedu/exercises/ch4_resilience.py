@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from .core import Exercise, register
+from .core import Exercise, close, register
 
 __all__ = []
 
@@ -33,7 +33,7 @@ register(Exercise(
     id="ch4-jitter",
     title="Backoff with jitter: how long to sleep before a retry",
     cases=_jitter_cases,
-    same=lambda expected, got: isinstance(got, (int, float)) and abs(got - expected) < 1e-9,
+    same=close,
     hint="let window = min(cap, base * 2 ** attempt) and draw(a, b) = a + (b - a) * u. full: draw(0, window); "
          "equal: window / 2 + draw(0, window / 2); decorrelated: min(cap, draw(base, 3 * max(previous, base))).",
 ))

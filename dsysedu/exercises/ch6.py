@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 
-from .core import Exercise, register
+from .core import Exercise, register, same_int
 
 __all__ = []
 
@@ -37,7 +37,7 @@ register(Exercise(
     id="ch6-hpa",
     title="The Kubernetes HPA rule: how many replicas?",
     cases=_hpa_cases,
-    same=lambda expected, got: isinstance(got, int) and not isinstance(got, bool) and got == expected,
+    same=same_int,
     hint="ratio = metric / target; if abs(ratio - 1) <= tolerance return current; else return "
          "math.ceil(current * ratio) as an int.",
 ))
@@ -95,7 +95,7 @@ register(Exercise(
     id="ch6-guard",
     title="A guard: what may a model's answer do?",
     cases=_guard_cases,
-    same=lambda expected, got: isinstance(got, int) and not isinstance(got, bool) and got == expected,
+    same=same_int,
     hint="a proposal counts only if isinstance(p, (int, float)), not a bool, math.isfinite(p) and p == int(p); "
          "otherwise use fallback. Then r = min(current + max_step, max(current - max_step, r)), and "
          "min(max_replicas, max(min_replicas, r)).",

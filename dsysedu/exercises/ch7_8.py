@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Exercise, register
+from .core import Exercise, close, register, same_bool
 
 __all__ = []
 
@@ -45,7 +45,7 @@ register(Exercise(
     id="ch7-availability",
     title="Availability arithmetic: series, parallel and k-of-n",
     cases=_availability_cases,
-    same=lambda expected, got: isinstance(got, (int, float)) and abs(got - expected) < 1e-9,
+    same=close,
     hint="series: multiply the parts' availabilities; parallel: 1 - the product of (1 - a) over the parts; k_of_n: "
          "sum over i = k..n of comb(n, i) * a**i * (1 - a)**(n - i), with a the part's availability; a part may "
          "itself be a tuple, so call your function on it (recursion).",
@@ -109,7 +109,7 @@ register(Exercise(
     id="ch8-canary",
     title="A canary's verdict: promote or roll back",
     cases=_canary_cases,
-    same=lambda expected, got: isinstance(got, (bool, np.bool_)) and bool(got) == expected,
+    same=same_bool,
     hint="p = scipy.stats.mannwhitneyu(canary, baseline, alternative='greater').pvalue (take p = 1 when every value "
          "is the same); effect = median(canary) / median(baseline) - 1; roll back (return False) only when "
          "p < alpha and effect > min_effect.",

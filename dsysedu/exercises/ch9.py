@@ -8,10 +8,7 @@
 """
 from __future__ import annotations
 
-
-import numpy as np
-
-from .core import Exercise, register
+from .core import Exercise, register, same_bool
 
 __all__ = []
 
@@ -75,7 +72,7 @@ register(Exercise(
     id="ch9-steady-state",
     title="A steady-state probe: does the system meet its tolerances?",
     cases=_steady_cases,
-    same=lambda expected, got: isinstance(got, (bool, np.bool_)) and bool(got) == expected,
+    same=same_bool,
     hint="add up requests and bad over all windows; if there were requests and bad / requests > max_bad_share, "
          "return False; then return False if any window with requests > 0 has p99 > max_p99 (skip nan); else True.",
 ))

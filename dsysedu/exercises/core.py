@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from .answers import expected_answers
 
-__all__ = ["Exercise", "Feedback", "EXERCISES", "register", "check"]
+__all__ = ["Exercise", "Feedback", "EXERCISES", "register", "check", "same_int", "same_bool", "close"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,23 @@ class Exercise:
 
 
 EXERCISES: dict[str, Exercise] = {}
+
+
+# the ``same`` judges several exercises share
+def same_int(expected, got) -> bool:
+    """An int (not a bool) equal to the expected one."""
+    return isinstance(got, int) and not isinstance(got, bool) and got == expected
+
+
+def same_bool(expected, got) -> bool:
+    """A bool (Python's or numpy's) equal to the expected one."""
+    import numpy as np
+    return isinstance(got, (bool, np.bool_)) and bool(got) == expected
+
+
+def close(expected, got) -> bool:
+    """A number within 1e-9 of the expected one."""
+    return isinstance(got, (int, float)) and abs(got - expected) < 1e-9
 
 
 def register(ex: Exercise) -> Exercise:
