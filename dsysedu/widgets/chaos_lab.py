@@ -165,6 +165,7 @@ class ChaosLabPlayground(Playground):
             box.layout.flex_flow = "column"
         side = W.VBox([*groups, self.badge, self.info, self.status],
                       layout=W.Layout(width="390px", min_width="390px", margin="0 10px 0 0"))
+        side.add_class("dsysedu-controls")   # the class every dashboard's control column carries
         picture = W.VBox([self.image, W.HBox([self.scrubber.widget])], layout=W.Layout(flex="1 1 auto"))
         self.widget.children = (W.HBox([side, picture], layout=W.Layout(align_items="flex-start")),)
         self._badge()

@@ -1,7 +1,7 @@
 """The chaos lab dashboard in a real browser: Voila + headless Chromium, on a 1366x768 screen."""
 import pytest
 
-from .page import VIEW_IMG, metric as _metric, wait_settled as _wait_settled, \
+from .page import assert_fits, metric as _metric, open_dashboard, wait_settled as _wait_settled, \
     wait_src_change as _wait_src_change
 
 pytestmark = pytest.mark.browser
@@ -13,28 +13,15 @@ def _table(page) -> str:
     return page.locator("div.dsysedu-metrics").inner_text()
 
 
-def _fits(page) -> dict:
-    """The page's scroll size and where the picture, the controls and the table end."""
-    return page.evaluate("""() => {
-        const box = (q) => document.querySelector(q).getBoundingClientRect();
-        const se = document.scrollingElement;
-        return {w: Math.max(se.scrollWidth, box('div.dsysedu-metrics').right, box('.dsysedu-view').right),
-                h: Math.max(se.scrollHeight, box('div.dsysedu-metrics').bottom, box('.dsysedu-view').bottom,
-                            box('.dsysedu-chaos-seed').bottom)}; }""")
-
-
 def test_a_crash_refutes_a_small_slowdown_holds_and_the_healing_loop_helps(voila_server, browser_page, artifacts_dir):
     page = browser_page
-    page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
-    page.locator(VIEW_IMG).first.wait_for(state="visible", timeout=120_000)
+    open_dashboard(page, voila_server + DASHBOARD)
     first = _wait_settled(page)
     # the default: orders crashed for 2 s; retries do not hide it, the gateway's alert fires
     assert "REFUTED" in _table(page) and "users' error ratio" in _table(page)
     assert "refuted" in page.locator(".dsysedu-verdict").inner_text()
     assert float(_metric(page, "alert fired after (s)")) > 0
-    size = _fits(page)
-    assert size["w"] <= 1366 and size["h"] <= 768, f"the dashboard needs scrolling: {size}"
+    assert_fits(page, "div.dsysedu-metrics", ".dsysedu-chaos-seed")
     page.screenshot(path=str(artifacts_dir / "dashboard_chaos_lab.png"))
 
     # 1. another service and fault: inventory, slow by the slider's smallest step -> the hypothesis holds
@@ -50,8 +37,7 @@ def test_a_crash_refutes_a_small_slowdown_holds_and_the_healing_loop_helps(voila
                            timeout=60_000)
     _wait_settled(page)
     assert "no alert" in _table(page) and "held" in page.locator(".dsysedu-verdict").inner_text()
-    size = _fits(page)
-    assert size["w"] <= 1366 and size["h"] <= 768, f"the dashboard needs scrolling: {size}"
+    assert_fits(page, "div.dsysedu-metrics", ".dsysedu-chaos-seed")
     page.screenshot(path=str(artifacts_dir / "dashboard_chaos_lab_holds.png"))
 
     # 2. a machine of the replicated service, crashed: the healing loop moves its replica
@@ -64,8 +50,7 @@ def test_a_crash_refutes_a_small_slowdown_holds_and_the_healing_loop_helps(voila
     _wait_settled(page)
     assert int(_metric(page, "healing loop's decisions")) >= 1
     with_loop = float(_metric(page, "users' errors in the fault (%)"))
-    size = _fits(page)
-    assert size["w"] <= 1366 and size["h"] <= 768, f"the dashboard needs scrolling: {size}"
+    assert_fits(page, "div.dsysedu-metrics", ".dsysedu-chaos-seed")
     page.screenshot(path=str(artifacts_dir / "dashboard_chaos_lab_healing.png"))
     page.locator(".dsysedu-chaos-loop input[type=checkbox]").click()      # the loop off
     page.wait_for_function("""() => document.querySelector('div.dsysedu-metrics').innerText.includes('no loop')""",

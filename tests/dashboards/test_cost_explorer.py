@@ -1,7 +1,7 @@
 """The cost explorer dashboard in a real browser: Voila + headless Chromium."""
 import pytest
 
-from .page import VIEW_IMG, metric as _metric, wait_settled as _wait_settled, \
+from .page import metric as _metric, open_dashboard, wait_settled as _wait_settled, \
     wait_src_change as _wait_src_change
 
 pytestmark = pytest.mark.browser
@@ -15,9 +15,7 @@ def _table(page) -> str:
 
 def test_quorum_to_all_and_more_replicas(voila_server, browser_page, artifacts_dir):
     page = browser_page
-    page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(voila_server + DASHBOARD, wait_until="domcontentloaded")
-    page.locator(VIEW_IMG).first.wait_for(state="visible", timeout=120_000)
+    open_dashboard(page, voila_server + DASHBOARD)
     first = _wait_settled(page)
     # the default: 3 replicas at QUORUM, 2 nines each -> 3.53 nines for 300 a month
     assert _metric(page, "replicas needed") == "2" and _metric(page, "nines") == "3.53"
