@@ -11,7 +11,7 @@ from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_run
 from dsysedu.protocols.consensus.raft.messages import LEADER, NOOP, AppendEntries, Command, ClientRequest
 from dsysedu.protocols.consensus.raft.snapshots import (CompactingRaft, InstallSnapshot, InstallSnapshotReply,
                                                         RaftSnapshotsUncommitted, snapshot_agreement, snapshot_scenario,
-                                                        state_digest)
+                                                        state_digest, transfer_chunks)
 from dsysedu.protocols.consensus.raft.state_machine import KeyValueStore
 from dsysedu.sim import Context, Crash, Input, LinkModel, Partition, Scenario, Trace, run
 from dsysedu.sim.node import SEND
@@ -89,13 +89,19 @@ def test_an_answer_asking_for_the_chunk_on_its_way_sends_nothing():
 def test_resent_chunks_do_not_multiply(seed):
     # each heartbeat resends the chunk on its way; its answer must not start a second chain of chunks
     trace = run(snapshot_scenario(seed=seed), seed=seed)
-    installed, chunks = trace.observations("installed"), trace.observations("chunk")
+    installed = trace.observations("installed")
     assert len(installed) == 1
-    sent = chunks[(chunks.time > 1.2) & (chunks.time <= installed.time.iloc[0])]   # from the heal to the install
+    sent = transfer_chunks(trace, since=1.2)   # from the heal to the install
     needed = len(set(sent.value))
     heartbeats = sum(1 for r in trace.rows if r[1] == "timer_fire" and r[5] == "heartbeat"
                      and 1.2 < r[0] <= installed.time.iloc[0] and r[2] == installed.value.iloc[0][2])
     assert len(sent) <= needed + heartbeats
+
+
+def test_transfer_chunks_needs_an_install_after_its_start():
+    trace = run(snapshot_scenario(), seed=0)
+    with pytest.raises(ValueError, match="no snapshot was installed after t=5"):
+        transfer_chunks(trace, since=5.0)
 
 
 def test_a_chunk_out_of_order_is_asked_for_again():

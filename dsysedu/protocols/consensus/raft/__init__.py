@@ -18,7 +18,7 @@ from .scenarios import (chaos_scenario, figure8_scenario, forgotten_vote_scenari
 from .transfer import RaftTransfer, TimeoutNow
 from .pipeline import PipelinedRaft
 from .snapshots import (CompactingRaft, InstallSnapshot, InstallSnapshotReply, RaftSnapshotsUncommitted,
-                        snapshot_agreement, snapshot_scenario, state_digest)
+                        snapshot_agreement, snapshot_scenario, state_digest, transfer_chunks)
 from .catchup import catch_up_scenario, commit_gap, RaftCatchUp
 from .reads import READ_PATHS, ReadPing, ReadPingAck, ReadRaft, trusted_drift
 from .jepsen import (check_kv_run, figure8_kv, forgotten_vote_kv, KV_MODEL, kv_history, kv_run, kv_scenario, KvClient,
@@ -52,6 +52,6 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv", "figure8_kv", "stale_read_scenario",
            "read_path_costs", "RaftCatchUp", "catch_up_scenario", "commit_gap", "CompactingRaft",
            "InstallSnapshot", "InstallSnapshotReply", "RaftSnapshotsUncommitted", "snapshot_agreement", "state_digest",
-           "snapshot_scenario", "raft_log_model", "stale_log_message", "state_machine_safety_invariant",
+           "snapshot_scenario", "transfer_chunks", "raft_log_model", "stale_log_message", "state_machine_safety_invariant",
            "log_matching_invariant", "leader_completeness_invariant", "snapshot_committed_invariant",
            "log_safety_invariant", "committed_everywhere", "snapshot_installed"]

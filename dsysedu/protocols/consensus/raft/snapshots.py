@@ -36,7 +36,7 @@ from .node import Raft
 from .state_machine import KeyValueStore
 
 __all__ = ["InstallSnapshot", "InstallSnapshotReply", "CompactingRaft", "RaftSnapshotsUncommitted",
-           "snapshot_agreement", "state_digest", "snapshot_scenario"]
+           "snapshot_agreement", "state_digest", "snapshot_scenario", "transfer_chunks"]
 
 
 @dataclass(frozen=True)
@@ -255,6 +255,17 @@ class RaftSnapshotsUncommitted(CompactingRaft):
     def append(self, ctx, command) -> None:
         super().append(ctx, command)
         self.apply_committed(ctx)
+
+
+def transfer_chunks(trace, since: float):
+    """The chunks a leader sent from ``since`` up to the first install after it (``chunk``
+    observations, ``value`` = ``(follower, offset)``); ValueError if nothing was installed then."""
+    installed = trace.observations("installed")
+    installed = installed[installed.time > since]
+    if installed.empty:
+        raise ValueError(f"no snapshot was installed after t={since}")
+    chunks = trace.observations("chunk")
+    return chunks[(chunks.time > since) & (chunks.time <= installed.time.iloc[0])]
 
 
 def snapshot_agreement(trace) -> Verdict:
