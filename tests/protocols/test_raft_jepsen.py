@@ -11,13 +11,13 @@ import dsysedu.protocols.consensus.raft.jepsen as jepsen_module
 import dsysedu.protocols.consensus.raft.reads as reads_module
 from dsysedu.protocols.consensus.raft import Raft
 from dsysedu.protocols.consensus.raft.jepsen import (KvClient, check_kv_run, figure8_kv, forgotten_vote_kv,
-                                                     kv_history, kv_run, kv_scenario, read_path_costs, stale_read_scenario,
-                                                     with_kv_clients)
+                                                     kv_history, kv_run, kv_scenario, read_path_costs, stale_read_run,
+                                                     stale_read_scenario, with_kv_clients)
 from dsysedu.protocols.consensus.raft.messages import LEADER, NOOP, ClientReply, ClientRequest
 from dsysedu.protocols.consensus.raft.reads import ReadPing, ReadPingAck, ReadRaft
 from dsysedu.protocols.consensus.raft.variants import RaftCommitOldTerm, RaftForgetsVote, RaftNoUpToDateCheck
 from dsysedu.sim import Context, Scenario, run
-from dsysedu.sim.node import OBSERVE, SEND
+from dsysedu.sim.node import SEND
 
 
 def test_doctests():
@@ -183,7 +183,7 @@ def test_a_clock_jumping_back_breaks_the_lease_but_not_read_index():
 
 
 def stale(path, seeds, **clock):
-    return [s for s in seeds if not check_kv_run(run(stale_read_scenario(path, seed=s, **clock), seed=s)).ok]
+    return [s for s in seeds if not check_kv_run(stale_read_run(path, s, **clock)).ok]
 
 
 def test_drift_far_beyond_the_leases_bound_breaks_it_but_never_read_index():

@@ -22,7 +22,7 @@ from .snapshots import (CompactingRaft, InstallSnapshot, InstallSnapshotReply, R
 from .catchup import catch_up_scenario, commit_gap, RaftCatchUp
 from .reads import READ_PATHS, ReadPing, ReadPingAck, ReadRaft, trusted_drift
 from .jepsen import (check_kv_run, figure8_kv, forgotten_vote_kv, KV_MODEL, kv_history, kv_run, kv_scenario, KvClient,
-                     read_path_costs, stale_read_scenario, with_kv_clients)
+                     read_path_costs, stale_read_run, stale_read_scenario, with_kv_clients)
 from .experiments import (AdaptiveRaft, availability, client_gaps, cost_experiment, election_time, election_times,
                           gray_failure_run, handover_experiment, heartbeat_sweep, leader_crash_run,
                           multipaxos_decision_cost, paxos_decision_cost, RAMP,
@@ -49,7 +49,7 @@ __all__ = ["FOLLOWER", "CANDIDATE", "PRECANDIDATE", "LEADER", "NOOP", "OPS", "Re
            "leader_completeness", "state_machine_safety", "raft_safety", "client_liveness", "leaders",
            "raft_election_model", "election_safety_invariant", "leader_elected", "stale_reply", "PipelinedRaft",
            "READ_PATHS", "ReadPing", "ReadPingAck", "ReadRaft", "trusted_drift", "KvClient", "kv_scenario", "kv_run", "kv_history",
-           "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv", "figure8_kv", "stale_read_scenario",
+           "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv", "figure8_kv", "stale_read_scenario", "stale_read_run",
            "read_path_costs", "RaftCatchUp", "catch_up_scenario", "commit_gap", "CompactingRaft",
            "InstallSnapshot", "InstallSnapshotReply", "RaftSnapshotsUncommitted", "snapshot_agreement", "state_digest",
            "snapshot_scenario", "transfer_chunks", "raft_log_model", "stale_log_message", "state_machine_safety_invariant",

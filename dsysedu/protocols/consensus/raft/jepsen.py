@@ -35,7 +35,7 @@ from .node import Raft
 from .reads import READ_PATHS, ReadRaft
 
 __all__ = ["KvClient", "kv_scenario", "kv_run", "kv_history", "check_kv_run", "KV_MODEL", "with_kv_clients", "forgotten_vote_kv",
-           "figure8_kv", "stale_read_scenario", "read_path_costs"]
+           "figure8_kv", "stale_read_scenario", "stale_read_run", "read_path_costs"]
 
 KV_MODEL = "kv-cas"
 
@@ -419,6 +419,12 @@ def stale_read_scenario(read_path: str = "lease", *, drift: float = 0.0, jump: f
     return with_kv_clients(base.replace(faults=[Partition(((old,), rest), at=1.0, until=2.5)] + clocks, until=3.0),
                            {old: reads, rest[0]: writes}, attempt_timeout=0.05, deadline=0.3,
                            name=f"stale reads? ({read_path}, drift {drift:+g}{others}, jump {jump:+g} s{timers})")
+
+
+def stale_read_run(read_path: str = "lease", seed: int = 0, **clock):
+    """One run of :func:`stale_read_scenario` with ``seed`` both for finding the old leader and for the run."""
+    from dsysedu.sim.kernel import run
+    return run(stale_read_scenario(read_path, seed=seed, **clock), seed=seed)
 
 
 def read_path_costs(servers: int = 5, *, reads: int = 40, seed: int = 0) -> "pd.DataFrame":

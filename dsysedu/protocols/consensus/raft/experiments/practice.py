@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_run, stale_read_scenario
+from dsysedu.protocols.consensus.raft.jepsen import check_kv_run, kv_run, stale_read_run
 from dsysedu.protocols.consensus.raft.node import Raft
 from dsysedu.protocols.consensus.raft.pipeline import PipelinedRaft
 from dsysedu.protocols.consensus.raft.properties import client_liveness, raft_safety
@@ -71,7 +71,7 @@ def stale_read_table(clocks: dict, paths=("lease", "read_index"), seeds=range(20
     rows = []
     for clock, kw in clocks.items():
         for path in paths:
-            bad = sum(not check_kv_run(run(stale_read_scenario(path, seed=s, **kw), seed=s)).ok for s in seeds)
+            bad = sum(not check_kv_run(stale_read_run(path, s, **kw)).ok for s in seeds)
             rows.append({"clock": clock, "read path": path, "runs": len(seeds), "stale runs": bad})
     return pd.DataFrame(rows)
 
@@ -119,7 +119,7 @@ def stale_read_example(path: str = "lease", seeds=range(20), **clock) -> tuple:
     """The first seed whose :func:`~dsysedu.protocols.consensus.raft.jepsen.stale_read_scenario` run
     returned stale data, with its trace: ``(seed, trace)``. ValueError if none did."""
     for seed in seeds:
-        trace = run(stale_read_scenario(path, seed=seed, **clock), seed=seed)
+        trace = stale_read_run(path, seed, **clock)
         if not check_kv_run(trace).ok:
             return seed, trace
     raise ValueError(f"no stale read on the {path} path with {clock or 'a true clock'} in seeds {seeds!r}")
